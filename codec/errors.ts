@@ -29,8 +29,7 @@ export type ProtocolErrorCode =
   | "EXPECTED_CONTINUATION"
   | "INVALID_UTF8"
   | "INVALID_CLOSE_CODE"
-  | "INVALID_CLOSE_PAYLOAD"
-  | "DATA_AFTER_CLOSE";
+  | "INVALID_CLOSE_PAYLOAD";
 
 /**
  * Stable codes for {@linkcode HandshakeError}.
@@ -53,7 +52,8 @@ export type HandshakeErrorCode =
   | "BAD_HTTP";
 
 /**
- * Every stable error code the codec can raise.
+ * Every stable error code the codec can raise. The client and the server add their own codes
+ * by extending {@linkcode WirelyError} with another code type.
  */
 export type ErrorCode = ProtocolErrorCode | HandshakeErrorCode | "INVALID_STATE";
 
@@ -67,16 +67,19 @@ export type ErrorCode = ProtocolErrorCode | HandshakeErrorCode | "INVALID_STATE"
  * if (error instanceof WirelyError) console.log(error.code); // "RESERVED_OPCODE"
  * ```
  */
-export class WirelyError extends Error {
+export class WirelyError<C extends string = ErrorCode> extends Error {
   /** The stable, documented code of this error. */
-  readonly code: ErrorCode;
+  readonly code: C;
 
   /**
+   * Creates an error with a stable code.
+   *
    * @param code The stable code.
    * @param message A human-readable explanation.
+   * @param options `cause`: the underlying error, when there is one.
    */
-  constructor(code: ErrorCode, message: string) {
-    super(message);
+  constructor(code: C, message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = "WirelyError";
     this.code = code;
   }
@@ -93,11 +96,13 @@ export class WirelyError extends Error {
  * console.log(error.closeCode); // 1007
  * ```
  */
-export class ProtocolError extends WirelyError {
+export class ProtocolError extends WirelyError<ProtocolErrorCode> {
   /** The close code to send to the peer. */
   readonly closeCode: number;
 
   /**
+   * Creates a protocol error.
+   *
    * @param code The stable code.
    * @param closeCode The close code to send to the peer (1002, 1007, 1009, ...).
    * @param message A human-readable explanation (safe to send as a close reason).
@@ -123,13 +128,15 @@ export class ProtocolError extends WirelyError {
  * console.log(error.status, error.headers["sec-websocket-version"]); // 426 "13"
  * ```
  */
-export class HandshakeError extends WirelyError {
+export class HandshakeError extends WirelyError<HandshakeErrorCode> {
   /** The HTTP status to answer with (server side) or the one received (client side). */
   readonly status: number;
   /** Extra response headers to send with the refusal, lower-case names. */
   readonly headers: Readonly<Record<string, string>>;
 
   /**
+   * Creates a handshake error.
+   *
    * @param code The stable code.
    * @param status The HTTP status.
    * @param message A human-readable explanation (safe to send as the response body).
@@ -159,8 +166,12 @@ export class HandshakeError extends WirelyError {
  * console.log(error.code); // "INVALID_STATE"
  * ```
  */
-export class InvalidStateError extends WirelyError {
-  /** @param message A human-readable explanation. */
+export class InvalidStateError extends WirelyError<"INVALID_STATE"> {
+  /**
+   * Creates an invalid-state error.
+   *
+   * @param message A human-readable explanation.
+   */
   constructor(message: string) {
     super("INVALID_STATE", message);
     this.name = "InvalidStateError";

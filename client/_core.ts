@@ -1,0 +1,372 @@
+// This module is browser compatible.
+/**
+ * The life cycle behind {@linkcode WirelyClient}: states, attempts, timers, the heartbeat, the
+ * queue flush and the close policy. Every transport event, timer and async step carries the id
+ * of its attempt; bumping the id mutes all of them at once.
+ *
+ * @module
+ */
+
+import { InvalidStateError } from "../codec/errors.ts";
+import type { CloseContext } from "./close_policy.ts";
+import { ClientError } from "./errors.ts";
+import type { ClientCloseEvent, ClientEventMap, ClientState } from "./events.ts";
+import type { Emitter } from "./_emitter.ts";
+import { Heartbeat } from "./_heartbeat.ts";
+import { type ClientSettings, closedError, toProtocolList, toWebSocketUrl } from "./_options.ts";
+import type { ProtocolsSource, UrlSource } from "./options.ts";
+import type { QueuedMessage } from "./queue.ts";
+import type { Transport, TransportEvent } from "./transport.ts";
+
+const MAX_TIMER_DELAY = 2_147_483_647;
+
+type Ending = Omit<CloseContext, "opened">;
+
+/** The client's state machine; {@linkcode WirelyClient} is its public face. */
+export class ClientCore {
+  readonly #url: UrlSource;
+  readonly #protocols: ProtocolsSource;
+  readonly #settings: ClientSettings;
+  readonly #events: Emitter<ClientEventMap>;
+  #state: ClientState = "idle";
+  /** Id of the current attempt; bumped to mute a transport, a timer or an async step. */
+  #attempt = 0;
+  #transport: Transport | undefined;
+  #timer: (() => void) | undefined;
+  #heartbeat: Heartbeat | undefined;
+  #openedAt: number | undefined;
+  #everOpened = false;
+  #currentUrl: string | undefined;
+  #abortReason: unknown;
+  #waiter:
+    | { promise: Promise<void>; resolve: () => void; reject: (error: Error) => void }
+    | undefined;
+  readonly #onAbort = (): void => {
+    this.#abortReason = this.#settings.signal?.reason;
+    this.close(1000, "");
+  };
+
+  constructor(
+    url: UrlSource,
+    protocols: ProtocolsSource,
+    settings: ClientSettings,
+    events: Emitter<ClientEventMap>,
+  ) {
+    this.#url = url;
+    this.#protocols = protocols;
+    this.#settings = settings;
+    this.#events = events;
+    const { signal } = settings;
+    if (signal?.aborted) {
+      // Closed before it started: no events, nobody listens yet.
+      this.#abortReason = signal.reason;
+      this.#state = "closed";
+    } else {
+      signal?.addEventListener("abort", this.#onAbort, { once: true });
+    }
+  }
+
+  get state(): ClientState {
+    return this.#state;
+  }
+
+  get url(): string | undefined {
+    return this.#currentUrl;
+  }
+
+  /** The open transport: defined only in `open` and `closing`. */
+  get transport(): Transport | undefined {
+    return this.#transport;
+  }
+
+  get opened(): Promise<void> {
+    if (this.#state === "open") return Promise.resolve();
+    if (this.#state === "closed") return Promise.reject(closedError(this.#abortReason));
+    if (this.#waiter === undefined) {
+      let resolve!: () => void;
+      let reject!: (error: Error) => void;
+      const promise = new Promise<void>((yes, no) => {
+        resolve = yes;
+        reject = no;
+      });
+      promise.catch(() => {}); // a rejection nobody awaits is not an unhandled one
+      this.#waiter = { promise, resolve, reject };
+    }
+    return this.#waiter.promise;
+  }
+
+  connect(): void {
+    if (this.#state === "closed" || this.#state === "closing") {
+      throw new InvalidStateError(`Cannot connect as the client is ${this.#state}`);
+    }
+    if (this.#state === "idle" || this.#state === "reconnecting") this.#startAttempt();
+  }
+
+  checkLiveness(): boolean {
+    if (this.#heartbeat === undefined || this.#state !== "open") return false;
+    this.#heartbeat.check();
+    return true;
+  }
+
+  /** Arguments already checked. */
+  close(code: number, reason: string): QueuedMessage[] {
+    if (this.#state === "closed" || this.#state === "closing") return [];
+    const transport = this.#transport;
+    if (this.#state === "open" && transport !== undefined) {
+      this.#stopTimers();
+      this.#setState("closing");
+      const id = this.#attempt;
+      this.#timer = this.#settings.clock.schedule(() => {
+        if (id !== this.#attempt) return;
+        this.#events.emit(
+          "error",
+          new ClientError("CLOSE_TIMEOUT", "The server did not answer the close frame in time"),
+        );
+        this.#transport?.abort();
+        this.#ended(id, { code: 1006, reason: "close timeout", wasClean: false });
+      }, this.#settings.closeTimeout);
+      transport.close(code, reason);
+      return [];
+    }
+    this.#attempt++;
+    this.#transport = undefined;
+    transport?.abort();
+    const ending = { code, reason, wasClean: false, opened: false, willReconnect: false };
+    return this.#finish(transport === undefined ? undefined : ending);
+  }
+
+  /** The state now, past TypeScript's narrowing (handlers may have changed it). */
+  #now(): ClientState {
+    return this.#state;
+  }
+
+  #setState(state: ClientState): void {
+    const previous = this.#state;
+    if (previous === state) return;
+    this.#state = state;
+    this.#events.emit("state", { state, previous });
+  }
+
+  #stopTimers(): void {
+    this.#timer?.();
+    this.#timer = undefined;
+    this.#heartbeat?.stop();
+    this.#heartbeat = undefined;
+  }
+
+  #startAttempt(): void {
+    this.#stopTimers();
+    const id = ++this.#attempt;
+    this.#setState("connecting");
+    if (id !== this.#attempt) return;
+    this.#timer = this.#settings.clock.schedule(() => {
+      if (id !== this.#attempt) return;
+      this.#timer = undefined;
+      this.#events.emit(
+        "error",
+        new ClientError("CONNECT_TIMEOUT", "The connection did not open in time"),
+      );
+      this.#transport?.abort();
+      this.#ended(id, { code: 1006, reason: "connect timeout", wasClean: false });
+    }, this.#settings.connectTimeout);
+    void this.#open(id);
+  }
+
+  async #open(id: number): Promise<void> {
+    let url: string | URL;
+    let protocols: string | readonly string[];
+    try {
+      url = typeof this.#url === "function" ? await this.#url() : this.#url;
+      protocols = typeof this.#protocols === "function" ? await this.#protocols() : this.#protocols;
+    } catch (cause) {
+      if (id !== this.#attempt) return;
+      const message = "The URL or protocols function failed";
+      this.#events.emit("error", new ClientError("URL_PROVIDER_FAILED", message, { cause }));
+      this.#ended(id, { code: 1006, reason: "URL provider failed", wasClean: false });
+      return;
+    }
+    if (id !== this.#attempt || this.#state !== "connecting") return;
+    let transport: Transport;
+    try {
+      const href = toWebSocketUrl(url);
+      const list = toProtocolList(protocols);
+      this.#currentUrl = href;
+      transport = this.#settings.transport.connect(
+        href,
+        list,
+        (event) => this.#onTransportEvent(id, event),
+      );
+    } catch (cause) {
+      const message = cause instanceof Error ? cause.message : String(cause);
+      this.#events.emit("error", new ClientError("INVALID_URL", message, { cause }));
+      if (id === this.#attempt) this.#finish(undefined);
+      return;
+    }
+    this.#transport = transport;
+  }
+
+  #onTransportEvent(id: number, event: TransportEvent): void {
+    if (id !== this.#attempt) return;
+    switch (event.type) {
+      case "open":
+        this.#opened(id, event.protocol, event.extensions);
+        break;
+      case "message":
+        this.#received(id, event.data);
+        break;
+      case "error":
+        this.#events.emit("error", event.error);
+        break;
+      case "close":
+        this.#transport = undefined;
+        this.#ended(id, event);
+        break;
+    }
+  }
+
+  #opened(id: number, protocol: string, extensions: string): void {
+    const transport = this.#transport;
+    if (transport === undefined || this.#state !== "connecting") return;
+    this.#stopTimers();
+    const { clock, queue, heartbeat } = this.#settings;
+    const now = clock.now();
+    this.#openedAt = now;
+    // Queued messages go out before any handler runs, so they precede every newer send.
+    const expired: QueuedMessage[] = [];
+    for (let entry = queue.peek(); entry !== undefined; entry = queue.peek()) {
+      if (entry.expiresAt > now) {
+        try {
+          transport.send(entry.data);
+        } catch (cause) {
+          // Not sent: the entry stays first in the queue for the next connection.
+          const message = "The transport refused a queued message";
+          this.#events.emit("error", new ClientError("TRANSPORT_ERROR", message, { cause }));
+          if (expired.length > 0) this.#events.emit("expired", expired);
+          transport.abort();
+          this.#ended(id, { code: 1006, reason: "send failed", wasClean: false });
+          return;
+        }
+      } else expired.push(entry);
+      queue.shift();
+    }
+    if (heartbeat !== undefined) {
+      this.#heartbeat = new Heartbeat(
+        heartbeat,
+        clock,
+        () => transport.send(heartbeat.ping),
+        () => {
+          this.#events.emit(
+            "error",
+            new ClientError("HEARTBEAT_TIMEOUT", "Nothing arrived within the heartbeat timeout"),
+          );
+          transport.abort();
+          this.#ended(id, { code: 1006, reason: "heartbeat timeout", wasClean: false });
+        },
+      );
+      this.#heartbeat.start();
+    }
+    const reconnected = this.#everOpened;
+    this.#everOpened = true;
+    this.#setState("open");
+    if (id !== this.#attempt || this.#now() !== "open") return;
+    if (expired.length > 0) this.#events.emit("expired", expired);
+    this.#events.emit("open", { url: this.#currentUrl ?? "", protocol, extensions, reconnected });
+    const waiter = this.#waiter;
+    this.#waiter = undefined;
+    waiter?.resolve();
+  }
+
+  #received(id: number, data: string | Uint8Array): void {
+    this.#heartbeat?.seen();
+    if (typeof data !== "string") {
+      this.#events.emit("message", { type: "binary", data });
+      return;
+    }
+    const heartbeat = this.#settings.heartbeat;
+    if (heartbeat !== undefined && (data === heartbeat.pong || data === heartbeat.ping)) return;
+    this.#events.emit("message", { type: "text", data });
+    if (id !== this.#attempt || !this.#events.has("json")) return;
+    let value: unknown;
+    try {
+      value = JSON.parse(data);
+    } catch (cause) {
+      const message = `A text message is not valid JSON (${data.length} characters)`;
+      this.#events.emit("error", new ClientError("INVALID_JSON", message, { cause }));
+      return;
+    }
+    this.#events.emit("json", value);
+  }
+
+  /** A connection or attempt ended: finish a requested close, retry, or stop. */
+  #ended(id: number, ending: Ending): void {
+    if (id !== this.#attempt) return;
+    // From here on nothing of the ended attempt (transport, timer, async step) is heard.
+    const gen = ++this.#attempt;
+    this.#stopTimers();
+    this.#transport = undefined;
+    const { backoff, clock, closePolicy } = this.#settings;
+    const opened = this.#openedAt !== undefined;
+    if (this.#openedAt !== undefined) backoff.connectionEnded(clock.now() - this.#openedAt);
+    this.#openedAt = undefined;
+    const context: CloseContext = {
+      code: ending.code,
+      reason: ending.reason,
+      wasClean: ending.wasClean,
+      opened,
+    };
+    if (this.#state === "closing") {
+      this.#finish({ ...context, willReconnect: false });
+      return;
+    }
+    let delay: number | undefined;
+    try {
+      const decision = closePolicy(context);
+      if (decision.action === "retry") {
+        const base = backoff.next();
+        if (base === undefined) {
+          const message = `Gave up after ${backoff.maxRetries} retries`;
+          this.#events.emit("error", new ClientError("MAX_RETRIES", message));
+        } else delay = Math.min(base + (decision.minDelay ?? 0), MAX_TIMER_DELAY);
+      }
+    } catch (error) {
+      this.#events.emit("error", error instanceof Error ? error : new Error(String(error)));
+    }
+    if (gen !== this.#attempt) return;
+    if (delay === undefined) {
+      this.#finish({ ...context, willReconnect: false });
+      return;
+    }
+    this.#events.emit("close", { ...context, willReconnect: true });
+    if (gen !== this.#attempt || this.#now() === "closed") return;
+    this.#setState("reconnecting");
+    if (gen !== this.#attempt || this.#now() !== "reconnecting") return;
+    this.#timer = clock.schedule(() => {
+      this.#timer = undefined;
+      if (gen === this.#attempt && this.#state === "reconnecting") this.#startAttempt();
+    }, delay);
+    this.#events.emit("reconnecting", { attempt: backoff.attempt, delay });
+  }
+
+  /** Enters `closed` for good; reports the close, expired and unsent messages. */
+  #finish(event: ClientCloseEvent | undefined): QueuedMessage[] {
+    this.#attempt++;
+    this.#stopTimers();
+    this.#transport = undefined;
+    this.#settings.signal?.removeEventListener("abort", this.#onAbort);
+    if (event !== undefined) {
+      const id = this.#attempt;
+      this.#events.emit("close", event);
+      if (id !== this.#attempt || this.#now() === "closed") return [];
+    }
+    const { queue, clock } = this.#settings;
+    const expired = queue.removeExpired(clock.now());
+    const unsent = queue.clear();
+    this.#setState("closed");
+    if (expired.length > 0) this.#events.emit("expired", expired);
+    if (unsent.length > 0) this.#events.emit("unsent", unsent);
+    const waiter = this.#waiter;
+    this.#waiter = undefined;
+    waiter?.reject(closedError(this.#abortReason));
+    return unsent;
+  }
+}

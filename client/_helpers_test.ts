@@ -1,0 +1,359 @@
+/**
+ * Test helpers of the client tests (a fake clock, a seeded random source, a scripted transport,
+ * `ws` servers). Named `_test.ts` so it is never published; it holds no tests.
+ *
+ * @module
+ */
+
+import { createServer, type Server, type Socket } from "node:net";
+import WebSocket, { WebSocketServer } from "ws";
+import type { Clock } from "./clock.ts";
+import type { ClientEventMap, ClientEventType } from "./events.ts";
+import { WirelyClient } from "./client.ts";
+import type { WirelyClientOptions } from "./options.ts";
+import type { WebSocketConstructor } from "./native_transport.ts";
+import type {
+  Transport,
+  TransportData,
+  TransportEvent,
+  TransportFactory,
+  TransportListener,
+} from "./transport.ts";
+
+/** `ws`'s client class as the native transport's constructor. */
+export const WsWebSocket: WebSocketConstructor = WebSocket;
+
+/** A clock whose time moves only when the test says so. */
+export class FakeClock implements Clock {
+  #now: number;
+  #timers: { at: number; seq: number; callback: () => void }[] = [];
+  #seq = 0;
+  /** Every delay passed to `schedule`, in order. */
+  readonly scheduled: number[] = [];
+
+  constructor(start = 1_000_000) {
+    this.#now = start;
+  }
+
+  now(): number {
+    return this.#now;
+  }
+
+  schedule(callback: () => void, delay: number): () => void {
+    this.scheduled.push(delay);
+    const timer = { at: this.#now + delay, seq: this.#seq++, callback };
+    this.#timers.push(timer);
+    return () => {
+      this.#timers = this.#timers.filter((t) => t !== timer);
+    };
+  }
+
+  /** Timers not yet fired or cancelled. */
+  get pending(): number {
+    return this.#timers.length;
+  }
+
+  /** Moves time forward by `ms`, firing due timers in time order. */
+  advance(ms: number): void {
+    const end = this.#now + ms;
+    for (let guard = 0; guard < 10_000; guard++) {
+      const next = this.#timers
+        .filter((t) => t.at <= end)
+        .sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
+      if (next === undefined) break;
+      this.#timers = this.#timers.filter((t) => t !== next);
+      this.#now = Math.max(this.#now, next.at);
+      next.callback();
+    }
+    this.#now = end;
+  }
+
+  /** Jumps the wall clock without firing timers (a suspended machine, a clock change). */
+  jump(ms: number): void {
+    this.#now += ms;
+  }
+}
+
+/** A seeded PRNG (mulberry32): the same seed gives the same sequence in [0, 1). */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** One scripted connection attempt of {@linkcode FakeTransportFactory}. */
+export class FakeAttempt implements Transport {
+  readonly url: string;
+  readonly protocols: readonly string[];
+  readonly sent: TransportData[] = [];
+  closedWith: { code?: number; reason?: string } | undefined;
+  aborted = false;
+  bufferedAmount = 0;
+  readonly #listener: TransportListener;
+
+  constructor(url: string, protocols: readonly string[], listener: TransportListener) {
+    this.url = url;
+    this.protocols = protocols;
+    this.#listener = listener;
+  }
+
+  send(data: TransportData): void {
+    this.sent.push(data);
+  }
+
+  close(code?: number, reason?: string): void {
+    this.closedWith = { code, reason };
+  }
+
+  abort(): void {
+    this.aborted = true;
+  }
+
+  emit(event: TransportEvent): void {
+    if (!this.aborted) this.#listener(event);
+  }
+
+  open(protocol = ""): void {
+    this.emit({ type: "open", protocol, extensions: "" });
+  }
+
+  message(data: string | Uint8Array): void {
+    this.emit({ type: "message", data });
+  }
+
+  end(code: number, reason: string = "", wasClean: boolean = code !== 1006): void {
+    this.emit({ type: "close", code, reason, wasClean });
+  }
+
+  /** Texts sent, for easy comparison. */
+  get texts(): string[] {
+    return this.sent.filter((data): data is string => typeof data === "string");
+  }
+}
+
+/** A transport factory that records attempts for the test to drive. */
+export class FakeTransportFactory implements TransportFactory {
+  readonly name = "fake";
+  readonly attempts: FakeAttempt[] = [];
+
+  connect(url: string, protocols: readonly string[], listener: TransportListener): Transport {
+    const attempt = new FakeAttempt(url, protocols, listener);
+    this.attempts.push(attempt);
+    return attempt;
+  }
+
+  /** The newest attempt; throws when there is none. */
+  get last(): FakeAttempt {
+    const attempt = this.attempts.at(-1);
+    if (attempt === undefined) throw new Error("no attempt yet");
+    return attempt;
+  }
+}
+
+/** Lets pending microtasks (the client's async URL step) run. */
+export async function flush(rounds = 5): Promise<void> {
+  for (let i = 0; i < rounds; i++) await Promise.resolve();
+}
+
+/** Rejects after `ms` with a message naming what was awaited. */
+export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Resolves with the first `type` event that passes `accept`, or rejects after `ms`. */
+export function nextEvent<K extends ClientEventType>(
+  client: WirelyClient,
+  type: K,
+  accept: (event: ClientEventMap[K]) => boolean = () => true,
+  ms = 2_000,
+): Promise<ClientEventMap[K]> {
+  let off = (): void => {};
+  const promise = new Promise<ClientEventMap[K]>((resolve) => {
+    off = client.on(type, (event) => {
+      if (accept(event)) resolve(event);
+    });
+  });
+  return within(promise, ms, `event '${type}'`).finally(() => off());
+}
+
+/** Resolves once the client is in `state` (now or later). */
+export function reachState(
+  client: WirelyClient,
+  state: ClientEventMap["state"]["state"],
+  ms = 2_000,
+): Promise<void> {
+  if (client.state === state) return Promise.resolve();
+  return nextEvent(client, "state", (change) => change.state === state, ms).then(() => {});
+}
+
+/** A `ws` server on 127.0.0.1 with a per-connection behaviour. */
+export interface TestServer {
+  readonly port: number;
+  readonly url: string;
+  readonly wss: WebSocketServer;
+  /** Text messages received, over every connection, in order. */
+  readonly received: string[];
+  /** Connections accepted so far, by request path. */
+  readonly connections: string[];
+  /** Stops listening and drops every connection at once (no close frame). */
+  kill(): Promise<void>;
+}
+
+/** What a test server does with a new connection: `echo` unless told otherwise. */
+export type ServerBehaviour = (socket: WebSocket, path: string, server: TestServer) => void;
+
+/** Echoes every message, with its type. */
+export const echo: ServerBehaviour = (socket: WebSocket): void => {
+  socket.on("message", (data, isBinary) => socket.send(data, { binary: isBinary }));
+};
+
+/** Starts a `ws` server on `port` (0: any free port). */
+export async function startServer(
+  behaviour: ServerBehaviour = echo,
+  port = 0,
+  options: { protocols?: string[] } = {},
+): Promise<TestServer> {
+  const wss = new WebSocketServer({
+    host: "127.0.0.1",
+    port,
+    handleProtocols: options.protocols === undefined
+      ? undefined
+      : (offered) => options.protocols?.find((name) => offered.has(name)) ?? false,
+  });
+  await within(
+    new Promise<void>((resolve, reject) => {
+      wss.once("listening", resolve);
+      wss.once("error", reject);
+    }),
+    2_000,
+    "the test server to listen",
+  );
+  const address = wss.address();
+  if (address === null || typeof address === "string") throw new Error("no port");
+  const received: string[] = [];
+  const connections: string[] = [];
+  const server: TestServer = {
+    port: address.port,
+    url: `ws://127.0.0.1:${address.port}`,
+    wss,
+    received,
+    connections,
+    kill: () =>
+      within(
+        new Promise<void>((resolve) => {
+          for (const client of wss.clients) client.terminate();
+          wss.close(() => resolve());
+        }),
+        2_000,
+        "the test server to stop",
+      ),
+  };
+  wss.on("connection", (socket, request) => {
+    const path = request.url ?? "/";
+    connections.push(path);
+    socket.on("message", (data, isBinary) => {
+      if (!isBinary) received.push(data.toString());
+    });
+    behaviour(socket, path, server);
+  });
+  return server;
+}
+
+/** A TCP server that accepts connections and never answers (for connect timeouts). */
+export async function startSilentServer(): Promise<
+  { port: number; url: string; accepted: () => number; stop: () => Promise<void> }
+> {
+  const sockets = new Set<Socket>();
+  let accepted = 0;
+  const server: Server = createServer((socket) => {
+    accepted++;
+    sockets.add(socket);
+    socket.on("error", () => {});
+    socket.on("close", () => sockets.delete(socket));
+  });
+  await within(
+    new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve)),
+    2_000,
+    "the silent server to listen",
+  );
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("no port");
+  return {
+    port: address.port,
+    url: `ws://127.0.0.1:${address.port}`,
+    accepted: () => accepted,
+    stop: () =>
+      within(
+        new Promise<void>((resolve) => {
+          for (const socket of sockets) socket.destroy();
+          server.close(() => resolve());
+        }),
+        2_000,
+        "the silent server to stop",
+      ),
+  };
+}
+
+/** Waits until `check` is true, polling every few milliseconds, at most `ms`. */
+export async function until(check: () => boolean, ms = 2_000, what = "a condition"): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** Records a client's events as short strings, in order. */
+export function recordEvents(client: WirelyClient): string[] {
+  const log: string[] = [];
+  client.on("state", ({ state }) => log.push(`state:${state}`));
+  client.on("open", ({ reconnected }) => log.push(`open:${reconnected}`));
+  client.on("close", ({ code, opened, willReconnect }) => {
+    log.push(`close:${code}:${opened ? "opened" : "attempt"}:${willReconnect ? "retry" : "stop"}`);
+  });
+  client.on("reconnecting", ({ attempt, delay }) => log.push(`reconnecting:${attempt}:${delay}`));
+  client.on("error", (error) => {
+    const code = "code" in error && typeof error.code === "string" ? error.code : error.name;
+    log.push(`error:${code}`);
+  });
+  client.on("expired", (entries) => log.push(`expired:${entries.length}`));
+  client.on("unsent", (entries) => log.push(`unsent:${entries.length}`));
+  return log;
+}
+
+/** A client over a fake transport and a fake clock, with its events recorded. */
+export interface FakeRig {
+  clock: FakeClock;
+  transport: FakeTransportFactory;
+  client: WirelyClient;
+  log: string[];
+}
+
+/** The URL fake clients connect to by default. */
+export const FAKE_URL = "ws://example.test/live";
+
+/** Builds a client on a fake transport and clock; backoff random is fixed at 0.5. */
+export function fakeClient(
+  options: WirelyClientOptions = {},
+  url: ConstructorParameters<typeof WirelyClient>[0] = FAKE_URL,
+): FakeRig {
+  const clock = new FakeClock();
+  const transport = new FakeTransportFactory();
+  const client = new WirelyClient(url, {
+    transport,
+    clock,
+    backoff: { random: () => 0.5 },
+    ...options,
+  });
+  const log = recordEvents(client);
+  return { clock, transport, client, log };
+}

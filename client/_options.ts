@@ -1,0 +1,166 @@
+// This module is browser compatible.
+/**
+ * Applies the client's defaults once and checks every option before any I/O; converts URLs
+ * and outgoing data.
+ *
+ * @module
+ */
+
+import { Backoff } from "./backoff.ts";
+import { type Clock, systemClock } from "./clock.ts";
+import { type ClosePolicy, defaultClosePolicy } from "./close_policy.ts";
+import { ClientError } from "./errors.ts";
+import { type HeartbeatSettings, resolveHeartbeat } from "./_heartbeat.ts";
+import { nativeTransport } from "./native_transport.ts";
+import type { SendData, SendOptions, WirelyClientOptions } from "./options.ts";
+import { byteLength, SendQueue } from "./queue.ts";
+import type { TransportData, TransportFactory } from "./transport.ts";
+
+const MAX_TIMER_DELAY = 2_147_483_647;
+
+/** Client options with defaults applied. */
+export interface ClientSettings {
+  readonly transport: TransportFactory;
+  readonly connectTimeout: number;
+  readonly closeTimeout: number;
+  readonly backoff: Backoff;
+  readonly closePolicy: ClosePolicy;
+  readonly queue: SendQueue;
+  readonly heartbeat: HeartbeatSettings | undefined;
+  readonly autoConnect: boolean;
+  readonly signal: AbortSignal | undefined;
+  readonly clock: Clock;
+}
+
+function checkTimeout(name: string, value: number): void {
+  if (!(value > 0 && value <= MAX_TIMER_DELAY)) {
+    throw new RangeError(
+      `Cannot create the client as '${name}' must be between 1 and ${MAX_TIMER_DELAY}: current value is ${value}`,
+    );
+  }
+}
+
+/** Applies defaults and validates; throws `RangeError`/`TypeError`. */
+export function resolveSettings(options: WirelyClientOptions): ClientSettings {
+  const {
+    connectTimeout = 10_000,
+    closeTimeout = 5_000,
+    closePolicy = defaultClosePolicy,
+    autoConnect = true,
+    clock = systemClock,
+    signal,
+  } = options;
+  checkTimeout("connectTimeout", connectTimeout);
+  checkTimeout("closeTimeout", closeTimeout);
+  if (typeof closePolicy !== "function") {
+    throw new TypeError(
+      `Cannot create the client as 'closePolicy' must be a function: current value is ${typeof closePolicy}`,
+    );
+  }
+  if (options.transport !== undefined && options.WebSocket !== undefined) {
+    throw new TypeError(
+      "Cannot create the client as 'transport' and 'WebSocket' were both given: pass one",
+    );
+  }
+  const transport = options.transport ?? nativeTransport({ WebSocket: options.WebSocket });
+  return {
+    transport,
+    connectTimeout,
+    closeTimeout,
+    backoff: new Backoff(options.backoff),
+    closePolicy,
+    queue: new SendQueue(options.queue),
+    heartbeat: resolveHeartbeat(options.heartbeat),
+    autoConnect,
+    signal,
+    clock,
+  };
+}
+
+/**
+ * Turns a URL into the string a transport connects to: `ws:`/`wss:` (`http:`/`https:` mapped),
+ * no fragment.
+ * @throws {TypeError} When it is not a URL of those schemes.
+ */
+export function toWebSocketUrl(value: string | URL): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new TypeError(
+      `Cannot connect as 'url' must be an absolute ws: or wss: URL: current value is ${
+        JSON.stringify(String(value))
+      }`,
+    );
+  }
+  if (url.protocol === "http:") url.protocol = "ws:";
+  else if (url.protocol === "https:") url.protocol = "wss:";
+  if (url.protocol !== "ws:" && url.protocol !== "wss:") {
+    throw new TypeError(
+      `Cannot connect as 'url' must be a ws: or wss: URL: current value is ${
+        JSON.stringify(url.href)
+      }`,
+    );
+  }
+  url.hash = "";
+  return url.href;
+}
+
+/** Normalizes a `protocols` value to a fresh list. */
+export function toProtocolList(value: string | readonly string[]): string[] {
+  const list = typeof value === "string" ? [value] : [...value];
+  for (const name of list) {
+    if (typeof name !== "string" || !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name)) {
+      throw new TypeError(
+        `Cannot connect as every protocol must be an HTTP token: current value is ${
+          JSON.stringify(name)
+        }`,
+      );
+    }
+  }
+  return list;
+}
+
+/** Converts what `send` accepts to what a transport takes (views over the same bytes). */
+export function toOutgoing(data: SendData): TransportData {
+  if (typeof data === "string") return data;
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (ArrayBuffer.isView(data)) {
+    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  }
+  if (typeof Blob === "function" && data instanceof Blob) return data;
+  throw new TypeError(
+    `Cannot send as 'data' must be a string, ArrayBuffer, ArrayBufferView or Blob: current value is ${
+      Object.prototype.toString.call(data)
+    }`,
+  );
+}
+
+/** Checks per-send options; returns them with defaults applied. */
+export function resolveSendOptions(options: SendOptions): { volatile: boolean; ttl: number } {
+  const { volatile = false, ttl = Infinity } = options;
+  if (!(ttl > 0)) {
+    throw new RangeError(`Cannot send as 'ttl' must be > 0: current value is ${ttl}`);
+  }
+  return { volatile, ttl };
+}
+
+/** Checks `close()` arguments the way the WebSocket API does, before anything changes. */
+export function checkCloseArguments(code: number, reason: string): void {
+  if (!(code === 1000 || (Number.isInteger(code) && code >= 3000 && code <= 4999))) {
+    throw new RangeError(
+      `Cannot close as 'code' must be 1000 or 3000-4999: current value is ${code}`,
+    );
+  }
+  const size = byteLength(reason);
+  if (size > 123) {
+    throw new RangeError(
+      `Cannot close as 'reason' must be at most 123 UTF-8 bytes: current value is ${size} bytes`,
+    );
+  }
+}
+
+/** The error a client's `opened` promise rejects with once it closed. */
+export function closedError(cause: unknown): ClientError {
+  return new ClientError("CLOSED", "The client closed before the connection opened", { cause });
+}

@@ -1,0 +1,175 @@
+// This module is browser compatible.
+/**
+ * Exponential backoff with full jitter for reconnection delays.
+ *
+ * Retry number `n` (the first retry is `n = 0`) waits
+ * `random() * min(maxDelay, baseDelay * factor ** n)` milliseconds: the jitter applies to every
+ * retry, the first one included, so clients cut off together do not come back together. The
+ * retry counter goes back to zero only after a connection stayed open for `minUptime`.
+ *
+ * @module
+ */
+
+/** Largest delay a timer can wait (`setTimeout` wraps around above it). */
+const MAX_TIMER_DELAY = 2_147_483_647;
+
+/**
+ * Options of {@linkcode Backoff}. Times are in milliseconds.
+ */
+export interface BackoffOptions {
+  /** Delay ceiling of the first retry, in milliseconds. @default {1_000} */
+  baseDelay?: number;
+  /** Growth of the ceiling from one retry to the next (1 keeps it constant). @default {2} */
+  factor?: number;
+  /** Largest delay ceiling, in milliseconds (at most 2_147_483_647). @default {30_000} */
+  maxDelay?: number;
+  /** Retries before giving up; `0` never retries. @default {Infinity} */
+  maxRetries?: number;
+  /** Milliseconds a connection must stay open for the retry counter to reset. @default {5_000} */
+  minUptime?: number;
+  /** Source of uniform numbers in [0, 1); inject a seeded one in tests. @default {Math.random} */
+  random?: () => number;
+}
+
+/**
+ * The ceiling of retry number `attempt` (0 for the first retry):
+ * `min(maxDelay, baseDelay * factor ** attempt)`.
+ *
+ * @param attempt Retries already made since the last reset.
+ * @param options `baseDelay`, `factor`, `maxDelay` (already validated).
+ * @returns The ceiling in milliseconds.
+ *
+ * @example
+ * ```ts
+ * import { backoffCeiling } from "@wirely/wirely/client";
+ * const options = { baseDelay: 1_000, factor: 2, maxDelay: 30_000 };
+ * console.log(backoffCeiling(0, options), backoffCeiling(3, options), backoffCeiling(9, options));
+ * // 1000 8000 30000
+ * ```
+ */
+export function backoffCeiling(
+  attempt: number,
+  options: { baseDelay: number; factor: number; maxDelay: number },
+): number {
+  return Math.min(options.maxDelay, options.baseDelay * options.factor ** attempt);
+}
+
+function check(name: string, value: number, ok: boolean, rule: string): void {
+  if (!ok) {
+    throw new RangeError(
+      `Cannot create backoff as '${name}' must be ${rule}: current value is ${value}`,
+    );
+  }
+}
+
+/**
+ * Counts retries and computes their delays.
+ *
+ * @example Exact delays with a fixed random source
+ * ```ts
+ * import { Backoff } from "@wirely/wirely/client";
+ * const backoff = new Backoff({ baseDelay: 100, maxRetries: 3, random: () => 0.5 });
+ * console.log(backoff.next(), backoff.next(), backoff.next(), backoff.next());
+ * // 50 100 200 undefined
+ * ```
+ */
+export class Backoff {
+  /** Delay ceiling of the first retry, in milliseconds. */
+  readonly baseDelay: number;
+  /** Growth of the ceiling per retry. */
+  readonly factor: number;
+  /** Largest delay ceiling, in milliseconds. */
+  readonly maxDelay: number;
+  /** Retries before giving up. */
+  readonly maxRetries: number;
+  /** Milliseconds of uptime that reset the retry counter. */
+  readonly minUptime: number;
+  readonly #random: () => number;
+  #attempt = 0;
+
+  /**
+   * Applies the defaults and checks every option.
+   *
+   * @param options Delays, limits and the random source.
+   * @throws {RangeError} When an option is out of range.
+   */
+  constructor(options: BackoffOptions = {}) {
+    const {
+      baseDelay = 1_000,
+      factor = 2,
+      maxDelay = 30_000,
+      maxRetries = Infinity,
+      minUptime = 5_000,
+      random = Math.random,
+    } = options;
+    check(
+      "baseDelay",
+      baseDelay,
+      baseDelay >= 0 && baseDelay <= MAX_TIMER_DELAY,
+      "between 0 and 2147483647",
+    );
+    check("factor", factor, factor >= 1 && Number.isFinite(factor), ">= 1 and finite");
+    check(
+      "maxDelay",
+      maxDelay,
+      maxDelay >= 0 && maxDelay <= MAX_TIMER_DELAY,
+      "between 0 and 2147483647",
+    );
+    check(
+      "maxRetries",
+      maxRetries,
+      maxRetries === Infinity || (Number.isInteger(maxRetries) && maxRetries >= 0),
+      "an integer >= 0 or Infinity",
+    );
+    check("minUptime", minUptime, minUptime >= 0 && Number.isFinite(minUptime), ">= 0 and finite");
+    if (typeof random !== "function") {
+      throw new TypeError(
+        `Cannot create backoff as 'random' must be a function: current value is ${typeof random}`,
+      );
+    }
+    this.baseDelay = baseDelay;
+    this.factor = factor;
+    this.maxDelay = maxDelay;
+    this.maxRetries = maxRetries;
+    this.minUptime = minUptime;
+    this.#random = random;
+  }
+
+  /** Retries counted since the last reset (1 after the first {@linkcode Backoff.next}). */
+  get attempt(): number {
+    return this.#attempt;
+  }
+
+  /**
+   * Counts one more retry and returns how long to wait before it.
+   *
+   * @returns The delay in milliseconds, or `undefined` when `maxRetries` retries were made.
+   */
+  next(): number | undefined {
+    if (this.#attempt >= this.maxRetries) return undefined;
+    const ceiling = backoffCeiling(this.#attempt, this);
+    this.#attempt += 1;
+    const random = this.#random();
+    if (!(random >= 0 && random < 1)) {
+      throw new RangeError(
+        `Cannot compute a backoff delay as 'random()' must return a number in [0, 1): current value is ${random}`,
+      );
+    }
+    return random * ceiling;
+  }
+
+  /**
+   * Tells how long the last connection stayed open; resets the retry counter when that was
+   * at least `minUptime`.
+   *
+   * @param uptime Milliseconds between open and close.
+   */
+  connectionEnded(uptime: number): void {
+    if (uptime >= this.minUptime) this.#attempt = 0;
+  }
+
+  /** Sets the retry counter back to zero. */
+  reset(): void {
+    this.#attempt = 0;
+  }
+}

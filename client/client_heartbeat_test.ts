@@ -1,0 +1,141 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { WirelyClient } from "./client.ts";
+import { HEARTBEAT_PING, HEARTBEAT_PONG } from "./heartbeat.ts";
+import type { Message } from "../codec/message.ts";
+import type { WirelyClientOptions } from "./options.ts";
+import { FakeClock, FakeTransportFactory, flush, recordEvents } from "./_helpers_test.ts";
+
+interface Rig {
+  clock: FakeClock;
+  transport: FakeTransportFactory;
+  client: WirelyClient;
+  log: string[];
+  messages: Message[];
+}
+
+async function openClient(options: WirelyClientOptions = {}): Promise<Rig> {
+  const clock = new FakeClock();
+  const transport = new FakeTransportFactory();
+  const client = new WirelyClient("ws://example.test/", {
+    transport,
+    clock,
+    backoff: { random: () => 0.5 },
+    heartbeat: { interval: 1_000, timeout: 500 },
+    ...options,
+  });
+  const log = recordEvents(client);
+  const messages: Message[] = [];
+  client.on("message", (message) => messages.push(message));
+  await flush();
+  transport.last.open();
+  return { clock, transport, client, log, messages };
+}
+
+describe("WirelyClient heartbeat", () => {
+  it("uses the agreed texts by default", () => {
+    assert.equal(HEARTBEAT_PING, '{"type":"wirely:ping"}');
+    assert.equal(HEARTBEAT_PONG, '{"type":"wirely:pong"}');
+  });
+
+  it("is off by default: no timer while open", async () => {
+    const { client, clock } = await openClient({ heartbeat: undefined });
+    assert.equal(clock.pending, 0);
+    assert.equal(client.checkLiveness(), false);
+    client.close();
+  });
+
+  it("pings after `interval` of silence and consumes the pong", async () => {
+    const { client, clock, transport, messages } = await openClient();
+    clock.advance(999);
+    assert.deepEqual(transport.last.sent, []);
+    clock.advance(1);
+    assert.deepEqual(transport.last.sent, [HEARTBEAT_PING]);
+    clock.advance(200);
+    transport.last.message(HEARTBEAT_PONG);
+    transport.last.message(HEARTBEAT_PING); // an echo server sends our ping back: consumed too
+    assert.deepEqual(messages, []);
+    clock.advance(999);
+    assert.deepEqual(transport.last.sent, [HEARTBEAT_PING], "silence counts from the pong");
+    clock.advance(1);
+    assert.deepEqual(transport.last.sent, [HEARTBEAT_PING, HEARTBEAT_PING]);
+    assert.equal(client.state, "open");
+    client.close();
+  });
+
+  it("counts any incoming message as life", async () => {
+    const { client, clock, transport, messages } = await openClient();
+    clock.advance(900);
+    transport.last.message("news");
+    clock.advance(900);
+    assert.deepEqual(transport.last.sent, [], "no ping: the silence is only 900 ms");
+    clock.advance(100);
+    assert.deepEqual(transport.last.sent, [HEARTBEAT_PING]);
+    clock.advance(499);
+    transport.last.message("late but alive");
+    clock.advance(1);
+    assert.equal(client.state, "open");
+    assert.equal(messages.length, 2);
+    client.close();
+  });
+
+  it("drops a connection that stays silent after a ping and retries", async () => {
+    const { client, clock, transport, log } = await openClient();
+    clock.advance(1_000);
+    clock.advance(499);
+    assert.equal(client.state, "open");
+    clock.advance(1);
+    assert.equal(transport.attempts[0]?.aborted, true);
+    assert.deepEqual(log.slice(-4), [
+      "error:HEARTBEAT_TIMEOUT",
+      "close:1006:opened:retry",
+      "state:reconnecting",
+      "reconnecting:1:500",
+    ]);
+    client.close();
+  });
+
+  it("judges by wall-clock time when a timer fires late (throttled tab)", async () => {
+    const { client, clock, transport } = await openClient();
+    clock.jump(60_000); // the timer did not fire for a minute
+    clock.advance(0);
+    assert.deepEqual(transport.last.sent, [HEARTBEAT_PING], "a ping, not a verdict");
+    assert.equal(client.state, "open");
+    clock.jump(30_000);
+    transport.last.message(HEARTBEAT_PONG); // the answer came while timers were throttled
+    clock.advance(0);
+    assert.equal(client.state, "open");
+    client.close();
+  });
+
+  it("checkLiveness() sends a ping at once and keeps one deadline", async () => {
+    const { client, clock, transport } = await openClient();
+    clock.advance(100);
+    assert.equal(client.checkLiveness(), true);
+    assert.equal(client.checkLiveness(), true);
+    assert.deepEqual(transport.last.sent, [HEARTBEAT_PING]);
+    clock.advance(500);
+    assert.equal(client.state, "reconnecting");
+    assert.equal(client.checkLiveness(), false);
+    client.close();
+  });
+
+  it("takes custom ping and pong texts", async () => {
+    const { client, clock, transport, messages } = await openClient({
+      heartbeat: { interval: 10, timeout: 10, ping: "ping?", pong: "pong!" },
+    });
+    clock.advance(10);
+    assert.deepEqual(transport.last.sent, ["ping?"]);
+    transport.last.message("pong!");
+    transport.last.message(HEARTBEAT_PONG);
+    assert.deepEqual(messages, [{ type: "text", data: HEARTBEAT_PONG }]);
+    client.close();
+  });
+
+  it("stops its timers when the client closes", async () => {
+    const { client, clock, transport } = await openClient();
+    client.close();
+    transport.last.end(1000);
+    assert.equal(clock.pending, 0);
+  });
+});

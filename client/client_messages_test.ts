@@ -1,0 +1,144 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { InvalidStateError } from "../codec/errors.ts";
+import type { Message } from "../codec/message.ts";
+import { WirelyClient } from "./client.ts";
+import { FAKE_URL, fakeClient, FakeTransportFactory, flush, WsWebSocket } from "./_helpers_test.ts";
+
+const URL = FAKE_URL;
+const setup = fakeClient;
+
+describe("WirelyClient messages", () => {
+  it("delivers text and binary messages", async () => {
+    const { client, transport } = setup();
+    const got: Message[] = [];
+    client.on("message", (message) => got.push(message));
+    await flush();
+    transport.last.open();
+    transport.last.message("hi");
+    transport.last.message(new Uint8Array([1, 2]));
+    assert.deepEqual(got, [{ type: "text", data: "hi" }, {
+      type: "binary",
+      data: new Uint8Array([1, 2]),
+    }]);
+    client.close();
+  });
+
+  it("parses JSON for json handlers; invalid JSON is an error event, not a throw", async () => {
+    const { client, transport, log } = setup();
+    const values: unknown[] = [];
+    await flush();
+    transport.last.open();
+    transport.last.message("{not json"); // nobody listens for json: nothing parsed
+    assert.ok(!log.includes("error:INVALID_JSON"));
+    client.on("json", (value) => values.push(value));
+    transport.last.message('{"a":[1,2]}');
+    transport.last.message("{not json");
+    transport.last.message("42");
+    assert.deepEqual(values, [{ a: [1, 2] }, 42]);
+    assert.equal(log.filter((entry) => entry === "error:INVALID_JSON").length, 1);
+    assert.equal(client.state, "open");
+    client.close();
+  });
+
+  it("iterates messages across reconnections and ends when the client closes", async () => {
+    const { client, transport, clock } = setup();
+    await flush();
+    const seen: string[] = [];
+    const loop = (async () => {
+      for await (const message of client) {
+        if (message.type === "text") seen.push(message.data);
+      }
+    })();
+    transport.last.open();
+    transport.last.message("a");
+    transport.last.end(1006);
+    clock.advance(500);
+    transport.last.open();
+    transport.last.message("b");
+    client.close();
+    transport.last.end(1000);
+    await loop;
+    assert.deepEqual(seen, ["a", "b"]);
+  });
+
+  it("fails a loop that falls more than maxBuffered messages behind", async () => {
+    const { client, transport } = setup();
+    await flush();
+    transport.last.open();
+    const iterator = client.messages({ maxBuffered: 2 });
+    for (const text of ["1", "2", "3"]) transport.last.message(text);
+    await assert.rejects(iterator.next(), { code: "ITERATOR_OVERFLOW" });
+    assert.deepEqual(await iterator.next(), { value: undefined, done: true });
+    client.close();
+  });
+
+  it("a loop that breaks stops listening", async () => {
+    const { client, transport } = setup();
+    await flush();
+    transport.last.open();
+    const iterator = client.messages();
+    transport.last.message("x");
+    assert.deepEqual(await iterator.next(), { value: { type: "text", data: "x" }, done: false });
+    await iterator.return?.();
+    transport.last.message("y");
+    assert.deepEqual(await iterator.next(), { value: undefined, done: true });
+    client.close();
+  });
+});
+
+describe("WirelyClient validation", () => {
+  it("rejects a static URL that is not ws:/wss: before any I/O", () => {
+    const transport = new FakeTransportFactory();
+    assert.throws(() => new WirelyClient("ftp://x/", { transport }), {
+      name: "TypeError",
+      message: /'url' must be a ws: or wss: URL/,
+    });
+    assert.throws(() => new WirelyClient("not a url", { transport }), TypeError);
+    assert.throws(() => new WirelyClient(URL, { transport, protocols: ["bad name"] }), TypeError);
+  });
+
+  it("maps http: and https: to ws: and wss: and drops the fragment", async () => {
+    const { client, transport } = setup({}, "https://example.test/a?b=1#frag");
+    await flush();
+    assert.equal(transport.last.url, "wss://example.test/a?b=1");
+    client.close();
+  });
+
+  it("rejects bad options with RangeError or TypeError", () => {
+    const transport = new FakeTransportFactory();
+    assert.throws(() => new WirelyClient(URL, { transport, connectTimeout: 0 }), {
+      name: "RangeError",
+      message:
+        "Cannot create the client as 'connectTimeout' must be between 1 and 2147483647: current value is 0",
+    });
+    assert.throws(() => new WirelyClient(URL, { transport, closeTimeout: -1 }), RangeError);
+    assert.throws(() => new WirelyClient(URL, { transport, backoff: { factor: 0 } }), RangeError);
+    assert.throws(() => new WirelyClient(URL, { transport, queue: { maxBytes: -1 } }), RangeError);
+    assert.throws(
+      () => new WirelyClient(URL, { transport, heartbeat: { interval: 0 } }),
+      RangeError,
+    );
+    assert.throws(() => new WirelyClient(URL, { transport, WebSocket: WsWebSocket }), TypeError);
+  });
+
+  it("rejects close codes and reasons a client may not send", () => {
+    const { client } = setup();
+    assert.throws(() => client.close(1001), {
+      name: "RangeError",
+      message: "Cannot close as 'code' must be 1000 or 3000-4999: current value is 1001",
+    });
+    assert.throws(() => client.close(1000, "é".repeat(62)), RangeError);
+    assert.equal(client.state, "idle");
+    client.close(1000, "é".repeat(61));
+    assert.equal(client.state, "closed");
+  });
+
+  it("throws InvalidStateError on send and connect after close", () => {
+    const { client } = setup();
+    client.close();
+    assert.throws(() => client.send("x"), InvalidStateError);
+    assert.throws(() => client.sendJson({}), InvalidStateError);
+    assert.throws(() => client.connect(), InvalidStateError);
+  });
+});

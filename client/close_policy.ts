@@ -1,0 +1,140 @@
+// This module is browser compatible.
+/**
+ * Whether the client reconnects after a connection (or an attempt) ended, by close code.
+ *
+ * The default policy ({@linkcode defaultClosePolicy}):
+ *
+ * | Close code | Meaning | Decision |
+ * | --- | --- | --- |
+ * | 1006 | no close frame: network error, refused, timed out | retry |
+ * | 1001 | going away (server restart, page navigation) | retry |
+ * | 1005 | close frame without a code | retry |
+ * | 1011 | internal server error (often transient: a crash, a bad deploy) | retry |
+ * | 1012 | service restart | retry |
+ * | 1013 | try again later | retry, 5 s more than the usual backoff delay |
+ * | 1014 | bad gateway | retry |
+ * | 1000 | the server closed on purpose | stop |
+ * | 1002, 1003, 1007, 1008, 1009, 1010 | the client sent something the server will not take | stop |
+ * | 1015 | TLS handshake failed (a certificate does not fix itself) | stop |
+ * | 3000, 3003 | unauthorized, forbidden (IANA registry) | stop |
+ * | other 3000-3999 | registered library codes (3008 timeout, ...) | retry |
+ * | 4000-4499 | application codes: transient | retry |
+ * | 4500-4999 | application codes: final | stop |
+ * | anything else | not a valid close code | stop |
+ *
+ * A `close()` by the user never reconnects, whatever the policy says.
+ *
+ * @module
+ */
+
+/**
+ * How a connection or a connection attempt ended, as the close policy sees it.
+ *
+ * @example
+ * ```ts
+ * import type { CloseContext } from "@wirely/wirely/client";
+ * const refused: CloseContext = { code: 1006, reason: "", wasClean: false, opened: false };
+ * console.log(refused.opened); // false
+ * ```
+ */
+export interface CloseContext {
+  /** The close code; 1006 when the network failed or an attempt timed out. */
+  readonly code: number;
+  /** The close reason, `""` when none. */
+  readonly reason: string;
+  /** Whether the closing handshake completed. */
+  readonly wasClean: boolean;
+  /** Whether this connection had opened (`false`: the attempt failed). */
+  readonly opened: boolean;
+}
+
+/**
+ * What to do after a close: retry (optionally waiting `minDelay` milliseconds more than the
+ * backoff delay) or stop for good.
+ *
+ * @example
+ * ```ts
+ * import type { CloseDecision } from "@wirely/wirely/client";
+ * const later: CloseDecision = { action: "retry", minDelay: 10_000 };
+ * console.log(later.action); // retry
+ * ```
+ */
+export type CloseDecision =
+  | {
+    readonly action: "retry";
+    /** Milliseconds added to the backoff delay. @default {0} */
+    readonly minDelay?: number;
+  }
+  | { readonly action: "stop" };
+
+/**
+ * Decides whether to reconnect after a close. Pass one as the client's `closePolicy`.
+ *
+ * @example Also stop on 4001, otherwise as the default does
+ * ```ts
+ * import { type ClosePolicy, defaultClosePolicy } from "@wirely/wirely/client";
+ * const policy: ClosePolicy = (close) =>
+ *   close.code === 4001 ? { action: "stop" } : defaultClosePolicy(close);
+ * console.log(policy({ code: 4001, reason: "", wasClean: true, opened: true }).action); // stop
+ * ```
+ */
+export type ClosePolicy = (close: CloseContext) => CloseDecision;
+
+/**
+ * Options of {@linkcode createClosePolicy}.
+ */
+export interface ClosePolicyOptions {
+  /** Milliseconds added to the backoff delay after 1013 (try again later). @default {5_000} */
+  tryAgainLaterDelay?: number;
+}
+
+const RETRY: CloseDecision = { action: "retry" };
+const STOP: CloseDecision = { action: "stop" };
+const RETRY_CODES: ReadonlySet<number> = new Set([1001, 1005, 1006, 1011, 1012, 1014]);
+
+/**
+ * Builds the default close policy (see the module documentation for the table) with a custom
+ * delay after 1013.
+ *
+ * @param options The extra delay after 1013.
+ * @returns A close policy.
+ * @throws {RangeError} When `tryAgainLaterDelay` is negative or not finite.
+ *
+ * @example Back off a full minute when the server says "try again later"
+ * ```ts
+ * import { createClosePolicy } from "@wirely/wirely/client";
+ * const policy = createClosePolicy({ tryAgainLaterDelay: 60_000 });
+ * console.log(policy({ code: 1013, reason: "", wasClean: true, opened: true }));
+ * // { action: "retry", minDelay: 60000 }
+ * ```
+ */
+export function createClosePolicy(options: ClosePolicyOptions = {}): ClosePolicy {
+  const { tryAgainLaterDelay = 5_000 } = options;
+  if (!(tryAgainLaterDelay >= 0 && Number.isFinite(tryAgainLaterDelay))) {
+    throw new RangeError(
+      `Cannot create a close policy as 'tryAgainLaterDelay' must be >= 0 and finite: current value is ${tryAgainLaterDelay}`,
+    );
+  }
+  const tryAgainLater: CloseDecision = { action: "retry", minDelay: tryAgainLaterDelay };
+  return ({ code }) => {
+    if (RETRY_CODES.has(code)) return RETRY;
+    if (code === 1013) return tryAgainLater;
+    if (code >= 3000 && code <= 3999) return code === 3000 || code === 3003 ? STOP : RETRY;
+    if (code >= 4000 && code <= 4499) return RETRY;
+    return STOP;
+  };
+}
+
+/**
+ * The default close policy: retry after network failures and transient server conditions,
+ * stop after a deliberate close or a refusal (table in the module documentation).
+ *
+ * @example
+ * ```ts
+ * import { defaultClosePolicy } from "@wirely/wirely/client";
+ * const info = { reason: "", wasClean: true, opened: true };
+ * console.log(defaultClosePolicy({ ...info, code: 1012 }).action); // retry
+ * console.log(defaultClosePolicy({ ...info, code: 1008 }).action); // stop
+ * ```
+ */
+export const defaultClosePolicy: ClosePolicy = createClosePolicy();

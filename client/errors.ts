@@ -1,0 +1,66 @@
+// This module is browser compatible.
+/**
+ * Typed errors raised by the client. Each {@linkcode ClientError} has a stable
+ * {@linkcode ClientError.code}; the table of codes lives in `docs/errors.md`.
+ *
+ * Sending after `close()` throws the codec's `InvalidStateError` (code `INVALID_STATE`):
+ * that is the caller's misuse, not a client condition.
+ *
+ * @module
+ */
+import { WirelyError } from "../codec/errors.ts";
+
+/**
+ * Stable codes for {@linkcode ClientError}.
+ *
+ * - `QUEUE_FULL`: a send did not fit in the offline queue (messages or bytes).
+ * - `CONNECT_TIMEOUT`: an attempt did not open within `connectTimeout`.
+ * - `HEARTBEAT_TIMEOUT`: nothing arrived within the heartbeat's `timeout` after a ping.
+ * - `CLOSE_TIMEOUT`: the server did not finish the closing handshake within `closeTimeout`.
+ * - `INVALID_JSON`: a text message could not be parsed for the `json` event.
+ * - `URL_PROVIDER_FAILED`: the URL or protocols function threw or rejected.
+ * - `INVALID_URL`: the URL is not a `ws:`/`wss:` URL, or the transport refused it.
+ * - `TRANSPORT_ERROR`: the transport reported an error (details in `cause`).
+ * - `UNSUPPORTED_DATA`: the transport delivered data of a type the client cannot read.
+ * - `MAX_RETRIES`: the client stopped after `maxRetries` retries.
+ * - `CLOSED`: the client closed before the awaited condition (for example `opened`).
+ * - `ITERATOR_OVERFLOW`: a `for await` loop fell more than its buffer limit behind.
+ */
+export type ClientErrorCode =
+  | "QUEUE_FULL"
+  | "CONNECT_TIMEOUT"
+  | "HEARTBEAT_TIMEOUT"
+  | "CLOSE_TIMEOUT"
+  | "INVALID_JSON"
+  | "URL_PROVIDER_FAILED"
+  | "INVALID_URL"
+  | "TRANSPORT_ERROR"
+  | "UNSUPPORTED_DATA"
+  | "MAX_RETRIES"
+  | "CLOSED"
+  | "ITERATOR_OVERFLOW";
+
+/**
+ * A condition of the client: a full queue, a timeout, a bad URL, an unreadable message.
+ * Carries a stable {@linkcode ClientErrorCode}.
+ *
+ * @example Tell a full queue apart from other failures
+ * ```ts
+ * import { ClientError } from "@wirely/wirely/client";
+ * const error: unknown = new ClientError("QUEUE_FULL", "the send queue holds 1000 messages");
+ * if (error instanceof ClientError && error.code === "QUEUE_FULL") console.log("slow down");
+ * ```
+ */
+export class ClientError extends WirelyError<ClientErrorCode> {
+  /**
+   * Creates an error with a stable code.
+   *
+   * @param code The stable code.
+   * @param message A human-readable explanation.
+   * @param options `cause`: the underlying error, when there is one.
+   */
+  constructor(code: ClientErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.name = "ClientError";
+  }
+}

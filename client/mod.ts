@@ -1,0 +1,74 @@
+// This module is browser compatible.
+/**
+ * A reconnecting WebSocket client for Deno, Node, Bun and browsers: exponential backoff with
+ * full jitter, a close-code policy, a bounded offline queue, an application-level heartbeat,
+ * typed events and `for await` over messages.
+ *
+ * @example Connect, send JSON, read messages
+ * ```ts ignore
+ * import { WirelyClient } from "@wirely/wirely/client";
+ * const client = new WirelyClient("wss://example.com/live", { heartbeat: true });
+ * client.on("json", (value) => console.log("got", value));
+ * client.on("reconnecting", ({ attempt, delay }) => console.log(`retry ${attempt} in ${delay} ms`));
+ * await client.opened;
+ * client.sendJson({ subscribe: "prices" });
+ * ```
+ *
+ * @example Offline sends are queued and reported if never sent
+ * ```ts
+ * import { WirelyClient } from "@wirely/wirely/client";
+ * const client = new WirelyClient("ws://127.0.0.1:9", { autoConnect: false });
+ * client.send("hello");
+ * console.log(client.close().map((entry) => entry.data)); // [ "hello" ]
+ * ```
+ *
+ * @module
+ */
+
+export { WirelyClient } from "./client.ts";
+export type { Message } from "../codec/message.ts";
+export type {
+  MessagesOptions,
+  ProtocolsSource,
+  SendData,
+  SendOptions,
+  UrlSource,
+  WirelyClientOptions,
+} from "./options.ts";
+export type {
+  ClientCloseEvent,
+  ClientEventHandler,
+  ClientEventMap,
+  ClientEventType,
+  ClientState,
+  OpenInfo,
+  ReconnectInfo,
+  StateChange,
+} from "./events.ts";
+export { ClientError, type ClientErrorCode } from "./errors.ts";
+export { Backoff, backoffCeiling, type BackoffOptions } from "./backoff.ts";
+export {
+  type CloseContext,
+  type CloseDecision,
+  type ClosePolicy,
+  type ClosePolicyOptions,
+  createClosePolicy,
+  defaultClosePolicy,
+} from "./close_policy.ts";
+export { byteLength, type QueuedMessage, SendQueue, type SendQueueOptions } from "./queue.ts";
+export { HEARTBEAT_PING, HEARTBEAT_PONG, type HeartbeatOptions } from "./heartbeat.ts";
+export { type Clock, systemClock } from "./clock.ts";
+export type {
+  Transport,
+  TransportData,
+  TransportEvent,
+  TransportFactory,
+  TransportListener,
+} from "./transport.ts";
+export {
+  type CloseEventLike,
+  nativeTransport,
+  type NativeTransportOptions,
+  type WebSocketConstructor,
+  type WebSocketLike,
+} from "./native_transport.ts";

@@ -1,0 +1,136 @@
+// This module is browser compatible.
+/**
+ * Options of {@linkcode WirelyClient} and of its `send`. Times are in milliseconds, sizes in
+ * bytes. Bad values throw `RangeError`/`TypeError` from the constructor, before any I/O.
+ *
+ * @module
+ */
+
+import type { BackoffOptions } from "./backoff.ts";
+import type { Clock } from "./clock.ts";
+import type { ClosePolicy } from "./close_policy.ts";
+import type { HeartbeatOptions } from "./heartbeat.ts";
+import type { WebSocketConstructor } from "./native_transport.ts";
+import type { SendQueueOptions } from "./queue.ts";
+import type { TransportFactory } from "./transport.ts";
+
+/**
+ * Where to connect: a `ws:`/`wss:` URL (`http:`/`https:` are mapped to them), or a function
+ * called before every attempt (for example to put a fresh token in the query).
+ *
+ * @example A fresh token for every attempt
+ * ```ts
+ * import type { UrlSource } from "@wirely/wirely/client";
+ * const getToken = () => Promise.resolve("t0k3n");
+ * const url: UrlSource = async () => `wss://example.com/live?token=${await getToken()}`;
+ * console.log(await url()); // wss://example.com/live?token=t0k3n
+ * ```
+ */
+export type UrlSource = string | URL | (() => string | URL | Promise<string | URL>);
+
+/**
+ * Subprotocols to offer, in order of preference: a name, a list, or a function called before
+ * every attempt.
+ *
+ * @example
+ * ```ts
+ * import type { ProtocolsSource } from "@wirely/wirely/client";
+ * const protocols: ProtocolsSource = ["chat.v2", "chat.v1"];
+ * console.log(protocols.length); // 2
+ * ```
+ */
+export type ProtocolsSource =
+  | string
+  | readonly string[]
+  | (() => string | readonly string[] | Promise<string | readonly string[]>);
+
+/**
+ * What `send` accepts. Bytes are sent as a binary message, text as a text message. Bytes that
+ * have to wait in the queue are copied, so the caller may reuse its buffer.
+ *
+ * @example
+ * ```ts
+ * import type { SendData } from "@wirely/wirely/client";
+ * const messages: SendData[] = ["text", new Uint8Array([1, 2]), new ArrayBuffer(4)];
+ * console.log(messages.length); // 3
+ * ```
+ */
+export type SendData = string | ArrayBuffer | ArrayBufferView | Blob;
+
+/**
+ * Per-send options.
+ *
+ * @example Drop a cursor position unless it can go out now; keep a chat line for a minute
+ * ```ts
+ * import type { SendOptions } from "@wirely/wirely/client";
+ * const cursor: SendOptions = { volatile: true };
+ * const chat: SendOptions = { ttl: 60_000 };
+ * console.log(cursor.volatile, chat.ttl); // true 60000
+ * ```
+ */
+export interface SendOptions {
+  /** Drop the message (and return `false`) instead of queueing it when the client is not open. @default {false} */
+  volatile?: boolean;
+  /** Milliseconds the message may wait in the queue; then it is reported in an `expired` event, never sent. @default {Infinity} */
+  ttl?: number;
+}
+
+/**
+ * Options of {@linkcode WirelyClient}.
+ *
+ * @example A client for Node 20 (no global `WebSocket`) with fast first retries
+ * ```ts
+ * import { WirelyClient, type WirelyClientOptions } from "@wirely/wirely/client";
+ * import WebSocket from "ws";
+ * const options: WirelyClientOptions = {
+ *   WebSocket,
+ *   backoff: { baseDelay: 250, maxDelay: 10_000 },
+ *   heartbeat: true,
+ *   autoConnect: false,
+ * };
+ * const client = new WirelyClient("ws://127.0.0.1:9", options);
+ * console.log(client.state); // idle
+ * client.close();
+ * ```
+ */
+export interface WirelyClientOptions {
+  /** Subprotocols to offer. @default {[]} */
+  protocols?: ProtocolsSource;
+  /** How to connect; mutually exclusive with `WebSocket`. @default {nativeTransport()} */
+  transport?: TransportFactory;
+  /** The `WebSocket` constructor for the native transport. @default {globalThis.WebSocket} */
+  WebSocket?: WebSocketConstructor;
+  /** Milliseconds an attempt (URL function and handshake) may take before it fails with 1006. @default {10_000} */
+  connectTimeout?: number;
+  /** Milliseconds `close()` waits for the server's close frame before dropping the connection. @default {5_000} */
+  closeTimeout?: number;
+  /** Retry delays and limits (see {@linkcode BackoffOptions}). @default {{}} */
+  backoff?: BackoffOptions;
+  /** Whether to retry after a close. @default {defaultClosePolicy} */
+  closePolicy?: ClosePolicy;
+  /** Bounds of the offline send queue. @default {{ maxMessages: 1_000, maxBytes: 1_048_576 }} */
+  queue?: SendQueueOptions;
+  /** The application-level heartbeat: `true` for the defaults, or options; `false` turns it off. @default {false} */
+  heartbeat?: HeartbeatOptions | boolean;
+  /** Start connecting right after construction (on the next microtask). @default {true} */
+  autoConnect?: boolean;
+  /** Aborting it closes the client for good, like `close()`. @default {undefined} */
+  signal?: AbortSignal;
+  /** Time source for timeouts, backoff and heartbeat; inject a fake one in tests. @default {systemClock} */
+  clock?: Clock;
+}
+
+/**
+ * Options of {@linkcode WirelyClient.messages}.
+ *
+ * @example
+ * ```ts
+ * import type { MessagesOptions } from "@wirely/wirely/client";
+ * const options: MessagesOptions = { maxBuffered: 100 };
+ * console.log(options.maxBuffered); // 100
+ * ```
+ */
+export interface MessagesOptions {
+  /** Messages the loop may fall behind before it fails with `ITERATOR_OVERFLOW`. @default {1_000} */
+  maxBuffered?: number;
+}

@@ -1,0 +1,225 @@
+// This module is browser compatible.
+/**
+ * The bounded queue that holds sends made while the client is not open. Its bounds count
+ * messages and real bytes (UTF-8 bytes for text); a send that does not fit fails loudly with a
+ * {@linkcode ClientError} `QUEUE_FULL` rather than pushing anything out.
+ *
+ * @module
+ */
+
+import { ClientError } from "./errors.ts";
+import type { TransportData } from "./transport.ts";
+
+/**
+ * The number of bytes `data` takes on the wire: UTF-8 bytes for text (a lone surrogate counts
+ * as the 3 bytes of U+FFFD it becomes), the byte length for bytes, the size for a `Blob`.
+ *
+ * @param data A message.
+ * @returns Its payload length in bytes.
+ *
+ * @example
+ * ```ts
+ * import { byteLength } from "@wirely/wirely/client";
+ * console.log(byteLength("héllo"), byteLength("👋"), byteLength(new Uint8Array(3))); // 6 4 3
+ * ```
+ */
+export function byteLength(data: TransportData): number {
+  if (typeof data !== "string") return data instanceof Uint8Array ? data.byteLength : data.size;
+  let bytes = 0;
+  for (let i = 0; i < data.length; i++) {
+    const unit = data.charCodeAt(i);
+    if (unit < 0x80) bytes += 1;
+    else if (unit < 0x800) bytes += 2;
+    else if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < data.length) {
+      const next = data.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        bytes += 4;
+        i++;
+      } else {
+        bytes += 3;
+      }
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+/**
+ * A message waiting in the queue, as reported when it expires or is never sent.
+ *
+ * @example
+ * ```ts
+ * import { SendQueue } from "@wirely/wirely/client";
+ * const queue = new SendQueue();
+ * const entry = queue.push("hi", 0, 5_000);
+ * console.log(entry.size, entry.expiresAt); // 2 5000
+ * ```
+ */
+export interface QueuedMessage {
+  /** The message as it will be sent. */
+  readonly data: TransportData;
+  /** Its size in bytes (see {@linkcode byteLength}). */
+  readonly size: number;
+  /** Wall-clock time it was queued, in milliseconds since the epoch. */
+  readonly queuedAt: number;
+  /** Wall-clock time after which it is dropped instead of sent; `Infinity` without a TTL. */
+  readonly expiresAt: number;
+}
+
+/**
+ * Bounds of {@linkcode SendQueue}.
+ */
+export interface SendQueueOptions {
+  /** Most messages the queue holds. @default {1_000} */
+  maxMessages?: number;
+  /** Most bytes the queue holds, text counted in UTF-8 bytes. @default {1_048_576} */
+  maxBytes?: number;
+}
+
+function checkLimit(name: string, value: number): void {
+  if (!(value === Infinity || (Number.isInteger(value) && value >= 0))) {
+    throw new RangeError(
+      `Cannot create a send queue as '${name}' must be an integer >= 0 or Infinity: current value is ${value}`,
+    );
+  }
+}
+
+/**
+ * A first-in first-out queue of messages with a message bound and a byte bound.
+ *
+ * @example A full queue throws `QUEUE_FULL`
+ * ```ts
+ * import { ClientError, SendQueue } from "@wirely/wirely/client";
+ * const queue = new SendQueue({ maxMessages: 1 });
+ * queue.push("first", Date.now());
+ * try {
+ *   queue.push("second", Date.now());
+ * } catch (error) {
+ *   console.log(error instanceof ClientError && error.code); // QUEUE_FULL
+ * }
+ * ```
+ */
+export class SendQueue {
+  /** Most messages the queue holds. */
+  readonly maxMessages: number;
+  /** Most bytes the queue holds. */
+  readonly maxBytes: number;
+  #entries: QueuedMessage[] = [];
+  #head = 0;
+  #bytes = 0;
+
+  /**
+   * Creates an empty queue.
+   *
+   * @param options The bounds.
+   * @throws {RangeError} When a bound is negative or not an integer.
+   */
+  constructor(options: SendQueueOptions = {}) {
+    const { maxMessages = 1_000, maxBytes = 1_048_576 } = options;
+    checkLimit("maxMessages", maxMessages);
+    checkLimit("maxBytes", maxBytes);
+    this.maxMessages = maxMessages;
+    this.maxBytes = maxBytes;
+  }
+
+  /** Messages in the queue. */
+  get length(): number {
+    return this.#entries.length - this.#head;
+  }
+
+  /** Bytes in the queue. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /**
+   * Whether a message of `size` bytes fits now.
+   *
+   * @param size Bytes of the message.
+   * @returns `true` when both bounds leave room.
+   */
+  fits(size: number): boolean {
+    return this.length < this.maxMessages && this.#bytes + size <= this.maxBytes;
+  }
+
+  /**
+   * Appends a message.
+   *
+   * @param data The message; the queue keeps this reference (copy bytes the caller may reuse).
+   * @param now Wall-clock time in milliseconds.
+   * @param ttl Milliseconds the message may wait before it expires. @default {Infinity}
+   * @returns The queued entry.
+   * @throws {ClientError} `QUEUE_FULL` when a bound would be passed.
+   */
+  push(data: TransportData, now: number, ttl: number = Infinity): QueuedMessage {
+    const size = byteLength(data);
+    if (!this.fits(size)) {
+      throw new ClientError(
+        "QUEUE_FULL",
+        `Cannot queue a message of ${size} bytes as the send queue holds ${this.length} messages and ${this.#bytes} bytes (limits ${this.maxMessages} messages, ${this.maxBytes} bytes)`,
+      );
+    }
+    const entry: QueuedMessage = { data, size, queuedAt: now, expiresAt: now + ttl };
+    this.#entries.push(entry);
+    this.#bytes += size;
+    return entry;
+  }
+
+  /** The oldest message, left in the queue. */
+  peek(): QueuedMessage | undefined {
+    return this.#entries[this.#head];
+  }
+
+  /** Removes and returns the oldest message. */
+  shift(): QueuedMessage | undefined {
+    const entry = this.#entries[this.#head];
+    if (entry === undefined) return undefined;
+    this.#head++;
+    this.#bytes -= entry.size;
+    if (this.#head === this.#entries.length) this.#compact();
+    else if (this.#head >= 1024 && this.#head * 2 >= this.#entries.length) this.#compact();
+    return entry;
+  }
+
+  /**
+   * Removes the messages whose `expiresAt` is at or before `now`, keeping the order of the rest.
+   *
+   * @param now Wall-clock time in milliseconds.
+   * @returns The removed messages, oldest first.
+   */
+  removeExpired(now: number): QueuedMessage[] {
+    const expired: QueuedMessage[] = [];
+    const kept: QueuedMessage[] = [];
+    for (let i = this.#head; i < this.#entries.length; i++) {
+      const entry = this.#entries[i]!;
+      if (entry.expiresAt <= now) {
+        expired.push(entry);
+        this.#bytes -= entry.size;
+      } else {
+        kept.push(entry);
+      }
+    }
+    if (expired.length > 0) {
+      this.#entries = kept;
+      this.#head = 0;
+    }
+    return expired;
+  }
+
+  /**
+   * Empties the queue.
+   *
+   * @returns Every message that was in it, oldest first.
+   */
+  clear(): QueuedMessage[] {
+    const all = this.#entries.slice(this.#head);
+    this.#entries = [];
+    this.#head = 0;
+    this.#bytes = 0;
+    return all;
+  }
+
+  #compact(): void {
+    this.#entries = this.#entries.slice(this.#head);
+    this.#head = 0;
+  }
+}

@@ -1,0 +1,528 @@
+// This module is browser compatible.
+/**
+ * A sans-I/O WebSocket connection (RFC 6455 sections 5-7): bytes and commands in, events and
+ * bytes out. It never owns a socket or a timer and never awaits; the I/O layer feeds it with
+ * {@linkcode Connection.receive} and writes what {@linkcode Connection.takeBytes} returns.
+ *
+ * @module
+ */
+
+import { encodeClosePayload, parseClosePayload } from "./close.ts";
+import { Opcode } from "./constants.ts";
+import { InvalidStateError, ProtocolError } from "./errors.ts";
+import type { Frame, MaskSource, Role } from "./frame.ts";
+import { FrameDecoder } from "./frame_decoder.ts";
+import { FrameEncoder } from "./frame_encoder.ts";
+import { MessageAssembler } from "./message.ts";
+
+/**
+ * Where a {@linkcode Connection} stands: `connecting` (before the HTTP handshake ended), `open`,
+ * `closing` (our close frame is sent; waiting for the peer's close frame, or in the client role
+ * for the end of the transport) and `closed`.
+ */
+export type ConnectionState = "connecting" | "open" | "closing" | "closed";
+
+/**
+ * What a {@linkcode Connection} reports. Payload views (`data` of binary, ping and pong events)
+ * may point into the chunks given to {@linkcode Connection.receive}.
+ *
+ * @example
+ * ```ts
+ * import type { ConnectionEvent } from "@wirely/wirely/codec";
+ * function describe(event: ConnectionEvent): string {
+ *   return event.type === "close" ? `closed with ${event.code}` : event.type;
+ * }
+ * console.log(describe({ type: "close", code: 1000, reason: "", wasClean: true })); // "closed with 1000"
+ * ```
+ */
+export type ConnectionEvent =
+  | { type: "text"; data: string }
+  | { type: "binary"; data: Uint8Array }
+  | { type: "ping"; data: Uint8Array }
+  | { type: "pong"; data: Uint8Array }
+  | { type: "close"; code: number; reason: string; wasClean: boolean }
+  | { type: "error"; error: ProtocolError };
+
+/**
+ * Options of {@linkcode Connection}.
+ *
+ * @example
+ * ```ts
+ * import type { ConnectionOptions } from "@wirely/wirely/codec";
+ * const options: ConnectionOptions = { role: "server", maxMessageSize: 65_536 };
+ * console.log(options.role); // "server"
+ * ```
+ */
+export interface ConnectionOptions {
+  /** Our end: a "client" masks what it sends and expects unmasked frames, a "server" the opposite. */
+  role: Role;
+  /** The state to start in: "connecting" until {@linkcode Connection.open} is called. @default "open" */
+  state?: "connecting" | "open";
+  /** Largest message received, in bytes (refused at the frame header that overflows it); `Infinity` turns the limit off. @default 1_048_576 */
+  maxMessageSize?: number;
+  /** Most frames in one received message; `Infinity` turns the limit off. @default 1024 */
+  maxFramesPerMessage?: number;
+  /** RSV bits negotiated extensions allow on received frames (4 = RSV1, 2 = RSV2, 1 = RSV3); the connection does not interpret them. @default 0 */
+  allowedRsv?: number;
+  /** Where masking keys come from (client role); tests pass a fixed one. @default crypto.getRandomValues */
+  maskSource?: MaskSource;
+  /** Answer each ping with a pong carrying the same payload (the ping event is emitted either way); `false` leaves it to you. @default true */
+  autoPong?: boolean;
+}
+
+/** Thrown from the frame callback to stop decoding after the peer's close frame. */
+const STOP: unique symbol = Symbol("stop");
+/** Outgoing buffers are merged into one when they add up to less than this, in bytes. */
+const COALESCE_LIMIT = 16_384;
+/** Payloads smaller than this are copied into the frame buffer instead of sent as a view. */
+const COPY_LIMIT = 16_384;
+
+const textEncoder = new TextEncoder();
+const textDecoder = new TextDecoder();
+const EMPTY = new Uint8Array(0);
+
+/**
+ * One WebSocket connection without I/O. Feed it the peer's bytes with `receive()`, call the
+ * send methods, then take `takeEvents()` and write `takeBytes()` (frames in order). Close when
+ * `shouldCloseTransport` is `true`.
+ *
+ * How each path ends (the `close` event is always the last event, emitted once):
+ * - Closing handshake completed (both close frames exchanged, either side first): the server
+ *   role becomes `closed` at once with `shouldCloseTransport` (RFC 6455 7.1.1: the server
+ *   closes TCP first); the client role stays `closing` until `receiveEof()` (on a timeout, close
+ *   the transport yourself and call `receiveEof()`). Event: `{ code, reason, wasClean: true }`
+ *   with the peer's code and reason (1005 if its close frame had no code).
+ * - A received close frame is answered with a close frame echoing its code (an empty one for
+ *   1005). Bytes after the peer's close frame are ignored.
+ * - The peer broke the protocol ({@linkcode ProtocolError}): an `error` event, then a close frame
+ *   with `error.closeCode` and the message as reason (cut to 123 bytes) unless we sent one
+ *   already; `closed`, `shouldCloseTransport`; event `{ code: error.closeCode, reason, wasClean:
+ *   false }`. A frame over the message limit is reported as `MESSAGE_TOO_BIG` (1009).
+ * - The transport ended before the handshake completed (`receiveEof()`): `closed`; event
+ *   `{ code: 1006, reason: "", wasClean: false }`.
+ * - `fail(code, reason)`: a close frame (unless one was sent), `closed`, `shouldCloseTransport`;
+ *   event `{ code, reason, wasClean: false }`. From `connecting`, `close()` and `fail()` send
+ *   nothing and emit `{ code: 1006, reason: "", wasClean: false }`.
+ * - A bug in wirely (anything else thrown while handling input): a close frame with 1011 and no
+ *   reason, `closed`, `shouldCloseTransport`, event `{ code: 1011, reason: "", wasClean: false }`,
+ *   then `receive()` rethrows the error. Take events and bytes in a `finally`.
+ *
+ * Data frames that arrive while `closing` (before the peer's close frame) are still delivered.
+ *
+ * @example A server answers a client's masked "Hello"
+ * ```ts
+ * import { Connection } from "@wirely/wirely/codec";
+ * const server = new Connection({ role: "server" });
+ * server.receive(new Uint8Array([0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58]));
+ * for (const event of server.takeEvents()) {
+ *   if (event.type === "text") server.sendText(event.data.toUpperCase());
+ * }
+ * console.log(server.takeBytes()); // [ Uint8Array(7) [ 129, 5, 72, 69, 76, 76, 79 ] ]
+ * ```
+ */
+export class Connection {
+  /** Our end of the connection. */
+  readonly role: Role;
+  #state: ConnectionState;
+  #shouldCloseTransport = false;
+  readonly #autoPong: boolean;
+  readonly #maxMessageSize: number;
+  readonly #encoder: FrameEncoder;
+  readonly #decoder: FrameDecoder;
+  readonly #assembler: MessageAssembler;
+  #events: ConnectionEvent[] = [];
+  #output: Uint8Array[] = [];
+  #outputSize = 0;
+  #closeSent = false;
+  #closeReceived: { code: number; reason: string } | undefined = undefined;
+  /** We started a fragmented message with sendFrame() and have not sent its last frame. */
+  #sendingFragments = false;
+  readonly #onFrame = (frame: Frame): void => this.#handleFrame(frame);
+
+  /**
+   * Creates a connection in the `open` state, or `connecting` if `options.state` says so.
+   *
+   * @param options Role, start state and limits; see {@linkcode ConnectionOptions}.
+   * @throws {TypeError} If `role`, `state` or `autoPong` is not one of its allowed values.
+   * @throws {RangeError} If a limit is not an integer in range or `Infinity`.
+   */
+  constructor(options: ConnectionOptions) {
+    const {
+      role,
+      state = "open",
+      maxMessageSize = 1_048_576,
+      maxFramesPerMessage = 1024,
+      allowedRsv = 0,
+      maskSource,
+      autoPong = true,
+    } = options;
+    if (role !== "client" && role !== "server") {
+      throw new TypeError(
+        `Cannot create connection as 'role' must be "client" or "server": current value is ${role}`,
+      );
+    }
+    if (state !== "connecting" && state !== "open") {
+      throw new TypeError(
+        `Cannot create connection as 'state' must be "connecting" or "open": current value is ${state}`,
+      );
+    }
+    if (typeof autoPong !== "boolean") {
+      throw new TypeError(
+        `Cannot create connection as 'autoPong' must be a boolean: current value is ${autoPong}`,
+      );
+    }
+    checkLimit("maxMessageSize", maxMessageSize, 0);
+    checkLimit("maxFramesPerMessage", maxFramesPerMessage, 1);
+    this.role = role;
+    this.#state = state;
+    this.#autoPong = autoPong;
+    this.#maxMessageSize = maxMessageSize;
+    this.#assembler = new MessageAssembler({ maxMessageSize, maxFramesPerMessage });
+    this.#decoder = new FrameDecoder({ role, maxPayloadSize: maxMessageSize, allowedRsv });
+    this.#encoder = new FrameEncoder({ role, maskSource });
+  }
+
+  /** The current state; see {@linkcode ConnectionState}. */
+  get state(): ConnectionState {
+    return this.#state;
+  }
+
+  /** `true` once the I/O layer must close the transport now (and stop reading). */
+  get shouldCloseTransport(): boolean {
+    return this.#shouldCloseTransport;
+  }
+
+  /**
+   * Moves from `connecting` to `open`, once the HTTP handshake succeeded.
+   *
+   * @throws {InvalidStateError} If the state is not `connecting`.
+   */
+  open(): void {
+    if (this.#state !== "connecting") {
+      throw new InvalidStateError(`cannot open: the connection is ${this.#state}`);
+    }
+    this.#state = "open";
+  }
+
+  /**
+   * Handles bytes from the peer; the chunk belongs to the connection from now on (it may be
+   * unmasked in place and handed out in events). Peer faults become events, never exceptions.
+   * Ignored once `closed` or after the peer's close frame.
+   *
+   * @param data The bytes, any length.
+   * @throws {InvalidStateError} If the state is `connecting`.
+   */
+  receive(data: Uint8Array): void {
+    if (this.#state === "connecting") {
+      throw new InvalidStateError(
+        "cannot receive: the connection is connecting, call open() first",
+      );
+    }
+    if (this.#state === "closed" || this.#closeReceived !== undefined) return;
+    try {
+      this.#decoder.push(data, this.#onFrame);
+    } catch (error) {
+      if (error === STOP) return;
+      if (!(error instanceof ProtocolError)) {
+        this.#failOnBug();
+        throw error;
+      }
+      const fault = error.code === "FRAME_TOO_BIG"
+        ? new ProtocolError(
+          "MESSAGE_TOO_BIG",
+          1009,
+          `message exceeds the limit of ${this.#maxMessageSize} bytes`,
+        )
+        : error;
+      this.#events.push({ type: "error", error: fault });
+      this.#terminate(fault.closeCode, truncateUtf8(fault.message, 123), true);
+    }
+  }
+
+  /** Tells the connection that the transport ended (the peer closed it, or your timeout did). */
+  receiveEof(): void {
+    if (this.#state === "closed") return;
+    const received = this.#closeReceived;
+    this.#state = "closed";
+    this.#shouldCloseTransport = true;
+    if (this.#closeSent && received !== undefined) {
+      this.#events.push({
+        type: "close",
+        code: received.code,
+        reason: received.reason,
+        wasClean: true,
+      });
+    } else {
+      this.#events.push({ type: "close", code: 1006, reason: "", wasClean: false });
+    }
+  }
+
+  /**
+   * Sends a text message in one frame.
+   *
+   * @throws {InvalidStateError} If the state is not `open` or a fragmented message is unfinished.
+   */
+  sendText(text: string): void {
+    if (typeof text !== "string") {
+      throw new TypeError(
+        `Cannot send text as 'text' must be a string: current type is ${typeof text}`,
+      );
+    }
+    this.#checkMessageStart("send text");
+    this.#sendData(Opcode.TEXT, textEncoder.encode(text), true, true);
+  }
+
+  /**
+   * Sends a binary message in one frame. In the server role a large `data` is sent as a view:
+   * do not change it before its bytes are taken. `data` itself is never changed.
+   *
+   * @throws {InvalidStateError} If the state is not `open` or a fragmented message is unfinished.
+   */
+  sendBinary(data: Uint8Array): void {
+    checkBytes("send binary", "data", data);
+    this.#checkMessageStart("send binary");
+    this.#sendData(Opcode.BINARY, data, true, false);
+  }
+
+  /**
+   * Sends one data frame, for messages you fragment yourself: a text or binary frame with
+   * `fin: false`, continuation frames, and a last one with `fin: true` (the default). Text
+   * payloads are not checked for UTF-8. Control frames may be sent between the fragments.
+   *
+   * @param opcode 0 (continuation), 1 (text) or 2 (binary).
+   * @param payload The frame's data (never changed; see {@linkcode Connection.sendBinary}).
+   * @param options `fin`: this frame ends the message. @default { fin: true }
+   * @throws {RangeError} If `opcode` is not 0, 1 or 2.
+   * @throws {InvalidStateError} If the state is not `open`, or the frame breaks the order.
+   */
+  sendFrame(opcode: number, payload: Uint8Array, options: { fin?: boolean } = {}): void {
+    if (opcode !== Opcode.CONTINUATION && opcode !== Opcode.TEXT && opcode !== Opcode.BINARY) {
+      throw new RangeError(
+        `Cannot send frame as 'opcode' must be 0, 1 or 2 (use ping(), pong() or close() for control frames): current value is ${opcode}`,
+      );
+    }
+    checkBytes("send frame", "payload", payload);
+    const fin = options.fin ?? true;
+    if (opcode === Opcode.CONTINUATION) {
+      this.#checkOpen("send frame");
+      if (!this.#sendingFragments) {
+        throw new InvalidStateError(
+          "cannot send a continuation frame: no fragmented message was started",
+        );
+      }
+    } else {
+      this.#checkMessageStart("send frame");
+    }
+    this.#sendData(opcode, payload, fin, false);
+    this.#sendingFragments = !fin;
+  }
+
+  /**
+   * Sends a ping.
+   *
+   * @param data Up to 125 bytes the pong will echo.
+   * @throws {RangeError} If `data` is longer than 125 bytes.
+   * @throws {InvalidStateError} If the state is not `open`.
+   */
+  ping(data: Uint8Array = EMPTY): void {
+    this.#sendControl(Opcode.PING, "ping", data);
+  }
+
+  /**
+   * Sends a pong (unsolicited pongs serve as a one-way heartbeat).
+   *
+   * @param data Up to 125 bytes.
+   * @throws {RangeError} If `data` is longer than 125 bytes.
+   * @throws {InvalidStateError} If the state is not `open`.
+   */
+  pong(data: Uint8Array = EMPTY): void {
+    this.#sendControl(Opcode.PONG, "pong", data);
+  }
+
+  /**
+   * Starts the closing handshake: sends a close frame and moves to `closing`. Does nothing when
+   * already `closing` or `closed`; from `connecting` it closes at once (see the class docs).
+   *
+   * @param code 1000-1003, 1007-1014 or 3000-4999; omit it to send a close frame without a code
+   * (the peer then sees 1005).
+   * @param reason At most 123 bytes of UTF-8; only with a `code`.
+   * @throws {RangeError} If the code may not be sent or the reason is too long.
+   * @throws {TypeError} If a reason is given without a code.
+   */
+  close(code?: number, reason?: string): void {
+    const payload = encodeClosePayload(code, reason);
+    if (this.#state === "connecting") {
+      this.#terminate(1006, "", false);
+    } else if (this.#state === "open") {
+      this.#queue(this.#encoder.encode(Opcode.CLOSE, payload));
+      this.#closeSent = true;
+      this.#state = "closing";
+    }
+  }
+
+  /**
+   * Closes at once without waiting for the peer: sends a close frame (unless one was sent
+   * already), moves to `closed` and asks for the transport to be closed. Does nothing when
+   * already `closed`.
+   *
+   * @param code 1000-1003, 1007-1014 or 3000-4999.
+   * @param reason At most 123 bytes of UTF-8.
+   * @throws {RangeError} If the code may not be sent or the reason is too long.
+   */
+  fail(code: number, reason: string = ""): void {
+    if (typeof code !== "number") {
+      throw new TypeError(
+        `Cannot fail connection as 'code' must be a number: current value is ${code}`,
+      );
+    }
+    encodeClosePayload(code, reason);
+    if (this.#state === "closed") return;
+    if (this.#state === "connecting") this.#terminate(1006, "", false);
+    else this.#terminate(code, reason, true);
+  }
+
+  /** Returns the events since the last call, oldest first, and forgets them. */
+  takeEvents(): ConnectionEvent[] {
+    const events = this.#events;
+    if (events.length > 0) this.#events = [];
+    return events;
+  }
+
+  /**
+   * Returns the bytes to write since the last call, in order, and forgets them. Small frames
+   * come merged into one buffer.
+   */
+  takeBytes(): Uint8Array[] {
+    const output = this.#output;
+    const size = this.#outputSize;
+    this.#output = [];
+    this.#outputSize = 0;
+    if (output.length < 2 || size >= COALESCE_LIMIT) return output;
+    const merged = new Uint8Array(size);
+    let offset = 0;
+    for (const part of output) {
+      merged.set(part, offset);
+      offset += part.length;
+    }
+    return [merged];
+  }
+
+  #handleFrame(frame: Frame): void {
+    const { opcode, payload } = frame;
+    if (opcode === Opcode.PING) {
+      this.#events.push({ type: "ping", data: payload });
+      if (this.#autoPong && this.#state === "open") {
+        this.#queue(this.#encoder.encode(Opcode.PONG, payload));
+      }
+    } else if (opcode === Opcode.PONG) {
+      this.#events.push({ type: "pong", data: payload });
+    } else if (opcode === Opcode.CLOSE) {
+      const received = parseClosePayload(payload);
+      this.#closeReceived = received;
+      if (!this.#closeSent) {
+        const echo = received.code === 1005 ? undefined : received.code;
+        this.#queue(this.#encoder.encode(Opcode.CLOSE, encodeClosePayload(echo)));
+        this.#closeSent = true;
+      }
+      if (this.#state === "open") this.#state = "closing";
+      if (this.role === "server") {
+        this.#state = "closed";
+        this.#shouldCloseTransport = true;
+        this.#events.push({ type: "close", ...received, wasClean: true });
+      }
+      throw STOP;
+    } else {
+      const message = this.#assembler.push(frame);
+      // The next data frame may not carry more than the current message still may grow by.
+      this.#decoder.maxPayloadSize = this.#assembler.remainingSize;
+      if (message !== undefined) this.#events.push(message);
+    }
+  }
+
+  /** Ends the connection: optional close frame, `closed`, close event with wasClean false. */
+  #terminate(code: number, reason: string, sendClose: boolean): void {
+    this.#state = "closed";
+    this.#shouldCloseTransport = true;
+    this.#events.push({ type: "close", code, reason, wasClean: false });
+    if (sendClose && !this.#closeSent) {
+      this.#closeSent = true;
+      this.#queue(this.#encoder.encode(Opcode.CLOSE, encodeClosePayload(code, reason)));
+    }
+  }
+
+  /** A bug in wirely: 1011 with no details; a failure while closing must not hide the bug. */
+  #failOnBug(): void {
+    try {
+      this.#terminate(1011, "", true);
+    } catch {
+      // The close event is queued; the frame could not be built. Nothing more to do.
+    }
+  }
+
+  #sendData(opcode: number, payload: Uint8Array, fin: boolean, owned: boolean): void {
+    const encoder = this.#encoder;
+    if (payload.length < COPY_LIMIT || (this.role === "client" && !owned)) {
+      // Small, or a client payload we may not mask in place: one buffer with a copy.
+      this.#queue(encoder.encode(opcode, payload, { fin }));
+    } else {
+      const [header, body] = encoder.encodeParts(opcode, payload, { fin });
+      this.#queue(header);
+      this.#queue(body);
+    }
+  }
+
+  #sendControl(opcode: number, name: string, data: Uint8Array): void {
+    checkBytes(`send ${name}`, "data", data);
+    if (data.length > 125) {
+      throw new RangeError(
+        `Cannot send ${name} as 'data' must be at most 125 bytes: current length is ${data.length}`,
+      );
+    }
+    this.#checkOpen(`send ${name}`);
+    this.#queue(this.#encoder.encode(opcode, data));
+  }
+
+  #checkOpen(action: string): void {
+    if (this.#state !== "open") {
+      throw new InvalidStateError(`cannot ${action}: the connection is ${this.#state}`);
+    }
+  }
+
+  #checkMessageStart(action: string): void {
+    this.#checkOpen(action);
+    if (this.#sendingFragments) {
+      throw new InvalidStateError(
+        `cannot ${action}: a fragmented message is unfinished, send its continuation frames first`,
+      );
+    }
+  }
+
+  #queue(bytes: Uint8Array): void {
+    this.#output.push(bytes);
+    this.#outputSize += bytes.length;
+  }
+}
+
+/** Cuts `text` to at most `maxBytes` bytes of UTF-8 without splitting a character. */
+function truncateUtf8(text: string, maxBytes: number): string {
+  const bytes = textEncoder.encode(text);
+  if (bytes.length <= maxBytes) return text;
+  let end = maxBytes;
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
+  return textDecoder.decode(bytes.subarray(0, end));
+}
+
+function checkBytes(action: string, name: string, value: Uint8Array): void {
+  if (!(value instanceof Uint8Array)) {
+    throw new TypeError(`Cannot ${action} as '${name}' must be a Uint8Array`);
+  }
+}
+
+function checkLimit(name: string, value: number, min: number): void {
+  if (value === Infinity) return;
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new RangeError(
+      `Cannot create connection as '${name}' must be an integer >= ${min} or Infinity: current value is ${value}`,
+    );
+  }
+}

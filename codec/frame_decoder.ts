@@ -1,0 +1,416 @@
+// This module is browser compatible.
+/**
+ * A streaming frame decoder (RFC 6455 section 5.2): push bytes in chunks of any size and get
+ * whole frames back. Every header rule is checked as soon as the header is read, before any
+ * payload byte is buffered, so a peer cannot make the decoder allocate more than
+ * {@linkcode FrameDecoder.maxPayloadSize}.
+ *
+ * @module
+ */
+
+import { InvalidStateError, ProtocolError } from "./errors.ts";
+import type { Frame, Role } from "./frame.ts";
+import { applyMask } from "./mask.ts";
+
+/**
+ * Options of {@linkcode FrameDecoder}.
+ */
+export interface FrameDecoderOptions {
+  /** Our role: a "server" requires masked frames from its client, a "client" unmasked ones. */
+  role: Role;
+  /** Largest payload of one data frame, in bytes; `Infinity` turns the limit off. @default {1_048_576} */
+  maxPayloadSize?: number;
+  /** RSV bits negotiated extensions allow, as a bitmask: 4 = RSV1, 2 = RSV2, 1 = RSV3. @default {0} */
+  allowedRsv?: number;
+}
+
+/** Waiting for the first two header bytes. */
+const GET_INFO = 0;
+/** Waiting for a 16-bit extended payload length. */
+const GET_PAYLOAD_LENGTH_16 = 1;
+/** Waiting for a 64-bit extended payload length. */
+const GET_PAYLOAD_LENGTH_64 = 2;
+/** Waiting for the masking key. */
+const GET_MASK = 3;
+/** Waiting for (the rest of) the payload. */
+const GET_DATA = 4;
+
+/** A payload that spans chunks is gathered in a buffer that starts at most this big, in bytes. */
+const INITIAL_GATHER_SIZE = 65_536;
+
+const OPCODE_NAMES: Record<number, string> = {
+  0: "continuation",
+  1: "text",
+  2: "binary",
+  8: "close",
+  9: "ping",
+  10: "pong",
+};
+
+function frameName(opcode: number): string {
+  const name = OPCODE_NAMES[opcode];
+  return name ? `${name} frame` : `frame with opcode ${opcode}`;
+}
+
+function checkMaxPayloadSize(value: number): number {
+  if (
+    typeof value !== "number" || !(value >= 0) || !(Number.isInteger(value) || value === Infinity)
+  ) {
+    throw new RangeError(
+      `Cannot set decoder limit as 'maxPayloadSize' must be an integer >= 0 or Infinity: current value is ${value}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Decodes frames from a byte stream. The decoder takes ownership of every pushed chunk: it
+ * unmasks payloads in place and returns them as views into the chunk when a payload lies wholly
+ * in one chunk (zero copy); only a payload that spans chunks is copied.
+ *
+ * Checks made at the header, each a {@linkcode ProtocolError} with close code 1002 unless noted:
+ * `RESERVED_BITS` (an RSV bit not in `allowedRsv`), `RESERVED_OPCODE` (3-7, 0xB-0xF),
+ * `CONTROL_FRAME_TOO_LONG` (> 125 bytes), `FRAGMENTED_CONTROL_FRAME`, `UNMASKED_FRAME`
+ * (server role), `MASKED_FRAME` (client role), `LENGTH_OUT_OF_RANGE` (64-bit length with the
+ * top bit set), `FRAME_TOO_BIG` (1009, a data frame longer than `maxPayloadSize`). Control frames
+ * are bounded by the 125-byte rule only. Message-level rules (continuation order, UTF-8, close
+ * payloads) are not the decoder's job.
+ *
+ * @example Decode the masked "Hello" of RFC 6455 section 5.7, fed in two chunks
+ * ```ts
+ * import { FrameDecoder } from "@wirely/wirely/codec";
+ * const decoder = new FrameDecoder({ role: "server" });
+ * const bytes = new Uint8Array([0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58]);
+ * decoder.push(bytes.subarray(0, 4), () => {});
+ * decoder.push(bytes.subarray(4), (frame) => {
+ *   console.log(frame.opcode, new TextDecoder().decode(frame.payload)); // 1 "Hello"
+ * });
+ * ```
+ */
+export class FrameDecoder {
+  #server: boolean;
+  #allowedRsv: number;
+  #maxPayloadSize: number;
+
+  #state: number = GET_INFO;
+  #fin = false;
+  #rsv = 0;
+  #opcode = 0;
+  #masked = false;
+  #length = 0;
+  #key: Uint8Array = new Uint8Array(4);
+
+  /** Bytes of a header field that spans chunks (at most 8). */
+  #scratch: Uint8Array = new Uint8Array(8);
+  #scratchLength = 0;
+  /** A payload that spans chunks, gathered so far. */
+  #gather: Uint8Array | undefined = undefined;
+  #gathered = 0;
+
+  #error: unknown = undefined;
+  #failed = false;
+  #busy = false;
+
+  /**
+   * Creates a decoder for one connection.
+   *
+   * @param options Role, limit and allowed RSV bits.
+   * @throws {TypeError} If `role` is not "client" or "server".
+   * @throws {RangeError} If `maxPayloadSize` or `allowedRsv` is out of range.
+   */
+  constructor(options: FrameDecoderOptions) {
+    const { role, maxPayloadSize = 1_048_576, allowedRsv = 0 } = options;
+    if (role !== "client" && role !== "server") {
+      throw new TypeError(
+        `Cannot create decoder as 'role' must be "client" or "server": current value is ${
+          String(role)
+        }`,
+      );
+    }
+    if (!Number.isInteger(allowedRsv) || allowedRsv < 0 || allowedRsv > 7) {
+      throw new RangeError(
+        `Cannot create decoder as 'allowedRsv' must be an integer 0-7: current value is ${allowedRsv}`,
+      );
+    }
+    this.#server = role === "server";
+    this.#allowedRsv = allowedRsv;
+    this.#maxPayloadSize = checkMaxPayloadSize(maxPayloadSize);
+  }
+
+  /**
+   * Largest payload of one data frame, in bytes. It may be changed at any time (also from inside
+   * the `onFrame` callback); the new value applies from the next frame header on.
+   *
+   * @throws {RangeError} On set, if the value is not an integer >= 0 or `Infinity`.
+   */
+  get maxPayloadSize(): number {
+    return this.#maxPayloadSize;
+  }
+
+  set maxPayloadSize(value: number) {
+    this.#maxPayloadSize = checkMaxPayloadSize(value);
+  }
+
+  /** Bytes received and kept but not yet returned as a frame (partial header or payload). */
+  get bufferedAmount(): number {
+    return this.#scratchLength + this.#gathered;
+  }
+
+  /**
+   * Feeds bytes from the peer. Each complete frame is handed to `onFrame` at once, in order,
+   * before `push` returns. The chunk is owned by the decoder from now on (payloads may be views
+   * into it, unmasked in place).
+   *
+   * After any error (a {@linkcode ProtocolError}, or an error thrown by `onFrame`) the decoder
+   * is unusable: every later call throws the same error.
+   *
+   * @param chunk Bytes from the peer, any length (0 too).
+   * @param onFrame Called with each complete frame.
+   * @throws {ProtocolError} If the peer broke the protocol (see the class documentation).
+   * @throws {InvalidStateError} If called again from inside `onFrame`.
+   * @throws {TypeError} If `chunk` is not a Uint8Array (the decoder stays usable).
+   *
+   * @example Two frames in one chunk
+   * ```ts
+   * import { type Frame, FrameDecoder } from "@wirely/wirely/codec";
+   * const decoder = new FrameDecoder({ role: "client" });
+   * const frames: Frame[] = [];
+   * decoder.push(new Uint8Array([0x89, 0x00, 0x82, 0x01, 0x2a]), (frame) => frames.push(frame));
+   * console.log(frames.map((f) => f.opcode), frames[1]?.payload); // [ 9, 2 ] Uint8Array(1) [ 42 ]
+   * ```
+   */
+  push(chunk: Uint8Array, onFrame: (frame: Frame) => void): void {
+    if (this.#failed) throw this.#error;
+    if (!(chunk instanceof Uint8Array)) {
+      throw new TypeError("Cannot decode frames as 'chunk' must be a Uint8Array");
+    }
+    if (this.#busy) {
+      throw new InvalidStateError(
+        "cannot push to a frame decoder from inside its onFrame callback",
+      );
+    }
+    this.#busy = true;
+    try {
+      this.#run(chunk, onFrame);
+    } catch (error) {
+      this.#failed = true;
+      this.#error = error;
+      this.#gather = undefined;
+      throw error;
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  /**
+   * Copies up to `want - scratchLength` bytes from `chunk[from..end)` into the scratch buffer.
+   * Returns the new read position.
+   */
+  #fill(chunk: Uint8Array, from: number, end: number, want: number): number {
+    const count = Math.min(want - this.#scratchLength, end - from);
+    const scratch = this.#scratch;
+    for (let i = 0; i < count; i++) scratch[this.#scratchLength + i] = chunk[from + i]!;
+    this.#scratchLength += count;
+    return from + count;
+  }
+
+  #run(chunk: Uint8Array, onFrame: (frame: Frame) => void): void {
+    const end = chunk.length;
+    const scratch = this.#scratch;
+    let pos = 0;
+    for (;;) {
+      const state = this.#state;
+      if (state === GET_DATA) {
+        const length = this.#length;
+        let payload: Uint8Array;
+        if (this.#gather === undefined && end - pos >= length) {
+          // Zero copy: the whole payload is in this chunk.
+          payload = chunk.subarray(pos, pos + length);
+          pos += length;
+          if (this.#masked && length !== 0) applyMask(payload, this.#key);
+        } else {
+          if (pos === end) return;
+          const take = Math.min(length - this.#gathered, end - pos);
+          this.#append(chunk, pos, pos + take);
+          pos += take;
+          if (this.#gathered < length) return;
+          payload = this.#gather!;
+          this.#gather = undefined;
+          this.#gathered = 0;
+          if (this.#masked) applyMask(payload, this.#key);
+        }
+        this.#state = GET_INFO;
+        const rsv = this.#rsv;
+        onFrame({
+          fin: this.#fin,
+          rsv1: (rsv & 4) !== 0,
+          rsv2: (rsv & 2) !== 0,
+          rsv3: (rsv & 1) !== 0,
+          opcode: this.#opcode,
+          payload,
+        });
+        continue;
+      }
+      if (pos === end) return;
+      if (state === GET_INFO) {
+        let b0: number;
+        let b1: number;
+        if (this.#scratchLength === 0 && end - pos >= 2) {
+          b0 = chunk[pos]!;
+          b1 = chunk[pos + 1]!;
+          pos += 2;
+        } else {
+          pos = this.#fill(chunk, pos, end, 2);
+          if (this.#scratchLength < 2) return;
+          this.#scratchLength = 0;
+          b0 = scratch[0]!;
+          b1 = scratch[1]!;
+        }
+        this.#readInfo(b0, b1);
+      } else if (state === GET_PAYLOAD_LENGTH_16) {
+        let length: number;
+        if (this.#scratchLength === 0 && end - pos >= 2) {
+          length = (chunk[pos]! << 8) | chunk[pos + 1]!;
+          pos += 2;
+        } else {
+          pos = this.#fill(chunk, pos, end, 2);
+          if (this.#scratchLength < 2) return;
+          this.#scratchLength = 0;
+          length = (scratch[0]! << 8) | scratch[1]!;
+        }
+        this.#haveLength(length);
+      } else if (state === GET_PAYLOAD_LENGTH_64) {
+        let source = chunk;
+        let at = pos;
+        if (this.#scratchLength === 0 && end - pos >= 8) {
+          pos += 8;
+        } else {
+          pos = this.#fill(chunk, pos, end, 8);
+          if (this.#scratchLength < 8) return;
+          this.#scratchLength = 0;
+          source = scratch;
+          at = 0;
+        }
+        const high = source[at]!;
+        if ((high & 0x80) !== 0) {
+          throw new ProtocolError(
+            "LENGTH_OUT_OF_RANGE",
+            1002,
+            "64-bit payload length has its most significant bit set",
+          );
+        }
+        this.#haveLength(
+          ((high << 24) | (source[at + 1]! << 16) | (source[at + 2]! << 8) | source[at + 3]!) *
+              0x100000000 +
+            (((source[at + 4]! << 24) | (source[at + 5]! << 16) | (source[at + 6]! << 8) |
+              source[at + 7]!) >>> 0),
+        );
+      } else {
+        // GET_MASK
+        const key = this.#key;
+        if (this.#scratchLength === 0 && end - pos >= 4) {
+          key[0] = chunk[pos]!;
+          key[1] = chunk[pos + 1]!;
+          key[2] = chunk[pos + 2]!;
+          key[3] = chunk[pos + 3]!;
+          pos += 4;
+        } else {
+          pos = this.#fill(chunk, pos, end, 4);
+          if (this.#scratchLength < 4) return;
+          this.#scratchLength = 0;
+          key[0] = scratch[0]!;
+          key[1] = scratch[1]!;
+          key[2] = scratch[2]!;
+          key[3] = scratch[3]!;
+        }
+        this.#state = GET_DATA;
+      }
+    }
+  }
+
+  /** Checks the first two header bytes and moves to the next state. */
+  #readInfo(b0: number, b1: number): void {
+    const opcode = b0 & 0x0f;
+    const fin = (b0 & 0x80) !== 0;
+    const rsv = (b0 >> 4) & 7;
+    if ((rsv & ~this.#allowedRsv) !== 0) {
+      const names = [(rsv & 4) && "RSV1", (rsv & 2) && "RSV2", (rsv & 1) && "RSV3"]
+        .filter(Boolean).join(", ");
+      throw new ProtocolError(
+        "RESERVED_BITS",
+        1002,
+        `${frameName(opcode)} has ${names} set, which no negotiated extension allows`,
+      );
+    }
+    if ((opcode > 2 && opcode < 8) || opcode > 10) {
+      throw new ProtocolError("RESERVED_OPCODE", 1002, `opcode ${opcode} is reserved`);
+    }
+    const length = b1 & 0x7f;
+    if (opcode >= 8) {
+      if (length > 125) {
+        throw new ProtocolError(
+          "CONTROL_FRAME_TOO_LONG",
+          1002,
+          `${frameName(opcode)} payload is longer than 125 bytes`,
+        );
+      }
+      if (!fin) {
+        throw new ProtocolError(
+          "FRAGMENTED_CONTROL_FRAME",
+          1002,
+          `${frameName(opcode)} is fragmented (FIN is clear)`,
+        );
+      }
+    }
+    const masked = (b1 & 0x80) !== 0;
+    if (masked !== this.#server) {
+      if (masked) {
+        throw new ProtocolError("MASKED_FRAME", 1002, "a server must not mask its frames");
+      }
+      throw new ProtocolError("UNMASKED_FRAME", 1002, "a client must mask its frames");
+    }
+    this.#fin = fin;
+    this.#rsv = rsv;
+    this.#opcode = opcode;
+    this.#masked = masked;
+    if (length === 126) this.#state = GET_PAYLOAD_LENGTH_16;
+    else if (length === 127) this.#state = GET_PAYLOAD_LENGTH_64;
+    else this.#haveLength(length);
+  }
+
+  /** Checks the payload length against the limit and moves to the next state. */
+  #haveLength(length: number): void {
+    if (this.#opcode < 8 && (length > this.#maxPayloadSize || length > Number.MAX_SAFE_INTEGER)) {
+      throw new ProtocolError(
+        "FRAME_TOO_BIG",
+        1009,
+        `${
+          frameName(this.#opcode)
+        } of ${length} bytes exceeds the limit of ${this.#maxPayloadSize}`,
+      );
+    }
+    this.#length = length;
+    this.#state = this.#masked ? GET_MASK : GET_DATA;
+  }
+
+  /** Appends `chunk[from..to)` to the payload being gathered, growing the buffer as needed. */
+  #append(chunk: Uint8Array, from: number, to: number): void {
+    const length = this.#length;
+    const needed = this.#gathered + (to - from);
+    let gather = this.#gather;
+    if (gather === undefined || needed > gather.length) {
+      // Grow geometrically, never beyond the announced length: a peer that announces a large
+      // frame and sends little makes us hold little.
+      const size = Math.min(
+        length,
+        Math.max(needed, gather === undefined ? INITIAL_GATHER_SIZE : gather.length * 2),
+      );
+      const grown = new Uint8Array(size);
+      if (gather !== undefined) grown.set(gather.subarray(0, this.#gathered));
+      gather = grown;
+      this.#gather = grown;
+    }
+    gather.set(chunk.subarray(from, to), this.#gathered);
+    this.#gathered = needed;
+  }
+}

@@ -1,0 +1,402 @@
+// This module is browser compatible.
+/**
+ * An incremental parser and a writer for HTTP/1.1 request and response heads, for the paths
+ * that run the handshake over a raw TCP stream. The parser reads only up to the blank line that
+ * ends the head, enforces its limits byte by byte (a huge head is refused as soon as it passes
+ * the limit, never buffered) and hands back the bytes that followed the head.
+ *
+ * Strict by design: lines end with CRLF (a bare LF or CR is refused), obsolete line folding is
+ * refused, header values may not hold NUL or other control characters, and a request must be
+ * HTTP/1.1 (RFC 6455 section 4.1).
+ *
+ * @module
+ */
+
+import { HandshakeError, type HandshakeErrorCode, InvalidStateError } from "./errors.ts";
+import { isFieldValueChar, isToken, trimOws } from "./header_tokens.ts";
+
+/** A parsed request head: `GET /chat HTTP/1.1` and its header fields. */
+export interface HttpRequestHead {
+  /** Tells a request head from a response head. */
+  kind: "request";
+  /** The method token, case kept (`GET`). */
+  method: string;
+  /** The request target as sent (`/chat?room=1`). */
+  target: string;
+  /** Always `HTTP/1.1` (other versions are refused). */
+  version: string;
+  /** The header fields; repeated fields are joined with ", " as `Headers` does. */
+  headers: Headers;
+}
+
+/** A parsed response head: `HTTP/1.1 101 Switching Protocols` and its header fields. */
+export interface HttpResponseHead {
+  /** Tells a response head from a request head. */
+  kind: "response";
+  /** The three-digit status code. */
+  status: number;
+  /** The reason phrase (may be empty; clients should not rely on it). */
+  reason: string;
+  /** `HTTP/1.1` or `HTTP/1.0`. */
+  version: string;
+  /** The header fields; repeated fields are joined with ", " as `Headers` does. */
+  headers: Headers;
+}
+
+/** A parsed request or response head. */
+export type HttpHead = HttpRequestHead | HttpResponseHead;
+
+/** What a {@linkcode HttpHeadParser} of a given kind returns. */
+export type HttpHeadOf<K extends "request" | "response"> = K extends "request" ? HttpRequestHead
+  : HttpResponseHead;
+
+/** Options of {@linkcode HttpHeadParser}. */
+export interface HttpHeadParserOptions {
+  /**
+   * Largest head accepted, in bytes, counting the start line, the header lines and the final
+   * blank line. Passing it throws `HEAD_TOO_LARGE` (431).
+   * @default 8192
+   */
+  maxHeadSize?: number;
+  /**
+   * Most header fields accepted (each line counts, repeated names too). More throws
+   * `TOO_MANY_HEADERS` (431).
+   * @default 100
+   */
+  maxHeaders?: number;
+}
+
+const CR = 0x0d;
+const LF = 0x0a;
+const REQUEST_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([\x21-\x7e]+) (HTTP\/[0-9]\.[0-9])$/;
+const STATUS_LINE = /^(HTTP\/1\.[01]) ([0-9]{3})(?: ([\t\x20-\x7e\x80-\xff]*))?$/;
+
+/**
+ * Reads one HTTP/1.1 head from a byte stream, chunk by chunk.
+ *
+ * Errors are {@linkcode HandshakeError}s: `HEAD_TOO_LARGE` / `TOO_MANY_HEADERS` (431) and
+ * `BAD_HTTP` (400). For a `"request"` parser the status is the one to answer with; for a
+ * `"response"` parser it is 0 (the server's response was malformed). After an error the parser
+ * throws the same error again on every push.
+ *
+ * @typeParam K `"request"` on the server, `"response"` on the client.
+ *
+ * @example
+ * ```ts
+ * import { HttpHeadParser } from "@wirely/wirely/codec";
+ * const parser = new HttpHeadParser("request");
+ * const head = new TextEncoder().encode("GET /chat HTTP/1.1\r\nHost: example.com\r\n\r\n");
+ * const bytes = new Uint8Array([...head, 0x81, 0x00]); // the head, then the first frame's bytes
+ * console.log(parser.push(bytes.subarray(0, 10))); // undefined: not complete yet
+ * const request = parser.push(bytes.subarray(10));
+ * console.log(request?.target, request?.headers.get("host")); // /chat example.com
+ * console.log(parser.takeRest()); // Uint8Array(2) [ 129, 0 ]
+ * ```
+ */
+export class HttpHeadParser<K extends "request" | "response"> {
+  /** Whether this parser reads a request or a response head. */
+  readonly kind: K;
+  #maxHeadSize: number;
+  #maxHeaders: number;
+  #parts: Uint8Array[] = [];
+  #size = 0; // bytes of the head stored in #parts
+  #matched = 0; // how much of CR LF CR LF ends the bytes seen so far
+  #previous = -1; // the last byte seen, to spot a bare CR or LF across chunks
+  #done = false;
+  #rest: Uint8Array = new Uint8Array(0);
+  #error: HandshakeError | undefined;
+
+  /**
+   * Makes a parser for one head.
+   *
+   * @param kind `"request"` (server side) or `"response"` (client side).
+   * @param options Size and count limits.
+   * @throws {RangeError} If a limit is not a positive integer.
+   */
+  constructor(kind: K, options: HttpHeadParserOptions = {}) {
+    const { maxHeadSize = 8192, maxHeaders = 100 } = options;
+    for (const [name, value] of [["maxHeadSize", maxHeadSize], ["maxHeaders", maxHeaders]]) {
+      if (!Number.isSafeInteger(value) || (value as number) < 1) {
+        throw new RangeError(
+          `Cannot create HttpHeadParser as '${name}' must be a positive integer: current value is ${value}`,
+        );
+      }
+    }
+    this.kind = kind;
+    this.#maxHeadSize = maxHeadSize;
+    this.#maxHeaders = maxHeaders;
+  }
+
+  /**
+   * Adds bytes from the stream. The head bytes are copied; the bytes after the head stay a view
+   * into the last chunk (see {@linkcode HttpHeadParser.takeRest}).
+   *
+   * @param chunk The next bytes received.
+   * @returns The head once its blank line has arrived, else `undefined`.
+   * @throws {HandshakeError} If the head is too large, has too many fields or is malformed.
+   * @throws {InvalidStateError} If the head was already returned.
+   */
+  push(chunk: Uint8Array): HttpHeadOf<K> | undefined {
+    if (this.#error) throw this.#error;
+    if (this.#done) throw new InvalidStateError("the HTTP head is complete: use takeRest()");
+    try {
+      const end = this.#scan(chunk);
+      // new Uint8Array(view) copies, even for a Node Buffer (whose slice() does not).
+      if (end === -1) {
+        if (chunk.length > 0) this.#store(new Uint8Array(chunk));
+        return undefined;
+      }
+      this.#store(new Uint8Array(chunk.subarray(0, end)));
+      this.#rest = new Uint8Array(chunk.buffer, chunk.byteOffset + end, chunk.length - end);
+      this.#done = true;
+      return this.#parse();
+    } catch (error) {
+      if (error instanceof HandshakeError) this.#error = error;
+      throw error;
+    }
+  }
+
+  /**
+   * Takes the bytes that came after the head in the last chunk pushed (the first WebSocket
+   * frames, if the peer did not wait). A view, not a copy; an empty array the second time.
+   *
+   * @returns The bytes after the head.
+   * @throws {InvalidStateError} If the head is not complete yet.
+   */
+  takeRest(): Uint8Array {
+    if (!this.#done) throw new InvalidStateError("the HTTP head is not complete yet");
+    const rest = this.#rest;
+    this.#rest = new Uint8Array(0);
+    return rest;
+  }
+
+  /** Looks for the end of the head; returns the index just after it in `chunk`, or -1. */
+  #scan(chunk: Uint8Array): number {
+    for (let i = 0; i < chunk.length; i++) {
+      if (this.#size + i + 1 > this.#maxHeadSize) {
+        throw this.#fail(
+          "HEAD_TOO_LARGE",
+          431,
+          `${this.kind} head exceeds ${this.#maxHeadSize} bytes`,
+        );
+      }
+      const byte = chunk[i]!;
+      if (byte === LF) {
+        if (this.#previous !== CR) throw this.#fail("BAD_HTTP", 400, "bare LF in the head");
+        this.#matched = this.#matched === 3 ? 4 : 2;
+      } else if (this.#previous === CR) {
+        throw this.#fail("BAD_HTTP", 400, "bare CR in the head");
+      } else {
+        this.#matched = byte === CR ? this.#matched + 1 : 0;
+      }
+      this.#previous = byte;
+      if (this.#matched === 4) return i + 1;
+    }
+    return -1;
+  }
+
+  #store(bytes: Uint8Array): void {
+    this.#parts.push(bytes);
+    this.#size += bytes.length;
+  }
+
+  #parse(): HttpHeadOf<K> {
+    const text = latin1(this.#parts, this.#size);
+    this.#parts = [];
+    // The text ends with CRLF CRLF: dropping the last 4 characters leaves start line + fields.
+    const lines = text.slice(0, -4).split("\r\n");
+    const startLine = lines[0] ?? "";
+    if (lines.length - 1 > this.#maxHeaders) {
+      throw this.#fail(
+        "TOO_MANY_HEADERS",
+        431,
+        `${this.kind} head has more than ${this.#maxHeaders} header fields`,
+      );
+    }
+    const headers = new Headers();
+    let hosts = 0;
+    for (let n = 1; n < lines.length; n++) {
+      const line = lines[n]!;
+      if (line[0] === " " || line[0] === "\t") {
+        throw this.#fail("BAD_HTTP", 400, `obsolete line folding in header line ${n}`);
+      }
+      const colon = line.indexOf(":");
+      const name = colon === -1 ? "" : line.slice(0, colon);
+      if (!isToken(name)) {
+        throw this.#fail("BAD_HTTP", 400, `header line ${n} has no valid field name`);
+      }
+      const value = trimOws(line.slice(colon + 1));
+      for (let i = 0; i < value.length; i++) {
+        if (!isFieldValueChar(value.charCodeAt(i))) {
+          throw this.#fail("BAD_HTTP", 400, `header '${name}' has a control character`);
+        }
+      }
+      if (name.toLowerCase() === "host") hosts++;
+      headers.append(name, value);
+    }
+    if (this.kind === "request") {
+      const match = REQUEST_LINE.exec(startLine);
+      if (!match) throw this.#fail("BAD_HTTP", 400, "malformed request line");
+      if (match[3] !== "HTTP/1.1") {
+        throw this.#fail("BAD_HTTP", 400, `a WebSocket upgrade needs HTTP/1.1, not ${match[3]}`);
+      }
+      if (hosts > 1) throw this.#fail("BAD_HTTP", 400, "more than one Host header");
+      const head: HttpRequestHead = {
+        kind: "request",
+        method: match[1]!,
+        target: match[2]!,
+        version: match[3],
+        headers,
+      };
+      return head as HttpHeadOf<K>;
+    }
+    const match = STATUS_LINE.exec(startLine);
+    if (!match) throw this.#fail("BAD_HTTP", 400, "malformed status line");
+    const head: HttpResponseHead = {
+      kind: "response",
+      status: Number(match[2]),
+      reason: match[3] ?? "",
+      version: match[1]!,
+      headers,
+    };
+    return head as HttpHeadOf<K>;
+  }
+
+  #fail(code: HandshakeErrorCode, status: number, message: string): HandshakeError {
+    return new HandshakeError(code, this.kind === "request" ? status : 0, message);
+  }
+}
+
+/** Header fields to write: a `Headers`, `[name, value]` pairs (order and repeats kept) or a record. */
+export type HeaderFields =
+  | Headers
+  | Iterable<readonly [string, string]>
+  | Readonly<Record<string, string>>;
+
+/**
+ * Writes a request head: `METHOD target HTTP/1.1`, the fields, and the blank line.
+ *
+ * @param method The method token (`GET`).
+ * @param target The request target (`/chat?room=1`): visible ASCII, no spaces.
+ * @param headers The header fields.
+ * @returns The head as bytes (Latin-1).
+ * @throws {TypeError} If the method, target, a field name or a field value holds a character
+ * that could end the line or the head (CR, LF, NUL, other controls): no header injection.
+ *
+ * @example
+ * ```ts
+ * import { writeRequestHead } from "@wirely/wirely/codec";
+ * const bytes = writeRequestHead("GET", "/chat", [["Host", "example.com"]]);
+ * console.log(new TextDecoder().decode(bytes)); // "GET /chat HTTP/1.1\r\nHost: example.com\r\n\r\n"
+ * ```
+ */
+export function writeRequestHead(
+  method: string,
+  target: string,
+  headers: HeaderFields,
+): Uint8Array {
+  if (!isToken(method)) {
+    throw new TypeError(
+      `Cannot write request head as 'method' must be a token: current value is ${
+        JSON.stringify(method)
+      }`,
+    );
+  }
+  if (!/^[\x21-\x7e]+$/.test(target)) {
+    throw new TypeError(
+      `Cannot write request head as 'target' must be visible ASCII without spaces: current value is ${
+        JSON.stringify(target)
+      }`,
+    );
+  }
+  return encodeHead(`${method} ${target} HTTP/1.1`, headers, "request");
+}
+
+/**
+ * Writes a response head: `HTTP/1.1 status reason`, the fields, and the blank line.
+ *
+ * @param status The status code, 100-999.
+ * @param reason The reason phrase (may be empty).
+ * @param headers The header fields.
+ * @returns The head as bytes (Latin-1).
+ * @throws {RangeError} If the status is not an integer from 100 to 999.
+ * @throws {TypeError} If the reason, a field name or a field value holds a character that could
+ * end the line or the head (CR, LF, NUL, other controls): no header injection.
+ *
+ * @example
+ * ```ts
+ * import { acceptResponseHeaders, writeResponseHead } from "@wirely/wirely/codec";
+ * const headers = await acceptResponseHeaders("dGhlIHNhbXBsZSBub25jZQ==");
+ * const bytes = writeResponseHead(101, "Switching Protocols", headers);
+ * console.log(new TextDecoder().decode(bytes).split("\r\n")[0]); // HTTP/1.1 101 Switching Protocols
+ * ```
+ */
+export function writeResponseHead(
+  status: number,
+  reason: string,
+  headers: HeaderFields,
+): Uint8Array {
+  if (!Number.isInteger(status) || status < 100 || status > 999) {
+    throw new RangeError(
+      `Cannot write response head as 'status' must be 100-999: current value is ${status}`,
+    );
+  }
+  if (!isFieldText(reason)) {
+    throw new TypeError(
+      `Cannot write response head as 'reason' may not hold control characters: current value is ${
+        JSON.stringify(reason)
+      }`,
+    );
+  }
+  return encodeHead(`HTTP/1.1 ${status} ${reason}`, headers, "response");
+}
+
+function encodeHead(startLine: string, headers: HeaderFields, kind: string): Uint8Array {
+  let text = startLine + "\r\n";
+  const entries: Iterable<readonly [string, string]> = Symbol.iterator in headers
+    ? headers as Iterable<readonly [string, string]>
+    : Object.entries(headers);
+  for (const [name, value] of entries) {
+    if (!isToken(name)) {
+      throw new TypeError(
+        `Cannot write ${kind} head as a header name must be a token: current value is ${
+          JSON.stringify(name)
+        }`,
+      );
+    }
+    if (typeof value !== "string" || !isFieldText(value)) {
+      throw new TypeError(
+        `Cannot write ${kind} head as header '${name}' may not hold control characters: current value is ${
+          JSON.stringify(value)
+        }`,
+      );
+    }
+    text += `${name}: ${value}\r\n`;
+  }
+  text += "\r\n";
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
+}
+
+function isFieldText(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    if (!isFieldValueChar(value.charCodeAt(i))) return false;
+  }
+  return true;
+}
+
+/** Decodes bytes as Latin-1 (byte n -> U+00nn); TextDecoder("latin1") is windows-1252. */
+function latin1(parts: readonly Uint8Array[], size: number): string {
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const part of parts) {
+    bytes.set(part, offset);
+    offset += part.length;
+  }
+  let text = "";
+  for (let i = 0; i < size; i += 4096) {
+    text += String.fromCharCode(...bytes.subarray(i, i + 4096));
+  }
+  return text;
+}
