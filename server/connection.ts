@@ -1,0 +1,399 @@
+/**
+ * {@linkcode ServerConnection}: one peer of a server, driving the sans-I/O codec
+ * {@linkcode Connection} over a runtime-neutral {@linkcode Socket}.
+ *
+ * @module
+ */
+
+import { Connection, type ConnectionEvent } from "../codec/connection.ts";
+import { InvalidStateError } from "../codec/errors.ts";
+import type { Message } from "../codec/message.ts";
+import { MessageQueue } from "./message_queue.ts";
+import type { Limits } from "./options.ts";
+import { type OutgoingData, type PreparedMessage, toPayload } from "./prepared_message.ts";
+import type { Rooms } from "./rooms.ts";
+import type {
+  CloseInfo,
+  ServerConnectionEventMap,
+  ServerConnectionListener,
+  Socket,
+  SocketHandlers,
+  UpgradeRequest,
+} from "./types.ts";
+
+type Listener<K extends keyof ServerConnectionEventMap> = ServerConnectionListener<K>;
+type Listeners = { [K in keyof ServerConnectionEventMap]?: Listener<K>[] };
+
+/** What a connection needs from its server; implemented by the server core. */
+export interface ConnectionHost<Data> {
+  /** Limits with defaults applied. */
+  readonly limits: Limits;
+  /** The server's rooms. */
+  readonly rooms: Rooms<ServerConnection<Data>>;
+  /** Whether a server-level `onMessage` hook exists. */
+  readonly hasMessageHook: boolean;
+  /** Runs a user callback: a throw or rejection reaches onError and closes `conn` with 1011. */
+  guard(conn: ServerConnection<Data>, call: () => unknown): void;
+  /** Reports an error to onError without closing anything. */
+  reportError(error: unknown, conn: ServerConnection<Data>): void;
+  /** Delivers a message to the server-level hook. */
+  message(conn: ServerConnection<Data>, message: Message): void;
+  /** The transport closed: forget the connection, then run the close hook. */
+  release(conn: ServerConnection<Data>, info: CloseInfo): void;
+}
+
+/** Where the connection stands: `open`, `closing` (close started), `closed` (transport released). */
+export type ServerConnectionState = "open" | "closing" | "closed";
+
+/** How a binding creates a connection (users receive connections, they never create them). */
+export interface ServerConnectionInit<Data> {
+  /** Unique among the server's connections. */
+  id: number;
+  /** The request that asked for the upgrade. */
+  request: UpgradeRequest;
+  /** The negotiated subprotocol, `""` for none. */
+  protocol: string;
+  /** Initial per-connection data. */
+  data: Data;
+}
+
+/**
+ * One client connected to the server. Receive with `onMessage`, {@linkcode ServerConnection.on}
+ * or `for await`; send text, binary or JSON; close with a code and reason.
+ *
+ * Messages are queued for `for await` when nothing else consumes them (no `onMessage` hook, no
+ * `message` listener) or while an iteration runs; while more than 1 MiB (or 1024 messages) wait,
+ * the connection stops reading from the peer until the iteration catches up.
+ *
+ * @example An echo handler with `for await`
+ * ```ts
+ * import type { ServerConnection } from "@wirely/wirely/server";
+ * async function echo(conn: ServerConnection): Promise<void> {
+ *   for await (const message of conn) conn.send(message.data);
+ *   console.log("closed", conn.state);
+ * }
+ * console.log(typeof echo); // "function"
+ * ```
+ */
+export class ServerConnection<Data = undefined> {
+  /** Unique among the server's connections (a counter). */
+  readonly id: number;
+  /** The request URL (`http:` or `https:` scheme, host from the `Host` header). */
+  readonly url: URL;
+  /** The request headers. */
+  readonly headers: Headers;
+  /** The negotiated subprotocol, `""` when none. */
+  readonly protocol: string;
+  /** The peer's IP address when known. */
+  readonly remoteAddress: string | undefined;
+  /** Your per-connection data (from `authenticate`, or set it yourself). */
+  data: Data;
+
+  readonly #codec: Connection;
+  readonly #socket: Socket;
+  readonly #host: ConnectionHost<Data>;
+  #listeners: Listeners = {};
+  readonly #queue: MessageQueue;
+  #iterating = false;
+  #bytesReceived = 0;
+  #closeTimer: ReturnType<typeof setTimeout> | undefined;
+  #ended = false;
+  #writable = true;
+  #closeInfo: CloseInfo | undefined;
+  #released = false;
+
+  /**
+   * Created by a server binding after a successful handshake; users never call it.
+   *
+   * @param socket The upgraded transport.
+   * @param init Id, request, subprotocol and initial data.
+   * @param host The server core.
+   */
+  constructor(socket: Socket, init: ServerConnectionInit<Data>, host: ConnectionHost<Data>) {
+    this.id = init.id;
+    this.url = init.request.url;
+    this.headers = init.request.headers;
+    this.remoteAddress = init.request.remoteAddress;
+    this.protocol = init.protocol;
+    this.data = init.data;
+    this.#socket = socket;
+    this.#host = host;
+    this.#queue = new MessageQueue((paused) => paused ? socket.pause() : socket.resume());
+    this.#codec = new Connection({
+      role: "server",
+      maxMessageSize: host.limits.maxMessageSize,
+      maxFramesPerMessage: host.limits.maxFramesPerMessage,
+    });
+    const handlers: SocketHandlers = {
+      data: (chunk) => this.#onData(chunk),
+      end: () => this.#onEnd(),
+      drain: () => {
+        this.#writable = true;
+        this.#emit("drain", undefined);
+      },
+      close: () => this.#onClose(),
+    };
+    socket.listen(handlers);
+  }
+
+  /** `open`, `closing` once a close started, `closed` once the transport is released. */
+  get state(): ServerConnectionState {
+    if (this.#released) return "closed";
+    return this.#codec.state === "open" ? "open" : "closing";
+  }
+
+  /** Bytes written but not yet handed to the operating system (see `maxBufferedBytes`). */
+  get bufferedAmount(): number {
+    return this.#socket.bufferedAmount;
+  }
+
+  /** Total bytes received from the peer (the heartbeat watches it). */
+  get bytesReceived(): number {
+    return this.#bytesReceived;
+  }
+
+  /** `true` while reading is paused because messages wait for `for await`. */
+  get readPaused(): boolean {
+    return this.#queue.paused;
+  }
+
+  /** The rooms this connection is in. */
+  get rooms(): ReadonlySet<string> {
+    return this.#host.rooms.roomsOf(this);
+  }
+
+  /**
+   * Sends a text message (string) or a binary message (`Uint8Array` or `ArrayBuffer`). Bytes are
+   * sent without a copy when large: do not change them afterwards.
+   *
+   * @returns `false` when the socket's buffer is full: wait for the `drain` event to send more.
+   * @throws {InvalidStateError} If the connection is not `open`.
+   * @throws {TypeError} If `data` has another type.
+   */
+  send(data: OutgoingData): boolean {
+    if (typeof data === "string") this.#codec.sendText(data);
+    else if (data instanceof Uint8Array) this.#codec.sendBinary(data);
+    else if (data instanceof ArrayBuffer) this.#codec.sendBinary(new Uint8Array(data));
+    else toPayload(data); // throws the TypeError that names the type
+    return this.#flush();
+  }
+
+  /**
+   * Sends `JSON.stringify(value)` as a text message.
+   *
+   * @returns Like {@linkcode ServerConnection.send}.
+   * @throws {TypeError} If `value` cannot be serialised (undefined, a function, a cycle).
+   */
+  sendJson(value: unknown): boolean {
+    const text = JSON.stringify(value);
+    if (typeof text !== "string") {
+      throw new TypeError(
+        `Cannot send JSON as 'value' must serialise to JSON: current type is ${typeof value}`,
+      );
+    }
+    return this.send(text);
+  }
+
+  /**
+   * Sends a message encoded beforehand (the same bytes can go to many connections).
+   *
+   * @returns Like {@linkcode ServerConnection.send}.
+   * @throws {InvalidStateError} If the connection is not `open`.
+   */
+  sendPrepared(message: PreparedMessage): boolean {
+    if (this.#codec.state !== "open") {
+      throw new InvalidStateError(`cannot send: the connection is ${this.state}`);
+    }
+    return this.#write([message.bytes]);
+  }
+
+  /** Like {@linkcode ServerConnection.sendPrepared}, but a connection that is not open ignores it (used by broadcast). */
+  deliver(message: PreparedMessage): void {
+    if (this.#codec.state === "open") this.#write([message.bytes]);
+  }
+
+  /**
+   * Sends a ping; the peer answers with a pong event carrying the same data.
+   *
+   * @param data Up to 125 bytes.
+   * @throws {InvalidStateError} If the connection is not `open`.
+   */
+  ping(data?: Uint8Array): void {
+    this.#codec.ping(data);
+    this.#flush();
+  }
+
+  /**
+   * Starts the closing handshake; the socket is destroyed if the peer does not answer within
+   * `closeTimeout`. Does nothing when already closing or closed.
+   *
+   * @param code 1000-1003, 1007-1014 or 3000-4999. @default 1000
+   * @param reason At most 123 bytes of UTF-8. @default ""
+   * @throws {RangeError} If the code may not be sent or the reason is too long.
+   */
+  close(code: number = 1000, reason: string = ""): void {
+    this.#codec.close(code, reason);
+    this.#process();
+  }
+
+  /** Destroys the socket at once, without a closing handshake (the close event says 1006). */
+  terminate(): void {
+    this.#socket.destroy();
+  }
+
+  /** Adds this connection to `room` (for `broadcast(data, { room })`). Ignored once closed. */
+  join(room: string): void {
+    if (!this.#released) this.#host.rooms.join(this, room);
+  }
+
+  /** Removes this connection from `room`. */
+  leave(room: string): void {
+    this.#host.rooms.leave(this, room);
+  }
+
+  /**
+   * Listens to an event; returns a function that removes the listener. A listener that throws
+   * (or rejects) reaches `onError` and closes the connection with 1011.
+   *
+   * @example
+   * ```ts
+   * import type { ServerConnection } from "@wirely/wirely/server";
+   * function log(conn: ServerConnection): () => void {
+   *   return conn.on("message", (message) => console.log(message.type));
+   * }
+   * console.log(typeof log); // "function"
+   * ```
+   */
+  on<K extends keyof ServerConnectionEventMap>(
+    type: K,
+    listener: ServerConnectionListener<K>,
+  ): () => void {
+    const listeners: Listener<K>[] = this.#listeners[type] ?? [];
+    (this.#listeners as { [P in K]?: Listener<P>[] })[type] = listeners;
+    listeners.push(listener);
+    return () => {
+      const index = listeners.indexOf(listener);
+      if (index >= 0) listeners.splice(index, 1);
+    };
+  }
+
+  /**
+   * Iterates over incoming messages until the connection closes. Breaking out of the loop stops
+   * queueing for it (if nothing else consumes messages, they keep queueing for a next loop).
+   */
+  [Symbol.asyncIterator](): AsyncIterableIterator<Message> {
+    this.#iterating = true;
+    const iterator: AsyncIterableIterator<Message> = {
+      next: () => this.#queue.next(),
+      return: (): Promise<IteratorResult<Message>> => {
+        this.#iterating = false;
+        return Promise.resolve({ done: true, value: undefined });
+      },
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
+  }
+
+  #onData(chunk: Uint8Array): void {
+    this.#bytesReceived += chunk.length;
+    try {
+      this.#codec.receive(chunk);
+    } catch (error) {
+      // A bug in the codec: it already closed with 1011; report it, never throw into the socket.
+      this.#host.reportError(error, this);
+    } finally {
+      this.#process();
+    }
+  }
+
+  #onEnd(): void {
+    this.#codec.receiveEof();
+    this.#process();
+  }
+
+  /** Writes pending bytes, dispatches events, and ends or times out the transport as needed. */
+  #process(): void {
+    this.#flush();
+    const events = this.#codec.takeEvents();
+    for (const event of events) this.#dispatch(event);
+    if (this.#released) return;
+    if (this.#codec.shouldCloseTransport && !this.#ended) {
+      this.#ended = true;
+      this.#socket.end();
+    }
+    if (this.#codec.state !== "open" && this.#closeTimer === undefined) {
+      this.#closeTimer = setTimeout(() => this.#socket.destroy(), this.#host.limits.closeTimeout);
+    }
+  }
+
+  #dispatch(event: ConnectionEvent): void {
+    switch (event.type) {
+      case "text":
+      case "binary":
+        this.#deliverMessage(event);
+        break;
+      case "ping":
+      case "pong":
+        this.#emit(event.type, event.data);
+        break;
+      case "close":
+        this.#closeInfo = { code: event.code, reason: event.reason, wasClean: event.wasClean };
+        break;
+      case "error":
+        // The close event that follows carries the close code; peers' faults are not server errors.
+        break;
+    }
+  }
+
+  #deliverMessage(message: Message): void {
+    const listeners = this.#listeners.message;
+    const consumed = this.#host.hasMessageHook || (listeners !== undefined && listeners.length > 0);
+    if (this.#iterating || !consumed) this.#queue.push(message);
+    this.#emit("message", message);
+    if (this.#host.hasMessageHook) this.#host.message(this, message);
+  }
+
+  #emit<K extends keyof ServerConnectionEventMap>(
+    type: K,
+    event: ServerConnectionEventMap[K],
+  ): void {
+    const listeners: Listener<K>[] | undefined = this.#listeners[type];
+    if (listeners === undefined || listeners.length === 0) return;
+    for (const listener of [...listeners]) this.#host.guard(this, () => listener(event));
+  }
+
+  #flush(): boolean {
+    const bytes = this.#codec.takeBytes();
+    return bytes.length === 0 ? this.#writable : this.#write(bytes);
+  }
+
+  /** Writes, then closes with 1008 if the peer lets too many bytes pile up. */
+  #write(chunks: readonly Uint8Array[]): boolean {
+    if (this.#released) return false;
+    const ok = this.#socket.write(chunks);
+    this.#writable = ok;
+    if (
+      this.#socket.bufferedAmount > this.#host.limits.maxBufferedBytes &&
+      this.#codec.state === "open"
+    ) {
+      this.#codec.fail(1008, "slow consumer: too many bytes waiting to be sent");
+      this.#process();
+    }
+    return ok;
+  }
+
+  #onClose(): void {
+    if (this.#released) return;
+    this.#codec.receiveEof();
+    this.#codec.takeBytes();
+    for (const event of this.#codec.takeEvents()) this.#dispatch(event);
+    this.#released = true;
+    if (this.#closeTimer !== undefined) clearTimeout(this.#closeTimer);
+    this.#closeTimer = undefined;
+    const info = this.#closeInfo ?? { code: 1006, reason: "", wasClean: false };
+    this.#queue.end();
+    this.#host.release(this, info);
+    this.#emit("close", info);
+    this.#listeners = {};
+  }
+}

@@ -1,0 +1,205 @@
+/**
+ * The runtime-neutral core of a server: the set of clients, rooms, heartbeat, hooks with error
+ * isolation, handshake decisions and graceful shutdown. Bindings (`serve.node.ts`) own the
+ * listener and the sockets and call into it.
+ *
+ * @module
+ */
+
+import type { Message } from "../codec/message.ts";
+import { ServerConnection } from "./connection.ts";
+import { Heartbeat } from "./heartbeat.ts";
+import { type Limits, resolveLimits } from "./options.ts";
+import type { OutgoingData } from "./prepared_message.ts";
+import { type BroadcastOptions, MemoryAdapter, Rooms } from "./rooms.ts";
+import type { CloseInfo, ServerOptions, Socket, UpgradeRequest } from "./types.ts";
+import { type Acceptance, negotiate, type Refusal, refusal } from "./upgrade.ts";
+
+/** Shown when a hook fails and the user gave no `onError`. */
+function defaultOnError(error: unknown): void {
+  console.error("wirely: error in a server hook or listener:", error);
+}
+
+/** The shared part of every server binding. */
+export class ServerCore<Data> {
+  /** Limits with defaults applied. */
+  readonly limits: Limits;
+  /** Open (and closing) connections. */
+  readonly clients: Set<ServerConnection<Data>> = new Set();
+  /** Rooms and broadcast. */
+  readonly rooms: Rooms<ServerConnection<Data>>;
+  /** Whether an `onMessage` hook exists. */
+  readonly hasMessageHook: boolean;
+  readonly #options: ServerOptions<Data>;
+  readonly #heartbeat: Heartbeat<ServerConnection<Data>>;
+  readonly #handshakes = new Set<() => void>();
+  #nextId = 1;
+  #closing: Promise<void> | undefined;
+  #idleWaiters: (() => void)[] = [];
+
+  /**
+   * @param options The user's options (validated here).
+   * @throws {RangeError | TypeError} For a bad option.
+   */
+  constructor(options: ServerOptions<Data>) {
+    this.limits = resolveLimits(options);
+    this.#options = options;
+    this.hasMessageHook = options.onMessage !== undefined;
+    this.rooms = new Rooms(
+      this.clients,
+      options.adapter ?? new MemoryAdapter(),
+      (error) => this.reportError(error, undefined),
+    );
+    this.#heartbeat = new Heartbeat(
+      this.clients,
+      this.limits.heartbeatInterval,
+      this.limits.heartbeatTimeout,
+    );
+  }
+
+  /** Whether `close()` was called. */
+  get closing(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  /**
+   * Tracks a handshake in progress so that `close()` waits for it (up to the close timeout,
+   * then calls `abort`). Returns the function to call when it is over.
+   */
+  trackHandshake(abort: () => void): () => void {
+    this.#handshakes.add(abort);
+    return () => {
+      this.#handshakes.delete(abort);
+      this.#checkIdle();
+    };
+  }
+
+  /** Decides on an upgrade; a throwing hook becomes 500 (and reaches onError); 503 when closing. */
+  async negotiate(request: UpgradeRequest): Promise<Acceptance<Data> | Refusal> {
+    if (this.closing) return refusal(503, "the server is shutting down\n");
+    let decision: Acceptance<Data> | Refusal;
+    try {
+      decision = await negotiate(request, this.#options);
+    } catch (error) {
+      this.reportError(error, undefined);
+      return refusal(500, "internal error\n");
+    }
+    if (decision.accept && this.closing) return refusal(503, "the server is shutting down\n");
+    return decision;
+  }
+
+  /** Creates the connection for an upgraded socket and runs `onOpen`. */
+  open(
+    socket: Socket,
+    request: UpgradeRequest,
+    protocol: string,
+    data: Data,
+  ): ServerConnection<Data> {
+    const conn = new ServerConnection<Data>(
+      socket,
+      { id: this.#nextId++, request, protocol, data },
+      this,
+    );
+    this.clients.add(conn);
+    this.#heartbeat.start();
+    const onOpen = this.#options.onOpen;
+    if (onOpen !== undefined) this.guard(conn, () => onOpen(conn));
+    return conn;
+  }
+
+  /** Sends to every client, or a room's members, encoded once. */
+  broadcast(data: OutgoingData, options?: BroadcastOptions<ServerConnection<Data>>): number {
+    return this.rooms.broadcast(data, options);
+  }
+
+  /** Runs a user callback; a throw or rejection reaches onError and closes `conn` with 1011. */
+  guard(conn: ServerConnection<Data>, call: () => unknown): void {
+    try {
+      const result = call();
+      if (result instanceof Promise) result.catch((error) => this.#hookFailed(error, conn));
+    } catch (error) {
+      this.#hookFailed(error, conn);
+    }
+  }
+
+  /** Passes an error to onError (a throwing onError is logged, never rethrown). */
+  reportError(error: unknown, conn: ServerConnection<Data> | undefined): void {
+    try {
+      (this.#options.onError ?? defaultOnError)(error, conn);
+    } catch (secondary) {
+      defaultOnError(secondary);
+    }
+  }
+
+  /** Runs the onMessage hook. */
+  message(conn: ServerConnection<Data>, message: Message): void {
+    const onMessage = this.#options.onMessage;
+    if (onMessage !== undefined) this.guard(conn, () => onMessage(conn, message));
+  }
+
+  /** Forgets a closed connection and runs onClose. */
+  release(conn: ServerConnection<Data>, info: CloseInfo): void {
+    this.clients.delete(conn);
+    this.rooms.leaveAll(conn);
+    if (this.clients.size === 0) this.#heartbeat.stop();
+    const onClose = this.#options.onClose;
+    if (onClose !== undefined) this.guard(conn, () => onClose(conn, info));
+    this.#checkIdle();
+  }
+
+  /**
+   * Graceful shutdown of the connections: new handshakes get 503, every client gets
+   * `code` (1001), then waits until all are closed and handshakes answered, destroying what is
+   * left after the close timeout. Calling it again returns the same promise.
+   */
+  close(code: number = 1001, reason: string = "server shutting down"): Promise<void> {
+    this.#closing ??= this.#shutdown(code, reason);
+    return this.#closing;
+  }
+
+  async #shutdown(code: number, reason: string): Promise<void> {
+    for (const conn of this.clients) {
+      try {
+        conn.close(code, reason);
+      } catch (error) {
+        this.reportError(error, conn);
+      }
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const idle = new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
+    this.#checkIdle();
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.limits.closeTimeout);
+    });
+    await Promise.race([idle, deadline]);
+    clearTimeout(timer);
+    if (this.clients.size > 0 || this.#handshakes.size > 0) {
+      for (const abort of [...this.#handshakes]) abort();
+      this.#handshakes.clear();
+      for (const conn of [...this.clients]) conn.terminate();
+      // Destroyed sockets report their close on a later tick.
+      await Promise.race([
+        new Promise<void>((resolve) => {
+          this.#idleWaiters.push(resolve);
+          this.#checkIdle();
+        }),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, 1_000);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+    this.#heartbeat.stop();
+    await this.rooms.stop();
+  }
+
+  #checkIdle(): void {
+    if (this.clients.size > 0 || this.#handshakes.size > 0) return;
+    for (const resolve of this.#idleWaiters.splice(0)) resolve();
+  }
+
+  #hookFailed(error: unknown, conn: ServerConnection<Data>): void {
+    this.reportError(error, conn);
+    if (conn.state === "open") conn.close(1011);
+  }
+}

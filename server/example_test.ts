@@ -1,0 +1,134 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { inDeno, messages, openWs, within, wsClosed } from "./_helpers_test.ts";
+
+const ECHO = fileURLToPath(new URL("../examples/echo.ts", import.meta.url));
+const NO_LEAKS = fileURLToPath(new URL("./testdata/no_leaks.ts", import.meta.url));
+const SKIP = inDeno ? false : "runs .ts files with the Deno binary (Node 20 cannot run .ts)";
+
+/** Collects a child's stdout and waits for its exit (bounded). */
+function watch(child: ChildProcess): {
+  output: () => string;
+  line: (pattern: RegExp, ms: number) => Promise<RegExpMatchArray>;
+  exit: (ms: number) => Promise<number | null>;
+} {
+  let output = "";
+  let stderr = "";
+  child.stdout!.setEncoding("utf8");
+  child.stderr!.setEncoding("utf8");
+  child.stdout!.on("data", (chunk: string) => output += chunk);
+  child.stderr!.on("data", (chunk: string) => stderr += chunk);
+  const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+  return {
+    output: () => output,
+    line: (pattern, ms) =>
+      within(
+        new Promise((resolve, reject) => {
+          const check = (): void => {
+            const match = output.match(pattern);
+            if (match) resolve(match);
+          };
+          child.stdout!.on("data", check);
+          child.on("exit", () => reject(new Error(`exited early: ${output}${stderr}`)));
+          check();
+        }),
+        ms,
+        `output matching ${pattern}`,
+      ),
+    exit: (ms) => within(exited, ms, "child exit"),
+  };
+}
+
+/** The part of `Deno.Command` the SIGINT test uses (Node's child_process in Deno misreports the exit of a child killed with SIGINT). */
+interface DenoChild {
+  stdout: ReadableStream<Uint8Array>;
+  kill(signal: string): void;
+  status: Promise<{ success: boolean; code: number; signal: string | null }>;
+}
+interface DenoLike {
+  execPath(): string;
+  Command: new (command: string, options: { args: string[]; stdout: "piped" }) => {
+    spawn(): DenoChild;
+  };
+}
+
+describe("examples/echo.ts", () => {
+  it("prints its URL, echoes on any path, and shuts down gracefully on SIGINT", {
+    skip: SKIP,
+  }, async () => {
+    const deno = (globalThis as unknown as { Deno: DenoLike }).Deno;
+    const child = new deno.Command(deno.execPath(), {
+      args: ["run", "--allow-net", ECHO, "--port", "0"],
+      stdout: "piped",
+    }).spawn();
+    let exited = false;
+    const status = child.status.finally(() => exited = true);
+    try {
+      const reader = child.stdout.getReader();
+      const decoder = new TextDecoder();
+      let output = "";
+      while (!output.includes("\n")) {
+        const chunk = await within(reader.read(), 15_000, "listening line");
+        if (chunk.done) break;
+        output += decoder.decode(chunk.value, { stream: true });
+      }
+      const match = output.match(/^listening on ws:\/\/127\.0\.0\.1:(\d+)\/\n$/);
+      assert.ok(match, `unexpected output ${JSON.stringify(output)}`);
+      const ws = await openWs(`ws://127.0.0.1:${match[1]}/any/path?x=1`);
+      const inbox = messages(ws);
+      ws.send("héllo");
+      const text = await inbox.next();
+      assert.equal(text.binary, false);
+      assert.equal(new TextDecoder().decode(text.data), "héllo");
+      const bytes = new Uint8Array(100_000).map((_, i) => i & 0xff);
+      ws.send(bytes);
+      const binary = await inbox.next();
+      assert.equal(binary.binary, true);
+      assert.deepEqual(binary.data, bytes);
+      const closed = wsClosed(ws);
+      child.kill("SIGINT");
+      assert.equal((await closed).code, 1001);
+      assert.deepEqual({ ...await within(status, 5_000, "exit") }, {
+        success: true,
+        code: 0,
+        signal: null,
+      });
+      reader.releaseLock();
+    } finally {
+      if (!exited) child.kill("SIGKILL");
+      await child.stdout.cancel().catch(() => {});
+    }
+  });
+
+  it("refuses an unknown flag with exit code 2", { skip: SKIP }, async () => {
+    const child = spawn(process.execPath, ["run", "--allow-net", ECHO, "--engine", "native"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const watched = watch(child);
+    try {
+      assert.equal(await watched.exit(15_000), 2);
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    }
+  });
+});
+
+describe("no leaks", () => {
+  it("a process that served 200 connections exits on its own after close()", {
+    skip: SKIP,
+  }, async () => {
+    const child = spawn(process.execPath, ["run", "-A", NO_LEAKS], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const watched = watch(child);
+    try {
+      assert.equal(await watched.exit(15_000), 0, "the process kept running: a handle leaked");
+      assert.equal(watched.output(), "done clients=0\n");
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    }
+  });
+});

@@ -1,0 +1,137 @@
+/**
+ * Defaults and validation of {@linkcode ServerOptions}, applied once when a server is created.
+ *
+ * @module
+ */
+
+import type { ServerOptions } from "./types.ts";
+
+/** The limits a connection and a binding read, with every default applied. */
+export interface Limits {
+  /** Largest incoming message, bytes. */
+  readonly maxMessageSize: number;
+  /** Most frames per incoming message. */
+  readonly maxFramesPerMessage: number;
+  /** Slow-consumer cap, bytes waiting in the socket. */
+  readonly maxBufferedBytes: number;
+  /** Closing handshake deadline, milliseconds. */
+  readonly closeTimeout: number;
+  /** Request head / authentication deadline, milliseconds. */
+  readonly handshakeTimeout: number;
+  /** Largest request head, bytes. */
+  readonly maxHeadSize: number;
+  /** Ping period, milliseconds (0 = off). */
+  readonly heartbeatInterval: number;
+  /** Pong deadline, milliseconds. */
+  readonly heartbeatTimeout: number;
+}
+
+/** Default limits, documented on {@linkcode ServerOptions}. */
+export const DEFAULT_LIMITS: Limits = {
+  maxMessageSize: 1_048_576,
+  maxFramesPerMessage: 1024,
+  maxBufferedBytes: 16_777_216,
+  closeTimeout: 10_000,
+  handshakeTimeout: 5_000,
+  maxHeadSize: 16_384,
+  heartbeatInterval: 30_000,
+  heartbeatTimeout: 10_000,
+};
+
+/** Largest timer delay the platforms accept (2^31 - 1 ms). */
+const MAX_DELAY = 2_147_483_647;
+
+/**
+ * Applies defaults and checks every limit of `options`.
+ *
+ * @throws {RangeError} If a limit is out of range (the message names the option and value).
+ * @throws {TypeError} If a hook or policy has the wrong type.
+ */
+export function resolveLimits<Data>(options: ServerOptions<Data>): Limits {
+  const limits: Limits = {
+    maxMessageSize: size("maxMessageSize", options.maxMessageSize, DEFAULT_LIMITS.maxMessageSize),
+    maxFramesPerMessage: size(
+      "maxFramesPerMessage",
+      options.maxFramesPerMessage,
+      DEFAULT_LIMITS.maxFramesPerMessage,
+    ),
+    maxBufferedBytes: size(
+      "maxBufferedBytes",
+      options.maxBufferedBytes,
+      DEFAULT_LIMITS.maxBufferedBytes,
+    ),
+    closeTimeout: delay("closeTimeout", options.closeTimeout, DEFAULT_LIMITS.closeTimeout, 1),
+    handshakeTimeout: delay(
+      "handshakeTimeout",
+      options.handshakeTimeout,
+      DEFAULT_LIMITS.handshakeTimeout,
+      1,
+    ),
+    maxHeadSize: size("maxHeadSize", options.maxHeadSize, DEFAULT_LIMITS.maxHeadSize),
+    heartbeatInterval: delay(
+      "heartbeatInterval",
+      options.heartbeatInterval,
+      DEFAULT_LIMITS.heartbeatInterval,
+      0,
+    ),
+    heartbeatTimeout: delay(
+      "heartbeatTimeout",
+      options.heartbeatTimeout,
+      DEFAULT_LIMITS.heartbeatTimeout,
+      1,
+    ),
+  };
+  if (limits.heartbeatInterval > 0 && limits.heartbeatTimeout >= limits.heartbeatInterval) {
+    throw new RangeError(
+      `Cannot create server as 'heartbeatTimeout' must be < 'heartbeatInterval' (${limits.heartbeatInterval}): current value is ${limits.heartbeatTimeout}`,
+    );
+  }
+  const { origins, protocols } = options;
+  if (origins !== undefined && typeof origins !== "function" && !Array.isArray(origins)) {
+    throw new TypeError(
+      `Cannot create server as 'origins' must be an array or a function: current value is ${
+        String(origins)
+      }`,
+    );
+  }
+  if (protocols !== undefined && typeof protocols !== "function" && !Array.isArray(protocols)) {
+    throw new TypeError(
+      `Cannot create server as 'protocols' must be an array or a function: current value is ${
+        String(protocols)
+      }`,
+    );
+  }
+  for (
+    const hook of ["authenticate", "onOpen", "onMessage", "onClose", "onError"] as const
+  ) {
+    const value: unknown = options[hook];
+    if (value !== undefined && typeof value !== "function") {
+      throw new TypeError(
+        `Cannot create server as '${hook}' must be a function: current value is ${String(value)}`,
+      );
+    }
+  }
+  return limits;
+}
+
+/** A size in bytes or a count: an integer >= 1, or `Infinity`. */
+function size(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (value !== Infinity && (!Number.isInteger(value) || value < 1)) {
+    throw new RangeError(
+      `Cannot create server as '${name}' must be an integer >= 1 or Infinity: current value is ${value}`,
+    );
+  }
+  return value;
+}
+
+/** A delay in milliseconds: an integer from `min` to 2^31 - 1. */
+function delay(name: string, value: number | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < min || value > MAX_DELAY) {
+    throw new RangeError(
+      `Cannot create server as '${name}' must be an integer from ${min} to ${MAX_DELAY}: current value is ${value}`,
+    );
+  }
+  return value;
+}

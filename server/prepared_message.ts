@@ -1,0 +1,69 @@
+/**
+ * A message encoded once as a server frame, to send to many connections without encoding it
+ * again: server frames are unmasked, so the same bytes serve every recipient.
+ *
+ * @module
+ */
+
+import { Opcode } from "../codec/constants.ts";
+import { encodeFrame } from "../codec/frame_encoder.ts";
+
+const encoder = new TextEncoder();
+
+/** What can be sent: text, or binary as a `Uint8Array` or an `ArrayBuffer`. */
+export type OutgoingData = string | Uint8Array | ArrayBuffer;
+
+/**
+ * A text or binary message encoded once into one unmasked frame. Pass it to
+ * {@linkcode ServerConnection.sendPrepared} for each recipient; `broadcast` does this for you.
+ *
+ * @example Encode once, send to a chosen set of connections
+ * ```ts
+ * import { PreparedMessage } from "@wirely/wirely/server";
+ * const prepared = new PreparedMessage("tick");
+ * console.log(prepared.bytes); // Uint8Array(6) [ 129, 4, 116, 105, 99, 107 ]
+ * // for (const conn of server.clients) if (conn.data.wantsTicks) conn.sendPrepared(prepared);
+ * ```
+ */
+export class PreparedMessage {
+  /** The encoded frame (header and payload). Never modify it: it is shared by every send. */
+  readonly bytes: Uint8Array;
+  /** Whether the message is binary (`false`: text). */
+  readonly binary: boolean;
+
+  /**
+   * Encodes `data` once into a frame.
+   *
+   * @param data Text (sent as a text message) or bytes (sent as a binary message).
+   * @param options `binary` overrides the kind: `false` sends bytes as a text message (they must
+   * be valid UTF-8; they are not checked), `true` sends a string's UTF-8 bytes as binary.
+   * @throws {TypeError} If `data` is not a string, a `Uint8Array` or an `ArrayBuffer`.
+   */
+  constructor(data: OutgoingData, options: { binary?: boolean } = {}) {
+    const { binary, payload } = toPayload(data);
+    this.binary = options.binary ?? binary;
+    this.bytes = encodeFrame(this.binary ? Opcode.BINARY : Opcode.TEXT, payload);
+  }
+}
+
+/**
+ * Splits outgoing data into its kind and payload bytes (text is UTF-8 encoded).
+ *
+ * @throws {TypeError} If `data` is not a string, a `Uint8Array` or an `ArrayBuffer`.
+ */
+export function toPayload(data: OutgoingData): { binary: boolean; payload: Uint8Array } {
+  if (typeof data === "string") return { binary: false, payload: encoder.encode(data) };
+  if (data instanceof Uint8Array) return { binary: true, payload: data };
+  if (data instanceof ArrayBuffer) return { binary: true, payload: new Uint8Array(data) };
+  throw new TypeError(
+    `Cannot send as 'data' must be a string, a Uint8Array or an ArrayBuffer: current value is ${
+      describe(data)
+    }`,
+  );
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value === "object") return value.constructor?.name ?? "object";
+  return typeof value;
+}

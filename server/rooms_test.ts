@@ -1,0 +1,164 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import {
+  type BroadcastEnvelope,
+  MemoryAdapter,
+  PreparedMessage,
+  type PubSubAdapter,
+} from "./mod.ts";
+import { type RoomMember, Rooms } from "./rooms.ts";
+
+class Member implements RoomMember {
+  static #next = 1;
+  readonly id: number = Member.#next++;
+  readonly received: PreparedMessage[] = [];
+  deliver(message: PreparedMessage): void {
+    this.received.push(message);
+  }
+}
+
+interface Setup {
+  clients: Set<Member>;
+  rooms: Rooms<Member>;
+  errors: unknown[];
+  add: () => Member;
+}
+
+function setup(adapter: PubSubAdapter = new MemoryAdapter()): Setup {
+  const clients = new Set<Member>();
+  const errors: unknown[] = [];
+  const rooms = new Rooms<Member>(clients, adapter, (error) => errors.push(error));
+  const add = (): Member => {
+    const member = new Member();
+    clients.add(member);
+    return member;
+  };
+  return { clients, rooms, errors, add };
+}
+
+describe("PreparedMessage", () => {
+  it("encodes text and binary into one unmasked frame", () => {
+    assert.deepEqual(new PreparedMessage("hi").bytes, new Uint8Array([0x81, 2, 0x68, 0x69]));
+    const binary = new PreparedMessage(new Uint8Array([1, 2]).buffer);
+    assert.equal(binary.binary, true);
+    assert.deepEqual(binary.bytes, new Uint8Array([0x82, 2, 1, 2]));
+    const asText = new PreparedMessage(new Uint8Array([0x68]), { binary: false });
+    assert.deepEqual(asText.bytes, new Uint8Array([0x81, 1, 0x68]));
+  });
+
+  it("refuses other data types with a TypeError", () => {
+    assert.throws(() => new PreparedMessage(42 as unknown as string), {
+      name: "TypeError",
+      message:
+        "Cannot send as 'data' must be a string, a Uint8Array or an ArrayBuffer: current value is number",
+    });
+  });
+});
+
+describe("Rooms", () => {
+  it("encodes a broadcast once and hands the same bytes to every recipient", () => {
+    const { rooms, add } = setup();
+    const [a, b, c] = [add(), add(), add()];
+    assert.equal(rooms.broadcast("hello"), 3);
+    assert.equal(a.received.length, 1);
+    assert.equal(a.received[0], b.received[0]);
+    assert.equal(b.received[0], c.received[0]);
+    assert.deepEqual(a.received[0]!.bytes, new PreparedMessage("hello").bytes);
+  });
+
+  it("reaches only a room's members and skips the excepted ones", () => {
+    const { rooms, add } = setup();
+    const [a, b, c, d] = [add(), add(), add(), add()];
+    rooms.join(a, "lobby");
+    rooms.join(b, "lobby");
+    rooms.join(c, "lobby");
+    assert.equal(rooms.broadcast("x", { room: "lobby", except: a }), 2);
+    assert.equal(rooms.broadcast("y", { room: "lobby", except: [b, c] }), 1);
+    assert.equal(rooms.broadcast("z", { room: "empty" }), 0);
+    assert.deepEqual([a, b, c, d].map((m) => m.received.length), [1, 1, 1, 0]);
+  });
+
+  it("tracks memberships and subscribes the adapter on first join and last leave", () => {
+    const calls: string[] = [];
+    const adapter: PubSubAdapter = {
+      start: () => {},
+      publish: () => {},
+      subscribe: (_id, room) => void calls.push(`+${room}`),
+      unsubscribe: (_id, room) => void calls.push(`-${room}`),
+      stop: () => {},
+    };
+    const { rooms, add } = setup(adapter);
+    const [a, b] = [add(), add()];
+    rooms.join(a, "r1");
+    rooms.join(b, "r1");
+    rooms.join(a, "r2");
+    assert.deepEqual([...rooms.roomsOf(a)], ["r1", "r2"]);
+    rooms.leave(a, "r1");
+    assert.equal(rooms.members("r1").size, 1);
+    rooms.leaveAll(a);
+    rooms.leaveAll(b);
+    assert.equal(rooms.roomsOf(a).size, 0);
+    assert.deepEqual(calls, ["+r1", "+r2", "-r2", "-r1"]);
+  });
+
+  it("spreads rooms across servers sharing a MemoryAdapter, without echoing to the sender", () => {
+    const adapter = new MemoryAdapter();
+    const one = setup(adapter);
+    const two = setup(adapter);
+    assert.equal(adapter.servers, 2);
+    const [a, b] = [one.add(), two.add()];
+    const outsider = two.add();
+    one.rooms.join(a, "lobby");
+    two.rooms.join(b, "lobby");
+    assert.equal(one.rooms.broadcast("hi", { room: "lobby", except: a }), 0);
+    assert.equal(a.received.length, 0);
+    assert.equal(b.received.length, 1);
+    assert.equal(outsider.received.length, 0);
+    assert.deepEqual(b.received[0]!.bytes, new PreparedMessage("hi").bytes);
+    one.rooms.broadcast(new Uint8Array([1]));
+    assert.equal(outsider.received.length, 1);
+    assert.equal(outsider.received[0]!.binary, true);
+  });
+
+  it("passes envelopes with source, room, kind, payload and excepted ids", () => {
+    const published: BroadcastEnvelope[] = [];
+    const adapter: PubSubAdapter = {
+      start: () => {},
+      publish: (envelope) => void published.push(envelope),
+      subscribe: () => {},
+      unsubscribe: () => {},
+      stop: () => {},
+    };
+    const { rooms, add } = setup(adapter);
+    const a = add();
+    rooms.broadcast("yo", { room: "r", except: a });
+    assert.deepEqual(published, [{
+      source: rooms.serverId,
+      room: "r",
+      binary: false,
+      payload: new TextEncoder().encode("yo"),
+      except: [a.id],
+    }]);
+  });
+
+  it("reports adapter throws and rejections to onError instead of throwing", async () => {
+    const adapter: PubSubAdapter = {
+      start: () => {},
+      publish: () => Promise.reject(new Error("broker down")),
+      subscribe: () => {
+        throw new Error("cannot subscribe");
+      },
+      unsubscribe: () => {},
+      stop: () => {},
+    };
+    const { rooms, add, errors } = setup(adapter);
+    const a = add();
+    rooms.join(a, "r");
+    assert.equal(rooms.broadcast("x", { room: "r" }), 1);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    assert.deepEqual(errors.map((e) => (e as Error).message), [
+      "cannot subscribe",
+      "broker down",
+    ]);
+  });
+});

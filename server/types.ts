@@ -1,0 +1,331 @@
+/**
+ * Runtime-neutral types of the server: the byte {@linkcode Socket} a binding hands to a
+ * connection, the {@linkcode UpgradeRequest} hooks see, close details, and the
+ * {@linkcode ServerOptions} every binding accepts.
+ *
+ * @module
+ */
+
+import type { Message } from "../codec/message.ts";
+import type { ServerConnection } from "./connection.ts";
+import type { OutgoingData } from "./prepared_message.ts";
+import type { BroadcastOptions, PubSubAdapter } from "./rooms.ts";
+
+/**
+ * What a connection calls when its {@linkcode Socket} reports something. A binding calls each
+ * at most as the transport allows: `data` any number of times, then `end` (the peer stopped
+ * sending) and finally `close` exactly once.
+ *
+ * @example A socket that echoes what it is told
+ * ```ts
+ * import type { SocketHandlers } from "@wirely/wirely/server";
+ * const handlers: SocketHandlers = {
+ *   data: (chunk) => console.log("got", chunk.length, "bytes"),
+ *   end: () => console.log("peer finished sending"),
+ *   drain: () => console.log("room to write again"),
+ *   close: () => console.log("transport closed"),
+ * };
+ * handlers.data(new Uint8Array(3)); // got 3 bytes
+ * ```
+ */
+export interface SocketHandlers {
+  /** Bytes from the peer; the connection takes ownership of the chunk. */
+  data(chunk: Uint8Array): void;
+  /** The peer ended its side of the stream (TCP FIN). */
+  end(): void;
+  /** The transport's write buffer went back below its high-water mark. */
+  drain(): void;
+  /** The transport is closed for good (after an error too). Called once. */
+  close(): void;
+}
+
+/**
+ * A bidirectional byte stream after the HTTP upgrade: the small surface a runtime binding
+ * implements (a `node:net` socket in the Node binding) so that {@linkcode ServerConnection}
+ * never touches a runtime API.
+ *
+ * @example An in-memory socket for tests
+ * ```ts
+ * import type { Socket, SocketHandlers } from "@wirely/wirely/server";
+ * const written: Uint8Array[] = [];
+ * let handlers: SocketHandlers | undefined;
+ * const socket: Socket = {
+ *   bufferedAmount: 0,
+ *   write(chunks) { written.push(...chunks); return true; },
+ *   end() { handlers?.close(); },
+ *   destroy() { handlers?.close(); },
+ *   pause() {},
+ *   resume() {},
+ *   listen(h) { handlers = h; },
+ * };
+ * socket.write([new Uint8Array([0x81, 0x00])]);
+ * console.log(written.length); // 1
+ * ```
+ */
+export interface Socket {
+  /** Bytes written but not yet handed to the operating system. */
+  readonly bufferedAmount: number;
+  /**
+   * Writes chunks in order, as one batch when the transport can.
+   * @returns `false` when the write buffer is above its high-water mark (wait for `drain`).
+   */
+  write(chunks: readonly Uint8Array[]): boolean;
+  /** Flushes what is buffered, then closes the sending side (TCP FIN). */
+  end(): void;
+  /** Closes at once, dropping anything still buffered. */
+  destroy(): void;
+  /** Stops reading from the peer (read backpressure). */
+  pause(): void;
+  /** Starts reading again after {@linkcode Socket.pause}. */
+  resume(): void;
+  /** Registers the handlers; called once, before any data is delivered. */
+  listen(handlers: SocketHandlers): void;
+}
+
+/**
+ * The HTTP request that asked for the upgrade, as hooks and connections see it on every
+ * runtime.
+ *
+ * @example
+ * ```ts
+ * import type { UpgradeRequest } from "@wirely/wirely/server";
+ * const request: UpgradeRequest = {
+ *   method: "GET",
+ *   url: new URL("http://example.com/chat?room=a"),
+ *   headers: new Headers({ origin: "https://example.com" }),
+ *   remoteAddress: "127.0.0.1",
+ * };
+ * console.log(request.url.searchParams.get("room")); // "a"
+ * ```
+ */
+export interface UpgradeRequest {
+  /** The HTTP method (a valid upgrade always has `GET`). */
+  readonly method: string;
+  /** The request target resolved against the `Host` header, with an `http:` or `https:` scheme. */
+  readonly url: URL;
+  /** The request headers. */
+  readonly headers: Headers;
+  /** The peer's IP address, when the runtime knows it. */
+  readonly remoteAddress: string | undefined;
+}
+
+/**
+ * An HTTP answer that refuses an upgrade, returned by an `authenticate` hook.
+ *
+ * @example
+ * ```ts
+ * import type { HandshakeRefusal } from "@wirely/wirely/server";
+ * const refusal: HandshakeRefusal = { status: 401, body: "log in first" };
+ * console.log(refusal.status); // 401
+ * ```
+ */
+export interface HandshakeRefusal {
+  /** HTTP status, 400-599. */
+  status: number;
+  /** Plain-text body. @default "" */
+  body?: string;
+  /** Extra response headers. @default {} */
+  headers?: Readonly<Record<string, string>>;
+}
+
+/**
+ * What an `authenticate` hook returns: `true` accepts (the connection's `data` is left
+ * `undefined`), `{ data }` accepts with per-connection data, `false` refuses with 403, and a
+ * {@linkcode HandshakeRefusal} refuses with its status and body.
+ *
+ * @example
+ * ```ts
+ * import type { AuthenticateResult } from "@wirely/wirely/server";
+ * const accept: AuthenticateResult<{ user: string }> = { data: { user: "ada" } };
+ * const refuse: AuthenticateResult<{ user: string }> = { status: 401, body: "no token" };
+ * console.log("data" in accept, "status" in refuse); // true true
+ * ```
+ */
+export type AuthenticateResult<Data> =
+  | (undefined extends Data ? true : never)
+  | false
+  | { data: Data }
+  | HandshakeRefusal;
+
+/**
+ * How a connection ended.
+ *
+ * @example
+ * ```ts
+ * import type { CloseInfo } from "@wirely/wirely/server";
+ * const info: CloseInfo = { code: 1000, reason: "bye", wasClean: true };
+ * console.log(info.wasClean); // true
+ * ```
+ */
+export interface CloseInfo {
+  /** The close code (1005 when the close frame had none, 1006 when no close frame was exchanged). */
+  code: number;
+  /** The close reason, `""` when none. */
+  reason: string;
+  /** Whether both close frames were exchanged before the transport closed. */
+  wasClean: boolean;
+}
+
+/**
+ * The events of a {@linkcode ServerConnection}, by name, for
+ * {@linkcode ServerConnection.on}.
+ *
+ * @example
+ * ```ts
+ * import type { ServerConnectionEventMap } from "@wirely/wirely/server";
+ * const event: ServerConnectionEventMap["message"] = { type: "text", data: "hi" };
+ * console.log(event.type); // "text"
+ * ```
+ */
+export interface ServerConnectionEventMap {
+  /** A complete text or binary message. */
+  message: Message;
+  /** A ping arrived (it is answered with a pong automatically). */
+  ping: Uint8Array;
+  /** A pong arrived. */
+  pong: Uint8Array;
+  /** The socket's write buffer went back below its high-water mark. */
+  drain: undefined;
+  /** The connection is closed and the transport released. Fired once. */
+  close: CloseInfo;
+}
+
+/**
+ * A listener of one {@linkcode ServerConnectionEventMap} event; it may return a promise (a
+ * rejection is handled like a throw: `onError`, then close 1011).
+ *
+ * @example
+ * ```ts
+ * import type { ServerConnectionListener } from "@wirely/wirely/server";
+ * const onClose: ServerConnectionListener<"close"> = (info) => console.log(info.code);
+ * onClose({ code: 1000, reason: "", wasClean: true }); // 1000
+ * ```
+ */
+export type ServerConnectionListener<K extends keyof ServerConnectionEventMap> = (
+  event: ServerConnectionEventMap[K],
+) => unknown;
+
+/**
+ * Choose which origins may connect: exact `Origin` header values, or a function. A request
+ * without an `Origin` header (not a browser) passes an exact list; a function sees `undefined`.
+ *
+ * @example
+ * ```ts
+ * import type { OriginPolicy } from "@wirely/wirely/server";
+ * const exact: OriginPolicy = ["https://example.com"];
+ * const any: OriginPolicy = (origin) => origin === undefined || origin.endsWith(".example.com");
+ * console.log(exact.length, any("https://a.example.com", {} as never)); // 1 true
+ * ```
+ */
+export type OriginPolicy =
+  | readonly string[]
+  | ((origin: string | undefined, request: UpgradeRequest) => boolean);
+
+/**
+ * Choose a subprotocol: a list in order of preference (first one the client offered wins), or a
+ * function that gets the offered names (only when the client offered some) and returns one of
+ * them or `undefined` for none.
+ *
+ * @example
+ * ```ts
+ * import type { ProtocolPolicy } from "@wirely/wirely/server";
+ * const list: ProtocolPolicy = ["chat.v2", "chat.v1"];
+ * const pick: ProtocolPolicy = (offered) => offered.find((name) => name.startsWith("chat."));
+ * console.log(list[0], pick(["mqtt", "chat.v1"], {} as never)); // chat.v2 chat.v1
+ * ```
+ */
+export type ProtocolPolicy =
+  | readonly string[]
+  | ((offered: string[], request: UpgradeRequest) => string | undefined);
+
+/**
+ * Options every server binding accepts: handshake policy, hooks, limits and liveness. Times are
+ * in milliseconds, sizes in bytes; `Infinity` (or `0` where said) turns a limit off.
+ *
+ * @example An authenticated chat server's options
+ * ```ts
+ * import type { ServerOptions } from "@wirely/wirely/server";
+ * const options: ServerOptions<{ user: string }> = {
+ *   origins: ["https://chat.example.com"],
+ *   protocols: ["chat.v1"],
+ *   authenticate: (request) => {
+ *     const user = request.url.searchParams.get("user");
+ *     return user ? { data: { user } } : { status: 401, body: "who are you?" };
+ *   },
+ *   onMessage: (conn, message) => {
+ *     if (message.type === "text") conn.send(`${conn.data.user}: ${message.data}`);
+ *   },
+ *   maxMessageSize: 65_536,
+ * };
+ * console.log(options.maxMessageSize); // 65536
+ * ```
+ */
+export interface ServerOptions<Data = undefined> {
+  /** Origins allowed to connect; others get 403. @default undefined (every origin) */
+  origins?: OriginPolicy;
+  /** Subprotocols the server speaks. @default undefined (answer without a subprotocol) */
+  protocols?: ProtocolPolicy;
+  /** Accepts or refuses a valid upgrade request before the 101 answer. @default undefined (accept all) */
+  authenticate?: (
+    request: UpgradeRequest,
+  ) => AuthenticateResult<Data> | Promise<AuthenticateResult<Data>>;
+  /** Called when a connection opens, before its first message; may return a promise (a rejection counts as a throw). */
+  onOpen?: (conn: ServerConnection<Data>) => unknown;
+  /** Called for every message (messages are also iterable with `for await`); may return a promise. */
+  onMessage?: (conn: ServerConnection<Data>, message: Message) => unknown;
+  /** Called once when a connection is closed and released; may return a promise. */
+  onClose?: (conn: ServerConnection<Data>, info: CloseInfo) => unknown;
+  /** Gets every error thrown or rejected by a hook or listener (the connection closes with 1011). @default console.error */
+  onError?: (error: unknown, conn: ServerConnection<Data> | undefined) => void;
+  /** Largest incoming message in bytes; a bigger one closes the connection with 1009. @default 1_048_576 */
+  maxMessageSize?: number;
+  /** Most frames in one incoming message; more closes with 1009. @default 1024 */
+  maxFramesPerMessage?: number;
+  /** Outgoing bytes a connection may have waiting in its socket; past it the connection closes with 1008. @default 16_777_216 */
+  maxBufferedBytes?: number;
+  /** Milliseconds to wait for the closing handshake before destroying the socket. @default 10_000 */
+  closeTimeout?: number;
+  /** Milliseconds a client has to send its request head, and again to be authenticated. @default 5_000 */
+  handshakeTimeout?: number;
+  /** Largest request head (request line and headers) in bytes; bigger gets 431. @default 16_384 */
+  maxHeadSize?: number;
+  /** Milliseconds between pings to silent peers; `0` turns the heartbeat off. @default 30_000 */
+  heartbeatInterval?: number;
+  /** Milliseconds a pinged peer has to answer (with anything) before it is dropped. @default 10_000 */
+  heartbeatTimeout?: number;
+  /** Where broadcasts are published; swap it to span several processes. @default new MemoryAdapter() */
+  adapter?: PubSubAdapter;
+}
+
+/**
+ * The handle of a running server, the same on every runtime.
+ *
+ * @example Broadcast to a room, then shut down
+ * ```ts
+ * import type { WebSocketServer } from "@wirely/wirely/server";
+ * async function announce(server: WebSocketServer<undefined>): Promise<void> {
+ *   server.broadcast("maintenance in 5 minutes", { room: "lobby" });
+ *   await server.close();
+ * }
+ * console.log(typeof announce); // "function"
+ * ```
+ */
+export interface WebSocketServer<Data = undefined> {
+  /** Connections that are open or closing; a connection leaves it when its transport closes. */
+  readonly clients: ReadonlySet<ServerConnection<Data>>;
+  /**
+   * Sends a message to every connection, or to a room's members, encoded once; also published
+   * to other servers through the adapter. Connections that are not open are skipped.
+   *
+   * @returns How many local connections it was handed to.
+   */
+  broadcast(data: OutgoingData, options?: BroadcastOptions<ServerConnection<Data>>): number;
+  /**
+   * Graceful shutdown: stops accepting, answers new handshakes with 503, sends 1001 to every
+   * peer, waits for the closing handshakes and handshakes in progress up to `closeTimeout`,
+   * destroys what is left, and resolves once everything is released.
+   */
+  close(): Promise<void>;
+  /** Same as {@linkcode WebSocketServer.close}, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void>;
+}
