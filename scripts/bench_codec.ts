@@ -6,7 +6,7 @@
  * @module
  */
 import { createRequire } from "node:module";
-import { Receiver, Sender } from "ws";
+import WebSocket from "ws";
 import { applyMask } from "../codec/mask.ts";
 import { encodeFrame, FrameEncoder } from "../codec/frame_encoder.ts";
 import { Connection } from "../codec/connection.ts";
@@ -27,8 +27,13 @@ interface WsReceiver {
 }
 type WsReceiverCtor = new (options: Record<string, unknown>) => WsReceiver;
 type WsFrame = (data: Uint8Array, options: Record<string, unknown>) => Uint8Array[];
-const WsReceiverClass = Receiver as unknown as WsReceiverCtor;
-const wsFrame = (Sender as unknown as { frame: WsFrame }).frame;
+// ws exposes its framing classes as properties of the WebSocket class.
+const wsInternals = WebSocket as unknown as {
+  Receiver: WsReceiverCtor;
+  Sender: { frame: WsFrame };
+};
+const WsReceiverClass = wsInternals.Receiver;
+const wsFrame = wsInternals.Sender.frame;
 
 const KEY = new Uint8Array([0x37, 0xfa, 0x21, 0x3d]);
 const CHUNK = 65_536;
