@@ -214,6 +214,10 @@ export class ClientCore {
       case "message":
         this.#received(id, event.data);
         break;
+      case "pong":
+        this.#heartbeat?.seen();
+        this.#events.emit("pong", event.data);
+        break;
       case "error":
         this.#events.emit("error", event.error);
         break;

@@ -208,6 +208,28 @@ export class WirelyClient implements AsyncIterable<Message, undefined> {
   }
 
   /**
+   * Sends a real ping frame, where the transport can (`tcpTransport` can; the
+   * WebSocket API cannot). Its answer arrives as a `pong` event and counts as life for the
+   * heartbeat.
+   *
+   * @param data At most 125 bytes the pong will echo.
+   * @returns `false` when the client is not open (or the server already sent its close frame)
+   *   or its transport cannot send ping frames.
+   * @throws {RangeError} When `data` is longer than 125 bytes.
+   */
+  ping(data?: Uint8Array): boolean {
+    const transport = this.#core.transport;
+    if (this.#core.state !== "open" || transport?.ping === undefined) return false;
+    try {
+      transport.ping(data);
+    } catch (error) {
+      if (error instanceof InvalidStateError) return false;
+      throw error;
+    }
+    return true;
+  }
+
+  /**
    * Closes for good: no reconnection afterwards. When open, starts the closing handshake (the
    * state is `closing` until the server answers or `closeTimeout` passes); otherwise stops at
    * once. Does nothing when already closing or closed.

@@ -111,6 +111,7 @@ export interface ReconnectInfo {
  * - `state`: every state change, before the event that caused it is reported further.
  * - `open`: a connection opened; queued messages were already handed to the transport.
  * - `message`: a text (`string`) or binary (`Uint8Array`) message.
+ * - `pong`: a pong frame's payload; only transports that see frames (`tcpTransport`) report it.
  * - `json`: the parsed value of a text message; only parsed while a `json` handler is
  *   registered; invalid JSON is an `error` event (`INVALID_JSON`), never a throw.
  * - `close`: a connection or attempt ended.
@@ -133,6 +134,8 @@ export interface ClientEventMap {
   open: OpenInfo;
   /** A text or binary message arrived. */
   message: Message;
+  /** A pong frame arrived (the answer to {@linkcode WirelyClient.ping}, or unsolicited). */
+  pong: Uint8Array;
   /** A text message parsed as JSON. */
   json: unknown;
   /** A connection or attempt ended. */

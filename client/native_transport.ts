@@ -117,7 +117,7 @@ export function nativeTransport(options: NativeTransportOptions = {}): Transport
   const ctor = options.WebSocket ?? scope.WebSocket;
   if (typeof ctor !== "function") {
     throw new TypeError(
-      "Cannot create a native transport as there is no global WebSocket: pass one as { WebSocket }",
+      "Cannot create a native transport as there is no global WebSocket: pass one as { WebSocket }, or pass transport: tcpTransport() from @wirely/wirely/client/tcp",
     );
   }
   return {

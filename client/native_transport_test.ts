@@ -126,7 +126,7 @@ describe("nativeTransport", () => {
       assert.throws(() => nativeTransport(), {
         name: "TypeError",
         message:
-          "Cannot create a native transport as there is no global WebSocket: pass one as { WebSocket }",
+          "Cannot create a native transport as there is no global WebSocket: pass one as { WebSocket }, or pass transport: tcpTransport() from @wirely/wirely/client/tcp",
       });
     } finally {
       scope.WebSocket = saved;

@@ -15,9 +15,10 @@
 export type TransportData = string | Uint8Array | Blob;
 
 /**
- * What a transport reports. The order is fixed: at most one `open`, then `message`s, then
- * exactly one `close`; `error` may come at any point before `close`; nothing after `close`.
- * Binary messages arrive as `Uint8Array`, text as `string`.
+ * What a transport reports. The order is fixed: at most one `open`, then `message`s (and
+ * `pong`s), then exactly one `close`; `error` may come at any point before `close`; nothing
+ * after `close`. Binary messages arrive as `Uint8Array`, text as `string`. Only transports that
+ * see frames (the codec over TCP/TLS) report `pong`.
  *
  * @example Narrow on `type`
  * ```ts
@@ -35,6 +36,11 @@ export type TransportEvent =
     readonly extensions: string;
   }
   | { readonly type: "message"; readonly data: string | Uint8Array }
+  | {
+    readonly type: "pong";
+    /** The pong frame's payload (a ping's answer echoes the ping's data). */
+    readonly data: Uint8Array;
+  }
   | { readonly type: "error"; readonly error: Error }
   | {
     readonly type: "close";
@@ -93,6 +99,13 @@ export interface Transport {
    * events (no `close` event follows). Used after a timeout, when the peer is presumed gone.
    */
   abort(): void;
+  /**
+   * Sends a ping frame, when the transport can (the codec over TCP/TLS can; the WebSocket API
+   * cannot, so the native transport has no `ping`). The answer arrives as a `pong` event.
+   *
+   * @param data At most 125 bytes the pong will echo.
+   */
+  ping?(data?: Uint8Array): void;
 }
 
 /**

@@ -1,7 +1,12 @@
 /**
  * Echo server: sends every text and binary message back verbatim, on any path.
  *
- *     deno run --allow-net examples/echo.ts --port 8080 [--host 127.0.0.1]
+ *     deno run --allow-net examples/echo.ts --port 8080 [--host 127.0.0.1] [--engine native|codec]
+ *     node examples/echo.ts --port 8080
+ *
+ * `--engine` picks the Deno engine: `native` (the default: `Deno.serve` and
+ * `Deno.upgradeWebSocket`) or `codec` (`node:http` and wirely's codec). Node always uses the
+ * codec engine.
  *
  * Prints `listening on ws://HOST:PORT/` once it accepts connections (with `--port 0`, the port
  * the system picked). Ctrl-C (SIGINT) closes every connection with 1001, then exits.
@@ -10,17 +15,24 @@
  */
 
 import process from "node:process";
-import { serve } from "../server/mod.ts";
+import { serve, type ServerEngine } from "../server/mod.ts";
 
-const USAGE = "usage: echo.ts --port PORT [--host HOST]";
+const USAGE = "usage: echo.ts --port PORT [--host HOST] [--engine native|codec]";
 
-function parseArgs(args: readonly string[]): { port: number; host: string } {
+interface Args {
+  port: number;
+  host: string;
+  engine: ServerEngine;
+}
+
+function parseArgs(args: readonly string[]): Args {
   let port = 8080;
   let host = "127.0.0.1";
+  let engine: ServerEngine = "native";
   for (let i = 0; i < args.length; i++) {
     const flag = args[i];
     const value = args[i + 1];
-    if ((flag === "--port" || flag === "--host") && value === undefined) {
+    if ((flag === "--port" || flag === "--host" || flag === "--engine") && value === undefined) {
       throw new Error(`${flag} needs a value\n${USAGE}`);
     }
     if (flag === "--port") {
@@ -32,14 +44,20 @@ function parseArgs(args: readonly string[]): { port: number; host: string } {
     } else if (flag === "--host") {
       host = value!;
       i++;
+    } else if (flag === "--engine") {
+      if (value !== "native" && value !== "codec") {
+        throw new Error(`--engine must be native or codec: got ${value}\n${USAGE}`);
+      }
+      engine = value;
+      i++;
     } else {
       throw new Error(`unknown argument ${flag}\n${USAGE}`);
     }
   }
-  return { port, host };
+  return { port, host, engine };
 }
 
-let options: { port: number; host: string };
+let options: Args;
 try {
   options = parseArgs(process.argv.slice(2));
 } catch (error) {
@@ -48,6 +66,7 @@ try {
 }
 
 const server = await serve({
+  engine: options.engine,
   port: options.port,
   hostname: options.host,
   maxMessageSize: 16 * 1_048_576,

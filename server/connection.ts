@@ -8,6 +8,7 @@
 import { Connection, type ConnectionEvent } from "../codec/connection.ts";
 import { InvalidStateError } from "../codec/errors.ts";
 import type { Message } from "../codec/message.ts";
+import { APP_HEARTBEAT_PING, APP_HEARTBEAT_PONG } from "./heartbeat.ts";
 import { MessageQueue } from "./message_queue.ts";
 import type { Limits } from "./options.ts";
 import { type OutgoingData, type PreparedMessage, toPayload } from "./prepared_message.ts";
@@ -152,6 +153,11 @@ export class ServerConnection<Data = undefined> {
     return this.#bytesReceived;
   }
 
+  /** Whether ping frames reach the peer (`false` on Deno's native engine: {@linkcode ServerConnection.ping} does nothing there). */
+  get canPing(): boolean {
+    return this.#socket.canPing !== false;
+  }
+
   /** `true` while reading is paused because messages wait for `for await`. */
   get readPaused(): boolean {
     return this.#queue.paused;
@@ -213,7 +219,8 @@ export class ServerConnection<Data = undefined> {
   }
 
   /**
-   * Sends a ping; the peer answers with a pong event carrying the same data.
+   * Sends a ping; the peer answers with a pong event carrying the same data. Does nothing on
+   * Deno's native engine, which has no ping API (see {@linkcode ServerConnection.canPing}).
    *
    * @param data Up to 125 bytes.
    * @throws {InvalidStateError} If the connection is not `open`.
@@ -346,6 +353,16 @@ export class ServerConnection<Data = undefined> {
   }
 
   #deliverMessage(message: Message): void {
+    if (
+      message.type === "text" && message.data === APP_HEARTBEAT_PING &&
+      this.#host.limits.appHeartbeat
+    ) {
+      if (this.#codec.state === "open") {
+        this.#codec.sendText(APP_HEARTBEAT_PONG);
+        this.#flush();
+      }
+      return;
+    }
     const listeners = this.#listeners.message;
     const consumed = this.#host.hasMessageHook || (listeners !== undefined && listeners.length > 0);
     if (this.#iterating || !consumed) this.#queue.push(message);

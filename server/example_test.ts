@@ -56,79 +56,92 @@ interface DenoLike {
 }
 
 describe("examples/echo.ts", () => {
-  it("prints its URL, echoes on any path, and shuts down gracefully on SIGINT", {
-    skip: SKIP,
-  }, async () => {
-    const deno = (globalThis as unknown as { Deno: DenoLike }).Deno;
-    const child = new deno.Command(deno.execPath(), {
-      args: ["run", "--allow-net", ECHO, "--port", "0"],
-      stdout: "piped",
-    }).spawn();
-    let exited = false;
-    const status = child.status.finally(() => exited = true);
-    try {
-      const reader = child.stdout.getReader();
-      const decoder = new TextDecoder();
-      let output = "";
-      while (!output.includes("\n")) {
-        const chunk = await within(reader.read(), 15_000, "listening line");
-        if (chunk.done) break;
-        output += decoder.decode(chunk.value, { stream: true });
-      }
-      const match = output.match(/^listening on ws:\/\/127\.0\.0\.1:(\d+)\/\n$/);
-      assert.ok(match, `unexpected output ${JSON.stringify(output)}`);
-      const ws = await openWs(`ws://127.0.0.1:${match[1]}/any/path?x=1`);
-      const inbox = messages(ws);
-      ws.send("héllo");
-      const text = await inbox.next();
-      assert.equal(text.binary, false);
-      assert.equal(new TextDecoder().decode(text.data), "héllo");
-      const bytes = new Uint8Array(100_000).map((_, i) => i & 0xff);
-      ws.send(bytes);
-      const binary = await inbox.next();
-      assert.equal(binary.binary, true);
-      assert.deepEqual(binary.data, bytes);
-      const closed = wsClosed(ws);
-      child.kill("SIGINT");
-      assert.equal((await closed).code, 1001);
-      assert.deepEqual({ ...await within(status, 5_000, "exit") }, {
-        success: true,
-        code: 0,
-        signal: null,
-      });
-      reader.releaseLock();
-    } finally {
-      if (!exited) child.kill("SIGKILL");
-      await child.stdout.cancel().catch(() => {});
-    }
-  });
+  for (const engine of [undefined, "native", "codec"]) {
+    const flags = engine === undefined ? [] : ["--engine", engine];
+    it(
+      `prints its URL, echoes on any path, and shuts down gracefully on SIGINT (${
+        flags.join(" ") || "default engine"
+      })`,
+      {
+        skip: SKIP,
+      },
+      async () => {
+        const deno = (globalThis as unknown as { Deno: DenoLike }).Deno;
+        const child = new deno.Command(deno.execPath(), {
+          args: ["run", "--allow-net", ECHO, "--port", "0", ...flags],
+          stdout: "piped",
+        }).spawn();
+        let exited = false;
+        const status = child.status.finally(() => exited = true);
+        try {
+          const reader = child.stdout.getReader();
+          const decoder = new TextDecoder();
+          let output = "";
+          while (!output.includes("\n")) {
+            const chunk = await within(reader.read(), 15_000, "listening line");
+            if (chunk.done) break;
+            output += decoder.decode(chunk.value, { stream: true });
+          }
+          const match = output.match(/^listening on ws:\/\/127\.0\.0\.1:(\d+)\/\n$/);
+          assert.ok(match, `unexpected output ${JSON.stringify(output)}`);
+          const ws = await openWs(`ws://127.0.0.1:${match[1]}/any/path?x=1`);
+          const inbox = messages(ws);
+          ws.send("héllo");
+          const text = await inbox.next();
+          assert.equal(text.binary, false);
+          assert.equal(new TextDecoder().decode(text.data), "héllo");
+          const bytes = new Uint8Array(100_000).map((_, i) => i & 0xff);
+          ws.send(bytes);
+          const binary = await inbox.next();
+          assert.equal(binary.binary, true);
+          assert.deepEqual(binary.data, bytes);
+          const closed = wsClosed(ws);
+          child.kill("SIGINT");
+          assert.equal((await closed).code, 1001);
+          assert.deepEqual({ ...await within(status, 5_000, "exit") }, {
+            success: true,
+            code: 0,
+            signal: null,
+          });
+          reader.releaseLock();
+        } finally {
+          if (!exited) child.kill("SIGKILL");
+          await child.stdout.cancel().catch(() => {});
+        }
+      },
+    );
+  }
 
-  it("refuses an unknown flag with exit code 2", { skip: SKIP }, async () => {
-    const child = spawn(process.execPath, ["run", "--allow-net", ECHO, "--engine", "native"], {
-      stdio: ["ignore", "pipe", "pipe"],
+  for (const args of [["--bogus"], ["--engine", "turbo"]]) {
+    it(`refuses ${args.join(" ")} with exit code 2`, { skip: SKIP }, async () => {
+      const child = spawn(process.execPath, ["run", "--allow-net", ECHO, ...args], {
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      const watched = watch(child);
+      try {
+        assert.equal(await watched.exit(15_000), 2);
+      } finally {
+        if (child.exitCode === null) child.kill("SIGKILL");
+      }
     });
-    const watched = watch(child);
-    try {
-      assert.equal(await watched.exit(15_000), 2);
-    } finally {
-      if (child.exitCode === null) child.kill("SIGKILL");
-    }
-  });
+  }
 });
 
 describe("no leaks", () => {
-  it("a process that served 200 connections exits on its own after close()", {
-    skip: SKIP,
-  }, async () => {
-    const child = spawn(process.execPath, ["run", "-A", NO_LEAKS], {
-      stdio: ["ignore", "pipe", "pipe"],
+  for (const engine of ["codec", "native"]) {
+    it(`a process that served 200 connections exits on its own after close() (${engine})`, {
+      skip: SKIP,
+    }, async () => {
+      const child = spawn(process.execPath, ["run", "-A", NO_LEAKS, `--engine=${engine}`], {
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      const watched = watch(child);
+      try {
+        assert.equal(await watched.exit(15_000), 0, "the process kept running: a handle leaked");
+        assert.equal(watched.output(), "done clients=0\n");
+      } finally {
+        if (child.exitCode === null) child.kill("SIGKILL");
+      }
     });
-    const watched = watch(child);
-    try {
-      assert.equal(await watched.exit(15_000), 0, "the process kept running: a handle leaked");
-      assert.equal(watched.output(), "done clients=0\n");
-    } finally {
-      if (child.exitCode === null) child.kill("SIGKILL");
-    }
-  });
+  }
 });

@@ -32,6 +32,7 @@ describe("handshake policy", () => {
 
   before(async () => {
     server = await serve({
+      engine: "codec",
       port: 0,
       hostname: "127.0.0.1",
       path: "/ws",
@@ -207,6 +208,7 @@ describe("serve() with TLS", () => {
       const cert = readFileSync(join(dir, "cert.pem"), "utf8");
       const key = readFileSync(join(dir, "key.pem"), "utf8");
       const server = await serve({
+        engine: "codec",
         port: 0,
         hostname: "127.0.0.1",
         cert,

@@ -6,8 +6,38 @@
  * later is terminated (its close event says 1006). Connections whose reading is paused (they
  * wait for `for await`) are skipped: their pongs could not be read.
  *
+ * Also the application-level heartbeat message browsers can send (they cannot send ping
+ * frames): the server answers the text message {@linkcode APP_HEARTBEAT_PING} with
+ * {@linkcode APP_HEARTBEAT_PONG} and does not deliver it (option `appHeartbeat`).
+ *
  * @module
  */
+
+/**
+ * The application-level heartbeat request a client sends as a text message:
+ * `{"type":"wirely:ping"}` (the same string as the client's `HEARTBEAT_PING`). The server
+ * answers it with {@linkcode APP_HEARTBEAT_PONG} and does not deliver it to handlers, unless
+ * the `appHeartbeat` option is `false`.
+ *
+ * @example
+ * ```ts
+ * import { APP_HEARTBEAT_PING } from "@wirely/wirely/server";
+ * console.log(JSON.parse(APP_HEARTBEAT_PING).type); // "wirely:ping"
+ * ```
+ */
+export const APP_HEARTBEAT_PING: string = '{"type":"wirely:ping"}';
+
+/**
+ * The server's answer to {@linkcode APP_HEARTBEAT_PING}, a text message:
+ * `{"type":"wirely:pong"}` (the same string as the client's `HEARTBEAT_PONG`).
+ *
+ * @example
+ * ```ts
+ * import { APP_HEARTBEAT_PONG } from "@wirely/wirely/server";
+ * console.log(JSON.parse(APP_HEARTBEAT_PONG).type); // "wirely:pong"
+ * ```
+ */
+export const APP_HEARTBEAT_PONG: string = '{"type":"wirely:pong"}';
 
 /** What the heartbeat needs from a connection. */
 export interface HeartbeatMember {
@@ -17,6 +47,8 @@ export interface HeartbeatMember {
   readonly bytesReceived: number;
   /** Reading paused by the server itself. */
   readonly readPaused: boolean;
+  /** Whether ping frames can be sent (not on Deno's native engine, which has its own idle timeout). */
+  readonly canPing: boolean;
   /** Sends a ping frame. */
   ping(): void;
   /** Destroys the transport. */
@@ -65,7 +97,7 @@ export class Heartbeat<Member extends HeartbeatMember> {
       const received = member.bytesReceived;
       const previous = this.#seen.get(member);
       this.#seen.set(member, received);
-      if (member.state !== "open" || member.readPaused) continue;
+      if (member.state !== "open" || member.readPaused || !member.canPing) continue;
       // A new member is first seen now: it gets a full interval before its first ping.
       if (previous === undefined || previous !== received) continue;
       try {

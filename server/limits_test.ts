@@ -20,6 +20,7 @@ async function withServer(
 ): Promise<void> {
   const closes: CloseInfo[] = [];
   const server = await serve({
+    engine: "codec",
     port: 0,
     hostname: "127.0.0.1",
     onMessage: (conn, message) => conn.send(message.data),
@@ -170,7 +171,7 @@ describe("liveness", () => {
 
 describe("shutdown and leaks", () => {
   it("close() sends 1001 to every peer and releases everything", async () => {
-    const server = await serve({ port: 0, hostname: "127.0.0.1" });
+    const server = await serve({ engine: "codec", port: 0, hostname: "127.0.0.1" });
     const clients = await Promise.all([1, 2, 3].map(() => openWs(server.url)));
     const codes = Promise.all(clients.map(wsClosed));
     await until(() => server.clients.size === 3, 2_000, "three clients");
@@ -183,6 +184,7 @@ describe("shutdown and leaks", () => {
   it("close() answers a handshake in progress with 503 before it resolves", async () => {
     let authenticating = false;
     const server = await serve({
+      engine: "codec",
       port: 0,
       hostname: "127.0.0.1",
       authenticate: async () => {
@@ -199,7 +201,12 @@ describe("shutdown and leaks", () => {
 
   it("shuts down when the signal aborts", async () => {
     const controller = new AbortController();
-    const server = await serve({ port: 0, hostname: "127.0.0.1", signal: controller.signal });
+    const server = await serve({
+      engine: "codec",
+      port: 0,
+      hostname: "127.0.0.1",
+      signal: controller.signal,
+    });
     const ws = await openWs(server.url);
     const closed = wsClosed(ws);
     controller.abort();

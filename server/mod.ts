@@ -1,7 +1,12 @@
 /**
- * WebSocket server: one handler API with limits, heartbeats, rooms and broadcast. This slice
- * runs on `node:http`'s `upgrade` event (in Node, and in Deno through its `node:http`
- * compatibility), framing with wirely's codec.
+ * WebSocket server: one handler API with limits, heartbeats, rooms and broadcast, on two
+ * engines: in Deno, `Deno.serve` + `Deno.upgradeWebSocket` (engine `"native"`, the default,
+ * after wirely's handshake checks); everywhere, `node:http`'s `upgrade` event framed by wirely's
+ * codec (engine `"codec"`, the only one in Node). `upgrade(request, options)` serves one route
+ * of your own `Deno.serve` handler; `attach`/`handleUpgrade` one of your `node:http` server.
+ * The text message `{"type":"wirely:ping"}` is answered with `{"type":"wirely:pong"}`. The
+ * native engine's gaps (no ping API, no permessage-deflate, unmasked client frames accepted)
+ * and how to choose an engine: `docs/server.md`.
  *
  * Defaults (all configurable on {@linkcode ServerOptions}): messages up to 1 MiB (bigger: close
  * 1009), 1024 frames per message, 16 MiB waiting in a socket (more: close 1008, "slow
@@ -27,6 +32,7 @@
 
 export type { Message } from "../codec/message.ts";
 export { ServerConnection, type ServerConnectionState } from "./connection.ts";
+export { APP_HEARTBEAT_PING, APP_HEARTBEAT_PONG } from "./heartbeat.ts";
 export { type OutgoingData, PreparedMessage } from "./prepared_message.ts";
 export {
   type BroadcastEnvelope,
@@ -39,10 +45,19 @@ export {
   createWebSocketServer,
   type NodeServerOptions,
   type NodeWebSocketServer,
+} from "./serve.node.ts";
+export {
+  createNativeServer,
+  type NativeRequestInfo,
+  type NativeWebSocketServer,
+  upgrade,
+} from "./serve.deno.ts";
+export {
   serve,
   type ServedWebSocketServer,
   type ServeOptions,
-} from "./serve.node.ts";
+  type ServerEngine,
+} from "./serve.ts";
 export type {
   AuthenticateResult,
   CloseInfo,

@@ -24,6 +24,8 @@ export interface Limits {
   readonly heartbeatInterval: number;
   /** Pong deadline, milliseconds. */
   readonly heartbeatTimeout: number;
+  /** Whether the application-level heartbeat message is answered. */
+  readonly appHeartbeat: boolean;
 }
 
 /** Default limits, documented on {@linkcode ServerOptions}. */
@@ -36,6 +38,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxHeadSize: 16_384,
   heartbeatInterval: 30_000,
   heartbeatTimeout: 10_000,
+  appHeartbeat: true,
 };
 
 /** Largest timer delay the platforms accept (2^31 - 1 ms). */
@@ -80,7 +83,15 @@ export function resolveLimits<Data>(options: ServerOptions<Data>): Limits {
       DEFAULT_LIMITS.heartbeatTimeout,
       1,
     ),
+    appHeartbeat: options.appHeartbeat ?? DEFAULT_LIMITS.appHeartbeat,
   };
+  if (typeof limits.appHeartbeat !== "boolean") {
+    throw new TypeError(
+      `Cannot create server as 'appHeartbeat' must be a boolean: current value is ${
+        String(limits.appHeartbeat)
+      }`,
+    );
+  }
   if (limits.heartbeatInterval > 0 && limits.heartbeatTimeout >= limits.heartbeatInterval) {
     throw new RangeError(
       `Cannot create server as 'heartbeatTimeout' must be < 'heartbeatInterval' (${limits.heartbeatInterval}): current value is ${limits.heartbeatTimeout}`,

@@ -14,6 +14,7 @@ import { HandshakeError } from "../codec/errors.ts";
 import { handshakeErrorResponse, validateUpgradeRequest } from "../codec/handshake.ts";
 import { writeResponseHead } from "../codec/http_head.ts";
 import { ServerCore } from "./core.ts";
+import type { ServedWebSocketServer, ServeOptions } from "./serve.ts";
 import type {
   ServerOptions,
   Socket,
@@ -39,29 +40,6 @@ export interface NodeServerOptions<Data = undefined> extends ServerOptions<Data>
 }
 
 /**
- * Options of {@linkcode serve}.
- *
- * @example
- * ```ts
- * import type { ServeOptions } from "@wirely/wirely/server";
- * const options: ServeOptions = { port: 0, hostname: "127.0.0.1" };
- * console.log(options.port); // 0
- * ```
- */
-export interface ServeOptions<Data = undefined> extends NodeServerOptions<Data> {
-  /** TCP port; `0` picks a free one (read it from `addr.port`). @default 8000 */
-  port?: number;
-  /** Interface to listen on. @default "0.0.0.0" */
-  hostname?: string;
-  /** PEM certificate chain; with `key`, serves `wss://` through `node:https`. @default undefined */
-  cert?: string;
-  /** PEM private key of `cert`. @default undefined */
-  key?: string;
-  /** Aborting it shuts the server down gracefully. @default undefined */
-  signal?: AbortSignal;
-}
-
-/**
  * A server not bound to a listener: call {@linkcode NodeWebSocketServer.handleUpgrade} from
  * your own `upgrade` listener.
  */
@@ -71,14 +49,6 @@ export interface NodeWebSocketServer<Data = undefined> extends WebSocketServer<D
    * opens a connection; refusals are answered with their HTTP status.
    */
   handleUpgrade(request: http.IncomingMessage, socket: Duplex, head: Uint8Array): void;
-}
-
-/** A listening server started by {@linkcode serve}. */
-export interface ServedWebSocketServer<Data = undefined> extends NodeWebSocketServer<Data> {
-  /** The bound address (the real port when `port: 0` was asked). */
-  readonly addr: { hostname: string; port: number };
-  /** `ws://host:port/` (or `wss://`), for clients on this machine. */
-  readonly url: string;
 }
 
 const noop = (): void => {};
@@ -199,34 +169,15 @@ export function attach<Data = undefined>(
 }
 
 /**
- * Starts a WebSocket server on `node:http` (or `node:https` with `cert` and `key`). Plain HTTP
- * requests get the codec's refusal (400/405), other paths 404 when `path` is set. A client has
- * `handshakeTimeout` ms to send its request head; heads over `maxHeadSize` get 431.
- *
- * @example An echo server on a free port
- * ```ts
- * import { serve } from "@wirely/wirely/server";
- * const server = await serve({
- *   port: 0,
- *   hostname: "127.0.0.1",
- *   onMessage: (conn, message) => conn.send(message.data),
- * });
- * console.log(server.url.startsWith("ws://127.0.0.1:")); // true
- * await server.close();
- * ```
+ * Starts the codec engine on `node:http` (or `node:https` with `cert` and `key`); called by
+ * `serve()` (which checked the options). Plain HTTP requests get the codec's refusal (400/405),
+ * other paths 404 when `path` is set. A client has `handshakeTimeout` ms to send its request
+ * head; heads over `maxHeadSize` get 431.
  */
-export async function serve<Data = undefined>(
-  options: ServeOptions<Data> = {},
+export async function serveCodec<Data>(
+  options: ServeOptions<Data>,
 ): Promise<ServedWebSocketServer<Data>> {
   const { port = 8000, hostname = "0.0.0.0", cert, key, signal, path } = options;
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new RangeError(
-      `Cannot serve as 'port' must be an integer from 0 to 65535: current value is ${port}`,
-    );
-  }
-  if ((cert === undefined) !== (key === undefined)) {
-    throw new TypeError("Cannot serve as 'cert' and 'key' must be given together");
-  }
   const core = new ServerCore<Data>(options);
   const { handshakeTimeout, maxHeadSize } = core.limits;
   const tls = cert !== undefined;
@@ -296,9 +247,9 @@ export async function serve<Data = undefined>(
   return {
     addr,
     url: `${tls ? "wss" : "ws"}://${host}:${addr.port}/`,
+    engine: "codec",
     clients: core.clients,
     broadcast: (data, broadcastOptions) => core.broadcast(data, broadcastOptions),
-    handleUpgrade: (request, socket, head) => handleUpgrade(core, request, socket, head),
     close,
     [Symbol.asyncDispose]: close,
   };

@@ -18,6 +18,7 @@ describe("serve() with the ws client", () => {
 
   before(async () => {
     server = await serve<{ user: string } | undefined>({
+      engine: "codec",
       port: 0,
       hostname: "127.0.0.1",
       maxMessageSize: 8 * 1_048_576,
@@ -199,6 +200,7 @@ describe("serve() with Deno's native WebSocket client", () => {
     skip: inDeno ? false : "Deno's WebSocket client exists only in Deno",
   }, async () => {
     const server = await serve({
+      engine: "codec",
       port: 0,
       hostname: "127.0.0.1",
       maxMessageSize: 8 * 1_048_576,

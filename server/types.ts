@@ -80,6 +80,8 @@ export interface Socket {
   resume(): void;
   /** Registers the handlers; called once, before any data is delivered. */
   listen(handlers: SocketHandlers): void;
+  /** Whether ping frames written to it reach the peer (`false` on Deno's native engine). @default true */
+  readonly canPing?: boolean;
 }
 
 /**
@@ -285,14 +287,16 @@ export interface ServerOptions<Data = undefined> {
   maxBufferedBytes?: number;
   /** Milliseconds to wait for the closing handshake before destroying the socket. @default 10_000 */
   closeTimeout?: number;
-  /** Milliseconds a client has to send its request head, and again to be authenticated. @default 5_000 */
+  /** Milliseconds a client has to send its request head (codec engine), and again to be authenticated. @default 5_000 */
   handshakeTimeout?: number;
   /** Largest request head (request line and headers) in bytes; bigger gets 431. @default 16_384 */
   maxHeadSize?: number;
-  /** Milliseconds between pings to silent peers; `0` turns the heartbeat off. @default 30_000 */
+  /** Milliseconds between pings to silent peers; `0` turns the heartbeat off (native engine: Deno's `idleTimeout` = 2x this, in whole seconds, at least 2). @default 30_000 */
   heartbeatInterval?: number;
-  /** Milliseconds a pinged peer has to answer (with anything) before it is dropped. @default 10_000 */
+  /** Milliseconds a pinged peer has to answer (with anything) before it is dropped (codec engine only). @default 10_000 */
   heartbeatTimeout?: number;
+  /** Answer the text message `{"type":"wirely:ping"}` with `{"type":"wirely:pong"}` instead of delivering it; `false` delivers it like any message. @default true */
+  appHeartbeat?: boolean;
   /** Where broadcasts are published; swap it to span several processes. @default new MemoryAdapter() */
   adapter?: PubSubAdapter;
 }

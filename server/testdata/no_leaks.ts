@@ -1,10 +1,12 @@
 // Opens and closes 200 connections against a server with every timer enabled, closes the server,
-// then simply ends: if any socket, timer or listener leaked, the process would not exit.
+// then simply ends (`--engine=native` for Deno's engine, else the codec engine): if any socket, timer or listener leaked, the process would not exit.
 import { connect } from "node:net";
+import process from "node:process";
 import WebSocket from "ws";
 import { serve } from "../mod.ts";
 
 const server = await serve({
+  engine: process.argv.includes("--engine=native") ? "native" : "codec",
   port: 0,
   hostname: "127.0.0.1",
   heartbeatInterval: 50,

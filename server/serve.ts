@@ -1,0 +1,102 @@
+/**
+ * `serve()`: starts a WebSocket server on the current runtime with one of two engines.
+ *
+ * - `"native"` (the default in Deno): `Deno.serve` and `Deno.upgradeWebSocket`, after wirely's
+ *   handshake checks. Framing is Deno's; see `serve.deno.ts` for its gaps (no ping API, no
+ *   permessage-deflate, unmasked client frames accepted, no read backpressure).
+ * - `"codec"` (always in Node, optional in Deno): `node:http`'s `upgrade` event and wirely's
+ *   RFC 6455 codec over the raw socket: strict framing, ping-based heartbeat, socket
+ *   backpressure, handshake head limits and timeout.
+ *
+ * @module
+ */
+
+import type { NodeServerOptions } from "./serve.node.ts";
+import { serveCodec } from "./serve.node.ts";
+import { serveNative } from "./serve.deno.ts";
+import type { WebSocketServer } from "./types.ts";
+
+/** Which implementation carries the sockets: Deno's native WebSocket or wirely's codec. */
+export type ServerEngine = "native" | "codec";
+
+/**
+ * Options of {@linkcode serve}.
+ *
+ * @example
+ * ```ts
+ * import type { ServeOptions } from "@wirely/wirely/server";
+ * const options: ServeOptions = { port: 0, hostname: "127.0.0.1", engine: "codec" };
+ * console.log(options.port); // 0
+ * ```
+ */
+export interface ServeOptions<Data = undefined> extends NodeServerOptions<Data> {
+  /** TCP port; `0` picks a free one (read it from `addr.port`). @default 8000 */
+  port?: number;
+  /** Interface to listen on. @default "0.0.0.0" */
+  hostname?: string;
+  /** PEM certificate chain; with `key`, serves `wss://` (`Deno.serve` TLS or `node:https`). @default undefined */
+  cert?: string;
+  /** PEM private key of `cert`. @default undefined */
+  key?: string;
+  /** Aborting it shuts the server down gracefully. @default undefined */
+  signal?: AbortSignal;
+  /** `"native"` (Deno only) or `"codec"`; ignored outside Deno (always `"codec"`). @default "native" in Deno */
+  engine?: ServerEngine;
+}
+
+/** A listening server started by {@linkcode serve}. */
+export interface ServedWebSocketServer<Data = undefined> extends WebSocketServer<Data> {
+  /** The bound address (the real port when `port: 0` was asked). */
+  readonly addr: { hostname: string; port: number };
+  /** `ws://host:port/` (or `wss://`), for clients on this machine. */
+  readonly url: string;
+  /** The engine that carries the sockets. */
+  readonly engine: ServerEngine;
+}
+
+/** Whether this runtime is Deno (where the native engine exists). */
+function inDeno(): boolean {
+  const scope = globalThis as { Deno?: { upgradeWebSocket?: unknown } };
+  return typeof scope.Deno?.upgradeWebSocket === "function";
+}
+
+/**
+ * Starts a WebSocket server on the current runtime: in Deno on `Deno.serve` (engine
+ * `"native"`, the default) or `node:http` (engine `"codec"`); in Node always `node:http` with
+ * the codec. Resolves once it accepts connections.
+ *
+ * @example An echo server on a free port
+ * ```ts
+ * import { serve } from "@wirely/wirely/server";
+ * const server = await serve({
+ *   port: 0,
+ *   hostname: "127.0.0.1",
+ *   onMessage: (conn, message) => conn.send(message.data),
+ * });
+ * console.log(server.url.startsWith("ws://127.0.0.1:")); // true
+ * await server.close();
+ * ```
+ *
+ * @throws {RangeError} If `port` or a limit is out of range.
+ * @throws {TypeError} If `cert` comes without `key`, `engine` is unknown, or an option has the wrong type.
+ */
+export async function serve<Data = undefined>(
+  options: ServeOptions<Data> = {},
+): Promise<ServedWebSocketServer<Data>> {
+  const { port = 8000, cert, key, engine } = options;
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new RangeError(
+      `Cannot serve as 'port' must be an integer from 0 to 65535: current value is ${port}`,
+    );
+  }
+  if ((cert === undefined) !== (key === undefined)) {
+    throw new TypeError("Cannot serve as 'cert' and 'key' must be given together");
+  }
+  if (engine !== undefined && engine !== "native" && engine !== "codec") {
+    throw new TypeError(
+      `Cannot serve as 'engine' must be "native" or "codec": current value is ${String(engine)}`,
+    );
+  }
+  if (inDeno() && engine !== "codec") return serveNative(options);
+  return await serveCodec(options);
+}
