@@ -7,78 +7,20 @@
  * @module
  */
 
+import { Inbox } from "./_connection_input.ts";
+import { checkBytes, resolveConnectionOptions } from "./_connection_options.ts";
+import { Outbox, truncateUtf8 } from "./_connection_output.ts";
+import type { ConnectionEvent, ConnectionOptions, ConnectionState } from "./_connection_types.ts";
 import { encodeClosePayload, parseClosePayload } from "./close.ts";
 import { Opcode } from "./constants.ts";
 import { InvalidStateError, ProtocolError } from "./errors.ts";
-import type { Frame, MaskSource, Role } from "./frame.ts";
-import { FrameDecoder } from "./frame_decoder.ts";
-import { FrameEncoder } from "./frame_encoder.ts";
-import { MessageAssembler } from "./message.ts";
+import type { Frame, Role } from "./frame.ts";
 
-/**
- * Where a {@linkcode Connection} stands: `connecting` (before the HTTP handshake ended), `open`,
- * `closing` (our close frame is sent; waiting for the peer's close frame, or in the client role
- * for the end of the transport) and `closed`.
- */
-export type ConnectionState = "connecting" | "open" | "closing" | "closed";
-
-/**
- * What a {@linkcode Connection} reports. Payload views (`data` of binary, ping and pong events)
- * may point into the chunks given to {@linkcode Connection.receive}.
- *
- * @example
- * ```ts
- * import type { ConnectionEvent } from "@wirely/wirely/codec";
- * function describe(event: ConnectionEvent): string {
- *   return event.type === "close" ? `closed with ${event.code}` : event.type;
- * }
- * console.log(describe({ type: "close", code: 1000, reason: "", wasClean: true })); // "closed with 1000"
- * ```
- */
-export type ConnectionEvent =
-  | { type: "text"; data: string }
-  | { type: "binary"; data: Uint8Array }
-  | { type: "ping"; data: Uint8Array }
-  | { type: "pong"; data: Uint8Array }
-  | { type: "close"; code: number; reason: string; wasClean: boolean }
-  | { type: "error"; error: ProtocolError };
-
-/**
- * Options of {@linkcode Connection}.
- *
- * @example
- * ```ts
- * import type { ConnectionOptions } from "@wirely/wirely/codec";
- * const options: ConnectionOptions = { role: "server", maxMessageSize: 65_536 };
- * console.log(options.role); // "server"
- * ```
- */
-export interface ConnectionOptions {
-  /** Our end: a "client" masks what it sends and expects unmasked frames, a "server" the opposite. */
-  role: Role;
-  /** The state to start in: "connecting" until {@linkcode Connection.open} is called. @default "open" */
-  state?: "connecting" | "open";
-  /** Largest message received, in bytes (refused at the frame header that overflows it); `Infinity` turns the limit off. @default 1_048_576 */
-  maxMessageSize?: number;
-  /** Most frames in one received message; `Infinity` turns the limit off. @default 1024 */
-  maxFramesPerMessage?: number;
-  /** RSV bits negotiated extensions allow on received frames (4 = RSV1, 2 = RSV2, 1 = RSV3); the connection does not interpret them. @default 0 */
-  allowedRsv?: number;
-  /** Where masking keys come from (client role); tests pass a fixed one. @default crypto.getRandomValues */
-  maskSource?: MaskSource;
-  /** Answer each ping with a pong carrying the same payload (the ping event is emitted either way); `false` leaves it to you. @default true */
-  autoPong?: boolean;
-}
+export type { ConnectionEvent, ConnectionOptions, ConnectionState };
 
 /** Thrown from the frame callback to stop decoding after the peer's close frame. */
 const STOP: unique symbol = Symbol("stop");
-/** Outgoing buffers are merged into one when they add up to less than this, in bytes. */
-const COALESCE_LIMIT = 16_384;
-/** Payloads smaller than this are copied into the frame buffer instead of sent as a view. */
-const COPY_LIMIT = 16_384;
 
-const textEncoder = new TextEncoder();
-const textDecoder = new TextDecoder();
 const EMPTY = new Uint8Array(0);
 
 /**
@@ -126,18 +68,13 @@ export class Connection {
   #state: ConnectionState;
   #shouldCloseTransport = false;
   readonly #autoPong: boolean;
-  readonly #maxMessageSize: number;
-  readonly #encoder: FrameEncoder;
-  readonly #decoder: FrameDecoder;
-  readonly #assembler: MessageAssembler;
+  readonly #inbox: Inbox;
+  readonly #outbox: Outbox;
   #events: ConnectionEvent[] = [];
-  #output: Uint8Array[] = [];
-  #outputSize = 0;
   #closeSent = false;
   #closeReceived: { code: number; reason: string } | undefined = undefined;
   /** We started a fragmented message with sendFrame() and have not sent its last frame. */
   #sendingFragments = false;
-  readonly #onFrame = (frame: Frame): void => this.#handleFrame(frame);
 
   /**
    * Creates a connection in the `open` state, or `connecting` if `options.state` says so.
@@ -147,39 +84,12 @@ export class Connection {
    * @throws {RangeError} If a limit is not an integer in range or `Infinity`.
    */
   constructor(options: ConnectionOptions) {
-    const {
-      role,
-      state = "open",
-      maxMessageSize = 1_048_576,
-      maxFramesPerMessage = 1024,
-      allowedRsv = 0,
-      maskSource,
-      autoPong = true,
-    } = options;
-    if (role !== "client" && role !== "server") {
-      throw new TypeError(
-        `Cannot create connection as 'role' must be "client" or "server": current value is ${role}`,
-      );
-    }
-    if (state !== "connecting" && state !== "open") {
-      throw new TypeError(
-        `Cannot create connection as 'state' must be "connecting" or "open": current value is ${state}`,
-      );
-    }
-    if (typeof autoPong !== "boolean") {
-      throw new TypeError(
-        `Cannot create connection as 'autoPong' must be a boolean: current value is ${autoPong}`,
-      );
-    }
-    checkLimit("maxMessageSize", maxMessageSize, 0);
-    checkLimit("maxFramesPerMessage", maxFramesPerMessage, 1);
-    this.role = role;
-    this.#state = state;
-    this.#autoPong = autoPong;
-    this.#maxMessageSize = maxMessageSize;
-    this.#assembler = new MessageAssembler({ maxMessageSize, maxFramesPerMessage });
-    this.#decoder = new FrameDecoder({ role, maxPayloadSize: maxMessageSize, allowedRsv });
-    this.#encoder = new FrameEncoder({ role, maskSource });
+    const settings = resolveConnectionOptions(options);
+    this.role = settings.role;
+    this.#state = settings.state;
+    this.#autoPong = settings.autoPong;
+    this.#inbox = new Inbox(settings, (frame) => this.#handleControl(frame));
+    this.#outbox = new Outbox(settings.role, settings.maskSource);
   }
 
   /** The current state; see {@linkcode ConnectionState}. */
@@ -220,22 +130,15 @@ export class Connection {
     }
     if (this.#state === "closed" || this.#closeReceived !== undefined) return;
     try {
-      this.#decoder.push(data, this.#onFrame);
+      this.#inbox.push(data, this.#events);
     } catch (error) {
       if (error === STOP) return;
       if (!(error instanceof ProtocolError)) {
         this.#failOnBug();
         throw error;
       }
-      const fault = error.code === "FRAME_TOO_BIG"
-        ? new ProtocolError(
-          "MESSAGE_TOO_BIG",
-          1009,
-          `message exceeds the limit of ${this.#maxMessageSize} bytes`,
-        )
-        : error;
-      this.#events.push({ type: "error", error: fault });
-      this.#terminate(fault.closeCode, truncateUtf8(fault.message, 123), true);
+      this.#events.push({ type: "error", error });
+      this.#terminate(error.closeCode, truncateUtf8(error.message, 123), true);
     }
   }
 
@@ -269,7 +172,7 @@ export class Connection {
       );
     }
     this.#checkMessageStart("send text");
-    this.#sendData(Opcode.TEXT, textEncoder.encode(text), true, true);
+    this.#outbox.text(text);
   }
 
   /**
@@ -281,7 +184,7 @@ export class Connection {
   sendBinary(data: Uint8Array): void {
     checkBytes("send binary", "data", data);
     this.#checkMessageStart("send binary");
-    this.#sendData(Opcode.BINARY, data, true, false);
+    this.#outbox.data(Opcode.BINARY, data, true, false);
   }
 
   /**
@@ -313,7 +216,7 @@ export class Connection {
     } else {
       this.#checkMessageStart("send frame");
     }
-    this.#sendData(opcode, payload, fin, false);
+    this.#outbox.data(opcode, payload, fin, false);
     this.#sendingFragments = !fin;
   }
 
@@ -354,7 +257,7 @@ export class Connection {
     if (this.#state === "connecting") {
       this.#terminate(1006, "", false);
     } else if (this.#state === "open") {
-      this.#queue(this.#encoder.encode(Opcode.CLOSE, payload));
+      this.#outbox.control(Opcode.CLOSE, payload);
       this.#closeSent = true;
       this.#state = "closing";
     }
@@ -393,35 +296,26 @@ export class Connection {
    * come merged into one buffer.
    */
   takeBytes(): Uint8Array[] {
-    const output = this.#output;
-    const size = this.#outputSize;
-    this.#output = [];
-    this.#outputSize = 0;
-    if (output.length < 2 || size >= COALESCE_LIMIT) return output;
-    const merged = new Uint8Array(size);
-    let offset = 0;
-    for (const part of output) {
-      merged.set(part, offset);
-      offset += part.length;
-    }
-    return [merged];
+    return this.#outbox.take();
   }
 
-  #handleFrame(frame: Frame): void {
-    const { opcode, payload } = frame;
+  /** A ping, pong or close frame from the peer. */
+  #handleControl(frame: Frame): void {
+    const opcode = frame.opcode;
     if (opcode === Opcode.PING) {
+      const payload = frame.payload;
       this.#events.push({ type: "ping", data: payload });
       if (this.#autoPong && this.#state === "open") {
-        this.#queue(this.#encoder.encode(Opcode.PONG, payload));
+        this.#outbox.control(Opcode.PONG, payload);
       }
     } else if (opcode === Opcode.PONG) {
-      this.#events.push({ type: "pong", data: payload });
-    } else if (opcode === Opcode.CLOSE) {
-      const received = parseClosePayload(payload);
+      this.#events.push({ type: "pong", data: frame.payload });
+    } else {
+      const received = parseClosePayload(frame.payload);
       this.#closeReceived = received;
       if (!this.#closeSent) {
         const echo = received.code === 1005 ? undefined : received.code;
-        this.#queue(this.#encoder.encode(Opcode.CLOSE, encodeClosePayload(echo)));
+        this.#outbox.control(Opcode.CLOSE, encodeClosePayload(echo));
         this.#closeSent = true;
       }
       if (this.#state === "open") this.#state = "closing";
@@ -431,11 +325,6 @@ export class Connection {
         this.#events.push({ type: "close", ...received, wasClean: true });
       }
       throw STOP;
-    } else {
-      const message = this.#assembler.push(frame);
-      // The next data frame may not carry more than the current message still may grow by.
-      this.#decoder.maxPayloadSize = this.#assembler.remainingSize;
-      if (message !== undefined) this.#events.push(message);
     }
   }
 
@@ -446,7 +335,7 @@ export class Connection {
     this.#events.push({ type: "close", code, reason, wasClean: false });
     if (sendClose && !this.#closeSent) {
       this.#closeSent = true;
-      this.#queue(this.#encoder.encode(Opcode.CLOSE, encodeClosePayload(code, reason)));
+      this.#outbox.control(Opcode.CLOSE, encodeClosePayload(code, reason));
     }
   }
 
@@ -459,18 +348,6 @@ export class Connection {
     }
   }
 
-  #sendData(opcode: number, payload: Uint8Array, fin: boolean, owned: boolean): void {
-    const encoder = this.#encoder;
-    if (payload.length < COPY_LIMIT || (this.role === "client" && !owned)) {
-      // Small, or a client payload we may not mask in place: one buffer with a copy.
-      this.#queue(encoder.encode(opcode, payload, { fin }));
-    } else {
-      const [header, body] = encoder.encodeParts(opcode, payload, { fin });
-      this.#queue(header);
-      this.#queue(body);
-    }
-  }
-
   #sendControl(opcode: number, name: string, data: Uint8Array): void {
     checkBytes(`send ${name}`, "data", data);
     if (data.length > 125) {
@@ -479,7 +356,7 @@ export class Connection {
       );
     }
     this.#checkOpen(`send ${name}`);
-    this.#queue(this.#encoder.encode(opcode, data));
+    this.#outbox.control(opcode, data);
   }
 
   #checkOpen(action: string): void {
@@ -495,34 +372,5 @@ export class Connection {
         `cannot ${action}: a fragmented message is unfinished, send its continuation frames first`,
       );
     }
-  }
-
-  #queue(bytes: Uint8Array): void {
-    this.#output.push(bytes);
-    this.#outputSize += bytes.length;
-  }
-}
-
-/** Cuts `text` to at most `maxBytes` bytes of UTF-8 without splitting a character. */
-function truncateUtf8(text: string, maxBytes: number): string {
-  const bytes = textEncoder.encode(text);
-  if (bytes.length <= maxBytes) return text;
-  let end = maxBytes;
-  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
-  return textDecoder.decode(bytes.subarray(0, end));
-}
-
-function checkBytes(action: string, name: string, value: Uint8Array): void {
-  if (!(value instanceof Uint8Array)) {
-    throw new TypeError(`Cannot ${action} as '${name}' must be a Uint8Array`);
-  }
-}
-
-function checkLimit(name: string, value: number, min: number): void {
-  if (value === Infinity) return;
-  if (!Number.isSafeInteger(value) || value < min) {
-    throw new RangeError(
-      `Cannot create connection as '${name}' must be an integer >= ${min} or Infinity: current value is ${value}`,
-    );
   }
 }

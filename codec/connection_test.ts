@@ -569,6 +569,29 @@ describe("Connection: states and sending", () => {
     assert.equal(chunks[1], data);
   });
 
+  it("sends text as its UTF-8 bytes, masked by a client: ASCII or not, short or long", () => {
+    const texts = ["", "a", "abcd", "Hello, world!", "x".repeat(126), "y".repeat(4088)];
+    texts.push("z".repeat(4089), "\u007f\u0080", "aé€😀", "lone \ud800 surrogate");
+    texts.push("κόσμε".repeat(200), "κ".repeat(1025), "q".repeat(70_000), "é".repeat(9000));
+    for (const role of ["client", "server"] as const) {
+      for (const text of texts) {
+        const connection = role === "client" ? client() : server();
+        connection.sendText(text);
+        const frames = sent(connection);
+        const label = `${role}, ${text.length} characters`;
+        assert.equal(frames.length, 1, label);
+        assert.equal(frames[0]!.opcode, TEXT, label);
+        assert.equal(frames[0]!.fin, true, label);
+        const expected = encoder.encode(text);
+        const payload = frames[0]!.payload;
+        assert.ok(
+          payload.length === expected.length && payload.every((b, i) => b === expected[i]),
+          label,
+        );
+      }
+    }
+  });
+
   it("merges small frames into one buffer", () => {
     const s = server();
     s.sendText("a");

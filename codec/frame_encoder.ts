@@ -13,6 +13,7 @@
 import { isControlOpcode } from "./constants.ts";
 import type { MaskSource, Role } from "./frame.ts";
 import { applyMask, defaultMaskSource } from "./mask.ts";
+import { allocate, buildFrame, headerSize, writeHeader } from "./_frame_buffer.ts";
 
 /**
  * Options of {@linkcode encodeFrame} and {@linkcode encodeFrameHeader}.
@@ -74,112 +75,13 @@ function validate(
   }
 }
 
-/** Outputs up to this size, in bytes, are carved from a shared slab instead of allocated alone. */
-const POOLED_MAX = 4096;
-/** Size of one slab, in bytes. */
-const SLAB_SIZE = 65_536;
-let slab: ArrayBuffer | undefined;
-let slabOffset = SLAB_SIZE;
-
 /**
- * A zero-filled Uint8Array of `size` bytes. Small ones are views into a shared slab, like Node's
- * `Buffer.allocUnsafe` pool: allocating a typed array alone costs about 1 microsecond (always in
- * Deno, above 64 bytes in Node), more than encoding a small frame.
+ * {@linkcode validate} for a payload given as bytes (its length is always valid) and no key, with
+ * a shortcut for the data opcodes 0-2, which need no other check.
  */
-function allocate(size: number): Uint8Array {
-  if (size > POOLED_MAX) return new Uint8Array(size);
-  // A slab whose buffer a caller transferred (detached) is replaced too.
-  if (slab === undefined || slabOffset + size > SLAB_SIZE || slab.byteLength === 0) {
-    slab = new ArrayBuffer(SLAB_SIZE);
-    slabOffset = 0;
-  }
-  const view = new Uint8Array(slab, slabOffset, size);
-  slabOffset = (slabOffset + size + 7) & ~7;
-  return view;
-}
-
-/** Payloads up to this size, in bytes, are copied by a loop: cheaper than `set` + a view. */
-const SMALL_COPY = 64;
-
-/** Copies `payload` into `out` at `at`, masked with `key` if given. */
-function copyPayload(
-  out: Uint8Array,
-  at: number,
-  payload: Uint8Array,
-  key: Uint8Array | undefined,
-): void {
-  const length = payload.length;
-  if (length > SMALL_COPY) {
-    out.set(payload, at);
-    if (key !== undefined) applyMask(out.subarray(at, at + length), key);
-  } else if (key === undefined) {
-    for (let i = 0; i < length; i++) out[at + i] = payload[i]!;
-  } else {
-    const k0 = key[0]!;
-    const k1 = key[1]!;
-    const k2 = key[2]!;
-    const k3 = key[3]!;
-    let i = 0;
-    for (const end = length - 3; i < end; i += 4) {
-      out[at + i] = payload[i]! ^ k0;
-      out[at + i + 1] = payload[i + 1]! ^ k1;
-      out[at + i + 2] = payload[i + 2]! ^ k2;
-      out[at + i + 3] = payload[i + 3]! ^ k3;
-    }
-    if (i < length) out[at + i] = payload[i]! ^ k0;
-    if (i + 1 < length) out[at + i + 1] = payload[i + 1]! ^ k1;
-    if (i + 2 < length) out[at + i + 2] = payload[i + 2]! ^ k2;
-  }
-}
-
-/** Size in bytes of the header of a frame with this payload length. */
-function headerSize(length: number, masked: boolean): number {
-  return (length < 126 ? 2 : length < 0x10000 ? 4 : 10) + (masked ? 4 : 0);
-}
-
-/**
- * Writes the header at the start of `target` (which must be large enough) and returns its size.
- * `first` is the first header byte (FIN, RSV1-3, opcode).
- */
-function writeHeader(
-  target: Uint8Array,
-  first: number,
-  length: number,
-  mask: Uint8Array | undefined,
-): number {
-  target[0] = first;
-  const maskBit = mask === undefined ? 0 : 0x80;
-  let at: number;
-  if (length < 126) {
-    target[1] = maskBit | length;
-    at = 2;
-  } else if (length < 0x10000) {
-    target[1] = maskBit | 126;
-    target[2] = length >>> 8;
-    target[3] = length & 0xff;
-    at = 4;
-  } else {
-    target[1] = maskBit | 127;
-    const high = Math.floor(length / 0x100000000);
-    const low = length >>> 0;
-    target[2] = high >>> 24;
-    target[3] = (high >>> 16) & 0xff;
-    target[4] = (high >>> 8) & 0xff;
-    target[5] = high & 0xff;
-    target[6] = low >>> 24;
-    target[7] = (low >>> 16) & 0xff;
-    target[8] = (low >>> 8) & 0xff;
-    target[9] = low & 0xff;
-    at = 10;
-  }
-  if (mask !== undefined) {
-    target[at] = mask[0]!;
-    target[at + 1] = mask[1]!;
-    target[at + 2] = mask[2]!;
-    target[at + 3] = mask[3]!;
-    at += 4;
-  }
-  return at;
+function validateData(opcode: number, length: number, fin: boolean): void {
+  if ((opcode | 0) === opcode && opcode >= 0 && opcode <= 2) return;
+  validate(opcode, length, fin, undefined);
 }
 
 /** The first header byte. */
@@ -231,10 +133,7 @@ export function encodeFrame(
   const { fin = true, rsv1 = false, rsv2 = false, rsv3 = false, mask } = options;
   const length = payload.length;
   validate(opcode, length, fin, mask);
-  const out = allocate(headerSize(length, mask !== undefined) + length);
-  const at = writeHeader(out, firstByte(opcode, fin, rsv1, rsv2, rsv3), length, mask);
-  copyPayload(out, at, payload, mask);
-  return out;
+  return buildFrame(firstByte(opcode, fin, rsv1, rsv2, rsv3), payload, mask);
 }
 
 /**
@@ -358,22 +257,14 @@ export class FrameEncoder {
   encode(
     opcode: number,
     payload: Uint8Array,
-    options: FrameEncoderFrameOptions = {},
+    options?: FrameEncoderFrameOptions,
   ): Uint8Array {
     checkPayload(payload);
-    const fin = options.fin ?? true;
+    const fin = options?.fin ?? true;
     const length = payload.length;
-    validate(opcode, length, fin, undefined);
+    validateData(opcode, length, fin);
     const key = this.#nextKey();
-    const out = allocate(headerSize(length, key !== undefined) + length);
-    const at = writeHeader(
-      out,
-      firstByte(opcode, fin, options.rsv1 ?? false, false, false),
-      length,
-      key,
-    );
-    copyPayload(out, at, payload, key);
-    return out;
+    return buildFrame(firstByte(opcode, fin, options?.rsv1 ?? false, false, false), payload, key);
   }
 
   /**
@@ -397,15 +288,28 @@ export class FrameEncoder {
   encodeParts(
     opcode: number,
     payload: Uint8Array,
-    options: FrameEncoderFrameOptions = {},
+    options?: FrameEncoderFrameOptions,
   ): [Uint8Array, Uint8Array] {
     checkPayload(payload);
-    const fin = options.fin ?? true;
+    const fin = options?.fin ?? true;
     const length = payload.length;
-    validate(opcode, length, fin, undefined);
+    validateData(opcode, length, fin);
+    const first = firstByte(opcode, fin, options?.rsv1 ?? false, false, false);
+    if (!this.#masked) {
+      // Server role: nothing to mask, only the header to write.
+      const size = length < 126 ? 2 : length < 0x10000 ? 4 : 10;
+      const header = allocate(size);
+      if (size === 2) {
+        header[0] = first;
+        header[1] = length;
+      } else {
+        writeHeader(header, first, length, undefined);
+      }
+      return [header, payload];
+    }
     const key = this.#nextKey();
     const header = allocate(headerSize(length, key !== undefined));
-    writeHeader(header, firstByte(opcode, fin, options.rsv1 ?? false, false, false), length, key);
+    writeHeader(header, first, length, key);
     if (key !== undefined && length > 0) applyMask(payload, key);
     return [header, payload];
   }

@@ -53,6 +53,31 @@ function assertBytes(actual: Uint8Array, expected: Uint8Array, message = ""): vo
   }
 }
 
+/** A frame built byte by byte, straight from RFC 6455 section 5.2 (lengths below 2^32). */
+function referenceFrame(opcode: number, payload: Uint8Array, key?: Uint8Array): Uint8Array {
+  const length = payload.length;
+  const maskBit = key === undefined ? 0 : 0x80;
+  const header = [0x80 | opcode];
+  if (length < 126) header.push(maskBit | length);
+  else if (length < 0x10000) header.push(maskBit | 126, length >> 8, length & 0xff);
+  else {header.push(
+      maskBit | 127,
+      0,
+      0,
+      0,
+      0,
+      length >>> 24,
+      (length >> 16) & 0xff,
+      (length >> 8) & 0xff,
+      length & 0xff,
+    );}
+  if (key !== undefined) header.push(...key);
+  const out = new Uint8Array(header.length + length);
+  out.set(header);
+  for (let i = 0; i < length; i++) out[header.length + i] = payload[i]! ^ (key?.[i & 3] ?? 0);
+  return out;
+}
+
 describe("encodeFrame: RFC 6455 section 5.7 examples", () => {
   it("encodes a single-frame unmasked text message 'Hello'", () => {
     assert.deepEqual([...encodeFrame(Opcode.TEXT, hello())], [
@@ -165,6 +190,27 @@ describe("encodeFrame", () => {
       assert.equal(bytes.length, (length < 126 ? 2 : 4) + length);
       assertBytes(bytes.subarray(bytes.length - length), pattern(length, i), `frame ${i}`);
     });
+  });
+
+  it("encodes every small length and the lengths around the pooled limit like a bytewise reference", () => {
+    const lengths = [...Array(141).keys(), ...Array.from({ length: 24 }, (_, i) => 4076 + i)];
+    const keys = [undefined, KEY, new Uint8Array(4)];
+    for (const length of lengths) {
+      for (let offset = 0; offset < 4; offset++) {
+        const payload = pattern(length + offset, length).subarray(offset);
+        const copy = payload.slice();
+        for (const key of keys) {
+          const expected = referenceFrame(Opcode.BINARY, copy, key);
+          const label = `length ${length}, offset ${offset}, key ${key}`;
+          assertBytes(encodeFrame(Opcode.BINARY, payload, { mask: key }), expected, label);
+          if (key !== undefined) {
+            const encoder = new FrameEncoder({ role: "client", maskSource: (k) => k.set(key) });
+            assertBytes(encoder.encode(Opcode.BINARY, payload), expected, `encode, ${label}`);
+          }
+          assertBytes(payload, copy, `payload unchanged, ${label}`);
+        }
+      }
+    }
   });
 
   it("keeps working after a caller transfers (detaches) the pooled buffer of a result", () => {

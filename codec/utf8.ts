@@ -34,25 +34,39 @@ const fromCharCode = String.fromCharCode;
 /** ASCII pieces up to this size, in bytes, are turned into a string with `String.fromCharCode`. */
 const CHAR_CODE_MAX = 32;
 /** ASCII pieces up to this size, in bytes, are checked in JavaScript. */
-const ASCII_CHECK_MAX = 256;
+const ASCII_CHECK_MAX = 4096;
 /** Pieces with non-ASCII bytes up to this size, in bytes, are checked in JavaScript. */
-const UTF8_CHECK_MAX = 64;
+const UTF8_CHECK_MAX = 1024;
 
-/** The string of `bytes`, all ASCII, at most {@linkcode CHAR_CODE_MAX} long. */
-function asciiString(b: Uint8Array, n: number): string {
+/**
+ * The string of `b[0..n)` if every byte is ASCII, else `undefined`. Meant for short pieces: one
+ * `String.fromCharCode` call per 16 bytes, with the bytes read once into locals.
+ */
+function asciiString(b: Uint8Array, n: number): string | undefined {
   let out = "";
   let i = 0;
   for (; i + 16 <= n; i += 16) {
-    out += fromCharCode(
-      b[i]!, b[i + 1]!, b[i + 2]!, b[i + 3]!, b[i + 4]!, b[i + 5]!, b[i + 6]!, b[i + 7]!,
-      b[i + 8]!, b[i + 9]!, b[i + 10]!, b[i + 11]!, b[i + 12]!, b[i + 13]!, b[i + 14]!, b[i + 15]!,
-    );
+    const c0 = b[i]!, c1 = b[i + 1]!, c2 = b[i + 2]!, c3 = b[i + 3]!;
+    const c4 = b[i + 4]!, c5 = b[i + 5]!, c6 = b[i + 6]!, c7 = b[i + 7]!;
+    const c8 = b[i + 8]!, c9 = b[i + 9]!, c10 = b[i + 10]!, c11 = b[i + 11]!;
+    const c12 = b[i + 12]!, c13 = b[i + 13]!, c14 = b[i + 14]!, c15 = b[i + 15]!;
+    const any = c0 | c1 | c2 | c3 | c4 | c5 | c6 | c7 | c8 | c9 | c10 | c11 | c12 | c13 | c14 |
+      c15;
+    if (any >= 0x80) return undefined;
+    out += fromCharCode(c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15);
   }
   if (i + 8 <= n) {
-    out += fromCharCode(b[i]!, b[i + 1]!, b[i + 2]!, b[i + 3]!, b[i + 4]!, b[i + 5]!, b[i + 6]!, b[i + 7]!);
+    const c0 = b[i]!, c1 = b[i + 1]!, c2 = b[i + 2]!, c3 = b[i + 3]!;
+    const c4 = b[i + 4]!, c5 = b[i + 5]!, c6 = b[i + 6]!, c7 = b[i + 7]!;
+    if ((c0 | c1 | c2 | c3 | c4 | c5 | c6 | c7) >= 0x80) return undefined;
+    out += fromCharCode(c0, c1, c2, c3, c4, c5, c6, c7);
     i += 8;
   }
-  for (; i < n; i++) out += fromCharCode(b[i]!);
+  for (; i < n; i++) {
+    const c = b[i]!;
+    if (c >= 0x80) return undefined;
+    out += fromCharCode(c);
+  }
   return out;
 }
 
@@ -93,16 +107,19 @@ function isCompleteUtf8(b: Uint8Array, from: number, n: number): boolean {
 /** The text of `bytes` if they are short, complete, valid UTF-8; `undefined` otherwise. */
 function decodeShort(bytes: Uint8Array): string | undefined {
   const n = bytes.length;
-  if (n > ASCII_CHECK_MAX) return undefined;
+  if (n <= CHAR_CODE_MAX) {
+    const text = asciiString(bytes, n);
+    if (text !== undefined) return text;
+  } else if (n > ASCII_CHECK_MAX) {
+    return undefined;
+  }
   let i = 0;
   for (; i + 8 <= n; i += 8) {
     const any = bytes[i]! | bytes[i + 1]! | bytes[i + 2]! | bytes[i + 3]! | bytes[i + 4]! |
       bytes[i + 5]! | bytes[i + 6]! | bytes[i + 7]!;
-    if ((any & 0x80) !== 0) break;
+    if (any >= 0x80) break;
   }
-  while (i < n && bytes[i]! < 0x80) i++;
-  if (i === n) return n <= CHAR_CODE_MAX ? asciiString(bytes, n) : validDecoder.decode(bytes);
-  if (n > UTF8_CHECK_MAX || !isCompleteUtf8(bytes, i, n)) return undefined;
+  if (i < n && (n > UTF8_CHECK_MAX || !isCompleteUtf8(bytes, i, n))) return undefined;
   return validDecoder.decode(bytes);
 }
 

@@ -137,6 +137,85 @@ describe("Utf8StreamDecoder", () => {
     );
   });
 
+  const BOUNDARY_SEQUENCES = [
+    [[0xc2, 0x80], [0xdf, 0xbf], [0xe0, 0xa0, 0x80], [0xed, 0x9f, 0xbf], [0xee, 0x80, 0x80]],
+    [[0xf0, 0x90, 0x80, 0x80], [0xf4, 0x8f, 0xbf, 0xbf], [0xef, 0xbb, 0xbf]],
+  ].flat();
+  const INVALID_SEQUENCES = [
+    [[0x80], [0xbf], [0xc0, 0x80], [0xc1, 0xbf], [0xc2, 0x41], [0xe0, 0x80, 0x80]],
+    [[0xe0, 0x9f, 0xbf], [0xed, 0xa0, 0x80], [0xed, 0xbf, 0xbf], [0xe1, 0x80, 0x41]],
+    [[0xf0, 0x80, 0x80, 0x80], [0xf0, 0x8f, 0xbf, 0xbf], [0xf4, 0x90, 0x80, 0x80]],
+    [[0xf1, 0x80, 0x80, 0x41], [0xf5, 0x80, 0x80, 0x80], [0xf8], [0xfe], [0xff]],
+  ].flat();
+
+  it("decodes the boundary characters of Unicode table 3-7 in pieces of every size class", () => {
+    const reference = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+    for (const size of [0, 7, 31, 40, 1000, 4200]) {
+      for (const filler of [0x00, 0x61]) {
+        for (const sequence of BOUNDARY_SEQUENCES) {
+          for (const at of [0, size >> 1, size]) {
+            const bytes = new Uint8Array(size + sequence.length).fill(filler);
+            bytes.set(sequence, at);
+            const label = `${sequence} at ${at} of ${size} filled with ${filler}`;
+            assert.equal(new Utf8StreamDecoder().push(bytes, true), reference.decode(bytes), label);
+          }
+        }
+      }
+    }
+  });
+
+  it("rejects each invalid sequence of Unicode table 3-7 in pieces of every size class", () => {
+    for (const size of [0, 7, 31, 40, 1000, 4200]) {
+      for (const filler of [0x00, 0x61]) {
+        for (const sequence of INVALID_SEQUENCES) {
+          for (const at of [0, size >> 1, size]) {
+            const bytes = new Uint8Array(size + sequence.length).fill(filler);
+            bytes.set(sequence, at);
+            for (const last of [true, false]) {
+              assert.throws(
+                () => new Utf8StreamDecoder().push(bytes, last),
+                INVALID_UTF8,
+                `${sequence} at ${at} of ${size} filled with ${filler}, last ${last}`,
+              );
+            }
+          }
+        }
+      }
+    }
+  });
+
+  it("decodes or rejects a piece of any size like a fatal TextDecoder, ASCII or not (property)", () => {
+    // Pieces from 0 to about 20 000 bytes: both sides of every size limit of the fast paths.
+    const piece = fc.tuple(
+      fc.oneof(
+        fc.string({ unit: "binary-ascii", maxLength: 40 }),
+        fc.string({ unit: "binary", maxLength: 40 }),
+      ),
+      fc.integer({ min: 1, max: 130 }),
+      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0x80, max: 0xff })), { maxLength: 1 }),
+      fc.nat({ max: 3 }),
+    ).map(([unit, times, edits, cut]) => {
+      const bytes = encoder.encode(unit.repeat(times));
+      for (const [at, value] of edits) if (bytes.length > 0) bytes[at % bytes.length] = value;
+      return bytes.subarray(0, Math.max(0, bytes.length - cut));
+    });
+    fc.assert(
+      fc.property(piece, fc.boolean(), (bytes, last) => {
+        const { invalidAt, incomplete } = scan(bytes);
+        const decoder = new Utf8StreamDecoder();
+        if (invalidAt >= 0 || (incomplete && last)) {
+          assert.throws(() => decoder.push(bytes, last), INVALID_UTF8);
+          return;
+        }
+        const reference = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+        assert.equal(decoder.push(bytes, last), reference.decode(bytes, { stream: !last }));
+        if (incomplete) assert.throws(() => decoder.push(new Uint8Array(0), true), INVALID_UTF8);
+        else assert.equal(decoder.push(new Uint8Array(0), true), "");
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it("fails on exactly the push that holds the first invalid byte (property)", () => {
     const nearUtf8 = fc.tuple(
       fc.string({ unit: "binary", maxLength: 12 }),

@@ -1,0 +1,65 @@
+// This module is browser compatible.
+/**
+ * The public types of {@linkcode Connection}: its states, events and options (re-exported by
+ * `connection.ts`).
+ *
+ * @module
+ */
+
+import type { ProtocolError } from "./errors.ts";
+import type { MaskSource, Role } from "./frame.ts";
+
+/**
+ * Where a {@linkcode Connection} stands: `connecting` (before the HTTP handshake ended), `open`,
+ * `closing` (our close frame is sent; waiting for the peer's close frame, or in the client role
+ * for the end of the transport) and `closed`.
+ */
+export type ConnectionState = "connecting" | "open" | "closing" | "closed";
+
+/**
+ * What a {@linkcode Connection} reports. Payload views (`data` of binary, ping and pong events)
+ * may point into the chunks given to {@linkcode Connection.receive}.
+ *
+ * @example
+ * ```ts
+ * import type { ConnectionEvent } from "@wirely/wirely/codec";
+ * function describe(event: ConnectionEvent): string {
+ *   return event.type === "close" ? `closed with ${event.code}` : event.type;
+ * }
+ * console.log(describe({ type: "close", code: 1000, reason: "", wasClean: true })); // "closed with 1000"
+ * ```
+ */
+export type ConnectionEvent =
+  | { type: "text"; data: string }
+  | { type: "binary"; data: Uint8Array }
+  | { type: "ping"; data: Uint8Array }
+  | { type: "pong"; data: Uint8Array }
+  | { type: "close"; code: number; reason: string; wasClean: boolean }
+  | { type: "error"; error: ProtocolError };
+
+/**
+ * Options of {@linkcode Connection}.
+ *
+ * @example
+ * ```ts
+ * import type { ConnectionOptions } from "@wirely/wirely/codec";
+ * const options: ConnectionOptions = { role: "server", maxMessageSize: 65_536 };
+ * console.log(options.role); // "server"
+ * ```
+ */
+export interface ConnectionOptions {
+  /** Our end: a "client" masks what it sends and expects unmasked frames, a "server" the opposite. */
+  role: Role;
+  /** The state to start in: "connecting" until {@linkcode Connection.open} is called. @default "open" */
+  state?: "connecting" | "open";
+  /** Largest message received, in bytes (refused at the frame header that overflows it); `Infinity` turns the limit off. @default 1_048_576 */
+  maxMessageSize?: number;
+  /** Most frames in one received message; `Infinity` turns the limit off. @default 1024 */
+  maxFramesPerMessage?: number;
+  /** RSV bits negotiated extensions allow on received frames (4 = RSV1, 2 = RSV2, 1 = RSV3); the connection does not interpret them. @default 0 */
+  allowedRsv?: number;
+  /** Where masking keys come from (client role); tests pass a fixed one. @default crypto.getRandomValues */
+  maskSource?: MaskSource;
+  /** Answer each ping with a pong carrying the same payload (the ping event is emitted either way); `false` leaves it to you. @default true */
+  autoPong?: boolean;
+}
