@@ -15,6 +15,14 @@ const MAX_TIMER_DELAY = 2_147_483_647;
 
 /**
  * Options of {@linkcode Backoff}. Times are in milliseconds.
+ *
+ * @example Fast retries, given up after two
+ * ```ts
+ * import { Backoff, type BackoffOptions } from "@wirely/wirely/client";
+ * const options: BackoffOptions = { baseDelay: 500, factor: 3, maxRetries: 2, random: () => 0.5 };
+ * const backoff = new Backoff(options);
+ * console.log(backoff.next(), backoff.next(), backoff.next()); // 250 750 undefined
+ * ```
  */
 export interface BackoffOptions {
   /** Delay ceiling of the first retry, in milliseconds. @default {1_000} */

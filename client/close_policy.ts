@@ -82,6 +82,15 @@ export type ClosePolicy = (close: CloseContext) => CloseDecision;
 
 /**
  * Options of {@linkcode createClosePolicy}.
+ *
+ * @example
+ * ```ts
+ * import { type ClosePolicyOptions, createClosePolicy } from "@wirely/wirely/client";
+ * const options: ClosePolicyOptions = { tryAgainLaterDelay: 30_000 };
+ * const policy = createClosePolicy(options);
+ * console.log(policy({ code: 1013, reason: "", wasClean: true, opened: true }));
+ * // { action: "retry", minDelay: 30000 }
+ * ```
  */
 export interface ClosePolicyOptions {
   /** Milliseconds added to the backoff delay after 1013 (try again later). @default {5_000} */

@@ -25,6 +25,17 @@ import { WirelyError } from "../codec/errors.ts";
  * - `MAX_RETRIES`: the client stopped after `maxRetries` retries.
  * - `CLOSED`: the client closed before the awaited condition (for example `opened`).
  * - `ITERATOR_OVERFLOW`: a `for await` loop fell more than its buffer limit behind.
+ *
+ * @example
+ * ```ts
+ * import { ClientError, type ClientErrorCode, SendQueue } from "@wirely/wirely/client";
+ * try {
+ *   new SendQueue({ maxMessages: 0 }).push("hi", Date.now());
+ * } catch (error) {
+ *   const code: ClientErrorCode | undefined = error instanceof ClientError ? error.code : undefined;
+ *   console.log(code); // QUEUE_FULL
+ * }
+ * ```
  */
 export type ClientErrorCode =
   | "QUEUE_FULL"

@@ -13,9 +13,27 @@
  * @module
  */
 
-/** The default heartbeat request: `{"type":"wirely:ping"}`. */
+/**
+ * The default heartbeat request: `{"type":"wirely:ping"}`.
+ *
+ * @example
+ * ```ts
+ * import { HEARTBEAT_PING, HEARTBEAT_PONG } from "@wirely/wirely/client";
+ * // What a server that is not wirely's answers to the client's heartbeat:
+ * const answer = (text: string): string | undefined => text === HEARTBEAT_PING ? HEARTBEAT_PONG : undefined;
+ * console.log(answer('{"type":"wirely:ping"}')); // {"type":"wirely:pong"}
+ * ```
+ */
 export const HEARTBEAT_PING: string = '{"type":"wirely:ping"}';
-/** The default heartbeat answer: `{"type":"wirely:pong"}`. */
+/**
+ * The default heartbeat answer: `{"type":"wirely:pong"}`.
+ *
+ * @example
+ * ```ts
+ * import { HEARTBEAT_PONG } from "@wirely/wirely/client";
+ * console.log(JSON.parse(HEARTBEAT_PONG).type); // wirely:pong
+ * ```
+ */
 export const HEARTBEAT_PONG: string = '{"type":"wirely:pong"}';
 
 /**

@@ -87,6 +87,14 @@ export type WebSocketConstructor = new (
 
 /**
  * Options of {@linkcode nativeTransport}.
+ *
+ * @example Inject the `ws` package's class
+ * ```ts
+ * import { nativeTransport, type NativeTransportOptions } from "@wirely/wirely/client";
+ * import WebSocket from "ws";
+ * const options: NativeTransportOptions = { WebSocket };
+ * console.log(nativeTransport(options).name); // native
+ * ```
  */
 export interface NativeTransportOptions {
   /** The `WebSocket` constructor to use. @default globalThis.WebSocket */

@@ -67,6 +67,14 @@ export interface QueuedMessage {
 
 /**
  * Bounds of {@linkcode SendQueue}.
+ *
+ * @example
+ * ```ts
+ * import { SendQueue, type SendQueueOptions } from "@wirely/wirely/client";
+ * const options: SendQueueOptions = { maxMessages: 100, maxBytes: 65_536 };
+ * const queue = new SendQueue(options);
+ * console.log(queue.maxMessages, queue.maxBytes); // 100 65536
+ * ```
  */
 export interface SendQueueOptions {
   /** Most messages the queue holds. @default {1_000} */

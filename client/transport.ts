@@ -11,6 +11,13 @@
 /**
  * What the client hands to a transport: text, bytes, or (where the runtime has it) a `Blob`.
  * Transports send in call order, `Blob`s included.
+ *
+ * @example
+ * ```ts
+ * import { byteLength, type TransportData } from "@wirely/wirely/client";
+ * const messages: TransportData[] = ["héllo", new Uint8Array(3), new Blob(["abcd"])];
+ * console.log(messages.map(byteLength)); // [ 6, 3, 4 ]
+ * ```
  */
 export type TransportData = string | Uint8Array | Blob;
 
@@ -55,6 +62,15 @@ export type TransportEvent =
 /**
  * Receives a transport's events. A transport never calls it synchronously from
  * {@linkcode TransportFactory.connect}.
+ *
+ * @example
+ * ```ts
+ * import type { TransportListener } from "@wirely/wirely/client";
+ * const listener: TransportListener = (event) => {
+ *   if (event.type === "close") console.log(event.code, event.wasClean);
+ * };
+ * listener({ type: "close", code: 1000, reason: "", wasClean: true }); // 1000 true
+ * ```
  */
 export type TransportListener = (event: TransportEvent) => void;
 

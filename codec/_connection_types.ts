@@ -13,6 +13,15 @@ import type { MaskSource, Role } from "./frame.ts";
  * Where a {@linkcode Connection} stands: `connecting` (before the HTTP handshake ended), `open`,
  * `closing` (our close frame is sent; waiting for the peer's close frame, or in the client role
  * for the end of the transport) and `closed`.
+ *
+ * @example
+ * ```ts
+ * import { Connection, type ConnectionState } from "@wirely/wirely/codec";
+ * const connection = new Connection({ role: "server" });
+ * const before: ConnectionState = connection.state;
+ * connection.close(1000);
+ * console.log(before, connection.state); // open closing
+ * ```
  */
 export type ConnectionState = "connecting" | "open" | "closing" | "closed";
 

@@ -13,6 +13,18 @@
 
 /**
  * Stable codes for {@linkcode ProtocolError}. Each maps to one close code.
+ *
+ * @example Read the code of a decoder error
+ * ```ts
+ * import { FrameDecoder, ProtocolError, type ProtocolErrorCode } from "@wirely/wirely/codec";
+ * const decoder = new FrameDecoder({ role: "server" });
+ * try {
+ *   decoder.push(new Uint8Array([0x81, 0x00]), () => {}); // an unmasked frame from a client
+ * } catch (error) {
+ *   const code: ProtocolErrorCode | undefined = error instanceof ProtocolError ? error.code : undefined;
+ *   console.log(code); // UNMASKED_FRAME
+ * }
+ * ```
  */
 export type ProtocolErrorCode =
   | "RESERVED_BITS"
@@ -33,6 +45,17 @@ export type ProtocolErrorCode =
 
 /**
  * Stable codes for {@linkcode HandshakeError}.
+ *
+ * @example Read the code of a refused upgrade request
+ * ```ts
+ * import { HandshakeError, type HandshakeErrorCode, validateUpgradeRequest } from "@wirely/wirely/codec";
+ * try {
+ *   validateUpgradeRequest({ method: "POST", headers: new Headers() });
+ * } catch (error) {
+ *   const code: HandshakeErrorCode | undefined = error instanceof HandshakeError ? error.code : undefined;
+ *   console.log(code); // METHOD_NOT_ALLOWED
+ * }
+ * ```
  */
 export type HandshakeErrorCode =
   | "METHOD_NOT_ALLOWED"
@@ -54,6 +77,16 @@ export type HandshakeErrorCode =
 /**
  * Every stable error code the codec can raise. The client and the server add their own codes
  * by extending {@linkcode WirelyError} with another code type.
+ *
+ * @example
+ * ```ts
+ * import { type ErrorCode, InvalidStateError, ProtocolError } from "@wirely/wirely/codec";
+ * const codes: ErrorCode[] = [
+ *   new ProtocolError("INVALID_UTF8", 1007, "bad text").code,
+ *   new InvalidStateError("not open").code,
+ * ];
+ * console.log(codes); // [ "INVALID_UTF8", "INVALID_STATE" ]
+ * ```
  */
 export type ErrorCode = ProtocolErrorCode | HandshakeErrorCode | "INVALID_STATE";
 

@@ -18,6 +18,14 @@ import { isFieldValueChar, isToken, isTokenChar } from "./header_tokens.ts";
 /**
  * One extension parameter: its name and its value, or `true` when the parameter has no value
  * (`client_max_window_bits` alone). Values written as quoted strings are unescaped.
+ *
+ * @example
+ * ```ts
+ * import { type ExtensionParam, parseExtensions } from "@wirely/wirely/codec";
+ * const [offer] = parseExtensions("permessage-deflate; client_max_window_bits; server_max_window_bits=10");
+ * const params: ExtensionParam[] = offer?.params ?? [];
+ * console.log(params); // [ [ "client_max_window_bits", true ], [ "server_max_window_bits", "10" ] ]
+ * ```
  */
 export type ExtensionParam = [name: string, value: string | true];
 

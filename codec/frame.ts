@@ -40,6 +40,14 @@ export interface Frame {
 /**
  * Which end of the connection this code plays. A client masks what it sends and requires
  * unmasked frames from the server; a server the opposite.
+ *
+ * @example
+ * ```ts
+ * import { FrameDecoder, type Role } from "@wirely/wirely/codec";
+ * const role: Role = "client";
+ * const decoder = new FrameDecoder({ role }); // a client accepts only unmasked frames
+ * decoder.push(new Uint8Array([0x81, 0x02, 0x48, 0x69]), (frame) => console.log(frame.payload)); // Uint8Array(2) [ 72, 105 ]
+ * ```
  */
 export type Role = "client" | "server";
 

@@ -14,6 +14,14 @@ import { applyMask } from "./mask.ts";
 
 /**
  * Options of {@linkcode FrameDecoder}.
+ *
+ * @example
+ * ```ts
+ * import { FrameDecoder, type FrameDecoderOptions } from "@wirely/wirely/codec";
+ * const options: FrameDecoderOptions = { role: "client", maxPayloadSize: 65_536 };
+ * const decoder = new FrameDecoder(options);
+ * decoder.push(new Uint8Array([0x81, 0x02, 0x48, 0x69]), (frame) => console.log(frame.fin)); // true
+ * ```
  */
 export interface FrameDecoderOptions {
   /** Our role: a "server" requires masked frames from its client, a "client" unmasked ones. */

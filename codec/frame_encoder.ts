@@ -17,6 +17,14 @@ import { allocate, buildFrame, headerSize, writeHeader } from "./_frame_buffer.t
 
 /**
  * Options of {@linkcode encodeFrame} and {@linkcode encodeFrameHeader}.
+ *
+ * @example The first, masked fragment of a text message
+ * ```ts
+ * import { encodeFrame, type EncodeFrameOptions, Opcode } from "@wirely/wirely/codec";
+ * const options: EncodeFrameOptions = { fin: false, mask: new Uint8Array([1, 2, 3, 4]) };
+ * const bytes = encodeFrame(Opcode.TEXT, new TextEncoder().encode("Hel"), options);
+ * console.log(bytes[0], bytes.length); // 1 9 (FIN clear; 2 header + 4 key + 3 payload bytes)
+ * ```
  */
 export interface EncodeFrameOptions {
   /** Final fragment of the message. @default {true} */
@@ -168,6 +176,14 @@ export function encodeFrameHeader(
 
 /**
  * Options of {@linkcode FrameEncoder}.
+ *
+ * @example
+ * ```ts
+ * import { FrameEncoder, type FrameEncoderOptions, Opcode } from "@wirely/wirely/codec";
+ * const options: FrameEncoderOptions = { role: "server" };
+ * const encoder = new FrameEncoder(options);
+ * console.log(encoder.encode(Opcode.TEXT, new TextEncoder().encode("Hi"))); // Uint8Array(4) [ 129, 2, 72, 105 ]
+ * ```
  */
 export interface FrameEncoderOptions {
   /** Our role: a "client" masks every frame with a fresh key, a "server" never masks. */
@@ -176,7 +192,18 @@ export interface FrameEncoderOptions {
   maskSource?: MaskSource;
 }
 
-/** Per-frame options of {@linkcode FrameEncoder}. */
+/**
+ * Per-frame options of {@linkcode FrameEncoder}.
+ *
+ * @example A text message in two fragments
+ * ```ts
+ * import { FrameEncoder, type FrameEncoderFrameOptions, Opcode } from "@wirely/wirely/codec";
+ * const encoder = new FrameEncoder({ role: "server" });
+ * const first: FrameEncoderFrameOptions = { fin: false };
+ * console.log(encoder.encode(Opcode.TEXT, new TextEncoder().encode("Hel"), first)[0]); // 1
+ * console.log(encoder.encode(Opcode.CONTINUATION, new TextEncoder().encode("lo"))[0]); // 128
+ * ```
+ */
 export interface FrameEncoderFrameOptions {
   /** Final fragment of the message. @default {true} */
   fin?: boolean;

@@ -106,7 +106,26 @@ export function selectSubprotocol(
   return supported.find((name) => offered.includes(name));
 }
 
-/** Options of {@linkcode validateUpgradeRequest}. */
+/**
+ * Options of {@linkcode validateUpgradeRequest}.
+ *
+ * @example Choose the subprotocol with a function
+ * ```ts
+ * import { type UpgradeRequestOptions, validateUpgradeRequest } from "@wirely/wirely/codec";
+ * const options: UpgradeRequestOptions = {
+ *   protocols: (offered) => offered.find((name) => name.startsWith("chat.")),
+ * };
+ * const headers = new Headers({
+ *   host: "example.com",
+ *   upgrade: "websocket",
+ *   connection: "Upgrade",
+ *   "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+ *   "sec-websocket-version": "13",
+ *   "sec-websocket-protocol": "mqtt, chat.v1",
+ * });
+ * console.log(validateUpgradeRequest({ method: "GET", headers }, options).selectedProtocol); // chat.v1
+ * ```
+ */
 export interface UpgradeRequestOptions {
   /**
    * The subprotocols the server speaks in order of preference, or a function choosing among the
@@ -116,7 +135,24 @@ export interface UpgradeRequestOptions {
   protocols?: readonly string[] | ((offered: string[]) => string | undefined);
 }
 
-/** What a valid upgrade request asked for; returned by {@linkcode validateUpgradeRequest}. */
+/**
+ * What a valid upgrade request asked for; returned by {@linkcode validateUpgradeRequest}.
+ *
+ * @example
+ * ```ts
+ * import { acceptResponseHeaders, type UpgradeRequestInfo, validateUpgradeRequest } from "@wirely/wirely/codec";
+ * const headers = new Headers({
+ *   host: "example.com",
+ *   upgrade: "websocket",
+ *   connection: "Upgrade",
+ *   "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+ *   "sec-websocket-version": "13",
+ * });
+ * const info: UpgradeRequestInfo = validateUpgradeRequest({ method: "GET", headers });
+ * const response = await acceptResponseHeaders(info.key);
+ * console.log(response.get("sec-websocket-accept")); // s3pPLMBiTxaQ9kYGzzhZRbK+xOo=
+ * ```
+ */
 export interface UpgradeRequestInfo {
   /** The `Sec-WebSocket-Key`, to pass to {@linkcode acceptResponseHeaders}. */
   key: string;

@@ -23,7 +23,21 @@ const HANDSHAKE_HEADERS: readonly string[] = [
 ];
 const KEY_PATTERN = /^[A-Za-z0-9+/]{22}==$/;
 
-/** Options of {@linkcode buildUpgradeRequestHeaders}. */
+/**
+ * Options of {@linkcode buildUpgradeRequestHeaders}.
+ *
+ * @example
+ * ```ts
+ * import { buildUpgradeRequestHeaders, generateKey, type UpgradeRequestHeadersOptions } from "@wirely/wirely/codec";
+ * const options: UpgradeRequestHeadersOptions = {
+ *   host: "127.0.0.1:8080",
+ *   key: generateKey(),
+ *   extensions: [{ name: "permessage-deflate", params: [["client_max_window_bits", true]] }],
+ * };
+ * console.log(buildUpgradeRequestHeaders(options).get("sec-websocket-extensions"));
+ * // permessage-deflate; client_max_window_bits
+ * ```
+ */
 export interface UpgradeRequestHeadersOptions {
   /** The `Host` header: the authority of the URL (`example.com`, `127.0.0.1:8080`). */
   host: string;
@@ -104,7 +118,18 @@ export function buildUpgradeRequestHeaders(options: UpgradeRequestHeadersOptions
   return headers;
 }
 
-/** What the client sent; the second argument of {@linkcode validateUpgradeResponse}. */
+/**
+ * What the client sent; the second argument of {@linkcode validateUpgradeResponse}.
+ *
+ * @example
+ * ```ts
+ * import { acceptResponseHeaders, type UpgradeResponseExpectation, validateUpgradeResponse } from "@wirely/wirely/codec";
+ * const expected: UpgradeResponseExpectation = { key: "dGhlIHNhbXBsZSBub25jZQ==", protocols: [] };
+ * const headers = await acceptResponseHeaders(expected.key);
+ * const info = await validateUpgradeResponse({ status: 101, headers }, expected);
+ * console.log(info.protocol); // undefined
+ * ```
+ */
 export interface UpgradeResponseExpectation {
   /** The `Sec-WebSocket-Key` the request carried. */
   key: string;
@@ -120,7 +145,21 @@ export interface UpgradeResponseExpectation {
   extensions?: readonly ExtensionOffer[];
 }
 
-/** What the server agreed to; returned by {@linkcode validateUpgradeResponse}. */
+/**
+ * What the server agreed to; returned by {@linkcode validateUpgradeResponse}.
+ *
+ * @example
+ * ```ts
+ * import { acceptResponseHeaders, type UpgradeResponseInfo, validateUpgradeResponse } from "@wirely/wirely/codec";
+ * const key = "dGhlIHNhbXBsZSBub25jZQ==";
+ * const headers = await acceptResponseHeaders(key, { protocol: "chat.v1" });
+ * const info: UpgradeResponseInfo = await validateUpgradeResponse({ status: 101, headers }, {
+ *   key,
+ *   protocols: ["chat.v1"],
+ * });
+ * console.log(info.protocol, info.extensions); // chat.v1 []
+ * ```
+ */
 export interface UpgradeResponseInfo {
   /** The subprotocol the server chose, or `undefined` when it chose none. */
   protocol?: string;

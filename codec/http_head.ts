@@ -15,7 +15,17 @@
 import { HandshakeError, type HandshakeErrorCode, InvalidStateError } from "./errors.ts";
 import { isFieldValueChar, isToken, trimOws } from "./header_tokens.ts";
 
-/** A parsed request head: `GET /chat HTTP/1.1` and its header fields. */
+/**
+ * A parsed request head: `GET /chat HTTP/1.1` and its header fields.
+ *
+ * @example
+ * ```ts
+ * import { HttpHeadParser, type HttpRequestHead } from "@wirely/wirely/codec";
+ * const bytes = new TextEncoder().encode("GET /chat?room=1 HTTP/1.1\r\nHost: example.com\r\n\r\n");
+ * const head: HttpRequestHead | undefined = new HttpHeadParser("request").push(bytes);
+ * console.log(head?.method, head?.target); // GET /chat?room=1
+ * ```
+ */
 export interface HttpRequestHead {
   /** Tells a request head from a response head. */
   kind: "request";
@@ -29,7 +39,17 @@ export interface HttpRequestHead {
   headers: Headers;
 }
 
-/** A parsed response head: `HTTP/1.1 101 Switching Protocols` and its header fields. */
+/**
+ * A parsed response head: `HTTP/1.1 101 Switching Protocols` and its header fields.
+ *
+ * @example
+ * ```ts
+ * import { HttpHeadParser, type HttpResponseHead } from "@wirely/wirely/codec";
+ * const bytes = new TextEncoder().encode("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n");
+ * const head: HttpResponseHead | undefined = new HttpHeadParser("response").push(bytes);
+ * console.log(head?.status, head?.headers.get("upgrade")); // 101 websocket
+ * ```
+ */
 export interface HttpResponseHead {
   /** Tells a response head from a request head. */
   kind: "response";
@@ -43,14 +63,50 @@ export interface HttpResponseHead {
   headers: Headers;
 }
 
-/** A parsed request or response head. */
+/**
+ * A parsed request or response head.
+ *
+ * @example
+ * ```ts
+ * import type { HttpHead } from "@wirely/wirely/codec";
+ * function startLine(head: HttpHead): string {
+ *   return head.kind === "request" ? `${head.method} ${head.target}` : `${head.status} ${head.reason}`;
+ * }
+ * const head: HttpHead = { kind: "request", method: "GET", target: "/", version: "HTTP/1.1", headers: new Headers() };
+ * console.log(startLine(head)); // GET /
+ * ```
+ */
 export type HttpHead = HttpRequestHead | HttpResponseHead;
 
-/** What a {@linkcode HttpHeadParser} of a given kind returns. */
+/**
+ * What a {@linkcode HttpHeadParser} of a given kind returns.
+ *
+ * @example
+ * ```ts
+ * import { HttpHeadParser, type HttpHeadOf } from "@wirely/wirely/codec";
+ * function parseOne<K extends "request" | "response">(kind: K, text: string): HttpHeadOf<K> | undefined {
+ *   return new HttpHeadParser(kind).push(new TextEncoder().encode(text));
+ * }
+ * console.log(parseOne("response", "HTTP/1.1 426 Upgrade Required\r\n\r\n")?.status); // 426
+ * ```
+ */
 export type HttpHeadOf<K extends "request" | "response"> = K extends "request" ? HttpRequestHead
   : HttpResponseHead;
 
-/** Options of {@linkcode HttpHeadParser}. */
+/**
+ * Options of {@linkcode HttpHeadParser}.
+ *
+ * @example
+ * ```ts
+ * import { HandshakeError, HttpHeadParser, type HttpHeadParserOptions } from "@wirely/wirely/codec";
+ * const options: HttpHeadParserOptions = { maxHeadSize: 16 };
+ * try {
+ *   new HttpHeadParser("request", options).push(new TextEncoder().encode("GET /a-long-target HTTP/1.1\r\n"));
+ * } catch (error) {
+ *   console.log(error instanceof HandshakeError && error.code); // HEAD_TOO_LARGE
+ * }
+ * ```
+ */
 export interface HttpHeadParserOptions {
   /**
    * Largest head accepted, in bytes, counting the start line, the header lines and the final
@@ -267,7 +323,17 @@ export class HttpHeadParser<K extends "request" | "response"> {
   }
 }
 
-/** Header fields to write: a `Headers`, `[name, value]` pairs (order and repeats kept) or a record. */
+/**
+ * Header fields to write: a `Headers`, `[name, value]` pairs (order and repeats kept) or a record.
+ *
+ * @example Repeated fields as pairs
+ * ```ts
+ * import { type HeaderFields, writeRequestHead } from "@wirely/wirely/codec";
+ * const fields: HeaderFields = [["Host", "example.com"], ["Cookie", "a=1"], ["Cookie", "b=2"]];
+ * const text = new TextDecoder().decode(writeRequestHead("GET", "/", fields));
+ * console.log(text.split("\r\n").length); // 6 (start line, 3 fields, blank line, end)
+ * ```
+ */
 export type HeaderFields =
   | Headers
   | Iterable<readonly [string, string]>

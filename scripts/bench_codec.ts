@@ -140,6 +140,7 @@ const scenarios: Scenario[] = [
     },
   },
   decodeScenario("decode 32 B masked text frames", "messages", Opcode.TEXT, 32, 4096),
+  decodeScenario("decode 1 KiB masked text frames", "messages", Opcode.TEXT, 1024, 512),
   decodeScenario("decode 64 KiB masked binary frames", "bytes", Opcode.BINARY, 65_536, 32),
   encodeScenario("encode 32 B frame, server (unmasked)", 32, false, "frames"),
   encodeScenario("encode 32 B frame, client (masked)", 32, true, "frames"),

@@ -43,7 +43,20 @@ export interface ConnectionHost<Data> {
   release(conn: ServerConnection<Data>, info: CloseInfo): void;
 }
 
-/** Where the connection stands: `open`, `closing` (close started), `closed` (transport released). */
+/**
+ * Where the connection stands: `open`, `closing` (close started), `closed` (transport released).
+ *
+ * @example
+ * ```ts
+ * import type { ServerConnection, ServerConnectionState } from "@wirely/wirely/server";
+ * function sendIfOpen(conn: ServerConnection, text: string): boolean {
+ *   const state: ServerConnectionState = conn.state;
+ *   if (state === "open") conn.send(text);
+ *   return state === "open";
+ * }
+ * console.log(typeof sendIfOpen); // function
+ * ```
+ */
 export type ServerConnectionState = "open" | "closing" | "closed";
 
 /** How a binding creates a connection (users receive connections, they never create them). */

@@ -10,7 +10,16 @@ import { encodeFrame } from "../codec/frame_encoder.ts";
 
 const encoder = new TextEncoder();
 
-/** What can be sent: text, or binary as a `Uint8Array` or an `ArrayBuffer`. */
+/**
+ * What can be sent: text, or binary as a `Uint8Array` or an `ArrayBuffer`.
+ *
+ * @example
+ * ```ts
+ * import { type OutgoingData, PreparedMessage } from "@wirely/wirely/server";
+ * const payloads: OutgoingData[] = ["hi", new Uint8Array([1, 2]), new ArrayBuffer(1)];
+ * console.log(payloads.map((data) => new PreparedMessage(data).bytes.length)); // [ 4, 4, 3 ]
+ * ```
+ */
 export type OutgoingData = string | Uint8Array | ArrayBuffer;
 
 /**

@@ -66,6 +66,16 @@ function deno(): DenoApi {
 /**
  * A server on Deno's native sockets without a listener: answer upgrade requests from your own
  * `Deno.serve` (or other fetch-style) handler with {@linkcode NativeWebSocketServer.upgrade}.
+ *
+ * @example A `Deno.serve` handler (declared, not run)
+ * ```ts
+ * import type { NativeRequestInfo, NativeWebSocketServer } from "@wirely/wirely/server";
+ * function handler(wss: NativeWebSocketServer) {
+ *   return (request: Request, info?: NativeRequestInfo): Response | Promise<Response> =>
+ *     request.headers.get("upgrade") ? wss.upgrade(request, info) : new Response("hello");
+ * }
+ * console.log(typeof handler); // function
+ * ```
  */
 export interface NativeWebSocketServer<Data = undefined> extends WebSocketServer<Data> {
   /**

@@ -42,6 +42,16 @@ export interface NodeServerOptions<Data = undefined> extends ServerOptions<Data>
 /**
  * A server not bound to a listener: call {@linkcode NodeWebSocketServer.handleUpgrade} from
  * your own `upgrade` listener.
+ *
+ * @example Route an `http.Server`'s upgrades (declared, not run)
+ * ```ts
+ * import type { Server } from "node:http";
+ * import type { NodeWebSocketServer } from "@wirely/wirely/server";
+ * function route(http: Server, wss: NodeWebSocketServer): void {
+ *   http.on("upgrade", (request, socket, head) => wss.handleUpgrade(request, socket, head));
+ * }
+ * console.log(typeof route); // function
+ * ```
  */
 export interface NodeWebSocketServer<Data = undefined> extends WebSocketServer<Data> {
   /**

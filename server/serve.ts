@@ -16,7 +16,17 @@ import { serveCodec } from "./serve.node.ts";
 import { serveNative } from "./serve.deno.ts";
 import type { WebSocketServer } from "./types.ts";
 
-/** Which implementation carries the sockets: Deno's native WebSocket or wirely's codec. */
+/**
+ * Which implementation carries the sockets: Deno's native WebSocket or wirely's codec.
+ *
+ * @example
+ * ```ts
+ * import type { ServeOptions, ServerEngine } from "@wirely/wirely/server";
+ * const engine: ServerEngine = "codec"; // strict framing and ping heartbeats, also in Deno
+ * const options: ServeOptions = { port: 0, hostname: "127.0.0.1", engine };
+ * console.log(options.engine); // codec
+ * ```
+ */
 export type ServerEngine = "native" | "codec";
 
 /**
@@ -44,7 +54,20 @@ export interface ServeOptions<Data = undefined> extends NodeServerOptions<Data> 
   engine?: ServerEngine;
 }
 
-/** A listening server started by {@linkcode serve}. */
+/**
+ * A listening server started by {@linkcode serve}.
+ *
+ * @example Start a server (declared, not run)
+ * ```ts
+ * import { serve, type ServedWebSocketServer } from "@wirely/wirely/server";
+ * async function start(): Promise<ServedWebSocketServer> {
+ *   const server = await serve({ port: 0, hostname: "127.0.0.1" });
+ *   console.log(server.url, server.engine, server.addr.port); // ws://127.0.0.1:<port>/ native <port>
+ *   return server;
+ * }
+ * console.log(typeof start); // function
+ * ```
+ */
 export interface ServedWebSocketServer<Data = undefined> extends WebSocketServer<Data> {
   /** The bound address (the real port when `port: 0` was asked). */
   readonly addr: { hostname: string; port: number };
