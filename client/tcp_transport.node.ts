@@ -13,7 +13,8 @@ import { Connection } from "../codec/connection.ts";
 import { InvalidStateError } from "../codec/errors.ts";
 import { generateKey } from "../codec/handshake.ts";
 import { buildUpgradeRequestHeaders, validateUpgradeResponse } from "../codec/handshake_client.ts";
-import { HttpHeadParser, writeRequestHead } from "../codec/http_head.ts";
+import { HttpHeadParser } from "../codec/http_head.ts";
+import { writeRequestHead } from "../codec/http_write.ts";
 import { ClientError } from "./errors.ts";
 import type {
   Transport,

@@ -11,13 +11,8 @@ import {
   validateUpgradeRequest,
 } from "./handshake.ts";
 import { buildUpgradeRequestHeaders, validateUpgradeResponse } from "./handshake_client.ts";
-import {
-  type HttpHead,
-  HttpHeadParser,
-  type HttpRequestHead,
-  writeRequestHead,
-  writeResponseHead,
-} from "./http_head.ts";
+import { type HttpHead, HttpHeadParser, type HttpRequestHead } from "./http_head.ts";
+import { writeRequestHead, writeResponseHead } from "./http_write.ts";
 
 const encode = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
 const REQUEST = "GET /chat?room=1 HTTP/1.1\r\n" +

@@ -42,3 +42,4 @@ export * from "./extensions.ts";
 export * from "./handshake.ts";
 export * from "./handshake_client.ts";
 export * from "./http_head.ts";
+export * from "./http_write.ts";

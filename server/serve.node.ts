@@ -12,7 +12,7 @@ import type { AddressInfo, Socket as NetSocket } from "node:net";
 import type { Duplex } from "node:stream";
 import { HandshakeError } from "../codec/errors.ts";
 import { handshakeErrorResponse, validateUpgradeRequest } from "../codec/handshake.ts";
-import { writeResponseHead } from "../codec/http_head.ts";
+import { writeResponseHead } from "../codec/http_write.ts";
 import { ServerCore } from "./core.ts";
 import type { ServedWebSocketServer, ServeOptions } from "./serve.ts";
 import type {
