@@ -1,10 +1,7 @@
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { makeSelfSigned, skipWithoutOpenssl } from "../testing/tls.ts";
 import { createServer, type Server, type Socket } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { IncomingMessage } from "node:http";
 import { WebSocketServer } from "ws";
 import { HandshakeError, ProtocolError } from "../codec/errors.ts";
@@ -437,68 +434,36 @@ describe("tcpTransport against wirely's server", () => {
   });
 });
 
-function hasOpenssl(): boolean {
-  try {
-    execFileSync("openssl", ["version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 describe("tcpTransport over TLS", () => {
   it("connects to wss:// with a self-signed certificate passed as ca, and refuses it without", {
-    skip: hasOpenssl() ? false : "openssl is not installed",
+    skip: skipWithoutOpenssl(),
   }, async () => {
-    const dir = mkdtempSync(join(tmpdir(), "wirely-tls-"));
+    const { cert, key } = makeSelfSigned();
+    const server = await serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      cert,
+      key,
+      onMessage: (conn, message) => conn.send(message.data),
+    });
     try {
-      execFileSync("openssl", [
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-days",
-        "1",
-        "-subj",
-        "/CN=localhost",
-        "-addext",
-        "subjectAltName=DNS:localhost,IP:127.0.0.1",
-        "-keyout",
-        join(dir, "key.pem"),
-        "-out",
-        join(dir, "cert.pem"),
-      ], { stdio: "ignore" });
-      const cert = readFileSync(join(dir, "cert.pem"), "utf8");
-      const key = readFileSync(join(dir, "key.pem"), "utf8");
-      const server = await serve({
-        port: 0,
-        hostname: "127.0.0.1",
-        cert,
-        key,
-        onMessage: (conn, message) => conn.send(message.data),
-      });
-      try {
-        const url = `wss://localhost:${server.addr.port}/`;
-        const trusted = attempt(url, { ca: cert });
-        await trusted.wait("open");
-        trusted.transport.send("secret");
-        const message = await trusted.wait("message");
-        assert.equal(message.data, "secret");
-        trusted.transport.close(1000);
-        assert.equal((await trusted.wait("close")).wasClean, true);
+      const url = `wss://localhost:${server.addr.port}/`;
+      const trusted = attempt(url, { ca: cert });
+      await trusted.wait("open");
+      trusted.transport.send("secret");
+      const message = await trusted.wait("message");
+      assert.equal(message.data, "secret");
+      trusted.transport.close(1000);
+      assert.equal((await trusted.wait("close")).wasClean, true);
 
-        const untrusted = attempt(url);
-        const closed = await untrusted.wait("close");
-        assert.equal(closed.code, 1006);
-        const error = untrusted.events.find((event) => event.type === "error");
-        assert.ok(error?.type === "error" && error.error instanceof ClientError);
-        assert.equal(error.error.code, "TRANSPORT_ERROR");
-      } finally {
-        await within(server.close(), 5_000, "tls server close");
-      }
+      const untrusted = attempt(url);
+      const closed = await untrusted.wait("close");
+      assert.equal(closed.code, 1006);
+      const error = untrusted.events.find((event) => event.type === "error");
+      assert.ok(error?.type === "error" && error.error instanceof ClientError);
+      assert.equal(error.error.code, "TRANSPORT_ERROR");
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      await within(server.close(), 5_000, "tls server close");
     }
   });
 });

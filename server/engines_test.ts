@@ -2,10 +2,7 @@
 // node:http. The native engine exists only in Deno: its tests are skipped elsewhere.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { makeSelfSigned, skipWithoutOpenssl } from "../testing/tls.ts";
 import {
   APP_HEARTBEAT_PING,
   APP_HEARTBEAT_PONG,
@@ -46,15 +43,6 @@ async function rawStatus(port: number, head: string): Promise<string> {
     return client.head.split("\r\n")[0]!;
   } finally {
     client.destroy();
-  }
-}
-
-function hasOpenssl(): boolean {
-  try {
-    execFileSync("openssl", ["version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
   }
 }
 
@@ -290,49 +278,26 @@ for (const engine of ENGINES) {
     });
 
     it("serves wss:// with a self-signed certificate", {
-      skip: hasOpenssl() ? false : "openssl is not installed",
+      skip: skipWithoutOpenssl(),
     }, async () => {
-      const dir = mkdtempSync(join(tmpdir(), "wirely-tls-"));
+      const { cert, key } = makeSelfSigned();
+      const server = await serve({
+        engine,
+        port: 0,
+        hostname: "127.0.0.1",
+        cert,
+        key,
+        onMessage: (conn, message) => conn.send(message.data),
+      });
       try {
-        execFileSync("openssl", [
-          "req",
-          "-x509",
-          "-newkey",
-          "rsa:2048",
-          "-nodes",
-          "-days",
-          "1",
-          "-subj",
-          "/CN=localhost",
-          "-addext",
-          "subjectAltName=DNS:localhost,IP:127.0.0.1",
-          "-keyout",
-          join(dir, "key.pem"),
-          "-out",
-          join(dir, "cert.pem"),
-        ], { stdio: "ignore" });
-        const cert = readFileSync(join(dir, "cert.pem"), "utf8");
-        const key = readFileSync(join(dir, "key.pem"), "utf8");
-        const server = await serve({
-          engine,
-          port: 0,
-          hostname: "127.0.0.1",
-          cert,
-          key,
-          onMessage: (conn, message) => conn.send(message.data),
-        });
-        try {
-          assert.match(server.url, /^wss:\/\/127\.0\.0\.1:\d+\/$/);
-          const ws = await openWs(server.url, undefined, { ca: cert });
-          ws.send("secret");
-          assert.equal(text((await messages(ws).next()).data), "secret");
-          ws.close();
-          await wsClosed(ws);
-        } finally {
-          await within(server.close(), 5_000, "tls server close");
-        }
+        assert.match(server.url, /^wss:\/\/127\.0\.0\.1:\d+\/$/);
+        const ws = await openWs(server.url, undefined, { ca: cert });
+        ws.send("secret");
+        assert.equal(text((await messages(ws).next()).data), "secret");
+        ws.close();
+        await wsClosed(ws);
       } finally {
-        rmSync(dir, { recursive: true, force: true });
+        await within(server.close(), 5_000, "tls server close");
       }
     });
   });

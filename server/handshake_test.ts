@@ -1,11 +1,8 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { makeSelfSigned, skipWithoutOpenssl } from "../testing/tls.ts";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { attach, serve, type ServedWebSocketServer } from "./mod.ts";
 import {
   messages,
@@ -173,58 +170,26 @@ describe("attach()", () => {
   });
 });
 
-function hasOpenssl(): boolean {
-  try {
-    execFileSync("openssl", ["version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 describe("serve() with TLS", () => {
   it("serves wss:// with a self-signed certificate", {
-    skip: hasOpenssl() ? false : "openssl is not installed",
+    skip: skipWithoutOpenssl(),
   }, async () => {
-    const dir = mkdtempSync(join(tmpdir(), "wirely-tls-"));
-    try {
-      execFileSync("openssl", [
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-days",
-        "1",
-        "-subj",
-        "/CN=localhost",
-        "-addext",
-        "subjectAltName=DNS:localhost,IP:127.0.0.1",
-        "-keyout",
-        join(dir, "key.pem"),
-        "-out",
-        join(dir, "cert.pem"),
-      ], { stdio: "ignore" });
-      const cert = readFileSync(join(dir, "cert.pem"), "utf8");
-      const key = readFileSync(join(dir, "key.pem"), "utf8");
-      const server = await serve({
-        engine: "codec",
-        port: 0,
-        hostname: "127.0.0.1",
-        cert,
-        key,
-        onMessage: (conn, message) => conn.send(message.data),
-      });
-      assert.match(server.url, /^wss:\/\/127\.0\.0\.1:\d+\/$/);
-      const ws = await openWs(server.url, undefined, { ca: cert });
-      ws.send("secret");
-      assert.equal(new TextDecoder().decode((await messages(ws).next()).data), "secret");
-      ws.close();
-      await wsClosed(ws);
-      await until(() => server.clients.size === 0, 2_000, "client released");
-      await within(server.close(), 5_000, "tls server close");
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const { cert, key } = makeSelfSigned();
+    const server = await serve({
+      engine: "codec",
+      port: 0,
+      hostname: "127.0.0.1",
+      cert,
+      key,
+      onMessage: (conn, message) => conn.send(message.data),
+    });
+    assert.match(server.url, /^wss:\/\/127\.0\.0\.1:\d+\/$/);
+    const ws = await openWs(server.url, undefined, { ca: cert });
+    ws.send("secret");
+    assert.equal(new TextDecoder().decode((await messages(ws).next()).data), "secret");
+    ws.close();
+    await wsClosed(ws);
+    await until(() => server.clients.size === 0, 2_000, "client released");
+    await within(server.close(), 5_000, "tls server close");
   });
 });
