@@ -15,6 +15,7 @@ import type { Emitter } from "./_emitter.ts";
 import { Heartbeat } from "./_heartbeat.ts";
 import { type ClientSettings, closedError, toProtocolList, toWebSocketUrl } from "./_options.ts";
 import type { ProtocolsSource, UrlSource } from "./options.ts";
+import type { NetworkSignal } from "./network.ts";
 import type { QueuedMessage } from "./queue.ts";
 import type { Transport, TransportEvent } from "./transport.ts";
 
@@ -41,6 +42,11 @@ export class ClientCore {
   #waiter:
     | { promise: Promise<void>; resolve: () => void; reject: (error: Error) => void }
     | undefined;
+  #unsubscribeNetwork: (() => void) | undefined;
+  readonly #onNetwork = (signal: NetworkSignal): void => {
+    if (signal === "online" && this.#state === "reconnecting") this.#startAttempt();
+    else if (this.#state === "open") this.checkLiveness();
+  };
   readonly #onAbort = (): void => {
     this.#abortReason = this.#settings.signal?.reason;
     this.close(1000, "");
@@ -63,6 +69,7 @@ export class ClientCore {
       this.#state = "closed";
     } else {
       signal?.addEventListener("abort", this.#onAbort, { once: true });
+      this.#unsubscribeNetwork = settings.network?.subscribe(this.#onNetwork);
     }
   }
 
@@ -102,15 +109,30 @@ export class ClientCore {
     if (this.#state === "idle" || this.#state === "reconnecting") this.#startAttempt();
   }
 
+  /** Heartbeat ping now (if on) and a ping frame (if the transport has them). */
   checkLiveness(): boolean {
-    if (this.#heartbeat === undefined || this.#state !== "open") return false;
-    this.#heartbeat.check();
-    return true;
+    const transport = this.#transport;
+    if (this.#state !== "open" || transport === undefined) return false;
+    let checked = false;
+    if (transport.ping !== undefined) {
+      try {
+        transport.ping();
+        checked = true;
+      } catch (error) {
+        if (!(error instanceof InvalidStateError)) throw error;
+      }
+    }
+    if (this.#heartbeat !== undefined && this.#state === "open") {
+      this.#heartbeat.check();
+      checked = true;
+    }
+    return checked;
   }
 
   /** Arguments already checked. */
   close(code: number, reason: string): QueuedMessage[] {
     if (this.#state === "closed" || this.#state === "closing") return [];
+    this.#stopNetwork();
     const transport = this.#transport;
     if (this.#state === "open" && transport !== undefined) {
       this.#stopTimers();
@@ -133,6 +155,11 @@ export class ClientCore {
     transport?.abort();
     const ending = { code, reason, wasClean: false, opened: false, willReconnect: false };
     return this.#finish(transport === undefined ? undefined : ending);
+  }
+
+  #stopNetwork(): void {
+    this.#unsubscribeNetwork?.();
+    this.#unsubscribeNetwork = undefined;
   }
 
   /** The state now, past TypeScript's narrowing (handlers may have changed it). */
@@ -357,6 +384,7 @@ export class ClientCore {
     this.#stopTimers();
     this.#transport = undefined;
     this.#settings.signal?.removeEventListener("abort", this.#onAbort);
+    this.#stopNetwork();
     if (event !== undefined) {
       const id = this.#attempt;
       this.#events.emit("close", event);

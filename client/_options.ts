@@ -12,6 +12,7 @@ import { type ClosePolicy, defaultClosePolicy } from "./close_policy.ts";
 import { ClientError } from "./errors.ts";
 import { type HeartbeatSettings, resolveHeartbeat } from "./_heartbeat.ts";
 import { nativeTransport } from "./native_transport.ts";
+import { browserNetworkSignals, type NetworkSignals } from "./network.ts";
 import type { SendData, SendOptions, WirelyClientOptions } from "./options.ts";
 import { byteLength, SendQueue } from "./queue.ts";
 import type { TransportData, TransportFactory } from "./transport.ts";
@@ -30,6 +31,7 @@ export interface ClientSettings {
   readonly autoConnect: boolean;
   readonly signal: AbortSignal | undefined;
   readonly clock: Clock;
+  readonly network: NetworkSignals | undefined;
 }
 
 function checkTimeout(name: string, value: number): void {
@@ -62,6 +64,12 @@ export function resolveSettings(options: WirelyClientOptions): ClientSettings {
       "Cannot create the client as 'transport' and 'WebSocket' were both given: pass one",
     );
   }
+  const { network = browserNetworkSignals() } = options;
+  if (network !== false && network !== undefined && typeof network.subscribe !== "function") {
+    throw new TypeError(
+      `Cannot create the client as 'network' must be false or have a subscribe method: current value is ${typeof network}`,
+    );
+  }
   const transport = options.transport ?? nativeTransport({ WebSocket: options.WebSocket });
   return {
     transport,
@@ -74,6 +82,7 @@ export function resolveSettings(options: WirelyClientOptions): ClientSettings {
     autoConnect,
     signal,
     clock,
+    network: network === false ? undefined : network,
   };
 }
 

@@ -198,10 +198,14 @@ export class WirelyClient implements AsyncIterable<Message, undefined> {
   }
 
   /**
-   * Sends a heartbeat ping now (unless one is waiting for its answer) so a dead connection is
-   * found within the heartbeat `timeout`. Call it when the network may have changed.
+   * Checks the connection now: sends the heartbeat ping (unless one is waiting for its answer)
+   * so a dead connection is found within the heartbeat `timeout`, and a ping frame where the
+   * transport can send one (its pong counts as life). Never closes the connection by itself.
+   * The client calls it on `offline`, `online` and when the page becomes visible (see the
+   * `network` option); call it yourself when the network may have changed.
    *
-   * @returns `false` when the heartbeat is off or the client is not open.
+   * @returns `false` when the client is not open, or neither the heartbeat nor ping frames
+   *   are available.
    */
   checkLiveness(): boolean {
     return this.#core.checkLiveness();

@@ -58,6 +58,13 @@ export {
 export { byteLength, type QueuedMessage, SendQueue, type SendQueueOptions } from "./queue.ts";
 export { HEARTBEAT_PING, HEARTBEAT_PONG, type HeartbeatOptions } from "./heartbeat.ts";
 export { type Clock, systemClock } from "./clock.ts";
+export {
+  browserNetworkSignals,
+  type NetworkEventTarget,
+  type NetworkSignal,
+  type NetworkSignals,
+  type VisibilityEventTarget,
+} from "./network.ts";
 export type {
   Transport,
   TransportData,

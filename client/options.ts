@@ -11,6 +11,7 @@ import type { Clock } from "./clock.ts";
 import type { ClosePolicy } from "./close_policy.ts";
 import type { HeartbeatOptions } from "./heartbeat.ts";
 import type { WebSocketConstructor } from "./native_transport.ts";
+import type { NetworkSignals } from "./network.ts";
 import type { SendQueueOptions } from "./queue.ts";
 import type { TransportFactory } from "./transport.ts";
 
@@ -116,6 +117,8 @@ export interface WirelyClientOptions {
   autoConnect?: boolean;
   /** Aborting it closes the client for good, like `close()`. @default {undefined} */
   signal?: AbortSignal;
+  /** Signals that trigger a liveness check (`offline`, page visible) or an immediate retry (`online`); `false` ignores them. @default {browserNetworkSignals()} (`window`/`document` events in browsers, none elsewhere) */
+  network?: NetworkSignals | false;
   /** Time source for timeouts, backoff and heartbeat; inject a fake one in tests. @default {systemClock} */
   clock?: Clock;
 }
