@@ -7,7 +7,7 @@ import { inDeno, messages, openWs, within, wsClosed } from "./_helpers_test.ts";
 
 const ECHO = fileURLToPath(new URL("../examples/echo.ts", import.meta.url));
 const NO_LEAKS = fileURLToPath(new URL("./testdata/no_leaks.ts", import.meta.url));
-const SKIP = inDeno ? false : "runs .ts files with the Deno binary (Node 20 cannot run .ts)";
+const SKIP = inDeno ? false : "spawns the Deno binary to run .ts files (needs Deno)";
 
 /** Collects a child's stdout and waits for its exit (bounded). */
 function watch(child: ChildProcess): {

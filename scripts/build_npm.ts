@@ -1,0 +1,192 @@
+/**
+ * Builds the npm package into `npm/` with TypeScript's `tsc` (`tsconfig.build.json`), and the
+ * test suite as JavaScript into `.cache/node_test/` so that `node --test` can run it there
+ * (`ws`, `fast-check` resolve from the repository's `node_modules`).
+ *
+ * Usage: `deno task build:npm [version]` (default: the version in deno.json).
+ *
+ * The shipped JavaScript is checked to be byte-identical to the JavaScript the Node tests run.
+ *
+ * @module
+ */
+
+const ROOT = new URL("../", import.meta.url);
+const NPM_DIR = new URL("npm/", ROOT);
+const TEST_DIR = new URL(".cache/node_test/", ROOT);
+const TEST_TSCONFIG = new URL(".cache/tsconfig.node_test.json", ROOT);
+const TSC = new URL("node_modules/.bin/tsc", ROOT);
+
+/** The package's subpaths: export name, source entry (without `.ts`), Node build if any. */
+const ENTRIES: readonly { name: string; entry: string; node?: string }[] = [
+  { name: ".", entry: "mod", node: "mod.node" },
+  { name: "./codec", entry: "codec/mod" },
+  { name: "./client", entry: "client/mod", node: "client/mod.node" },
+  { name: "./client/tcp", entry: "client/tcp" },
+  { name: "./server", entry: "server/mod" },
+];
+
+/** What `build` produced. */
+export interface BuildResult {
+  /** The version written to npm/package.json. */
+  version: string;
+  /** Absolute path of the folder `node --test` runs in. */
+  testDir: string;
+}
+
+async function tsc(project: URL): Promise<void> {
+  const output = await new Deno.Command(TSC, {
+    args: ["-p", project.pathname],
+    cwd: ROOT.pathname,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!output.success) {
+    const text = new TextDecoder().decode(output.stdout) + new TextDecoder().decode(output.stderr);
+    throw new Error(`tsc -p ${project.pathname} failed:\n${text}`);
+  }
+}
+
+async function* walk(dir: URL): AsyncGenerator<URL> {
+  for await (const entry of Deno.readDir(dir)) {
+    const url = new URL(entry.name + (entry.isDirectory ? "/" : ""), dir);
+    if (entry.isDirectory) yield* walk(url);
+    else yield url;
+  }
+}
+
+async function removeIfPresent(url: URL): Promise<void> {
+  await Deno.remove(url, { recursive: true }).catch((error) => {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  });
+}
+
+/** `.d.ts` output keeps `./x.ts` specifiers (TypeScript issue 61037): point them at `.js`. */
+const TS_SPECIFIER = /((?:from|import)\s*\(?\s*["'])(\.\.?\/[^"'\n]*?)\.ts(["'])/g;
+
+async function fixDeclarations(): Promise<number> {
+  let fixed = 0;
+  for await (const file of walk(NPM_DIR)) {
+    if (!file.pathname.endsWith(".d.ts")) continue;
+    const text = await Deno.readTextFile(file);
+    const rewritten = text.replace(TS_SPECIFIER, "$1$2.js$3");
+    if (rewritten !== text) {
+      await Deno.writeTextFile(file, rewritten);
+      fixed++;
+    }
+  }
+  return fixed;
+}
+
+/** The shipped JS must be what the Node test run executes. */
+async function checkSameJavaScript(): Promise<void> {
+  for await (const file of walk(NPM_DIR)) {
+    if (!file.pathname.endsWith(".js")) continue;
+    const relative = file.pathname.slice(NPM_DIR.pathname.length);
+    const shipped = await Deno.readTextFile(file);
+    const tested = await Deno.readTextFile(new URL(relative, TEST_DIR)).catch(() => undefined);
+    if (tested !== undefined && tested !== shipped) {
+      throw new Error(`npm/${relative} differs from the tested .cache/node_test/${relative}`);
+    }
+  }
+}
+
+/** The `"."` entry's Node build: everything of mod.js, with the Node client. */
+async function writeRootNodeEntry(): Promise<void> {
+  const text = [
+    "// The Node build of the package root: the client falls back to the codec transport on",
+    "// runtimes without a global WebSocket (see client/mod.node.js).",
+    'export * from "./mod.js";',
+    'export { WirelyClient } from "./client/mod.node.js";',
+    "",
+  ].join("\n");
+  await Deno.writeTextFile(new URL("mod.node.js", NPM_DIR), text);
+  await Deno.writeTextFile(new URL("mod.node.d.ts", NPM_DIR), text);
+}
+
+function exportsMap(): Record<string, unknown> {
+  const map: Record<string, unknown> = {};
+  for (const { name, entry, node } of ENTRIES) {
+    const target = { types: `./${entry}.d.ts`, default: `./${entry}.js` };
+    map[name] = node === undefined
+      ? target
+      : { node: { types: `./${node}.d.ts`, default: `./${node}.js` }, ...target };
+  }
+  map["./package.json"] = "./package.json";
+  return map;
+}
+
+async function writePackageJson(version: string): Promise<void> {
+  const pkg = {
+    name: "wirely",
+    version,
+    description:
+      "A WebSocket SDK in TypeScript: an RFC 6455 codec, a server and a reconnecting client for Node, Deno, Bun and browsers.",
+    license: "MIT",
+    type: "module",
+    main: "./mod.js",
+    types: "./mod.d.ts",
+    exports: exportsMap(),
+    engines: { node: ">=20" },
+    sideEffects: false,
+    keywords: ["websocket", "rfc6455", "ws", "client", "server", "reconnect"],
+  };
+  await Deno.writeTextFile(new URL("package.json", NPM_DIR), JSON.stringify(pkg, null, 2) + "\n");
+}
+
+async function writeTestTsconfig(): Promise<void> {
+  const config = {
+    extends: "../tsconfig.build.json",
+    compilerOptions: {
+      outDir: "node_test",
+      declaration: false,
+      isolatedDeclarations: false,
+    },
+    files: [],
+    include: [
+      "../**/*_test.ts",
+      "../testing/**/*.ts",
+      "../scripts/conformance/**/*.ts",
+      "../server/testdata/**/*.ts",
+    ],
+    exclude: ["../node_modules", "../npm", "../.cache"],
+  };
+  await Deno.mkdir(new URL(".cache/", ROOT), { recursive: true });
+  await Deno.writeTextFile(TEST_TSCONFIG, JSON.stringify(config, null, 2) + "\n");
+}
+
+/** Builds npm/ and .cache/node_test/ from scratch. */
+export async function build(version?: string): Promise<BuildResult> {
+  const denoJson = JSON.parse(await Deno.readTextFile(new URL("deno.json", ROOT))) as {
+    version: string;
+  };
+  const packageVersion = version ?? denoJson.version;
+  if (!/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(packageVersion)) {
+    throw new TypeError(
+      `Cannot build as 'version' must be a semver version: current value is ${
+        JSON.stringify(packageVersion)
+      }`,
+    );
+  }
+  await removeIfPresent(NPM_DIR);
+  await removeIfPresent(TEST_DIR);
+  await writeTestTsconfig();
+  await Promise.all([tsc(new URL("tsconfig.build.json", ROOT)), tsc(TEST_TSCONFIG)]);
+  await checkSameJavaScript();
+  const fixed = await fixDeclarations();
+  await writeRootNodeEntry();
+  await writePackageJson(packageVersion);
+  for (const name of ["README.md", "LICENSE"]) {
+    await Deno.copyFile(new URL(name, ROOT), new URL(name, NPM_DIR));
+  }
+  await Deno.writeTextFile(
+    new URL("package.json", TEST_DIR),
+    JSON.stringify({ private: true, type: "module" }, null, 2) + "\n",
+  );
+  console.log(`npm/: wirely@${packageVersion} (${fixed} .d.ts files had .ts specifiers fixed)`);
+  console.log(`.cache/node_test/: the tests as JavaScript, for node --test`);
+  return { version: packageVersion, testDir: TEST_DIR.pathname };
+}
+
+if (import.meta.main) {
+  await build(Deno.args[0]);
+}
