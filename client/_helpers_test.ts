@@ -7,6 +7,7 @@
 
 import { createServer, type Server, type Socket } from "node:net";
 import WebSocket, { WebSocketServer } from "ws";
+import type { Message } from "../codec/message.ts";
 import type { Clock } from "./clock.ts";
 import type { ClientEventMap, ClientEventType } from "./events.ts";
 import { WirelyClient } from "./client.ts";
@@ -356,4 +357,20 @@ export function fakeClient(
   });
   const log = recordEvents(client);
   return { clock, transport, client, log };
+}
+
+/** Collects the next `count` messages the client delivers, within `ms` milliseconds. */
+export function take(c: WirelyClient, count: number, ms = 2_000): Promise<Message[]> {
+  const got: Message[] = [];
+  let off = (): void => {};
+  return within(
+    new Promise<Message[]>((resolve) => {
+      off = c.on("message", (message) => {
+        got.push(message);
+        if (got.length === count) resolve(got);
+      });
+    }),
+    ms,
+    `${count} messages`,
+  ).finally(() => off());
 }

@@ -12,6 +12,7 @@ import {
   nextEvent,
   reachState,
   recordEvents,
+  take,
   until,
   within,
   WsWebSocket,
@@ -40,22 +41,6 @@ interface Running {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Collects the next `count` messages. */
-function take(c: WirelyClient, count: number, ms = 2_000): Promise<Message[]> {
-  const got: Message[] = [];
-  let off = (): void => {};
-  return within(
-    new Promise<Message[]>((resolve) => {
-      off = c.on("message", (message) => {
-        got.push(message);
-        if (got.length === count) resolve(got);
-      });
-    }),
-    ms,
-    `${count} messages`,
-  ).finally(() => off());
 }
 
 const ENGINES: { engine: ServerEngine; skip: string | false }[] = [

@@ -11,6 +11,7 @@ import {
   recordEvents,
   startServer,
   startSilentServer,
+  take,
   type TestServer,
   until,
   within,
@@ -32,22 +33,6 @@ function client(
   const created = new WirelyClient(url, { ...FAST, ...options });
   clients.push(created);
   return created;
-}
-
-/** Collects the next `count` messages. */
-function take(c: WirelyClient, count: number, ms = 2_000): Promise<Message[]> {
-  const got: Message[] = [];
-  let off = (): void => {};
-  return within(
-    new Promise<Message[]>((resolve) => {
-      off = c.on("message", (message) => {
-        got.push(message);
-        if (got.length === count) resolve(got);
-      });
-    }),
-    ms,
-    `${count} messages`,
-  ).finally(() => off());
 }
 
 describe("WirelyClient against ws's server", () => {

@@ -8,7 +8,6 @@ import { HandshakeError, ProtocolError } from "../codec/errors.ts";
 import { acceptResponseHeaders } from "../codec/handshake.ts";
 import { HttpHeadParser } from "../codec/http_head.ts";
 import { writeResponseHead } from "../codec/http_write.ts";
-import type { Message } from "../codec/message.ts";
 import { type CloseInfo, serve } from "../server/mod.ts";
 import { WirelyClient } from "./client.ts";
 import { createClosePolicy } from "./close_policy.ts";
@@ -23,6 +22,7 @@ import {
   recordEvents,
   startServer,
   startSilentServer,
+  take,
   type TestServer,
   until,
   within,
@@ -39,22 +39,6 @@ function client(url: string, options: WirelyClientOptions = {}): WirelyClient {
   });
   clients.push(created);
   return created;
-}
-
-/** Collects the next `count` messages. */
-function take(c: WirelyClient, count: number, ms = 3_000): Promise<Message[]> {
-  const got: Message[] = [];
-  let off = (): void => {};
-  return within(
-    new Promise<Message[]>((resolve) => {
-      off = c.on("message", (message) => {
-        got.push(message);
-        if (got.length === count) resolve(got);
-      });
-    }),
-    ms,
-    `${count} messages`,
-  ).finally(() => off());
 }
 
 /** One transport attempt with its events recorded. */
@@ -149,7 +133,7 @@ describe("tcpTransport against ws's server", () => {
     const c = client(server.url);
     await within(c.opened, 2_000, "open");
     for (const size of [0, 1, 125, 126, 65_535, 65_536, 1_048_576]) {
-      const replies = take(c, 2);
+      const replies = take(c, 2, 3_000);
       const bytes = pattern(size);
       c.send(bytes);
       c.send("é".repeat(size >> 2));
@@ -159,7 +143,7 @@ describe("tcpTransport against ws's server", () => {
     }
     const json: unknown[] = [];
     c.on("json", (value) => json.push(value));
-    const reply = take(c, 2);
+    const reply = take(c, 2, 3_000);
     c.sendJson({ a: [1, "b"] });
     c.send(new Blob([new Uint8Array([7, 8])]));
     assert.deepEqual(await reply, [
@@ -253,7 +237,7 @@ describe("tcpTransport against ws's server", () => {
     const c = client(first.url, { backoff: { baseDelay: 10, maxDelay: 40 } });
     const log = recordEvents(c);
     await within(c.opened, 2_000, "open");
-    const echoed = take(c, 5);
+    const echoed = take(c, 5, 3_000);
     for (let i = 0; i < 5; i++) c.send(`live${i}`);
     await echoed;
     await first.kill();
@@ -413,7 +397,7 @@ describe("tcpTransport against wirely's server", () => {
     try {
       const c = client(server.url);
       await within(c.opened, 2_000, "open");
-      const replies = take(c, 2);
+      const replies = take(c, 2, 3_000);
       c.send("hello");
       c.send(pattern(70_000));
       assert.deepEqual(await replies, [
