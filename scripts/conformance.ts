@@ -5,11 +5,14 @@
  * deno run -A scripts/conformance.ts                      # in-process codec Connection echo
  * deno run -A scripts/conformance.ts ws://127.0.0.1:9001/ # any echo server over TCP
  * deno run -A scripts/conformance.ts ws://127.0.0.1:9001/ --max-message-size=4194304 --only=6.4,7.
+ * deno run -A scripts/conformance.ts ws://127.0.0.1:9001/ --max-message-size=16777216 --max-frames-per-message=1024
  * ```
  *
  * Prints one line per case (id, verdict, duration, detail) and a summary; exits with 1 if any
  * case FAILED. Options: `--max-message-size=<bytes>` (the target's limit, so larger messages are
- * expected to be refused with 1009; unknown by default for URLs), `--only=<prefix,...>`,
+ * expected to be refused with 1009; unknown by default for URLs), `--max-frames-per-message=<n>`
+ * (the target's fragment limit, so messages with more frames are expected to be refused with
+ * 1009; unknown by default), `--only=<prefix,...>`,
  * `--idle-ms=<ms>` (silence that means "nothing more is coming", sockets only, default 250).
  *
  * @module
@@ -41,9 +44,10 @@ function numberOption(args: readonly string[], name: string): number | undefined
 async function main(args: readonly string[]): Promise<number> {
   const url = args.find((arg) => !arg.startsWith("--"));
   const maxMessageSize = numberOption(args, "max-message-size");
+  const maxFramesPerMessage = numberOption(args, "max-frames-per-message");
   const target: Target = url === undefined
     ? new ConnectionTarget(maxMessageSize === undefined ? {} : { maxMessageSize })
-    : new TcpTarget(url, { limits: { maxMessageSize } });
+    : new TcpTarget(url, { limits: { maxMessageSize, maxFramesPerMessage } });
   const only = option(args, "only")?.split(",").filter((prefix) => prefix !== "");
   const idleMs = numberOption(args, "idle-ms");
   console.log(`Conformance suite against ${target.name}`);

@@ -8,6 +8,7 @@
 import { Connection, type ConnectionEvent } from "../codec/connection.ts";
 import { InvalidStateError } from "../codec/errors.ts";
 import type { Message } from "../codec/message.ts";
+import { CloseSplitter } from "./close_splitter.ts";
 import { APP_HEARTBEAT_PING, APP_HEARTBEAT_PONG } from "./heartbeat.ts";
 import { MessageQueue } from "./message_queue.ts";
 import type { Limits } from "./options.ts";
@@ -104,6 +105,7 @@ export class ServerConnection<Data = undefined> {
   data: Data;
 
   readonly #codec: Connection;
+  readonly #closeSplitter = new CloseSplitter();
   readonly #socket: Socket;
   readonly #host: ConnectionHost<Data>;
   #listeners: Listeners = {};
@@ -316,13 +318,17 @@ export class ServerConnection<Data = undefined> {
 
   #onData(chunk: Uint8Array): void {
     this.#bytesReceived += chunk.length;
-    try {
-      this.#codec.receive(chunk);
-    } catch (error) {
-      // A bug in the codec: it already closed with 1011; report it, never throw into the socket.
-      this.#host.reportError(error, this);
-    } finally {
-      this.#process();
+    // Messages before a close in the same chunk are delivered (and may be answered) first.
+    for (const piece of this.#closeSplitter.split(chunk)) {
+      try {
+        this.#codec.receive(piece);
+      } catch (error) {
+        // A bug in the codec: it already closed with 1011; report it, never throw into the socket.
+        this.#host.reportError(error, this);
+      } finally {
+        this.#process();
+      }
+      if (this.#released) break;
     }
   }
 
@@ -397,18 +403,23 @@ export class ServerConnection<Data = undefined> {
     return bytes.length === 0 ? this.#writable : this.#write(bytes);
   }
 
-  /** Writes, then closes with 1008 if the peer lets too many bytes pile up. */
+  /**
+   * Writes, or closes with 1008 if the peer let too many bytes pile up. The cap applies to the
+   * backlog already waiting BEFORE this write, so one message larger than `maxBufferedBytes` still
+   * goes out when the socket is drained; the next write finds it waiting and closes.
+   */
   #write(chunks: readonly Uint8Array[]): boolean {
     if (this.#released) return false;
-    const ok = this.#socket.write(chunks);
-    this.#writable = ok;
     if (
       this.#socket.bufferedAmount > this.#host.limits.maxBufferedBytes &&
       this.#codec.state === "open"
     ) {
       this.#codec.fail(1008, "slow consumer: too many bytes waiting to be sent");
       this.#process();
+      return false;
     }
+    const ok = this.#socket.write(chunks);
+    this.#writable = ok;
     return ok;
   }
 

@@ -106,6 +106,42 @@ describe("limits", () => {
     });
   });
 
+  it("echoes one 16 MiB message with maxBufferedBytes 1 MiB to a peer that reads", () =>
+    withServer({ maxMessageSize: 16_777_216, maxBufferedBytes: 1_048_576 }, async (server) => {
+      const client = await RawClient.open(server.addr.port);
+      const big = new Uint8Array(16_777_216).map((_, i) => i & 0xff);
+      client.sendFrame(Opcode.BINARY, big);
+      await client.waitFor(() => client.frames.length > 0, "16 MiB echo", 10_000);
+      const frame = client.frames[0]!;
+      assert.equal(frame.opcode, Opcode.BINARY);
+      assert.equal(frame.payload.length, big.length);
+      assert.ok(frame.payload.every((byte, i) => byte === (i & 0xff)), "payload differs");
+      client.sendFrame(Opcode.TEXT, "still open");
+      await client.waitFor(() => client.frames.length > 1, "second echo", 5_000);
+      assert.equal(new TextDecoder().decode(client.frames[1]!.payload), "still open");
+      client.destroy();
+    }));
+
+  it("closes with 1008 when a second message finds the first still waiting for a peer that never reads", () => {
+    let second: boolean | undefined;
+    return withServer({
+      maxBufferedBytes: 1_048_576,
+      closeTimeout: 300,
+      onOpen: (conn) => {
+        conn.send(new Uint8Array(16_777_216));
+        setTimeout(() => second = conn.send("second"), 50);
+      },
+    }, async (_server, closes) => {
+      const client = await RawClient.connect(_server.addr.port);
+      client.socket.pause();
+      client.write(upgradeRequest());
+      await until(() => closes.length === 1, 5_000, "slow consumer closed");
+      assert.equal(closes[0]!.code, 1008);
+      assert.equal(second, false);
+      client.destroy();
+    });
+  });
+
   it("reports send() === false under backpressure and a drain event later", () =>
     withServer({
       onOpen: (conn) => {

@@ -101,7 +101,15 @@ export class NativeSocket implements Socket {
         payload[0] = event.code >> 8;
         payload[1] = event.code & 0xff;
         payload.set(reason, 2);
-        handlers.data(encodeFrame(0x8, payload, { mask: ZERO_MASK }));
+        // Deno accepts close frames over 125 bytes; pass them on as sent, so that the codec
+        // refuses them (1002) instead of encodeFrame throwing out of this event handler.
+        handlers.data(
+          payload.length <= 125 ? encodeFrame(0x8, payload, { mask: ZERO_MASK }) : concat([
+            new Uint8Array([0x88, 0xfe, payload.length >> 8, payload.length & 0xff]),
+            ZERO_MASK,
+            payload,
+          ]),
+        );
       }
       this.#finish();
     };
