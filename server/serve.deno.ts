@@ -20,6 +20,7 @@ import { ServerCore } from "./core.ts";
 import type { ServedWebSocketServer, ServeOptions } from "./serve.ts";
 import type { ServerOptions, UpgradeRequest, WebSocketServer } from "./types.ts";
 import { type Acceptance, type Refusal, refusal } from "./upgrade.ts";
+import { closeOnce } from "./_close_once.ts";
 
 /**
  * What {@linkcode upgrade} reads from `Deno.serve`'s second handler argument: the peer's
@@ -163,19 +164,11 @@ export function serveNative<Data>(options: ServeOptions<Data>): ServedWebSocketS
   );
   const addr = { hostname: server.addr.hostname, port: server.addr.port };
   const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
-  let closing: Promise<void> | undefined;
-  const close = (): Promise<void> => {
-    closing ??= (async () => {
-      signal?.removeEventListener("abort", onAbort);
-      const stopped = server.shutdown();
-      await core.close();
-      await stopped;
-    })();
-    return closing;
-  };
-  const onAbort = (): void => void close();
-  signal?.addEventListener("abort", onAbort, { once: true });
-  if (signal?.aborted) void close();
+  const close = closeOnce(async () => {
+    const stopped = server.shutdown();
+    await core.close();
+    await stopped;
+  }, signal);
   return {
     addr,
     url: `${cert !== undefined ? "wss" : "ws"}://${host}:${addr.port}/`,

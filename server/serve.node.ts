@@ -23,6 +23,7 @@ import type {
   WebSocketServer,
 } from "./types.ts";
 import { type Refusal, refusal } from "./upgrade.ts";
+import { closeOnce } from "./_close_once.ts";
 
 /**
  * Options of {@linkcode createWebSocketServer} and {@linkcode attach}.
@@ -239,21 +240,13 @@ export async function serveCodec<Data>(
   const address = server.address() as AddressInfo;
   const addr = { hostname: address.address, port: address.port };
   const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
-  let closing: Promise<void> | undefined;
-  const close = (): Promise<void> => {
-    closing ??= (async () => {
-      signal?.removeEventListener("abort", onAbort);
-      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-      await core.close();
-      for (const socket of sockets) socket.destroy();
-      server.closeAllConnections?.();
-      await stopped;
-    })();
-    return closing;
-  };
-  const onAbort = (): void => void close();
-  signal?.addEventListener("abort", onAbort, { once: true });
-  if (signal?.aborted) void close();
+  const close = closeOnce(async () => {
+    const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+    await core.close();
+    for (const socket of sockets) socket.destroy();
+    server.closeAllConnections?.();
+    await stopped;
+  }, signal);
   return {
     addr,
     url: `${tls ? "wss" : "ws"}://${host}:${addr.port}/`,
