@@ -71,7 +71,8 @@ const server = await serve({
   hostname: options.host,
   maxMessageSize: 16 * 1_048_576,
   onMessage: (conn, message) => {
-    conn.send(message.data);
+    // The peer may already have started closing; sending then throws InvalidStateError.
+    if (conn.state === "open") conn.send(message.data);
   },
 });
 
