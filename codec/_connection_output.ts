@@ -6,6 +6,7 @@
  * @module
  */
 
+import { concatBytes } from "./_bytes.ts";
 import { ASCII_FRAME_MAX, buildAsciiFrame, isAscii } from "./_frame_buffer.ts";
 import { Opcode } from "./constants.ts";
 import type { MaskSource, Role } from "./frame.ts";
@@ -93,13 +94,7 @@ export class Outbox {
     this.#parts = [];
     this.#size = 0;
     if (parts.length < 2 || size >= COALESCE_LIMIT) return parts;
-    const merged = new Uint8Array(size);
-    let offset = 0;
-    for (const part of parts) {
-      merged.set(part, offset);
-      offset += part.length;
-    }
-    return [merged];
+    return [concatBytes(parts, size)];
   }
 
   #push(bytes: Uint8Array): void {

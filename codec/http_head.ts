@@ -12,6 +12,7 @@
  * @module
  */
 
+import { concatBytes } from "./_bytes.ts";
 import { HandshakeError, type HandshakeErrorCode, InvalidStateError } from "./errors.ts";
 import { isFieldValueChar, isToken, trimOws } from "./header_tokens.ts";
 
@@ -325,12 +326,7 @@ export class HttpHeadParser<K extends "request" | "response"> {
 
 /** Decodes bytes as Latin-1 (byte n -> U+00nn); TextDecoder("latin1") is windows-1252. */
 function latin1(parts: readonly Uint8Array[], size: number): string {
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const part of parts) {
-    bytes.set(part, offset);
-    offset += part.length;
-  }
+  const bytes = concatBytes(parts, size);
   let text = "";
   for (let i = 0; i < size; i += 4096) {
     text += String.fromCharCode(...bytes.subarray(i, i + 4096));

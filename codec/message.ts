@@ -6,6 +6,7 @@
  * @module
  */
 
+import { concatBytes } from "./_bytes.ts";
 import { Opcode } from "./constants.ts";
 import { ProtocolError, type ProtocolErrorCode } from "./errors.ts";
 import type { Frame } from "./frame.ts";
@@ -194,14 +195,7 @@ export class MessageAssembler {
 }
 
 function concat(chunks: Uint8Array[], size: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  const result = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    result.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return result;
+  return chunks.length === 1 ? chunks[0]! : concatBytes(chunks, size);
 }
 
 function checkLimit(name: string, value: number, min: number): void {

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { concatBytes } from "../codec/_bytes.ts";
 import { encodeFrame, encodeFrameHeader } from "../codec/frame_encoder.ts";
 import { FrameDecoder } from "../codec/frame_decoder.ts";
 import type { Frame } from "../codec/frame.ts";
@@ -104,7 +105,7 @@ export class NativeSocket implements Socket {
         // Deno accepts close frames over 125 bytes; pass them on as sent, so that the codec
         // refuses them (1002) instead of encodeFrame throwing out of this event handler.
         handlers.data(
-          payload.length <= 125 ? encodeFrame(0x8, payload, { mask: ZERO_MASK }) : concat([
+          payload.length <= 125 ? encodeFrame(0x8, payload, { mask: ZERO_MASK }) : concatBytes([
             new Uint8Array([0x88, 0xfe, payload.length >> 8, payload.length & 0xff]),
             ZERO_MASK,
             payload,
@@ -153,7 +154,7 @@ export class NativeSocket implements Socket {
     if (!frame.fin || this.#fragments.length > 0) {
       this.#fragments.push(payload.slice());
       if (!frame.fin) return;
-      payload = concat(this.#fragments.splice(0));
+      payload = concatBytes(this.#fragments.splice(0));
     }
     if (ws.readyState !== OPEN) return;
     ws.send(this.#fragmentOpcode === 0x1 ? this.#text.decode(payload) : payload);
@@ -166,16 +167,4 @@ export class NativeSocket implements Socket {
     this.#drainTimer = undefined;
     this.#handlers?.close();
   }
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const part of parts) length += part.length;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }
