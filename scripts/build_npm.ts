@@ -148,7 +148,8 @@ async function writeTestTsconfig(): Promise<void> {
       "../scripts/conformance/**/*.ts",
       "../server/testdata/**/*.ts",
     ],
-    exclude: ["../node_modules", "../npm", "../.cache"],
+    // Browser tests (browser/, examples/) run once, from Deno, in `deno task test:browser`.
+    exclude: ["../node_modules", "../npm", "../.cache", "../browser", "../examples"],
   };
   await Deno.mkdir(new URL(".cache/", ROOT), { recursive: true });
   await Deno.writeTextFile(TEST_TSCONFIG, JSON.stringify(config, null, 2) + "\n");
