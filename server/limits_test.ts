@@ -205,7 +205,7 @@ describe("liveness", () => {
     }));
 });
 
-describe("shutdown and leaks", () => {
+describe("shutdown", () => {
   it("close() sends 1001 to every peer and releases everything", async () => {
     const server = await serve({ engine: "codec", port: 0, hostname: "127.0.0.1" });
     const clients = await Promise.all([1, 2, 3].map(() => openWs(server.url)));
@@ -249,19 +249,4 @@ describe("shutdown and leaks", () => {
     assert.equal((await closed).code, 1001);
     await within(server.close(), 5_000, "close after abort");
   });
-
-  it("opens and closes 200 connections in a loop without leaking", () =>
-    withServer({}, async (server) => {
-      for (let round = 0; round < 10; round++) {
-        await Promise.all(Array.from({ length: 20 }, async (_, i) => {
-          const ws = await openWs(server.url);
-          const inbox = messages(ws);
-          ws.send(`${round}:${i}`);
-          assert.equal(new TextDecoder().decode((await inbox.next()).data), `${round}:${i}`);
-          ws.close();
-          await wsClosed(ws);
-        }));
-      }
-      await until(() => server.clients.size === 0, 2_000, "all released");
-    }));
 });
