@@ -77,6 +77,40 @@ async function fixDeclarations(): Promise<number> {
   return fixed;
 }
 
+/** The JSR name in doc examples and messages (`@wirely/wirely/server`), not after `jsr:`. */
+const JSR_NAME = /(?<!jsr:)@wirely\/wirely(?![\w-])/g;
+/** The npm package's name. */
+const NPM_NAME = "wirely";
+
+/**
+ * Writes the npm name where the JSR name appears in the emitted `.js`, `.d.ts` and source maps
+ * (JSDoc `@example` imports, prose, error messages), in npm/ and in the tests' copy alike so
+ * the shipped JS stays the tested JS. Returns how many files changed.
+ */
+async function rewriteJsrName(dir: URL): Promise<number> {
+  let changed = 0;
+  for await (const file of walk(dir)) {
+    if (!/\.(js|d\.ts|js\.map)$/.test(file.pathname)) continue;
+    const text = await Deno.readTextFile(file);
+    const rewritten = text.replace(JSR_NAME, NPM_NAME);
+    if (rewritten !== text) {
+      await Deno.writeTextFile(file, rewritten);
+      changed++;
+    }
+  }
+  return changed;
+}
+
+/** No file of npm/ but README.md (which shows the Deno install too) may name the JSR package. */
+async function checkNoJsrName(): Promise<void> {
+  for await (const file of walk(NPM_DIR)) {
+    if (file.pathname === new URL("README.md", NPM_DIR).pathname) continue;
+    if ((await Deno.readTextFile(file)).search(JSR_NAME) !== -1) {
+      throw new Error(`${file.pathname} still names @wirely/wirely (the npm name is wirely)`);
+    }
+  }
+}
+
 /** The shipped JS must be what the Node test run executes. */
 async function checkSameJavaScript(): Promise<void> {
   for await (const file of walk(NPM_DIR)) {
@@ -172,6 +206,8 @@ export async function build(version?: string): Promise<BuildResult> {
   await removeIfPresent(TEST_DIR);
   await writeTestTsconfig();
   await Promise.all([tsc(new URL("tsconfig.build.json", ROOT)), tsc(TEST_TSCONFIG)]);
+  const renamed = await rewriteJsrName(NPM_DIR);
+  await rewriteJsrName(TEST_DIR);
   await checkSameJavaScript();
   const fixed = await fixDeclarations();
   await writeRootNodeEntry();
@@ -179,11 +215,15 @@ export async function build(version?: string): Promise<BuildResult> {
   for (const name of ["README.md", "LICENSE"]) {
     await Deno.copyFile(new URL(name, ROOT), new URL(name, NPM_DIR));
   }
+  await checkNoJsrName();
   await Deno.writeTextFile(
     new URL("package.json", TEST_DIR),
     JSON.stringify({ private: true, type: "module" }, null, 2) + "\n",
   );
-  console.log(`npm/: wirely@${packageVersion} (${fixed} .d.ts files had .ts specifiers fixed)`);
+  console.log(
+    `npm/: wirely@${packageVersion} (${fixed} .d.ts files had .ts specifiers fixed, ` +
+      `${renamed} files had @wirely/wirely renamed to wirely)`,
+  );
   console.log(`.cache/node_test/: the tests as JavaScript, for node --test`);
   return { version: packageVersion, testDir: TEST_DIR.pathname };
 }
