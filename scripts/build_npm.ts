@@ -189,6 +189,20 @@ async function writeTestTsconfig(): Promise<void> {
   await Deno.writeTextFile(TEST_TSCONFIG, JSON.stringify(config, null, 2) + "\n");
 }
 
+/** Copies the tests' non-TypeScript fixtures (python3-websockets scripts) beside the built tests. */
+async function copyTestData(): Promise<void> {
+  for (const folder of ["server/testdata/"]) {
+    for await (const entry of Deno.readDir(new URL(folder, ROOT))) {
+      if (!entry.isFile || entry.name.endsWith(".ts")) continue;
+      await Deno.mkdir(new URL(folder, TEST_DIR), { recursive: true });
+      await Deno.copyFile(
+        new URL(folder + entry.name, ROOT),
+        new URL(folder + entry.name, TEST_DIR),
+      );
+    }
+  }
+}
+
 /** Builds npm/ and .cache/node_test/ from scratch. */
 export async function build(version?: string): Promise<BuildResult> {
   const denoJson = JSON.parse(await Deno.readTextFile(new URL("deno.json", ROOT))) as {
@@ -216,6 +230,7 @@ export async function build(version?: string): Promise<BuildResult> {
     await Deno.copyFile(new URL(name, ROOT), new URL(name, NPM_DIR));
   }
   await checkNoJsrName();
+  await copyTestData();
   await Deno.writeTextFile(
     new URL("package.json", TEST_DIR),
     JSON.stringify({ private: true, type: "module" }, null, 2) + "\n",
