@@ -1,25 +1,29 @@
 // This module is browser compatible.
 /**
- * The life cycle behind {@linkcode WirelyClient}: states, attempts, timers, the heartbeat, the
- * queue flush and the close policy. Every transport event, timer and async step carries the id
- * of its attempt; bumping the id mutes all of them at once.
+ * The life cycle behind {@linkcode WirelyClient}: states, attempts, timers and the heartbeat.
+ * Every transport event, timer and async step carries the id of its attempt; bumping the id
+ * mutes all of them at once. Steps without state of their own live beside it: the queue flush
+ * (`_queue_flush.ts`), the retry decision (`_retry.ts`), the `json` event (`_json.ts`) and the
+ * `opened` promise (`_opened.ts`).
  *
  * @module
  */
 
 import { InvalidStateError } from "../codec/errors.ts";
 import type { CloseContext } from "./close_policy.ts";
-import { ClientError } from "./errors.ts";
+import { ClientError, type ClientErrorCode } from "./errors.ts";
 import type { ClientCloseEvent, ClientEventMap, ClientState } from "./events.ts";
 import type { Emitter } from "./_emitter.ts";
 import { Heartbeat } from "./_heartbeat.ts";
+import { emitJson } from "./_json.ts";
+import { OpenedWaiter } from "./_opened.ts";
 import { type ClientSettings, closedError, toProtocolList, toWebSocketUrl } from "./_options.ts";
+import { sendQueued } from "./_queue_flush.ts";
+import { retryDelay } from "./_retry.ts";
 import type { ProtocolsSource, UrlSource } from "./options.ts";
 import type { NetworkSignal } from "./network.ts";
 import type { QueuedMessage } from "./queue.ts";
 import type { Transport, TransportEvent } from "./transport.ts";
-
-const MAX_TIMER_DELAY = 2_147_483_647;
 
 type Ending = Omit<CloseContext, "opened">;
 
@@ -39,9 +43,7 @@ export class ClientCore {
   #everOpened = false;
   #currentUrl: string | undefined;
   #abortReason: unknown;
-  #waiter:
-    | { promise: Promise<void>; resolve: () => void; reject: (error: Error) => void }
-    | undefined;
+  readonly #waiter = new OpenedWaiter();
   #unsubscribeNetwork: (() => void) | undefined;
   readonly #onNetwork = (signal: NetworkSignal): void => {
     if (signal === "online" && this.#state === "reconnecting") this.#startAttempt();
@@ -89,16 +91,6 @@ export class ClientCore {
   get opened(): Promise<void> {
     if (this.#state === "open") return Promise.resolve();
     if (this.#state === "closed") return Promise.reject(closedError(this.#abortReason));
-    if (this.#waiter === undefined) {
-      let resolve!: () => void;
-      let reject!: (error: Error) => void;
-      const promise = new Promise<void>((yes, no) => {
-        resolve = yes;
-        reject = no;
-      });
-      promise.catch(() => {}); // a rejection nobody awaits is not an unhandled one
-      this.#waiter = { promise, resolve, reject };
-    }
     return this.#waiter.promise;
   }
 
@@ -140,12 +132,8 @@ export class ClientCore {
       const id = this.#attempt;
       this.#timer = this.#settings.clock.schedule(() => {
         if (id !== this.#attempt) return;
-        this.#events.emit(
-          "error",
-          new ClientError("CLOSE_TIMEOUT", "The server did not answer the close frame in time"),
-        );
-        this.#transport?.abort();
-        this.#ended(id, { code: 1006, reason: "close timeout", wasClean: false });
+        const message = "The server did not answer the close frame in time";
+        this.#fail(id, "CLOSE_TIMEOUT", message, "close timeout");
       }, this.#settings.closeTimeout);
       transport.close(code, reason);
       return [];
@@ -189,12 +177,8 @@ export class ClientCore {
     this.#timer = this.#settings.clock.schedule(() => {
       if (id !== this.#attempt) return;
       this.#timer = undefined;
-      this.#events.emit(
-        "error",
-        new ClientError("CONNECT_TIMEOUT", "The connection did not open in time"),
-      );
-      this.#transport?.abort();
-      this.#ended(id, { code: 1006, reason: "connect timeout", wasClean: false });
+      const message = "The connection did not open in time";
+      this.#fail(id, "CONNECT_TIMEOUT", message, "connect timeout");
     }, this.#settings.connectTimeout);
     void this.#open(id);
   }
@@ -263,22 +247,13 @@ export class ClientCore {
     const now = clock.now();
     this.#openedAt = now;
     // Queued messages go out before any handler runs, so they precede every newer send.
-    const expired: QueuedMessage[] = [];
-    for (let entry = queue.peek(); entry !== undefined; entry = queue.peek()) {
-      if (entry.expiresAt > now) {
-        try {
-          transport.send(entry.data);
-        } catch (cause) {
-          // Not sent: the entry stays first in the queue for the next connection.
-          const message = "The transport refused a queued message";
-          this.#events.emit("error", new ClientError("TRANSPORT_ERROR", message, { cause }));
-          if (expired.length > 0) this.#events.emit("expired", expired);
-          transport.abort();
-          this.#ended(id, { code: 1006, reason: "send failed", wasClean: false });
-          return;
-        }
-      } else expired.push(entry);
-      queue.shift();
+    const { expired, failure } = sendQueued(queue, transport, now);
+    if (failure !== undefined) {
+      this.#events.emit("error", failure);
+      if (expired.length > 0) this.#events.emit("expired", expired);
+      transport.abort();
+      this.#ended(id, { code: 1006, reason: "send failed", wasClean: false });
+      return;
     }
     if (heartbeat !== undefined) {
       this.#heartbeat = new Heartbeat(
@@ -286,12 +261,8 @@ export class ClientCore {
         clock,
         () => transport.send(heartbeat.ping),
         () => {
-          this.#events.emit(
-            "error",
-            new ClientError("HEARTBEAT_TIMEOUT", "Nothing arrived within the heartbeat timeout"),
-          );
-          transport.abort();
-          this.#ended(id, { code: 1006, reason: "heartbeat timeout", wasClean: false });
+          const message = "Nothing arrived within the heartbeat timeout";
+          this.#fail(id, "HEARTBEAT_TIMEOUT", message, "heartbeat timeout", transport);
         },
       );
       this.#heartbeat.start();
@@ -302,9 +273,7 @@ export class ClientCore {
     if (id !== this.#attempt || this.#now() !== "open") return;
     if (expired.length > 0) this.#events.emit("expired", expired);
     this.#events.emit("open", { url: this.#currentUrl ?? "", protocol, extensions, reconnected });
-    const waiter = this.#waiter;
-    this.#waiter = undefined;
-    waiter?.resolve();
+    this.#waiter.resolve();
   }
 
   #received(id: number, data: string | Uint8Array): void {
@@ -316,16 +285,23 @@ export class ClientCore {
     const heartbeat = this.#settings.heartbeat;
     if (heartbeat !== undefined && (data === heartbeat.pong || data === heartbeat.ping)) return;
     this.#events.emit("message", { type: "text", data });
-    if (id !== this.#attempt || !this.#events.has("json")) return;
-    let value: unknown;
-    try {
-      value = JSON.parse(data);
-    } catch (cause) {
-      const message = `A text message is not valid JSON (${data.length} characters)`;
-      this.#events.emit("error", new ClientError("INVALID_JSON", message, { cause }));
-      return;
-    }
-    this.#events.emit("json", value);
+    if (id === this.#attempt) emitJson(this.#events, data);
+  }
+
+  /**
+   * Reports a `code` error, drops the transport (`transport`, else the current one once the
+   * handlers ran) and ends attempt `id` with 1006 and `reason`.
+   */
+  #fail(
+    id: number,
+    code: ClientErrorCode,
+    message: string,
+    reason: string,
+    transport?: Transport,
+  ): void {
+    this.#events.emit("error", new ClientError(code, message));
+    (transport ?? this.#transport)?.abort();
+    this.#ended(id, { code: 1006, reason, wasClean: false });
   }
 
   /** A connection or attempt ended: finish a requested close, retry, or stop. */
@@ -349,19 +325,9 @@ export class ClientCore {
       this.#finish({ ...context, willReconnect: false });
       return;
     }
-    let delay: number | undefined;
-    try {
-      const decision = closePolicy(context);
-      if (decision.action === "retry") {
-        const base = backoff.next();
-        if (base === undefined) {
-          const message = `Gave up after ${backoff.maxRetries} retries`;
-          this.#events.emit("error", new ClientError("MAX_RETRIES", message));
-        } else delay = Math.min(base + (decision.minDelay ?? 0), MAX_TIMER_DELAY);
-      }
-    } catch (error) {
-      this.#events.emit("error", error instanceof Error ? error : new Error(String(error)));
-    }
+    const delay = retryDelay(closePolicy, backoff, context, (error) => {
+      this.#events.emit("error", error);
+    });
     if (gen !== this.#attempt) return;
     if (delay === undefined) {
       this.#finish({ ...context, willReconnect: false });
@@ -396,9 +362,7 @@ export class ClientCore {
     this.#setState("closed");
     if (expired.length > 0) this.#events.emit("expired", expired);
     if (unsent.length > 0) this.#events.emit("unsent", unsent);
-    const waiter = this.#waiter;
-    this.#waiter = undefined;
-    waiter?.reject(closedError(this.#abortReason));
+    this.#waiter.reject(closedError(this.#abortReason));
     return unsent;
   }
 }

@@ -1,12 +1,12 @@
 /**
  * Test helpers of the client tests (a fake clock, a seeded random source, a scripted transport,
- * `ws` servers). Named `_test.ts` so it is never published; it holds no tests.
+ * waiting and recording helpers); real peers are in `_servers_test.ts`. Named `_test.ts` so it
+ * is never published; it holds no tests.
  *
  * @module
  */
 
-import { createServer, type Server, type Socket } from "node:net";
-import WebSocket, { WebSocketServer } from "ws";
+import WebSocket from "ws";
 import type { Message } from "../codec/message.ts";
 import type { Clock } from "./clock.ts";
 import type { ClientEventMap, ClientEventType } from "./events.ts";
@@ -156,6 +156,11 @@ export class FakeTransportFactory implements TransportFactory {
   }
 }
 
+/** Resolves after `ms` milliseconds. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 /** Lets pending microtasks (the client's async URL step) run. */
 export async function flush(rounds = 5): Promise<void> {
   for (let i = 0; i < rounds; i++) await Promise.resolve();
@@ -194,114 +199,6 @@ export function reachState(
 ): Promise<void> {
   if (client.state === state) return Promise.resolve();
   return nextEvent(client, "state", (change) => change.state === state, ms).then(() => {});
-}
-
-/** A `ws` server on 127.0.0.1 with a per-connection behaviour. */
-export interface TestServer {
-  readonly port: number;
-  readonly url: string;
-  readonly wss: WebSocketServer;
-  /** Text messages received, over every connection, in order. */
-  readonly received: string[];
-  /** Connections accepted so far, by request path. */
-  readonly connections: string[];
-  /** Stops listening and drops every connection at once (no close frame). */
-  kill(): Promise<void>;
-}
-
-/** What a test server does with a new connection: `echo` unless told otherwise. */
-export type ServerBehaviour = (socket: WebSocket, path: string, server: TestServer) => void;
-
-/** Echoes every message, with its type. */
-export const echo: ServerBehaviour = (socket: WebSocket): void => {
-  socket.on("message", (data, isBinary) => socket.send(data, { binary: isBinary }));
-};
-
-/** Starts a `ws` server on `port` (0: any free port). */
-export async function startServer(
-  behaviour: ServerBehaviour = echo,
-  port = 0,
-  options: { protocols?: string[] } = {},
-): Promise<TestServer> {
-  const wss = new WebSocketServer({
-    host: "127.0.0.1",
-    port,
-    handleProtocols: options.protocols === undefined
-      ? undefined
-      : (offered) => options.protocols?.find((name) => offered.has(name)) ?? false,
-  });
-  await within(
-    new Promise<void>((resolve, reject) => {
-      wss.once("listening", resolve);
-      wss.once("error", reject);
-    }),
-    2_000,
-    "the test server to listen",
-  );
-  const address = wss.address();
-  if (address === null || typeof address === "string") throw new Error("no port");
-  const received: string[] = [];
-  const connections: string[] = [];
-  const server: TestServer = {
-    port: address.port,
-    url: `ws://127.0.0.1:${address.port}`,
-    wss,
-    received,
-    connections,
-    kill: () =>
-      within(
-        new Promise<void>((resolve) => {
-          for (const client of wss.clients) client.terminate();
-          wss.close(() => resolve());
-        }),
-        2_000,
-        "the test server to stop",
-      ),
-  };
-  wss.on("connection", (socket, request) => {
-    const path = request.url ?? "/";
-    connections.push(path);
-    socket.on("message", (data, isBinary) => {
-      if (!isBinary) received.push(data.toString());
-    });
-    behaviour(socket, path, server);
-  });
-  return server;
-}
-
-/** A TCP server that accepts connections and never answers (for connect timeouts). */
-export async function startSilentServer(): Promise<
-  { port: number; url: string; accepted: () => number; stop: () => Promise<void> }
-> {
-  const sockets = new Set<Socket>();
-  let accepted = 0;
-  const server: Server = createServer((socket) => {
-    accepted++;
-    sockets.add(socket);
-    socket.on("error", () => {});
-    socket.on("close", () => sockets.delete(socket));
-  });
-  await within(
-    new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve)),
-    2_000,
-    "the silent server to listen",
-  );
-  const address = server.address();
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return {
-    port: address.port,
-    url: `ws://127.0.0.1:${address.port}`,
-    accepted: () => accepted,
-    stop: () =>
-      within(
-        new Promise<void>((resolve) => {
-          for (const socket of sockets) socket.destroy();
-          server.close(() => resolve());
-        }),
-        2_000,
-        "the silent server to stop",
-      ),
-  };
 }
 
 /** Waits until `check` is true, polling every few milliseconds, at most `ms`. */

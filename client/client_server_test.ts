@@ -5,30 +5,22 @@ import assert from "node:assert/strict";
 import { serve, type ServedWebSocketServer, type ServerEngine } from "../server/mod.ts";
 import type { ServerConnection } from "../server/mod.ts";
 import type { Message } from "../codec/message.ts";
-import { WirelyClient } from "./client.ts";
 import type { WebSocketConstructor } from "./native_transport.ts";
-import type { WirelyClientOptions } from "./options.ts";
 import {
   nextEvent,
   reachState,
   recordEvents,
+  sleep,
   take,
   until,
   within,
   WsWebSocket,
 } from "./_helpers_test.ts";
+import { FAST_RETRY, track } from "./_servers_test.ts";
 
 const inDeno = typeof (globalThis as { Deno?: { upgradeWebSocket?: unknown } }).Deno
   ?.upgradeWebSocket === "function";
 const globalWebSocket = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
-
-/** Short real delays: tests never sleep longer than needed. */
-const FAST: WirelyClientOptions = {
-  WebSocket: WsWebSocket,
-  backoff: { baseDelay: 5, maxDelay: 20 },
-  closeTimeout: 1_000,
-  network: false,
-};
 
 /** What a test server does when a connection opens; echo for every message. */
 type OnOpen = (conn: ServerConnection) => void;
@@ -39,10 +31,6 @@ interface Running {
   url: string;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 const ENGINES: { engine: ServerEngine; skip: string | false }[] = [
   { engine: "codec", skip: false },
   { engine: "native", skip: inDeno ? false : "the native engine needs Deno (Deno.serve)" },
@@ -51,7 +39,8 @@ const ENGINES: { engine: ServerEngine; skip: string | false }[] = [
 for (const { engine, skip } of ENGINES) {
   describe(`WirelyClient against wirely's server (engine ${engine})`, { skip }, () => {
     const servers = new Set<ServedWebSocketServer>();
-    const clients: WirelyClient[] = [];
+    const tracked = track({ WebSocket: WsWebSocket, ...FAST_RETRY, network: false });
+    const client = tracked.client;
     /** Text messages the servers received, over every connection and restart, in order. */
     let received: string[] = [];
 
@@ -77,14 +66,8 @@ for (const { engine, skip } of ENGINES) {
       await within(server.close(), 3_000, "the server to close");
     }
 
-    function client(url: string, options: WirelyClientOptions = {}): WirelyClient {
-      const created = new WirelyClient(url, { ...FAST, ...options });
-      clients.push(created);
-      return created;
-    }
-
     after(async () => {
-      for (const c of clients) if (c.state !== "closed") c.close();
+      await tracked.cleanup();
       for (const server of [...servers]) await stop(server).catch(() => {});
     });
 

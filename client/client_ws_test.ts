@@ -4,47 +4,25 @@ import { WirelyClient } from "./client.ts";
 import { createClosePolicy } from "./close_policy.ts";
 import { HEARTBEAT_PING, HEARTBEAT_PONG } from "./heartbeat.ts";
 import type { Message } from "../codec/message.ts";
-import type { WirelyClientOptions } from "./options.ts";
 import {
   nextEvent,
   reachState,
   recordEvents,
-  startServer,
-  startSilentServer,
+  sleep,
   take,
-  type TestServer,
   until,
   within,
   WsWebSocket,
 } from "./_helpers_test.ts";
-
-/** Short real delays: tests never sleep longer than needed. */
-const FAST: WirelyClientOptions = {
-  WebSocket: WsWebSocket,
-  backoff: { baseDelay: 5, maxDelay: 20 },
-  closeTimeout: 1_000,
-};
-
-const clients: WirelyClient[] = [];
-function client(
-  url: ConstructorParameters<typeof WirelyClient>[0],
-  options: WirelyClientOptions = {},
-): WirelyClient {
-  const created = new WirelyClient(url, { ...FAST, ...options });
-  clients.push(created);
-  return created;
-}
+import { FAST_RETRY, startServer, startSilentServer, track } from "./_servers_test.ts";
 
 describe("WirelyClient against ws's server", () => {
-  const servers: TestServer[] = [];
-  after(async () => {
-    for (const c of clients) if (c.state !== "closed") c.close();
-    for (const server of servers) await server.kill().catch(() => {});
-  });
+  const tracked = track({ WebSocket: WsWebSocket, ...FAST_RETRY });
+  const client = tracked.client;
+  after(() => tracked.cleanup());
 
   it("echoes text, JSON and binary; binary arrives as Uint8Array", async () => {
-    const server = await startServer();
-    servers.push(server);
+    const server = await tracked.server();
     const c = client(server.url);
     await within(c.opened, 2_000, "open");
     const json: unknown[] = [];
@@ -73,8 +51,7 @@ describe("WirelyClient against ws's server", () => {
   });
 
   it("reads messages with for await", async () => {
-    const server = await startServer();
-    servers.push(server);
+    const server = await tracked.server();
     const c = client(server.url);
     for (const text of ["one", "two", "three"]) c.send(text);
     const seen: string[] = [];
@@ -93,8 +70,7 @@ describe("WirelyClient against ws's server", () => {
   });
 
   it("negotiates a subprotocol and calls the URL function for each attempt", async () => {
-    const server = await startServer(undefined, 0, { protocols: ["chat.v2"] });
-    servers.push(server);
+    const server = await tracked.server(undefined, 0, { protocols: ["chat.v2"] });
     let n = 0;
     const c = client(() => `${server.url}/live?token=t${++n}`, {
       protocols: ["chat.v1", "chat.v2"],
@@ -127,12 +103,11 @@ describe("WirelyClient against ws's server", () => {
       2_000,
       "retries",
     );
-    const second = await startServer(undefined, port);
-    servers.push(second);
+    const second = await tracked.server(undefined, port);
     await until(() => second.received.length >= 20, 3_000, "the queued messages");
     c.send("after");
     await until(() => second.received.length >= 21, 2_000, "the newer message");
-    await new Promise((resolve) => setTimeout(resolve, 50)); // room for a duplicate to show up
+    await sleep(50); // room for a duplicate to show up
     assert.deepEqual(first.received, ["live0", "live1", "live2", "live3", "live4"]);
     assert.deepEqual(second.received, [
       ...Array.from({ length: 20 }, (_, i) => `queued${i}`),
@@ -143,12 +118,11 @@ describe("WirelyClient against ws's server", () => {
   });
 
   it("retries or stops by close code as documented", async () => {
-    const server = await startServer((socket, path) => {
+    const server = await tracked.server((socket, path) => {
       const code = path.split("/")[2];
       if (code === "none") socket.close();
       else socket.close(Number(code), "bye");
     });
-    servers.push(server);
     const cases: [string, number, boolean][] = [
       ["none", 1005, true],
       ["1000", 1000, false],
@@ -183,7 +157,7 @@ describe("WirelyClient against ws's server", () => {
         c.close();
       } else {
         assert.equal(c.state, "closed");
-        await new Promise((resolve) => setTimeout(resolve, 30));
+        await sleep(30);
         assert.equal(count(), 1, `no retry after ${code}`);
       }
     }
@@ -225,7 +199,7 @@ describe("WirelyClient against ws's server", () => {
       c.close();
       assert.equal(c.state, "closed");
       await assert.rejects(opened, { code: "CLOSED" });
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await sleep(50);
       assert.equal(silent.accepted(), 1);
     } finally {
       await silent.stop();
@@ -234,12 +208,11 @@ describe("WirelyClient against ws's server", () => {
 
   it("close() while open sends the close code and reason, then never reconnects", async () => {
     let closeSeen: [number, string] | undefined;
-    const server = await startServer((socket) => {
+    const server = await tracked.server((socket) => {
       socket.on("close", (code, reason) => {
         closeSeen = [code, reason.toString()];
       });
     });
-    servers.push(server);
     const c = client(server.url);
     await within(c.opened, 2_000, "open");
     c.close(4001, "done");
@@ -247,16 +220,15 @@ describe("WirelyClient against ws's server", () => {
     await reachState(c, "closed");
     await until(() => closeSeen !== undefined, 2_000, "the server's close event");
     assert.deepEqual(closeSeen, [4001, "done"]);
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await sleep(30);
     assert.equal(server.connections.length, 1);
   });
 
   it("reports invalid JSON from the server as an error event, without crashing", async () => {
-    const server = await startServer((socket) => {
+    const server = await tracked.server((socket) => {
       socket.send("{oops");
       socket.send('{"ok":true}');
     });
-    servers.push(server);
     const c = client(server.url);
     const values: unknown[] = [];
     const errors: string[] = [];
@@ -271,7 +243,7 @@ describe("WirelyClient against ws's server", () => {
 
   it("keeps a connection alive with the heartbeat when the server answers", async () => {
     let pings = 0;
-    const server = await startServer((socket) => {
+    const server = await tracked.server((socket) => {
       socket.on("message", (data) => {
         if (data.toString() === HEARTBEAT_PING) {
           pings++;
@@ -279,7 +251,6 @@ describe("WirelyClient against ws's server", () => {
         }
       });
     });
-    servers.push(server);
     const c = client(server.url, { heartbeat: { interval: 20, timeout: 300 } });
     const messages: Message[] = [];
     c.on("message", (message) => messages.push(message));
@@ -292,8 +263,7 @@ describe("WirelyClient against ws's server", () => {
   });
 
   it("drops and retries a connection that stops answering", async () => {
-    const server = await startServer(() => {}); // accepts, then ignores everything
-    servers.push(server);
+    const server = await tracked.server(() => {}); // accepts, then ignores everything
     const c = client(server.url, { heartbeat: { interval: 20, timeout: 50 } });
     const log = recordEvents(c);
     await within(c.opened, 2_000, "open");

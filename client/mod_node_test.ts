@@ -1,8 +1,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import type { Message } from "../codec/message.ts";
 import { WirelyClient } from "./mod.node.ts";
-import { reachState, startServer, within } from "./_helpers_test.ts";
+import { reachState, take } from "./_helpers_test.ts";
+import { startServer } from "./_servers_test.ts";
 
 const scope: { WebSocket?: unknown } = globalThis;
 
@@ -15,21 +15,10 @@ describe("WirelyClient of client/mod.node.ts", () => {
     const server = await startServer();
     const client = new WirelyClient(server.url, { backoff: { baseDelay: 5 } });
     try {
-      const got: Message[] = [];
-      const replies = within(
-        new Promise<void>((resolve) => {
-          client.on("message", (message) => {
-            got.push(message);
-            if (got.length === 2) resolve();
-          });
-        }),
-        2_000,
-        "2 echoes",
-      );
+      const replies = take(client, 2);
       client.send("hi");
       client.send(new Uint8Array([1, 2, 3]));
-      await replies;
-      assert.deepEqual(got, [
+      assert.deepEqual(await replies, [
         { type: "text", data: "hi" },
         { type: "binary", data: new Uint8Array([1, 2, 3]) },
       ]);

@@ -3,15 +3,8 @@ import assert from "node:assert/strict";
 import { WirelyClient } from "./client.ts";
 import { HEARTBEAT_PING } from "./heartbeat.ts";
 import { browserNetworkSignals, type NetworkSignal, type NetworkSignals } from "./network.ts";
-import {
-  fakeClient,
-  flush,
-  startServer,
-  type TestServer,
-  until,
-  within,
-  WsWebSocket,
-} from "./_helpers_test.ts";
+import { fakeClient, flush, sleep, until, within, WsWebSocket } from "./_helpers_test.ts";
+import { track } from "./_servers_test.ts";
 
 /** A network source the test drives. */
 class FakeNetwork implements NetworkSignals {
@@ -196,27 +189,21 @@ describe("browserNetworkSignals", () => {
 });
 
 describe("network signals over a real socket", () => {
-  const servers: TestServer[] = [];
-  const clients: WirelyClient[] = [];
-  after(async () => {
-    for (const c of clients) if (c.state !== "closed") c.close();
-    for (const server of servers) await server.kill().catch(() => {});
-  });
+  const tracked = track();
+  after(() => tracked.cleanup());
 
   it("'offline' sends the heartbeat ping at once; the echoed ping keeps the connection", async () => {
-    const server = await startServer();
-    servers.push(server);
+    const server = await tracked.server();
     const network = new FakeNetwork();
-    const client = new WirelyClient(server.url, {
+    const client = tracked.client(server.url, {
       WebSocket: WsWebSocket,
       network,
       heartbeat: { interval: 60_000, timeout: 300 },
     });
-    clients.push(client);
     await within(client.opened, 2_000, "open");
     network.emit("offline");
     await until(() => server.received.includes(HEARTBEAT_PING), 2_000, "the ping at the server");
-    await new Promise((resolve) => setTimeout(resolve, 400)); // past the timeout
+    await sleep(400); // past the timeout
     assert.equal(client.state, "open");
     client.close();
     assert.equal(network.listeners.size, 0);

@@ -11,11 +11,12 @@ import * as net from "node:net";
 import * as tls from "node:tls";
 import { Connection } from "../codec/connection.ts";
 import { InvalidStateError } from "../codec/errors.ts";
-import { generateKey } from "../codec/handshake.ts";
-import { buildUpgradeRequestHeaders, validateUpgradeResponse } from "../codec/handshake_client.ts";
+import { validateUpgradeResponse } from "../codec/handshake_client.ts";
 import { HttpHeadParser } from "../codec/http_head.ts";
-import { writeRequestHead } from "../codec/http_write.ts";
 import { ClientError } from "./errors.ts";
+import { OrderedSends } from "./_ordered_sends.ts";
+import { resolveTcpOptions, type TcpSettings } from "./_tcp_options.ts";
+import { prepareRequest } from "./_tcp_request.ts";
 import type {
   Transport,
   TransportData,
@@ -23,9 +24,6 @@ import type {
   TransportFactory,
   TransportListener,
 } from "./transport.ts";
-
-const MAX_TIMER_DELAY = 2_147_483_647;
-const DUMMY_KEY = "AAAAAAAAAAAAAAAAAAAAAA==";
 
 /**
  * Options of {@linkcode tcpTransport}. Sizes in bytes, times in milliseconds.
@@ -82,51 +80,12 @@ export interface TcpTransportOptions {
  * ```
  */
 export function tcpTransport(options: TcpTransportOptions = {}): TransportFactory {
-  const settings = resolveOptions(options);
+  const settings = resolveTcpOptions(options);
   return {
     name: "tcp",
     connect(url: string, protocols: readonly string[], listener: TransportListener): Transport {
       return new TcpTransport(settings, url, protocols, listener);
     },
-  };
-}
-
-interface TcpSettings {
-  headers: Headers;
-  ca: string | string[] | undefined;
-  rejectUnauthorized: boolean;
-  servername: string | undefined;
-  maxMessageSize: number;
-  maxHeadSize: number;
-  closeTimeout: number;
-}
-
-function resolveOptions(options: TcpTransportOptions): TcpSettings {
-  const {
-    ca,
-    rejectUnauthorized = true,
-    servername,
-    maxMessageSize = 1_048_576,
-    maxHeadSize = 16_384,
-    closeTimeout = 5_000,
-  } = options;
-  if (!(closeTimeout > 0 && closeTimeout <= MAX_TIMER_DELAY)) {
-    throw new RangeError(
-      `Cannot create a TCP transport as 'closeTimeout' must be between 1 and ${MAX_TIMER_DELAY}: current value is ${closeTimeout}`,
-    );
-  }
-  // Checks names and values once, before any I/O (the key is a placeholder).
-  buildUpgradeRequestHeaders({ host: "localhost", key: DUMMY_KEY, headers: options.headers });
-  new Connection({ role: "client", maxMessageSize });
-  new HttpHeadParser("response", { maxHeadSize });
-  return {
-    headers: new Headers(options.headers),
-    ca,
-    rejectUnauthorized,
-    servername,
-    maxMessageSize,
-    maxHeadSize,
-    closeTimeout,
   };
 }
 
@@ -146,8 +105,11 @@ class TcpTransport implements Transport {
   /** Chunks that arrived while the handshake response was being checked. */
   #held: Uint8Array[] = [];
   /** Sends waiting behind a `Blob` being read, to keep call order. */
-  #waiting: TransportData[] = [];
-  #waitingBytes = 0;
+  readonly #sends: OrderedSends = new OrderedSends(
+    () => this.#phase === "open" && this.#connection.state === "open",
+    (data) => this.#sendNow(data),
+    (error) => this.#emit({ type: "error", error }),
+  );
   #closeTimer: ReturnType<typeof setTimeout> | undefined;
   /** The socket ended while the handshake response was being checked. */
   #endedEarly = false;
@@ -158,29 +120,7 @@ class TcpTransport implements Transport {
     protocols: readonly string[],
     listener: TransportListener,
   ) {
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      throw new SyntaxError(`Cannot connect as ${JSON.stringify(url)} is not a URL`);
-    }
-    const secure = parsed.protocol === "wss:";
-    if (!secure && parsed.protocol !== "ws:") {
-      throw new SyntaxError(`Cannot connect as ${JSON.stringify(url)} is not a ws: or wss: URL`);
-    }
-    const key = generateKey();
-    let head: Uint8Array;
-    try {
-      const headers = buildUpgradeRequestHeaders({
-        host: parsed.host,
-        key,
-        protocols,
-        headers: settings.headers,
-      });
-      head = writeRequestHead("GET", `${parsed.pathname}${parsed.search}`, headers);
-    } catch (cause) {
-      throw new SyntaxError(cause instanceof Error ? cause.message : String(cause));
-    }
+    const { secure, host, port, key, head } = prepareRequest(url, protocols, settings.headers);
     this.#listener = listener;
     this.#closeTimeout = settings.closeTimeout;
     this.#parser = new HttpHeadParser("response", { maxHeadSize: settings.maxHeadSize });
@@ -189,8 +129,6 @@ class TcpTransport implements Transport {
       state: "connecting",
       maxMessageSize: settings.maxMessageSize,
     });
-    const host = parsed.hostname.replace(/^\[(.*)\]$/, "$1");
-    const port = Number(parsed.port || (secure ? 443 : 80));
     this.#socket = secure
       ? tls.connect({
         host,
@@ -223,24 +161,14 @@ class TcpTransport implements Transport {
   }
 
   get bufferedAmount(): number {
-    return this.#socket.writableLength + this.#waitingBytes;
+    return this.#socket.writableLength + this.#sends.bytes;
   }
 
   send(data: TransportData): void {
     if (this.#phase !== "open") {
       throw new InvalidStateError(`cannot send: the transport is ${this.#phase}`);
     }
-    if (this.#waiting.length > 0 || !(typeof data === "string" || data instanceof Uint8Array)) {
-      this.#waiting.push(data);
-      this.#waitingBytes += typeof data === "string"
-        ? data.length
-        : data instanceof Blob
-        ? data.size
-        : data.byteLength;
-      if (this.#waiting.length === 1) void this.#drain();
-      return;
-    }
-    this.#sendNow(data);
+    this.#sends.send(data);
   }
 
   ping(data?: Uint8Array): void {
@@ -270,35 +198,6 @@ class TcpTransport implements Transport {
     if (typeof data === "string") this.#connection.sendText(data);
     else this.#connection.sendBinary(data);
     this.#flush();
-  }
-
-  /** Sends what waits behind a `Blob`, in order, reading each `Blob` in turn. */
-  async #drain(): Promise<void> {
-    while (this.#waiting.length > 0) {
-      const data = this.#waiting[0]!;
-      let bytes: string | Uint8Array;
-      try {
-        bytes = data instanceof Blob ? new Uint8Array(await data.arrayBuffer()) : data;
-      } catch (cause) {
-        this.#emit({
-          type: "error",
-          error: new ClientError("TRANSPORT_ERROR", "A Blob could not be read", { cause }),
-        });
-        bytes = new Uint8Array(0);
-      }
-      this.#waiting.shift();
-      this.#waitingBytes -= typeof data === "string"
-        ? data.length
-        : data instanceof Blob
-        ? data.size
-        : data.byteLength;
-      if (this.#phase !== "open" || this.#connection.state !== "open") {
-        this.#waiting = [];
-        this.#waitingBytes = 0;
-        return;
-      }
-      this.#sendNow(bytes);
-    }
   }
 
   #onData(chunk: Uint8Array, key: string, protocols: string[]): void {
@@ -424,8 +323,7 @@ class TcpTransport implements Transport {
   #finish(event: TransportEvent & { type: "close" }): void {
     if (this.#phase === "closed") return;
     this.#phase = "closed";
-    this.#waiting = [];
-    this.#waitingBytes = 0;
+    this.#sends.clear();
     const listener = this.#listener;
     this.#listener = undefined;
     listener?.(event);

@@ -1,45 +1,35 @@
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { makeSelfSigned, skipWithoutOpenssl } from "../testing/tls.ts";
-import { createServer, type Server, type Socket } from "node:net";
+import type { Socket } from "node:net";
 import type { IncomingMessage } from "node:http";
-import { WebSocketServer } from "ws";
 import { HandshakeError, ProtocolError } from "../codec/errors.ts";
-import { acceptResponseHeaders } from "../codec/handshake.ts";
-import { HttpHeadParser } from "../codec/http_head.ts";
-import { writeResponseHead } from "../codec/http_write.ts";
 import { type CloseInfo, serve } from "../server/mod.ts";
-import { WirelyClient } from "./client.ts";
 import { createClosePolicy } from "./close_policy.ts";
 import { ClientError } from "./errors.ts";
 import { nativeTransport } from "./native_transport.ts";
-import type { WirelyClientOptions } from "./options.ts";
 import { tcpTransport, type TcpTransportOptions } from "./tcp_transport.node.ts";
 import type { Transport, TransportEvent } from "./transport.ts";
 import {
   nextEvent,
   reachState,
   recordEvents,
-  startServer,
-  startSilentServer,
+  sleep,
   take,
-  type TestServer,
   until,
   within,
   WsWebSocket,
 } from "./_helpers_test.ts";
+import {
+  FAST_RETRY,
+  startRawServer,
+  startServer,
+  startSilentServer,
+  track,
+} from "./_servers_test.ts";
 
-const clients: WirelyClient[] = [];
-function client(url: string, options: WirelyClientOptions = {}): WirelyClient {
-  const created = new WirelyClient(url, {
-    transport: tcpTransport(),
-    backoff: { baseDelay: 5, maxDelay: 20 },
-    closeTimeout: 1_000,
-    ...options,
-  });
-  clients.push(created);
-  return created;
-}
+const tracked = track({ transport: tcpTransport(), ...FAST_RETRY });
+const client = tracked.client;
 
 /** One transport attempt with its events recorded. */
 function attempt(url: string, options: TcpTransportOptions = {}, protocols: string[] = []): {
@@ -78,58 +68,11 @@ function pattern(size: number): Uint8Array {
   return bytes;
 }
 
-/** A raw TCP server that completes the handshake, then hands the socket to `onOpen`. */
-async function rawServer(
-  onOpen: (socket: Socket, received: () => Uint8Array) => void,
-): Promise<{ url: string; stop: () => Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on("error", () => {});
-    socket.on("close", () => sockets.delete(socket));
-    const parser = new HttpHeadParser("request");
-    const after: Uint8Array[] = [];
-    let opened = false;
-    socket.on("data", async (chunk: Uint8Array) => {
-      if (opened) {
-        after.push(new Uint8Array(chunk));
-        return;
-      }
-      const head = parser.push(chunk);
-      if (head === undefined) return;
-      opened = true;
-      const headers = await acceptResponseHeaders(head.headers.get("sec-websocket-key") ?? "");
-      socket.write(writeResponseHead(101, "Switching Protocols", headers));
-      onOpen(socket, () => Uint8Array.from(after.flatMap((part) => [...part])));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return {
-    url: `ws://127.0.0.1:${address.port}/`,
-    stop: () =>
-      within(
-        new Promise<void>((resolve) => {
-          for (const socket of sockets) socket.destroy();
-          server.close(() => resolve());
-        }),
-        2_000,
-        "the raw server to stop",
-      ),
-  };
-}
-
 describe("tcpTransport against ws's server", () => {
-  const servers: TestServer[] = [];
-  after(async () => {
-    for (const c of clients) if (c.state !== "closed") c.close();
-    for (const server of servers) await server.kill().catch(() => {});
-  });
+  after(() => tracked.cleanup());
 
   it("echoes text and binary from 0 B to 1 MiB, and JSON, through WirelyClient", async () => {
-    const server = await startServer();
-    servers.push(server);
+    const server = await tracked.server();
     const c = client(server.url);
     await within(c.opened, 2_000, "open");
     for (const size of [0, 1, 125, 126, 65_535, 65_536, 1_048_576]) {
@@ -155,8 +98,7 @@ describe("tcpTransport against ws's server", () => {
   });
 
   it("sends custom request headers and negotiates a subprotocol", async () => {
-    const server = await startServer(undefined, 0, { protocols: ["chat.v2"] });
-    servers.push(server);
+    const server = await tracked.server(undefined, 0, { protocols: ["chat.v2"] });
     const seen: IncomingMessage[] = [];
     server.wss.on("connection", (_socket, request) => seen.push(request));
     const { transport, wait } = attempt(
@@ -177,10 +119,9 @@ describe("tcpTransport against ws's server", () => {
 
   it("sends real ping frames that ws answers with a pong", async () => {
     const pings: Uint8Array[] = [];
-    const server = await startServer((socket) => {
+    const server = await tracked.server((socket) => {
       socket.on("ping", (data) => pings.push(new Uint8Array(data)));
     });
-    servers.push(server);
     const { transport, wait } = attempt(server.url);
     await wait("open");
     transport.ping?.(new Uint8Array([1, 2, 3]));
@@ -192,8 +133,7 @@ describe("tcpTransport against ws's server", () => {
   });
 
   it("WirelyClient.ping() sends a ping frame and reports the pong event", async () => {
-    const server = await startServer();
-    servers.push(server);
+    const server = await tracked.server();
     const c = client(server.url);
     assert.equal(c.ping(), false); // not open yet
     await within(c.opened, 2_000, "open");
@@ -209,8 +149,9 @@ describe("tcpTransport against ws's server", () => {
   });
 
   it("retries after 1012 and stops after 4500, as the close policy says", async () => {
-    const server = await startServer((socket, path) => socket.close(Number(path.slice(1)), "bye"));
-    servers.push(server);
+    const server = await tracked.server((socket, path) => {
+      socket.close(Number(path.slice(1)), "bye");
+    });
     for (const [code, retries] of [[1012, true], [4500, false]] as const) {
       const count = (): number => server.connections.filter((p) => p === `/${code}`).length;
       const c = client(`${server.url}/${code}`, {
@@ -225,7 +166,7 @@ describe("tcpTransport against ws's server", () => {
         await until(() => count() >= 2, 2_000, `a retry after ${code}`);
         c.close();
       } else {
-        await new Promise((resolve) => setTimeout(resolve, 30));
+        await sleep(30);
         assert.equal(count(), 1);
       }
     }
@@ -244,12 +185,11 @@ describe("tcpTransport against ws's server", () => {
     await reachState(c, "reconnecting");
     for (let i = 0; i < 20; i++) c.send(`queued${i}`);
     await until(() => log.filter((e) => e.startsWith("reconnecting:")).length >= 2, 2_000);
-    const second = await startServer(undefined, port);
-    servers.push(second);
+    const second = await tracked.server(undefined, port);
     await until(() => second.received.length >= 20, 3_000, "the queued messages");
     c.send("after");
     await until(() => second.received.length >= 21, 2_000, "the newer message");
-    await new Promise((resolve) => setTimeout(resolve, 50)); // room for a duplicate to show up
+    await sleep(50); // room for a duplicate to show up
     assert.deepEqual(first.received, ["live0", "live1", "live2", "live3", "live4"]);
     assert.deepEqual(second.received, [
       ...Array.from({ length: 20 }, (_, i) => `queued${i}`),
@@ -259,26 +199,15 @@ describe("tcpTransport against ws's server", () => {
   });
 
   it("reports a 401 refusal as a HandshakeError with its status, then closes with 1006", async () => {
-    const wss = new WebSocketServer({
-      host: "127.0.0.1",
-      port: 0,
-      verifyClient: (_info, callback) => callback(false, 401, "Unauthorized"),
-    });
-    await new Promise<void>((resolve) => wss.once("listening", resolve));
-    const address = wss.address();
-    if (address === null || typeof address === "string") throw new Error("no port");
-    try {
-      const { events, wait } = attempt(`ws://127.0.0.1:${address.port}/`);
-      await wait("close");
-      const [error, close] = events;
-      assert.equal(events.length, 2);
-      assert.ok(error?.type === "error" && error.error instanceof HandshakeError);
-      assert.equal(error.error.code, "BAD_STATUS");
-      assert.equal(error.error.status, 401);
-      assert.deepEqual(close, { type: "close", code: 1006, reason: "", wasClean: false });
-    } finally {
-      await new Promise((resolve) => wss.close(resolve));
-    }
+    const server = await tracked.server(undefined, 0, { refuseWith: 401 });
+    const { events, wait } = attempt(`${server.url}/`);
+    await wait("close");
+    const [error, close] = events;
+    assert.equal(events.length, 2);
+    assert.ok(error?.type === "error" && error.error instanceof HandshakeError);
+    assert.equal(error.error.code, "BAD_STATUS");
+    assert.equal(error.error.status, 401);
+    assert.deepEqual(close, { type: "close", code: 1006, reason: "", wasClean: false });
   });
 
   it("refuses handshake headers and non-ws URLs before any I/O", () => {
@@ -291,7 +220,7 @@ describe("tcpTransport against ws's server", () => {
 describe("tcpTransport against raw peers", () => {
   it("closes with 1002 and a ProtocolError when the server sends a masked frame", async () => {
     let peer: (() => Uint8Array) | undefined;
-    const raw = await rawServer((socket, received) => {
+    const raw = await startRawServer((socket, received) => {
       peer = received;
       socket.write(new Uint8Array([0x81, 0x81, 1, 2, 3, 4, 0x61 ^ 1]));
     });
@@ -314,7 +243,7 @@ describe("tcpTransport against raw peers", () => {
   });
 
   it("delivers frames that came with the 101 response even when the server ends TCP at once", async () => {
-    const raw = await rawServer((socket) => {
+    const raw = await startRawServer((socket) => {
       socket.end(new Uint8Array([0x81, 0x02, 0x68, 0x69, 0x88, 0x02, 0x03, 0xe8]));
     });
     try {
@@ -346,7 +275,7 @@ describe("tcpTransport against raw peers", () => {
   });
 
   it("gives up the closing handshake after closeTimeout when the server never answers", async () => {
-    const raw = await rawServer(() => {});
+    const raw = await startRawServer(() => {});
     try {
       const { transport, wait } = attempt(raw.url, { closeTimeout: 100 });
       await wait("open");
@@ -362,7 +291,7 @@ describe("tcpTransport against raw peers", () => {
 
   it("counts bytes not yet flushed to the socket in bufferedAmount", async () => {
     let server: Socket | undefined;
-    const raw = await rawServer((socket) => {
+    const raw = await startRawServer((socket) => {
       server = socket;
       socket.pause();
     });

@@ -8,7 +8,14 @@
  * @module
  */
 
-import { InvalidStateError, ProtocolError } from "./errors.ts";
+import {
+  checkDecoderOptions,
+  checkHeader,
+  checkMaxPayloadSize,
+  frameTooBig,
+  readLength64,
+} from "./_frame_header.ts";
+import { InvalidStateError } from "./errors.ts";
 import type { Frame, Role } from "./frame.ts";
 import { applyMask } from "./mask.ts";
 
@@ -45,31 +52,6 @@ const GET_DATA = 4;
 
 /** A payload that spans chunks is gathered in a buffer that starts at most this big, in bytes. */
 const INITIAL_GATHER_SIZE = 65_536;
-
-const OPCODE_NAMES: Record<number, string> = {
-  0: "continuation",
-  1: "text",
-  2: "binary",
-  8: "close",
-  9: "ping",
-  10: "pong",
-};
-
-function frameName(opcode: number): string {
-  const name = OPCODE_NAMES[opcode];
-  return name ? `${name} frame` : `frame with opcode ${opcode}`;
-}
-
-function checkMaxPayloadSize(value: number): number {
-  if (
-    typeof value !== "number" || !(value >= 0) || !(Number.isInteger(value) || value === Infinity)
-  ) {
-    throw new RangeError(
-      `Cannot set decoder limit as 'maxPayloadSize' must be an integer >= 0 or Infinity: current value is ${value}`,
-    );
-  }
-  return value;
-}
 
 /**
  * Decodes frames from a byte stream. The decoder takes ownership of every pushed chunk: it
@@ -128,18 +110,7 @@ export class FrameDecoder {
    */
   constructor(options: FrameDecoderOptions) {
     const { role, maxPayloadSize = 1_048_576, allowedRsv = 0 } = options;
-    if (role !== "client" && role !== "server") {
-      throw new TypeError(
-        `Cannot create decoder as 'role' must be "client" or "server": current value is ${
-          String(role)
-        }`,
-      );
-    }
-    if (!Number.isInteger(allowedRsv) || allowedRsv < 0 || allowedRsv > 7) {
-      throw new RangeError(
-        `Cannot create decoder as 'allowedRsv' must be an integer 0-7: current value is ${allowedRsv}`,
-      );
-    }
+    checkDecoderOptions(role, allowedRsv);
     this.#server = role === "server";
     this.#allowedRsv = allowedRsv;
     this.#maxPayloadSize = checkMaxPayloadSize(maxPayloadSize);
@@ -299,20 +270,7 @@ export class FrameDecoder {
           source = scratch;
           at = 0;
         }
-        const high = source[at]!;
-        if ((high & 0x80) !== 0) {
-          throw new ProtocolError(
-            "LENGTH_OUT_OF_RANGE",
-            1002,
-            "64-bit payload length has its most significant bit set",
-          );
-        }
-        this.#haveLength(
-          ((high << 24) | (source[at + 1]! << 16) | (source[at + 2]! << 8) | source[at + 3]!) *
-              0x100000000 +
-            (((source[at + 4]! << 24) | (source[at + 5]! << 16) | (source[at + 6]! << 8) |
-              source[at + 7]!) >>> 0),
-        );
+        this.#haveLength(readLength64(source, at));
       } else {
         // GET_MASK
         const key = this.#key;
@@ -338,49 +296,12 @@ export class FrameDecoder {
 
   /** Checks the first two header bytes and moves to the next state. */
   #readInfo(b0: number, b1: number): void {
-    const opcode = b0 & 0x0f;
-    const fin = (b0 & 0x80) !== 0;
-    const rsv = (b0 >> 4) & 7;
-    if ((rsv & ~this.#allowedRsv) !== 0) {
-      const names = [(rsv & 4) && "RSV1", (rsv & 2) && "RSV2", (rsv & 1) && "RSV3"]
-        .filter(Boolean).join(", ");
-      throw new ProtocolError(
-        "RESERVED_BITS",
-        1002,
-        `${frameName(opcode)} has ${names} set, which no negotiated extension allows`,
-      );
-    }
-    if ((opcode > 2 && opcode < 8) || opcode > 10) {
-      throw new ProtocolError("RESERVED_OPCODE", 1002, `opcode ${opcode} is reserved`);
-    }
+    checkHeader(b0, b1, this.#allowedRsv, this.#server);
+    this.#fin = (b0 & 0x80) !== 0;
+    this.#rsv = (b0 >> 4) & 7;
+    this.#opcode = b0 & 0x0f;
+    this.#masked = (b1 & 0x80) !== 0;
     const length = b1 & 0x7f;
-    if (opcode >= 8) {
-      if (length > 125) {
-        throw new ProtocolError(
-          "CONTROL_FRAME_TOO_LONG",
-          1002,
-          `${frameName(opcode)} payload is longer than 125 bytes`,
-        );
-      }
-      if (!fin) {
-        throw new ProtocolError(
-          "FRAGMENTED_CONTROL_FRAME",
-          1002,
-          `${frameName(opcode)} is fragmented (FIN is clear)`,
-        );
-      }
-    }
-    const masked = (b1 & 0x80) !== 0;
-    if (masked !== this.#server) {
-      if (masked) {
-        throw new ProtocolError("MASKED_FRAME", 1002, "a server must not mask its frames");
-      }
-      throw new ProtocolError("UNMASKED_FRAME", 1002, "a client must mask its frames");
-    }
-    this.#fin = fin;
-    this.#rsv = rsv;
-    this.#opcode = opcode;
-    this.#masked = masked;
     if (length === 126) this.#state = GET_PAYLOAD_LENGTH_16;
     else if (length === 127) this.#state = GET_PAYLOAD_LENGTH_64;
     else this.#haveLength(length);
@@ -389,13 +310,7 @@ export class FrameDecoder {
   /** Checks the payload length against the limit and moves to the next state. */
   #haveLength(length: number): void {
     if (this.#opcode < 8 && (length > this.#maxPayloadSize || length > Number.MAX_SAFE_INTEGER)) {
-      throw new ProtocolError(
-        "FRAME_TOO_BIG",
-        1009,
-        `${
-          frameName(this.#opcode)
-        } of ${length} bytes exceeds the limit of ${this.#maxPayloadSize}`,
-      );
+      throw frameTooBig(this.#opcode, length, this.#maxPayloadSize);
     }
     this.#length = length;
     this.#state = this.#masked ? GET_MASK : GET_DATA;
