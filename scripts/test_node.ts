@@ -50,9 +50,11 @@ const client = await import("wirely/client");
 await import("wirely/codec");
 await import("wirely/client/tcp");
 await import("wirely/server");
+await import("wirely/events");
+await import("wirely/events/server");
 if (root.WirelyClient !== client.WirelyClient) throw new Error("two WirelyClient classes");
 new client.WirelyClient("ws://127.0.0.1:9", { autoConnect: false }).close();
-console.log("imported wirely, wirely/client, /codec, /client/tcp, /server");
+console.log("imported wirely, wirely/client, /codec, /client/tcp, /server, /events, /events/server");
 `;
 
 /** The runner's summary lines and the distinct skip reasons, from its TAP output. */

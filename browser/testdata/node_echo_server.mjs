@@ -5,7 +5,8 @@
 //           client's heartbeat sees it); other messages are still echoed.
 // Reports one JSON line per event on stdout: listening (with the port), open, text (with the
 // data). Exits when its stdin closes (the test process is gone) or on SIGTERM (gracefully).
-import { serve } from "../../npm/server/mod.js";
+// A computed specifier: `deno check .` must not resolve npm/, which exists only after a build.
+const { serve } = await import(new URL("../../npm/server/mod.js", import.meta.url).href);
 
 const PING = '{"type":"wirely:ping"}';
 const [portArgument = "0", mode = "echo"] = process.argv.slice(2);

@@ -1,0 +1,133 @@
+/**
+ * {@linkcode BroadcastOperator}: `to(room)`, `except(...)`, `emit(...)` over the server's rooms,
+ * each event encoded once.
+ *
+ * @module
+ */
+
+import type { ServerConnection } from "../server/connection.ts";
+import { PreparedMessage } from "../server/prepared_message.ts";
+import type { DefaultEvents, EmitArgs, EventName } from "./types.ts";
+import { encodeEvent } from "./wire.ts";
+
+/** What a broadcast needs from its server. */
+export interface BroadcastTarget {
+  /** Every `wirely.v1` connection of the server. */
+  connections(): Iterable<ServerConnection<unknown>>;
+  /** Connections without `wirely.v1` (never sent events), or `undefined` when there are none. */
+  plain(): ReadonlySet<ServerConnection<unknown>> | undefined;
+  /** The server's `broadcast` (one room or all, encoded once, through the pub/sub adapter). */
+  broadcast(
+    frame: string | Uint8Array,
+    room: string | undefined,
+    except: Iterable<ServerConnection<unknown>> | undefined,
+  ): number;
+}
+
+/** Something to leave out of a broadcast: a room name, a socket, or a connection. */
+export type ExceptTarget =
+  | string
+  | { readonly conn: ServerConnection<unknown> }
+  | ServerConnection<unknown>;
+
+/**
+ * A broadcast being built: `to(room)` adds rooms (their union), `except(x)` leaves out rooms or
+ * sockets, `emit` sends. Each `to`/`except` returns a new operator; the one you hold is unchanged.
+ *
+ * A broadcast to one room (or to all) with only sockets left out goes through the server's
+ * `broadcast` (and so its pub/sub adapter, to other processes); one to several rooms or with
+ * rooms left out is computed from this process's connections only. Connections that did not
+ * negotiate `wirely.v1` never get events. Events with an answer cannot be broadcast.
+ *
+ * @example
+ * ```ts
+ * import type { BroadcastOperator } from "@wirely/wirely/events/server";
+ * function announce(to: BroadcastOperator<{ news: (text: string) => void }>): number {
+ *   return to.except("muted").emit("news", "release 1.0 is out");
+ * }
+ * console.log(typeof announce); // function
+ * ```
+ */
+export class BroadcastOperator<Emit extends object = DefaultEvents> {
+  readonly #target: BroadcastTarget;
+  readonly #rooms: readonly string[];
+  readonly #exceptRooms: readonly string[];
+  readonly #exceptConns: readonly ServerConnection<unknown>[];
+
+  /**
+   * Created by `EventServer.to`/`except` and `EventSocket.to`/`broadcast`.
+   *
+   * @param target The server.
+   * @param rooms Rooms to reach (none: every connection).
+   * @param exceptRooms Rooms whose members are left out.
+   * @param exceptConns Connections left out.
+   */
+  constructor(
+    target: BroadcastTarget,
+    rooms: readonly string[] = [],
+    exceptRooms: readonly string[] = [],
+    exceptConns: readonly ServerConnection<unknown>[] = [],
+  ) {
+    this.#target = target;
+    this.#rooms = rooms;
+    this.#exceptRooms = exceptRooms;
+    this.#exceptConns = exceptConns;
+  }
+
+  /** Also the members of `room` (several `to` calls: the union of the rooms). */
+  to(room: string): BroadcastOperator<Emit> {
+    if (typeof room !== "string") {
+      throw new TypeError(
+        `Cannot broadcast as 'room' must be a string: current value is ${typeof room}`,
+      );
+    }
+    const rooms = this.#rooms.includes(room) ? this.#rooms : [...this.#rooms, room];
+    return new BroadcastOperator(this.#target, rooms, this.#exceptRooms, this.#exceptConns);
+  }
+
+  /** Leaves out the members of a room (a string), or a socket or connection, or several. */
+  except(target: ExceptTarget | Iterable<ExceptTarget>): BroadcastOperator<Emit> {
+    const list = typeof target === "string" || !(Symbol.iterator in Object(target))
+      ? [target as ExceptTarget]
+      : [...target as Iterable<ExceptTarget>];
+    const rooms = [...this.#exceptRooms];
+    const conns = [...this.#exceptConns];
+    for (const item of list) {
+      if (typeof item === "string") rooms.push(item);
+      else if ("conn" in item) conns.push(item.conn as ServerConnection<unknown>);
+      else conns.push(item as ServerConnection<unknown>);
+    }
+    return new BroadcastOperator(this.#target, this.#rooms, rooms, conns);
+  }
+
+  /**
+   * Sends the event to every connection this operator selects, encoded once.
+   *
+   * @returns How many connections of this process it was handed to.
+   * @throws {TypeError | RangeError} For a bad event name or data without a JSON form.
+   */
+  emit<E extends EventName<Emit>>(event: E, ...args: EmitArgs<Emit[E]>): number {
+    const frame = encodeEvent(event, (args as unknown[])[0], 0);
+    const target = this.#target;
+    const plain = target.plain();
+    if (this.#rooms.length <= 1 && this.#exceptRooms.length === 0) {
+      let except: Iterable<ServerConnection<unknown>> | undefined;
+      if (plain === undefined) {
+        except = this.#exceptConns.length === 0 ? undefined : this.#exceptConns;
+      } else except = this.#exceptConns.length === 0 ? plain : [...plain, ...this.#exceptConns];
+      return target.broadcast(frame, this.#rooms[0], except);
+    }
+    const prepared = new PreparedMessage(frame);
+    const left = new Set(this.#exceptConns);
+    let sent = 0;
+    for (const conn of target.connections()) {
+      if (left.has(conn)) continue;
+      const rooms = conn.rooms;
+      if (this.#rooms.length > 0 && !this.#rooms.some((room) => rooms.has(room))) continue;
+      if (this.#exceptRooms.some((room) => rooms.has(room))) continue;
+      conn.deliver(prepared);
+      sent++;
+    }
+    return sent;
+  }
+}

@@ -1,0 +1,283 @@
+/**
+ * {@linkcode EventServer}: named events with answers, rooms and middleware over wirely's
+ * server, on the `wirely.v1` subprotocol. Connections that do not negotiate it keep working
+ * with plain messages through your ordinary `onMessage` hook.
+ *
+ * @example A chat server with answers
+ * ```ts
+ * import { EventServer } from "@wirely/wirely/events/server";
+ * interface ClientToServer { join: (room: string) => number }
+ * interface ServerToClient { joined: (id: number) => void }
+ * const io = new EventServer<ClientToServer, ServerToClient>();
+ * io.onConnection((socket) => {
+ *   socket.on("join", (room) => {
+ *     socket.join(room);
+ *     socket.to(room).emit("joined", socket.id);
+ *     return socket.rooms.size;
+ *   });
+ * });
+ * const server = await io.serve({ port: 0, hostname: "127.0.0.1" });
+ * console.log(server.url.startsWith("ws://")); // true
+ * await server.close();
+ * ```
+ *
+ * @module
+ */
+
+import { InvalidStateError } from "../codec/errors.ts";
+import type { ServerConnection } from "../server/connection.ts";
+import { serve, type ServedWebSocketServer, type ServeOptions } from "../server/serve.ts";
+import type { ServerOptions, WebSocketServer } from "../server/types.ts";
+import { checkTimeout } from "./_core.ts";
+import { BroadcastOperator, type BroadcastTarget, type ExceptTarget } from "./broadcast.ts";
+import type { EventError } from "./errors.ts";
+import { EventSocket, type SocketHost } from "./socket.ts";
+import type { DefaultEvents, EmitArgs, EventName } from "./types.ts";
+import { EVENTS_PROTOCOL } from "./wire.ts";
+
+/**
+ * A middleware hook: runs before the handlers of an event; throw (or reject) to refuse the
+ * event. The client gets the error: an `EventError`'s `remoteCode ?? code` and message, or
+ * `REJECTED` and the message of any other error. `data` is what arrived, unchecked.
+ *
+ * @example
+ * ```ts
+ * import type { EventMiddleware } from "@wirely/wirely/events/server";
+ * const loggedIn: EventMiddleware<{ user?: string }> = (socket) => {
+ *   if (socket.data.user === undefined) throw new Error("log in first");
+ * };
+ * console.log(typeof loggedIn); // function
+ * ```
+ */
+export type EventMiddleware<Data = undefined> = (
+  // deno-lint-ignore no-explicit-any
+  socket: EventSocket<any, any, Data>,
+  data: unknown,
+  event: string,
+) => unknown;
+
+/**
+ * Options of {@linkcode EventServer}.
+ *
+ * @example
+ * ```ts
+ * import type { EventServerOptions } from "@wirely/wirely/events/server";
+ * const options: EventServerOptions = { ackTimeout: 5_000, malformed: "close" };
+ * console.log(options.malformed); // close
+ * ```
+ */
+export interface EventServerOptions<Data = undefined> {
+  /** Milliseconds `emitWithAck` waits for an answer unless its own `timeout` says otherwise. @default 10_000 */
+  ackTimeout?: number;
+  /** What a malformed frame from a client does besides the error event: `"ignore"` drops it, `"close"` also closes the connection with 1007. @default "ignore" */
+  malformed?: "ignore" | "close";
+  /** Gets every error of every socket (after the socket's own `onError` handlers). @default undefined (errors go to the socket's handlers only) */
+  onError?: (error: EventError, socket: EventSocket<DefaultEvents, DefaultEvents, Data>) => void;
+}
+
+/**
+ * The server of named events. Create it, register `onConnection` and middleware, then start it
+ * with {@linkcode EventServer.serve}, or pass {@linkcode EventServer.serverOptions} to another
+ * binding (`createWebSocketServer`, `attach`, `createNativeServer`) and call
+ * {@linkcode EventServer.bind} with the server it returns.
+ *
+ * @example Any binding: wrap the options, then bind the server
+ * ```ts
+ * import { EventServer } from "@wirely/wirely/events/server";
+ * import { createWebSocketServer } from "@wirely/wirely/server";
+ * const io = new EventServer();
+ * const wss = io.bind(createWebSocketServer(io.serverOptions({ maxMessageSize: 65_536 })));
+ * console.log(io.sockets.size, wss.clients.size); // 0 0
+ * await wss.close();
+ * ```
+ */
+export class EventServer<
+  Listen extends object = DefaultEvents,
+  Emit extends object = DefaultEvents,
+  Data = undefined,
+> {
+  readonly #options: EventServerOptions<Data>;
+  readonly #ackTimeout: number;
+  readonly #sockets = new Map<ServerConnection<Data>, EventSocket<Listen, Emit, Data>>();
+  readonly #plain = new Set<ServerConnection<Data>>();
+  readonly #connection = new Set<(socket: EventSocket<Listen, Emit, Data>) => unknown>();
+  readonly #middleware: { event: string | undefined; run: EventMiddleware<Data> }[] = [];
+  readonly #target: BroadcastTarget;
+  readonly #host: SocketHost<Listen, Emit, Data>;
+  #server: WebSocketServer<Data> | undefined;
+
+  /**
+   * Creates an event server (not listening yet: see {@linkcode EventServer.serve}).
+   *
+   * @param options Answer timeout, malformed-frame policy, error hook.
+   * @throws {RangeError | TypeError} For a bad option.
+   */
+  constructor(options: EventServerOptions<Data> = {}) {
+    const { ackTimeout = 10_000, malformed = "ignore" } = options;
+    checkTimeout("ackTimeout", ackTimeout);
+    if (malformed !== "ignore" && malformed !== "close") {
+      throw new TypeError(
+        `Cannot create server as 'malformed' must be "ignore" or "close": current value is ${
+          String(malformed)
+        }`,
+      );
+    }
+    this.#options = options;
+    this.#ackTimeout = ackTimeout;
+    this.#target = {
+      connections: () => this.#sockets.keys() as Iterable<ServerConnection<unknown>>,
+      plain: () =>
+        this.#plain.size === 0 ? undefined : this.#plain as ReadonlySet<ServerConnection<unknown>>,
+      broadcast: (frame, room, except) =>
+        this.#bound().broadcast(frame, {
+          room,
+          except: except as Iterable<ServerConnection<Data>> | undefined,
+        }),
+    };
+    this.#host = {
+      ackTimeout,
+      before: (socket, event, data) => this.#before(socket, event, data),
+      error: (socket, error) => this.#error(socket, error),
+      from: (socket, room) => {
+        const operator = new BroadcastOperator<Emit>(this.#target).except(socket);
+        return room === undefined ? operator : operator.to(room);
+      },
+    };
+  }
+
+  /** The `wirely.v1` sockets that are open (or closing). */
+  get sockets(): ReadonlySet<EventSocket<Listen, Emit, Data>> {
+    return new Set(this.#sockets.values());
+  }
+
+  /** The socket of a connection, when it negotiated `wirely.v1`. */
+  socketOf(conn: ServerConnection<Data>): EventSocket<Listen, Emit, Data> | undefined {
+    return this.#sockets.get(conn);
+  }
+
+  /** Runs `handler` for every new `wirely.v1` socket (a throw or rejection closes it with 1011). */
+  onConnection(handler: (socket: EventSocket<Listen, Emit, Data>) => unknown): () => void {
+    this.#connection.add(handler);
+    return () => this.#connection.delete(handler);
+  }
+
+  /** Adds a middleware hook for every event; hooks run in the order added. */
+  use(middleware: EventMiddleware<Data>): this;
+  /** Adds a middleware hook for one event; hooks run in the order added. */
+  use(event: EventName<Listen>, middleware: EventMiddleware<Data>): this;
+  use(first: EventName<Listen> | EventMiddleware<Data>, second?: EventMiddleware<Data>): this {
+    const [event, run] = typeof first === "function" ? [undefined, first] : [first, second];
+    if (typeof run !== "function") {
+      throw new TypeError(
+        `Cannot use as 'middleware' must be a function: current value is ${typeof run}`,
+      );
+    }
+    this.#middleware.push({ event, run });
+    return this;
+  }
+
+  /**
+   * `options` with `wirely.v1` first among the subprotocols and hooks that route `wirely.v1`
+   * connections to events; your own hooks still run (`onMessage` for plain connections only).
+   */
+  serverOptions(options: ServerOptions<Data> = {}): ServerOptions<Data> {
+    const { protocols, onOpen, onMessage, onClose } = options;
+    return {
+      ...options,
+      protocols: typeof protocols === "function"
+        ? (offered, request) =>
+          offered.includes(EVENTS_PROTOCOL) ? EVENTS_PROTOCOL : protocols(offered, request)
+        : [EVENTS_PROTOCOL, ...(protocols ?? []).filter((name) => name !== EVENTS_PROTOCOL)],
+      onOpen: (conn) => {
+        const results: unknown[] = [onOpen?.(conn)];
+        if (conn.protocol !== EVENTS_PROTOCOL) this.#plain.add(conn);
+        else {
+          const socket = new EventSocket(conn, this.#host);
+          this.#sockets.set(conn, socket);
+          for (const handler of [...this.#connection]) results.push(handler(socket));
+        }
+        const pending = results.filter((result) => result instanceof Promise);
+        return pending.length === 0 ? undefined : Promise.all(pending);
+      },
+      onMessage: (conn, message) => {
+        const socket = this.#sockets.get(conn);
+        if (socket === undefined) return onMessage?.(conn, message);
+        socket.receive(message.data);
+      },
+      onClose: (conn, info) => {
+        this.#plain.delete(conn);
+        const socket = this.#sockets.get(conn);
+        this.#sockets.delete(conn);
+        socket?.closed(info);
+        return onClose?.(conn, info);
+      },
+    };
+  }
+
+  /** Uses `server` (made with {@linkcode EventServer.serverOptions}) for broadcasts; returns it. */
+  bind<S extends WebSocketServer<Data>>(server: S): S {
+    this.#server = server;
+    return server;
+  }
+
+  /** Starts a server (see `serve`) with these events; resolves once it listens. */
+  async serve(options: ServeOptions<Data> = {}): Promise<ServedWebSocketServer<Data>> {
+    return this.bind(await serve({ ...options, ...this.serverOptions(options) }));
+  }
+
+  /** A broadcast to the members of `room`. */
+  to(room: string): BroadcastOperator<Emit> {
+    return new BroadcastOperator<Emit>(this.#target).to(room);
+  }
+
+  /** A broadcast to everyone but the members of a room, or a socket (or several). */
+  except(target: ExceptTarget | Iterable<ExceptTarget>): BroadcastOperator<Emit> {
+    return new BroadcastOperator<Emit>(this.#target).except(target);
+  }
+
+  /**
+   * Sends an event to every `wirely.v1` client, encoded once.
+   *
+   * @returns How many connections of this process it was handed to.
+   * @throws {InvalidStateError} Before {@linkcode EventServer.bind} or `serve`.
+   */
+  emit<E extends EventName<Emit>>(event: E, ...args: EmitArgs<Emit[E]>): number {
+    return new BroadcastOperator<Emit>(this.#target).emit(event, ...args);
+  }
+
+  #bound(): WebSocketServer<Data> {
+    if (this.#server === undefined) {
+      throw new InvalidStateError("Cannot broadcast before the EventServer is bound to a server");
+    }
+    return this.#server;
+  }
+
+  #before(socket: EventSocket<Listen, Emit, Data>, event: string, data: unknown): unknown {
+    const hooks = this.#middleware.filter((hook) =>
+      hook.event === undefined || hook.event === event
+    );
+    if (hooks.length === 0) return undefined;
+    const run = (index: number): unknown => {
+      for (let i = index; i < hooks.length; i++) {
+        const result = hooks[i]!.run(socket, data, event);
+        if (result instanceof Promise) return result.then(() => run(i + 1));
+      }
+      return undefined;
+    };
+    return run(0);
+  }
+
+  #error(socket: EventSocket<Listen, Emit, Data>, error: EventError): void {
+    socket.reportError(error);
+    this.#options.onError?.(
+      error,
+      socket as unknown as EventSocket<DefaultEvents, DefaultEvents, Data>,
+    );
+    if (
+      error.code === "MALFORMED_EVENT" && this.#options.malformed === "close" &&
+      socket.conn.state === "open"
+    ) {
+      socket.conn.close(1007, "malformed event");
+    }
+  }
+}
