@@ -40,6 +40,7 @@ export class ClientCore {
   #timer: (() => void) | undefined;
   #heartbeat: Heartbeat | undefined;
   #openedAt: number | undefined;
+  #protocol = "";
   #everOpened = false;
   #currentUrl: string | undefined;
   #abortReason: unknown;
@@ -77,6 +78,10 @@ export class ClientCore {
 
   get state(): ClientState {
     return this.#state;
+  }
+
+  get protocol(): string {
+    return this.#protocol;
   }
 
   get url(): string | undefined {
@@ -246,6 +251,7 @@ export class ClientCore {
     const { clock, queue, heartbeat } = this.#settings;
     const now = clock.now();
     this.#openedAt = now;
+    this.#protocol = protocol;
     // Queued messages go out before any handler runs, so they precede every newer send.
     const { expired, failure } = sendQueued(queue, transport, now);
     if (failure !== undefined) {
@@ -315,6 +321,7 @@ export class ClientCore {
     const opened = this.#openedAt !== undefined;
     if (this.#openedAt !== undefined) backoff.connectionEnded(clock.now() - this.#openedAt);
     this.#openedAt = undefined;
+    this.#protocol = "";
     const context: CloseContext = {
       code: ending.code,
       reason: ending.reason,

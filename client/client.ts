@@ -97,6 +97,22 @@ export class WirelyClient implements AsyncIterable<Message, undefined> {
     return this.#core.state;
   }
 
+  /**
+   * The subprotocol the server chose for the open connection; `""` when it chose none, and
+   * while the client is not open (each reconnection negotiates again).
+   *
+   * @example
+   * ```ts
+   * import { WirelyClient } from "@wirely/wirely/client";
+   * const client = new WirelyClient("ws://127.0.0.1:9", { protocols: ["chat.v2"], autoConnect: false });
+   * console.log(client.protocol); // "" (not open)
+   * client.close();
+   * ```
+   */
+  get protocol(): string {
+    return this.#core.protocol;
+  }
+
   /** The URL of the current or last attempt, once it is known. */
   get url(): string | undefined {
     return this.#core.url;

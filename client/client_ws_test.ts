@@ -75,10 +75,14 @@ describe("WirelyClient against ws's server", () => {
     const c = client(() => `${server.url}/live?token=t${++n}`, {
       protocols: ["chat.v1", "chat.v2"],
     });
+    assert.equal(c.protocol, "");
     const open = await nextEvent(c, "open");
     assert.equal(open.protocol, "chat.v2");
+    assert.equal(c.protocol, "chat.v2");
     assert.equal(server.connections[0], "/live?token=t1");
     for (const socket of server.wss.clients) socket.close(1012, "restart");
+    await reachState(c, "reconnecting");
+    assert.equal(c.protocol, "");
     const reopened = await nextEvent(c, "open");
     assert.equal(reopened.reconnected, true);
     assert.equal(server.connections[1], "/live?token=t2");

@@ -2,6 +2,7 @@
 // client, and answers that can never come (disconnects, the offline queue).
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { WirelyClient } from "../client/client.ts";
 import { EventClient } from "./client.ts";
 import { EventError } from "./errors.ts";
 import type { EventSocket } from "./socket.ts";
@@ -195,6 +196,15 @@ describe("answers that can never come", () => {
     assert.equal(client.client.queuedMessages, 1);
     client.client.connect();
     assert.equal(await within(answer, 5_000, "queued double"), 8);
+  });
+
+  it("wraps a client that is already open", async () => {
+    const plain = new WirelyClient(rig.server.url, { protocols: ["wirely.v1"] });
+    await within(plain.opened, 5_000, "plain open");
+    const client = new EventClient<ServerToClient, ClientToServer>(plain);
+    rig.clients.push(client as unknown as EventClient<never, never>);
+    assert.equal(client.negotiated, true);
+    assert.equal(await within(client.emitWithAck("double", 3), 5_000, "double"), 6);
   });
 
   it("rejects answers of events still queued with ACK_UNSENT when the client closes", async () => {

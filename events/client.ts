@@ -77,7 +77,7 @@ export class EventClient<
   /**
    * Creates a client (connecting on the next microtask unless `autoConnect` is `false`), or
    * wraps an existing {@linkcode WirelyClient} created with `wirely.v1` among its protocols
-   * (before it opens: answers of connections it made before are not tracked).
+   * (open or not; answers to events sent before the wrap are not tracked).
    *
    * @param url Where to connect (see {@linkcode WirelyClient}), or a client to wrap.
    * @param options Client options and `ackTimeout` (only `ackTimeout` when wrapping).
@@ -94,16 +94,7 @@ export class EventClient<
       ? url
       : new WirelyClient(url, { ...clientOptions, protocols: withEvents(clientOptions.protocols) });
     const client = this.client;
-    client.on("open", ({ protocol }) => {
-      this.#negotiated = protocol === EVENTS_PROTOCOL;
-      if (this.#negotiated) {
-        this.#core.markQueuedSent();
-        return;
-      }
-      const message = `The server did not pick ${EVENTS_PROTOCOL} (protocol "${protocol}")`;
-      this.#core.rejectAll("NOT_NEGOTIATED", message);
-      this.#error(new EventError("NOT_NEGOTIATED", message));
-    });
+    client.on("open", ({ protocol }) => this.#opened(protocol));
     client.on("message", (message) => {
       if (this.#negotiated === true) this.#core.receive(message.data);
     });
@@ -129,6 +120,18 @@ export class EventClient<
         queueMicrotask(() => this.#core.rejectAll("ACK_DISCONNECTED", "The client closed"));
       }
     });
+    if (client.state === "open") this.#opened(client.protocol);
+  }
+
+  #opened(protocol: string): void {
+    this.#negotiated = protocol === EVENTS_PROTOCOL;
+    if (this.#negotiated) {
+      this.#core.markQueuedSent();
+      return;
+    }
+    const message = `The server did not pick ${EVENTS_PROTOCOL} (protocol "${protocol}")`;
+    this.#core.rejectAll("NOT_NEGOTIATED", message);
+    this.#error(new EventError("NOT_NEGOTIATED", message));
   }
 
   /** `true` when the open connection speaks `wirely.v1`, `false` when it does not, `undefined` while not open. */
