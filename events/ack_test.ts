@@ -199,7 +199,7 @@ describe("answers that can never come", () => {
   });
 
   it("wraps a client that is already open", async () => {
-    const plain = new WirelyClient(rig.server.url, { protocols: ["wirely.v1"] });
+    const plain = new WirelyClient(rig.server.url, { ...FAST, protocols: ["wirely.v1"] });
     await within(plain.opened, 5_000, "plain open");
     const client = new EventClient<ServerToClient, ClientToServer>(plain);
     rig.clients.push(client as unknown as EventClient<never, never>);
