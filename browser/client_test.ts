@@ -14,7 +14,7 @@ import {
   skipWithoutChromium,
   stopBundler,
 } from "../testing/browser.ts";
-import { until, within } from "../server/_helpers_test.ts";
+import { until, within } from "../testing/async.ts";
 import {
   type EchoServer,
   PING,

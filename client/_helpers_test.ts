@@ -20,6 +20,8 @@ import type {
   TransportFactory,
   TransportListener,
 } from "./transport.ts";
+import { until, within } from "../testing/async.ts";
+export { until, within };
 
 /** `ws`'s client class as the native transport's constructor. */
 export const WsWebSocket: WebSocketConstructor = WebSocket;
@@ -166,15 +168,6 @@ export async function flush(rounds = 5): Promise<void> {
   for (let i = 0; i < rounds; i++) await Promise.resolve();
 }
 
-/** Rejects after `ms` with a message naming what was awaited. */
-export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
 /** Resolves with the first `type` event that passes `accept`, or rejects after `ms`. */
 export function nextEvent<K extends ClientEventType>(
   client: WirelyClient,
@@ -199,15 +192,6 @@ export function reachState(
 ): Promise<void> {
   if (client.state === state) return Promise.resolve();
   return nextEvent(client, "state", (change) => change.state === state, ms).then(() => {});
-}
-
-/** Waits until `check` is true, polling every few milliseconds, at most `ms`. */
-export async function until(check: () => boolean, ms = 2_000, what = "a condition"): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 /** Records a client's events as short strings, in order. */

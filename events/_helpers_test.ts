@@ -6,6 +6,8 @@ import type { ServedWebSocketServer, ServeOptions, ServerEngine } from "../serve
 import { EventClient, type EventClientOptions } from "./client.ts";
 import type { EventError } from "./errors.ts";
 import { EventServer, type EventServerOptions } from "./event_server.ts";
+import { until, within } from "../testing/async.ts";
+export { until, within };
 
 export { WebSocket };
 
@@ -30,24 +32,6 @@ export const FAST: EventClientOptions = {
   closeTimeout: 1_000,
   network: false,
 };
-
-/** Rejects when `promise` takes longer than `ms`. */
-export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
-  });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
-}
-
-/** Polls `check` every 5 ms until it returns true, at most `ms`. */
-export async function until(check: () => boolean, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 /** Resolves with the rejection of `promise` (fails when it resolves), within 5 s. */
 export async function rejection(promise: Promise<unknown>, what: string): Promise<EventError> {

@@ -6,29 +6,13 @@ import WebSocket from "ws";
 import { encodeFrame } from "../codec/frame_encoder.ts";
 import { FrameDecoder } from "../codec/frame_decoder.ts";
 import type { Frame } from "../codec/frame.ts";
+import { until, within } from "../testing/async.ts";
+export { until, within };
 
 export { WebSocket };
 
 /** Whether the tests run in Deno (native WebSocket client available). */
 export const inDeno: boolean = (globalThis as { Deno?: unknown }).Deno !== undefined;
-
-/** Rejects when `promise` takes longer than `ms`. */
-export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
-  });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
-}
-
-/** Polls `check` every 10 ms until it returns true, at most `ms`. */
-export async function until(check: () => boolean, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 /**
  * The kinds of this process's active handles (sockets, servers, timers: Node's

@@ -13,7 +13,7 @@ import { createServer, type Server } from "node:http";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { serve, type ServedWebSocketServer } from "../../server/mod.ts";
-import { within } from "../../server/_helpers_test.ts";
+import { within } from "../../testing/async.ts";
 
 /** The client's heartbeat request. */
 export const PING = '{"type":"wirely:ping"}';

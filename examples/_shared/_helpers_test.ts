@@ -11,6 +11,8 @@ import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import { nodeBinary } from "../../scripts/_node_install.ts";
 import { skipWithoutChromium } from "../../testing/browser.ts";
+import { within } from "../../testing/async.ts";
+export { within };
 
 const ROOT = new URL("../../", import.meta.url);
 /** Node 22 as installed by `deno task test:node` (runs the servers' .ts directly). */
@@ -34,17 +36,6 @@ export const SKIP_NODE: string | false = SKIP !== false
   : existsSync(NODE22)
   ? false
   : `${NODE22} is missing (deno task test:node installs it)`;
-
-/** Rejects after `ms` milliseconds with a message naming `what`. */
-export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
 
 /** A running example server. */
 export interface RunningServer {
