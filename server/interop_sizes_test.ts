@@ -6,17 +6,15 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { serve, type ServedWebSocketServer, type ServerEngine } from "./mod.ts";
+import { runPython, skipWithoutPythonWebsockets } from "../testing/python.ts";
 import { inDeno, until, WebSocket, within } from "./_helpers_test.ts";
 
 const MIB = 1_048_576;
 const SIZES = [0, 1, 125, 126, 65_535, 65_536, MIB, 16 * MIB];
 /** Milliseconds for one echo (16 MiB each way on a busy 2-core machine takes well under 1 s). */
 const ECHO_MS = 20_000;
-const PYTHON = "/usr/bin/python3";
 const PYTHON_CLIENT = fileURLToPath(new URL("./testdata/python_sizes.py", import.meta.url));
 
 type Data = string | Uint8Array;
@@ -130,32 +128,7 @@ function sendFragments(ws: WebSocket, parts: Uint8Array[], binary: boolean): voi
   parts.forEach((part, i) => ws.send(part, { binary, fin: i === parts.length - 1 }));
 }
 
-function pythonSkip(): string | false {
-  // The Node matrix runs a compiled copy of this test, without the .py file beside it.
-  if (!existsSync(PYTHON_CLIENT)) return `${PYTHON_CLIENT} is missing (compiled copy)`;
-  const probe = spawnSync(PYTHON, ["-c", "import websockets"], { timeout: 10_000 });
-  if (probe.error !== undefined) return `no ${PYTHON} (${probe.error.message})`;
-  if (probe.status !== 0) return `${PYTHON} cannot import websockets (python3-websockets)`;
-  return false;
-}
-
-/** Runs testdata/python_sizes.py against `url` (60 s at most): exit code and output. */
-function runPython(url: string): Promise<{ code: number | null; output: string }> {
-  const child = spawn(PYTHON, [PYTHON_CLIENT, url], { stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  child.stdout.setEncoding("utf8");
-  child.stderr.setEncoding("utf8");
-  child.stdout.on("data", (chunk: string) => output += chunk);
-  child.stderr.on("data", (chunk: string) => output += chunk);
-  const done = new Promise<{ code: number | null; output: string }>((resolve) =>
-    child.on("close", (code) => resolve({ code, output }))
-  );
-  return within(done, 60_000, "python client").finally(() => {
-    if (child.exitCode === null) child.kill("SIGKILL");
-  });
-}
-
-const PYTHON_SKIP = pythonSkip();
+const PYTHON_SKIP = skipWithoutPythonWebsockets(PYTHON_CLIENT);
 
 for (const engine of ["codec", "native"] as ServerEngine[]) {
   const skip = engine === "native" && !inDeno ? "the native engine needs Deno" : false;
@@ -219,7 +192,7 @@ for (const engine of ["codec", "native"] as ServerEngine[]) {
     it("python-websockets: echo from 0 B to 16 MiB and fragmented messages", {
       skip: PYTHON_SKIP,
     }, async () => {
-      const { code, output } = await runPython(server.url);
+      const { code, output } = await runPython(PYTHON_CLIENT, [server.url], 60_000);
       assert.equal(code, 0, output);
       assert.equal(output.match(/^ok /gm)?.length, 2 * SIZES.length + 4 + 1, output);
       await until(() => server.clients.size === 0, 5_000, "python connection released");
