@@ -8,69 +8,32 @@
 import { Connection, type ConnectionEvent } from "../codec/connection.ts";
 import { InvalidStateError } from "../codec/errors.ts";
 import type { Message } from "../codec/message.ts";
+import type {
+  ConnectionHost,
+  ServerConnectionInit,
+  ServerConnectionState,
+} from "./_connection_host.ts";
+import { addListener, emit, hasListeners, type Listeners } from "./_listeners.ts";
 import { CloseSplitter } from "./close_splitter.ts";
 import { APP_HEARTBEAT_PING, APP_HEARTBEAT_PONG } from "./heartbeat.ts";
 import { MessageQueue } from "./message_queue.ts";
-import type { Limits } from "./options.ts";
 import { type OutgoingData, type PreparedMessage, toPayload } from "./prepared_message.ts";
-import type { Rooms } from "./rooms.ts";
+import { Writer } from "./_writer.ts";
 import type {
   CloseInfo,
   ServerConnectionEventMap,
   ServerConnectionListener,
   Socket,
   SocketHandlers,
-  UpgradeRequest,
 } from "./types.ts";
 
-type Listener<K extends keyof ServerConnectionEventMap> = ServerConnectionListener<K>;
-type Listeners = { [K in keyof ServerConnectionEventMap]?: Listener<K>[] };
+export type {
+  ConnectionHost,
+  ServerConnectionInit,
+  ServerConnectionState,
+} from "./_connection_host.ts";
 
-/** What a connection needs from its server; implemented by the server core. */
-export interface ConnectionHost<Data> {
-  /** Limits with defaults applied. */
-  readonly limits: Limits;
-  /** The server's rooms. */
-  readonly rooms: Rooms<ServerConnection<Data>>;
-  /** Whether a server-level `onMessage` hook exists. */
-  readonly hasMessageHook: boolean;
-  /** Runs a user callback: a throw or rejection reaches onError and closes `conn` with 1011. */
-  guard(conn: ServerConnection<Data>, call: () => unknown): void;
-  /** Reports an error to onError without closing anything. */
-  reportError(error: unknown, conn: ServerConnection<Data>): void;
-  /** Delivers a message to the server-level hook. */
-  message(conn: ServerConnection<Data>, message: Message): void;
-  /** The transport closed: forget the connection, then run the close hook. */
-  release(conn: ServerConnection<Data>, info: CloseInfo): void;
-}
-
-/**
- * Where the connection stands: `open`, `closing` (close started), `closed` (transport released).
- *
- * @example
- * ```ts
- * import type { ServerConnection, ServerConnectionState } from "@wirely/wirely/server";
- * function sendIfOpen(conn: ServerConnection, text: string): boolean {
- *   const state: ServerConnectionState = conn.state;
- *   if (state === "open") conn.send(text);
- *   return state === "open";
- * }
- * console.log(typeof sendIfOpen); // function
- * ```
- */
-export type ServerConnectionState = "open" | "closing" | "closed";
-
-/** How a binding creates a connection (users receive connections, they never create them). */
-export interface ServerConnectionInit<Data> {
-  /** Unique among the server's connections. */
-  id: number;
-  /** The request that asked for the upgrade. */
-  request: UpgradeRequest;
-  /** The negotiated subprotocol, `""` for none. */
-  protocol: string;
-  /** Initial per-connection data. */
-  data: Data;
-}
+const utf8 = new TextEncoder();
 
 /**
  * One client connected to the server. Receive with `onMessage`, {@linkcode ServerConnection.on}
@@ -107,14 +70,17 @@ export class ServerConnection<Data = undefined> {
   readonly #codec: Connection;
   readonly #closeSplitter = new CloseSplitter();
   readonly #socket: Socket;
+  readonly #writer: Writer;
+  /** A message transport (Deno's native socket): whole messages in and out, no framing. */
+  readonly #direct: boolean;
   readonly #host: ConnectionHost<Data>;
   #listeners: Listeners = {};
-  readonly #queue: MessageQueue;
+  /** Created on first use (most connections never queue): memory per idle connection. */
+  #queue: MessageQueue | undefined;
   #iterating = false;
   #bytesReceived = 0;
   #closeTimer: ReturnType<typeof setTimeout> | undefined;
   #ended = false;
-  #writable = true;
   #closeInfo: CloseInfo | undefined;
   #released = false;
 
@@ -134,17 +100,32 @@ export class ServerConnection<Data = undefined> {
     this.data = init.data;
     this.#socket = socket;
     this.#host = host;
-    this.#queue = new MessageQueue((paused) => paused ? socket.pause() : socket.resume());
     this.#codec = new Connection({
       role: "server",
       maxMessageSize: host.limits.maxMessageSize,
       maxFramesPerMessage: host.limits.maxFramesPerMessage,
     });
+    this.#direct = socket.sendMessage !== undefined;
+    this.#writer = new Writer(
+      socket,
+      host.batch,
+      host.limits.maxBufferedBytes,
+      () => this.#slowConsumer(),
+    );
+    const batch = host.batch;
     const handlers: SocketHandlers = {
-      data: (chunk) => this.#onData(chunk),
+      data: (chunk) => {
+        batch.begin();
+        try {
+          this.#onData(chunk);
+        } finally {
+          batch.end();
+        }
+      },
+      message: (data) => this.#onMessage(data),
       end: () => this.#onEnd(),
       drain: () => {
-        this.#writable = true;
+        this.#writer.writable = true;
         this.#emit("drain", undefined);
       },
       close: () => this.#onClose(),
@@ -175,7 +156,7 @@ export class ServerConnection<Data = undefined> {
 
   /** `true` while reading is paused because messages wait for `for await`. */
   get readPaused(): boolean {
-    return this.#queue.paused;
+    return this.#queue?.paused ?? false;
   }
 
   /** The rooms this connection is in. */
@@ -192,6 +173,13 @@ export class ServerConnection<Data = undefined> {
    * @throws {TypeError} If `data` has another type.
    */
   send(data: OutgoingData): boolean {
+    if (this.#direct) {
+      if (typeof data === "string") return this.#sendMessage("send text", data);
+      if (data instanceof Uint8Array) return this.#sendMessage("send binary", data);
+      if (data instanceof ArrayBuffer) {
+        return this.#sendMessage("send binary", new Uint8Array(data));
+      }
+    }
     if (typeof data === "string") this.#codec.sendText(data);
     else if (data instanceof Uint8Array) this.#codec.sendBinary(data);
     else if (data instanceof ArrayBuffer) this.#codec.sendBinary(new Uint8Array(data));
@@ -225,12 +213,15 @@ export class ServerConnection<Data = undefined> {
     if (this.#codec.state !== "open") {
       throw new InvalidStateError(`cannot send: the connection is ${this.state}`);
     }
+    if (this.#direct) return this.#writer.message(message.binary ? message.payload : message.text);
     return this.#write([message.bytes]);
   }
 
   /** Like {@linkcode ServerConnection.sendPrepared}, but a connection that is not open ignores it (used by broadcast). */
   deliver(message: PreparedMessage): void {
-    if (this.#codec.state === "open") this.#write([message.bytes]);
+    if (this.#codec.state !== "open") return;
+    if (this.#direct) this.#writer.message(message.binary ? message.payload : message.text);
+    else this.#write([message.bytes]);
   }
 
   /**
@@ -290,13 +281,7 @@ export class ServerConnection<Data = undefined> {
     type: K,
     listener: ServerConnectionListener<K>,
   ): () => void {
-    const listeners: Listener<K>[] = this.#listeners[type] ?? [];
-    (this.#listeners as { [P in K]?: Listener<P>[] })[type] = listeners;
-    listeners.push(listener);
-    return () => {
-      const index = listeners.indexOf(listener);
-      if (index >= 0) listeners.splice(index, 1);
-    };
+    return addListener(this.#listeners, type, listener);
   }
 
   /**
@@ -306,7 +291,7 @@ export class ServerConnection<Data = undefined> {
   [Symbol.asyncIterator](): AsyncIterableIterator<Message> {
     this.#iterating = true;
     const iterator: AsyncIterableIterator<Message> = {
-      next: () => this.#queue.next(),
+      next: () => this.#messages().next(),
       return: (): Promise<IteratorResult<Message>> => {
         this.#iterating = false;
         return Promise.resolve({ done: true, value: undefined });
@@ -332,6 +317,42 @@ export class ServerConnection<Data = undefined> {
     }
   }
 
+  /** A whole message from a message transport: the codec's limits and states, without framing. */
+  #onMessage(data: string | Uint8Array): void {
+    if (this.#released || this.#codec.state === "closed") return;
+    this.#bytesReceived += data.length;
+    const max = this.#host.limits.maxMessageSize;
+    // UTF-8 takes 1-3 bytes per UTF-16 unit: only text between max / 3 and max is measured.
+    if (
+      data.length > max ||
+      (typeof data === "string" && data.length * 3 > max && utf8.encode(data).length > max)
+    ) {
+      this.#codec.fail(1009, `message exceeds the limit of ${max} bytes`);
+      this.#process();
+      return;
+    }
+    this.#deliverMessage(
+      typeof data === "string" ? { type: "text", data } : { type: "binary", data },
+    );
+  }
+
+  #sendMessage(action: string, data: string | Uint8Array): boolean {
+    const state = this.#codec.state;
+    if (state !== "open") {
+      throw new InvalidStateError(`cannot ${action}: the connection is ${state}`);
+    }
+    return this.#writer.message(data);
+  }
+
+  #messages(): MessageQueue {
+    if (this.#queue === undefined) {
+      const socket = this.#socket;
+      this.#queue = new MessageQueue((paused) => paused ? socket.pause() : socket.resume());
+      if (this.#released) this.#queue.end();
+    }
+    return this.#queue;
+  }
+
   #onEnd(): void {
     this.#codec.receiveEof();
     this.#process();
@@ -345,6 +366,7 @@ export class ServerConnection<Data = undefined> {
     if (this.#released) return;
     if (this.#codec.shouldCloseTransport && !this.#ended) {
       this.#ended = true;
+      this.#writer.flush();
       this.#socket.end();
     }
     if (this.#codec.state !== "open" && this.#closeTimer === undefined) {
@@ -376,15 +398,11 @@ export class ServerConnection<Data = undefined> {
       message.type === "text" && message.data === APP_HEARTBEAT_PING &&
       this.#host.limits.appHeartbeat
     ) {
-      if (this.#codec.state === "open") {
-        this.#codec.sendText(APP_HEARTBEAT_PONG);
-        this.#flush();
-      }
+      if (this.#codec.state === "open") this.send(APP_HEARTBEAT_PONG);
       return;
     }
-    const listeners = this.#listeners.message;
-    const consumed = this.#host.hasMessageHook || (listeners !== undefined && listeners.length > 0);
-    if (this.#iterating || !consumed) this.#queue.push(message);
+    const consumed = this.#host.hasMessageHook || hasListeners(this.#listeners, "message");
+    if (this.#iterating || !consumed) this.#messages().push(message);
     this.#emit("message", message);
     if (this.#host.hasMessageHook) this.#host.message(this, message);
   }
@@ -393,34 +411,32 @@ export class ServerConnection<Data = undefined> {
     type: K,
     event: ServerConnectionEventMap[K],
   ): void {
-    const listeners: Listener<K>[] | undefined = this.#listeners[type];
-    if (listeners === undefined || listeners.length === 0) return;
-    for (const listener of [...listeners]) this.#host.guard(this, () => listener(event));
+    if (!hasListeners(this.#listeners, type)) return;
+    emit(this.#listeners, type, event, (call) => this.#host.guard(this, call));
   }
 
   #flush(): boolean {
     const bytes = this.#codec.takeBytes();
-    return bytes.length === 0 ? this.#writable : this.#write(bytes);
+    return bytes.length === 0 ? this.#writer.writable : this.#write(bytes);
   }
 
   /**
-   * Writes, or closes with 1008 if the peer let too many bytes pile up. The cap applies to the
-   * backlog already waiting BEFORE this write, so one message larger than `maxBufferedBytes` still
-   * goes out when the socket is drained; the next write finds it waiting and closes.
+   * Writes (see `_writer.ts`), or closes with 1008 if the peer let too many bytes pile up. The
+   * cap applies to the backlog already waiting BEFORE a write, so one message larger than
+   * `maxBufferedBytes` still goes out when the socket is drained; the next write finds it waiting
+   * and closes.
    */
   #write(chunks: readonly Uint8Array[]): boolean {
     if (this.#released) return false;
-    if (
-      this.#socket.bufferedAmount > this.#host.limits.maxBufferedBytes &&
-      this.#codec.state === "open"
-    ) {
-      this.#codec.fail(1008, "slow consumer: too many bytes waiting to be sent");
-      this.#process();
-      return false;
-    }
-    const ok = this.#socket.write(chunks);
-    this.#writable = ok;
-    return ok;
+    return this.#writer.write(chunks);
+  }
+
+  /** A write found too much waiting: fail with 1008 (once; the close frame itself goes out). */
+  #slowConsumer(): boolean {
+    if (this.#codec.state !== "open") return false;
+    this.#codec.fail(1008, "slow consumer: too many bytes waiting to be sent");
+    this.#process();
+    return true;
   }
 
   #onClose(): void {
@@ -429,10 +445,11 @@ export class ServerConnection<Data = undefined> {
     this.#codec.takeBytes();
     for (const event of this.#codec.takeEvents()) this.#dispatch(event);
     this.#released = true;
+    this.#writer.drop();
     if (this.#closeTimer !== undefined) clearTimeout(this.#closeTimer);
     this.#closeTimer = undefined;
     const info = this.#closeInfo ?? { code: 1006, reason: "", wasClean: false };
-    this.#queue.end();
+    this.#queue?.end();
     this.#host.release(this, info);
     this.#emit("close", info);
     this.#listeners = {};

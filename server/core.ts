@@ -13,6 +13,7 @@ import { type Limits, resolveLimits } from "./options.ts";
 import type { OutgoingData } from "./prepared_message.ts";
 import { type BroadcastOptions, MemoryAdapter, Rooms } from "./rooms.ts";
 import type { CloseInfo, ServerOptions, Socket, UpgradeRequest } from "./types.ts";
+import { WriteBatch } from "./_writer.ts";
 import { type Acceptance, negotiate, type Refusal, refusal } from "./upgrade.ts";
 
 /** Shown when a hook fails and the user gave no `onError`. */
@@ -30,6 +31,10 @@ export class ServerCore<Data> {
   readonly rooms: Rooms<ServerConnection<Data>>;
   /** Whether an `onMessage` hook exists. */
   readonly hasMessageHook: boolean;
+  /** Whether an `authenticate` hook exists (without one, a handshake decision takes no time). */
+  readonly hasAuthenticate: boolean;
+  /** Collects writes while one socket read is handled (one write per connection). */
+  readonly batch: WriteBatch = new WriteBatch();
   readonly #options: ServerOptions<Data>;
   readonly #heartbeat: Heartbeat<ServerConnection<Data>>;
   readonly #handshakes = new Set<() => void>();
@@ -45,6 +50,7 @@ export class ServerCore<Data> {
     this.limits = resolveLimits(options);
     this.#options = options;
     this.hasMessageHook = options.onMessage !== undefined;
+    this.hasAuthenticate = options.authenticate !== undefined;
     this.rooms = new Rooms(
       this.clients,
       options.adapter ?? new MemoryAdapter(),
@@ -134,7 +140,14 @@ export class ServerCore<Data> {
   /** Runs the onMessage hook. */
   message(conn: ServerConnection<Data>, message: Message): void {
     const onMessage = this.#options.onMessage;
-    if (onMessage !== undefined) this.guard(conn, () => onMessage(conn, message));
+    if (onMessage === undefined) return;
+    // guard() without its closure: this runs for every message.
+    try {
+      const result = onMessage(conn, message);
+      if (result instanceof Promise) result.catch((error) => this.#hookFailed(error, conn));
+    } catch (error) {
+      this.#hookFailed(error, conn);
+    }
   }
 
   /** Forgets a closed connection and runs onClose. */

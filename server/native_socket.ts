@@ -1,14 +1,15 @@
 /**
  * {@linkcode NativeSocket}: adapts a Deno native server-side `WebSocket` (from
- * `Deno.upgradeWebSocket`) to the byte {@linkcode Socket} the shared `ServerConnection` drives,
- * so that both engines share one connection, one codec state machine and the same limits.
- * Touches no `Deno.*` API: it only calls the socket object it is given.
+ * `Deno.upgradeWebSocket`) to the {@linkcode Socket} the shared `ServerConnection` drives, as a
+ * message transport: data messages go straight between Deno's socket and the connection (which
+ * applies the same limits), only the closing handshake goes through the shared codec state
+ * machine. Touches no `Deno.*` API: it only calls the socket object it is given.
  *
  * @module
  */
 
 import { concatBytes } from "../codec/_bytes.ts";
-import { encodeFrame, encodeFrameHeader } from "../codec/frame_encoder.ts";
+import { encodeFrame } from "../codec/frame_encoder.ts";
 import { FrameDecoder } from "../codec/frame_decoder.ts";
 import type { Frame } from "../codec/frame.ts";
 import { parseClosePayload } from "../codec/close.ts";
@@ -27,6 +28,8 @@ export interface NativeWebSocket {
   close(code?: number, reason?: string): void;
 }
 
+const text = new TextDecoder();
+
 /** `WebSocket.OPEN`. */
 export const OPEN = 1;
 const ZERO_MASK = new Uint8Array(4);
@@ -36,34 +39,56 @@ const HIGH_WATER_MARK = 16_384;
 const DRAIN_POLL = 10;
 
 /**
- * Adapts Deno's native socket to the byte {@linkcode Socket} the shared connection drives: the
- * codec's outgoing frames are decoded and sent as messages; incoming messages are framed again
- * (masked with a zero key) for the codec, which enforces `maxMessageSize` (1009) and the close
- * handshake exactly as on the codec engine.
+ * Adapts Deno's native socket to the {@linkcode Socket} the shared connection drives. Messages
+ * pass whole in both directions (`sendMessage`, `SocketHandlers.message`); the codec's close
+ * frames (the only frames `write` gets) become `ws.close(code, reason)`, and the peer's close
+ * event is framed again (masked with a zero key) for the codec, which runs the close handshake
+ * exactly as on the codec engine.
  */
 export class NativeSocket implements Socket {
   readonly canPing = false;
   readonly #ws: NativeWebSocket;
-  readonly #maxMessageSize: number;
-  readonly #decoder = new FrameDecoder({ role: "client", maxPayloadSize: Infinity });
-  readonly #text = new TextDecoder();
+  /** Decodes what `write` gets (close frames, rarely data); created on first use. */
+  #decoder: FrameDecoder | undefined;
   #fragments: Uint8Array[] = [];
   #fragmentOpcode = 0;
   #handlers: SocketHandlers | undefined;
   #drainTimer: ReturnType<typeof setInterval> | undefined;
   #closed = false;
 
-  constructor(ws: NativeWebSocket, maxMessageSize: number) {
+  /**
+   * @param ws The upgraded native socket.
+   * @param _maxMessageSize Unused (the connection checks the limit); kept for callers.
+   */
+  constructor(ws: NativeWebSocket, _maxMessageSize?: number) {
     this.#ws = ws;
-    this.#maxMessageSize = maxMessageSize;
   }
 
   get bufferedAmount(): number {
     return this.#ws.bufferedAmount;
   }
 
+  sendMessage(data: string | Uint8Array, bufferedAmount?: number): boolean {
+    const ws = this.#ws;
+    if (ws.readyState === OPEN) ws.send(data);
+    // Reading bufferedAmount costs a call into Deno (a quarter of a small send): when the caller
+    // has just read it, the buffer after this send is at most that plus the message.
+    if (bufferedAmount !== undefined && bufferedAmount + data.length * 3 <= HIGH_WATER_MARK) {
+      return true;
+    }
+    return this.#writable();
+  }
+
   write(chunks: readonly Uint8Array[]): boolean {
-    for (const chunk of chunks) this.#decoder.push(chunk, (frame) => this.#sendFrame(frame));
+    const decoder = this.#decoder ??= new FrameDecoder({
+      role: "client",
+      maxPayloadSize: Infinity,
+    });
+    for (const chunk of chunks) decoder.push(chunk, (frame) => this.#sendFrame(frame));
+    return this.#writable();
+  }
+
+  #writable(): boolean {
     if (this.#ws.bufferedAmount <= HIGH_WATER_MARK) return true;
     this.#drainTimer ??= setInterval(() => {
       if (this.#ws.bufferedAmount > HIGH_WATER_MARK) return;
@@ -90,7 +115,12 @@ export class NativeSocket implements Socket {
   listen(handlers: SocketHandlers): void {
     this.#handlers = handlers;
     const ws = this.#ws;
-    ws.onmessage = (event) => this.#receive(event.data);
+    ws.onmessage = (event) => {
+      if (this.#closed) return;
+      const data = event.data;
+      if (typeof data === "string") handlers.message?.(data);
+      else if (data instanceof ArrayBuffer) handlers.message?.(new Uint8Array(data));
+    };
     ws.onerror = () => {};
     ws.onclose = (event) => {
       if (this.#closed) return;
@@ -116,25 +146,6 @@ export class NativeSocket implements Socket {
     };
   }
 
-  #receive(data: unknown): void {
-    const handlers = this.#handlers;
-    if (handlers === undefined || this.#closed) return;
-    const text = typeof data === "string";
-    // UTF-8 takes at least one byte per UTF-16 unit: a too-long string needs no encoding.
-    if (text && data.length > this.#maxMessageSize) {
-      handlers.data(encodeFrameHeader(0x1, data.length, { mask: ZERO_MASK }));
-      return;
-    }
-    const bytes = text
-      ? new TextEncoder().encode(data)
-      : data instanceof ArrayBuffer
-      ? new Uint8Array(data)
-      : undefined;
-    if (bytes === undefined) return;
-    handlers.data(encodeFrameHeader(text ? 0x1 : 0x2, bytes.length, { mask: ZERO_MASK }));
-    if (bytes.length <= this.#maxMessageSize && bytes.length > 0) handlers.data(bytes);
-  }
-
   #sendFrame(frame: Frame): void {
     const ws = this.#ws;
     if (frame.opcode === 0x8) {
@@ -157,7 +168,7 @@ export class NativeSocket implements Socket {
       payload = concatBytes(this.#fragments.splice(0));
     }
     if (ws.readyState !== OPEN) return;
-    ws.send(this.#fragmentOpcode === 0x1 ? this.#text.decode(payload) : payload);
+    ws.send(this.#fragmentOpcode === 0x1 ? text.decode(payload) : payload);
   }
 
   #finish(): void {

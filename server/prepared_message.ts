@@ -9,6 +9,7 @@ import { Opcode } from "../codec/constants.ts";
 import { encodeFrame } from "../codec/frame_encoder.ts";
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 /**
  * What can be sent: text, or binary as a `Uint8Array` or an `ArrayBuffer`.
@@ -39,6 +40,9 @@ export class PreparedMessage {
   readonly bytes: Uint8Array;
   /** Whether the message is binary (`false`: text). */
   readonly binary: boolean;
+  /** The payload: a view of the end of `bytes`. Never modify it. */
+  readonly payload: Uint8Array;
+  #text: string | undefined;
 
   /**
    * Encodes `data` once into a frame.
@@ -52,6 +56,13 @@ export class PreparedMessage {
     const { binary, payload } = toPayload(data);
     this.binary = options.binary ?? binary;
     this.bytes = encodeFrame(this.binary ? Opcode.BINARY : Opcode.TEXT, payload);
+    this.payload = this.bytes.subarray(this.bytes.length - payload.length);
+    if (typeof data === "string") this.#text = data;
+  }
+
+  /** The payload as a string (decoded once, on first use), for transports that send text as strings. */
+  get text(): string {
+    return this.#text ??= decoder.decode(this.payload);
   }
 }
 

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { type OutgoingData, PreparedMessage, toPayload } from "./prepared_message.ts";
+import { type OutgoingData, PreparedMessage } from "./prepared_message.ts";
 
 /**
  * A broadcast on its way between server processes.
@@ -230,8 +230,8 @@ export class Rooms<Member extends RoomMember> {
       );
     }
     const skipped = toSet(except);
-    const { binary, payload } = toPayload(data);
-    const prepared = new PreparedMessage(payload, { binary });
+    const prepared = new PreparedMessage(data);
+    const { binary, payload } = prepared;
     const sent = this.#deliverLocal(room, prepared, skipped);
     this.#call(() =>
       this.#adapter.publish({

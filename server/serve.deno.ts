@@ -185,12 +185,13 @@ async function nativeUpgrade<Data>(
   request: Request,
   info: NativeRequestInfo | undefined,
 ): Promise<Response> {
-  if (headSize(request) > core.limits.maxHeadSize) {
+  const url = new URL(request.url);
+  if (headSize(request, url) > core.limits.maxHeadSize) {
     return toResponse(refusal(431, "the request head is too large\n"));
   }
   const upgradeRequest: UpgradeRequest = {
     method: request.method,
-    url: new URL(request.url),
+    url,
     headers: request.headers,
     remoteAddress: info?.remoteAddr?.hostname,
   };
@@ -203,7 +204,8 @@ async function nativeUpgrade<Data>(
   let timer: ReturnType<typeof setTimeout> | undefined;
   let decision: Acceptance<Data> | Refusal;
   try {
-    decision = await Promise.race([
+    // Only `authenticate` can make the decision wait: no timer per handshake without it.
+    decision = !core.hasAuthenticate ? await core.negotiate(upgradeRequest) : await Promise.race([
       core.negotiate(upgradeRequest),
       new Promise<Refusal>((resolve) => {
         timer = setTimeout(
@@ -261,8 +263,7 @@ function toResponse(answer: Refusal): Response {
 }
 
 /** Approximate bytes of the request head (request line, header lines, blank line). */
-function headSize(request: Request): number {
-  const url = new URL(request.url);
+function headSize(request: Request, url: URL): number {
   let size = request.method.length + url.pathname.length + url.search.length + 14;
   for (const [name, value] of request.headers) size += name.length + value.length + 4;
   return size + 2;

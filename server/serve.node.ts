@@ -67,7 +67,8 @@ const noop = (): void => {};
 /** Adapts a `node:net` socket to the runtime-neutral {@linkcode Socket}. */
 class NodeSocket implements Socket {
   readonly #socket: NetSocket;
-  readonly #head: Uint8Array;
+  /** Bytes read with the request head; released once delivered (a view of the read buffer). */
+  #head: Uint8Array | undefined;
 
   constructor(socket: NetSocket, head: Uint8Array) {
     this.#socket = socket;
@@ -115,7 +116,9 @@ class NodeSocket implements Socket {
     // Data flows from the next microtask, after onOpen ran: first the bytes read with the head.
     queueMicrotask(() => {
       if (socket.destroyed) return;
-      if (this.#head.length > 0) handlers.data(this.#head);
+      const head = this.#head;
+      this.#head = undefined;
+      if (head !== undefined && head.length > 0) handlers.data(head);
       socket.on("data", (chunk: Uint8Array) => handlers.data(chunk));
       socket.on("end", () => handlers.end());
     });
@@ -284,7 +287,8 @@ function handleUpgrade<Data>(
     socket.destroy();
   };
   const done = core.trackHandshake(abort);
-  const timer = setTimeout(abort, core.limits.handshakeTimeout);
+  // Only `authenticate` can make the decision wait: no timer per handshake without it.
+  const timer = core.hasAuthenticate ? setTimeout(abort, core.limits.handshakeTimeout) : undefined;
   core.negotiate(upgradeRequest).then((decision) => {
     clearTimeout(timer);
     if (aborted || socket.destroyed) return;
@@ -294,12 +298,24 @@ function handleUpgrade<Data>(
     }
     socket.setNoDelay(true);
     socket.setTimeout(0);
-    socket.write(writeResponseHead(101, "Switching Protocols", decision.headers));
+    socket.write(switchingProtocols(decision.headers), "latin1");
     core.open(new NodeSocket(socket, head), upgradeRequest, decision.protocol, decision.data);
   }).catch((error) => {
     core.reportError(error, undefined);
     socket.destroy();
   }).finally(done);
+}
+
+/**
+ * The 101 head as a string (Node writes it without a copy into a byte array). The fields come
+ * from the codec's `acceptResponseHeaders`, which checked them (tokens and base64 only).
+ */
+function switchingProtocols(headers: Headers): string {
+  let head = "HTTP/1.1 101 Switching Protocols\r\n";
+  headers.forEach((value, name) => {
+    head += `${name}: ${value}\r\n`;
+  });
+  return head + "\r\n";
 }
 
 /** Answers and closes: the socket is destroyed once the answer is flushed. */

@@ -31,6 +31,8 @@ import type { BroadcastOptions, PubSubAdapter } from "./rooms.ts";
 export interface SocketHandlers {
   /** Bytes from the peer; the connection takes ownership of the chunk. */
   data(chunk: Uint8Array): void;
+  /** A whole message from a message transport (see {@linkcode Socket.sendMessage}): text as a string, binary as bytes; checked against the same limits as framed data. @default undefined */
+  message?(data: string | Uint8Array): void;
   /** The peer ended its side of the stream (TCP FIN). */
   end(): void;
   /** The transport's write buffer went back below its high-water mark. */
@@ -82,6 +84,14 @@ export interface Socket {
   listen(handlers: SocketHandlers): void;
   /** Whether ping frames written to it reach the peer (`false` on Deno's native engine). @default true */
   readonly canPing?: boolean;
+  /**
+   * Present on a message transport (Deno's native socket), which frames by itself: data messages
+   * go out whole through it (text as a string), and come in through
+   * {@linkcode SocketHandlers.message}; `write` then only carries control frames. Returns like
+   * `write`. `bufferedAmount`, when given, is the value the caller has just read (it saves
+   * reading it again). @default undefined (a byte stream)
+   */
+  sendMessage?(data: string | Uint8Array, bufferedAmount?: number): boolean;
 }
 
 /**

@@ -1,0 +1,184 @@
+/**
+ * Process plumbing of the server benchmark: child processes that talk one JSON line per
+ * command (the servers and the load generator), CPU pinning with `taskset`, and the timed
+ * rounds (server CPU read before and after each run).
+ *
+ * @module
+ */
+
+import type { ServerStats } from "./server_control.ts";
+import type { OpenCommand, RunResult } from "./server_load.ts";
+
+/** A child process answering one stdout line per stdin line. */
+export class LineProcess {
+  readonly name: string;
+  readonly #child: Deno.ChildProcess;
+  readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
+  readonly #lines: string[] = [];
+  readonly #waiters: ((line: string) => void)[] = [];
+  #exited = false;
+
+  /** Starts `command args...`, pinned to `cpu` when `taskset` exists and there are 2+ cores. */
+  constructor(name: string, command: string, args: string[], cpu?: number) {
+    this.name = name;
+    const pin = cpu !== undefined && canPin();
+    this.#child = new Deno.Command(pin ? "taskset" : command, {
+      args: pin ? ["-c", String(cpu), command, ...args] : args,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "inherit",
+    }).spawn();
+    this.#writer = this.#child.stdin.getWriter();
+    void this.#read();
+    void this.#child.status.then(() => {
+      this.#exited = true;
+      for (const waiter of this.#waiters.splice(0)) waiter("");
+    });
+  }
+
+  async #read(): Promise<void> {
+    let pending = "";
+    for await (const text of this.#child.stdout.pipeThrough(new TextDecoderStream())) {
+      pending += text;
+      let newline: number;
+      while ((newline = pending.indexOf("\n")) !== -1) {
+        const line = pending.slice(0, newline);
+        pending = pending.slice(newline + 1);
+        const waiter = this.#waiters.shift();
+        if (waiter) waiter(line);
+        else this.#lines.push(line);
+      }
+    }
+  }
+
+  /** The next line the process prints, parsed as JSON (bounded by `timeoutMs`). */
+  async next<T>(timeoutMs = 120_000): Promise<T> {
+    const line = this.#lines.shift() ?? await new Promise<string>((resolve, reject) => {
+      if (this.#exited) return resolve("");
+      const timer = setTimeout(() => reject(new Error(`${this.name}: no answer`)), timeoutMs);
+      this.#waiters.push((text) => {
+        clearTimeout(timer);
+        resolve(text);
+      });
+    });
+    if (line === "") throw new Error(`${this.name} exited`);
+    const value = JSON.parse(line);
+    if (value.error) throw new Error(`${this.name}: ${value.error}`);
+    return value as T;
+  }
+
+  /** Sends one line and waits for the answer. */
+  async ask<T>(command: unknown): Promise<T> {
+    const text = typeof command === "string" ? command : JSON.stringify(command);
+    await this.#writer.write(new TextEncoder().encode(text + "\n"));
+    return this.next<T>();
+  }
+
+  /** Asks the process to quit, then kills it if it has not exited within `graceMs`. */
+  async stop(graceMs = 5000): Promise<void> {
+    if (this.#exited) return;
+    try {
+      await Promise.race([this.ask("quit"), new Promise((r) => setTimeout(r, graceMs))]);
+    } catch {
+      // exited meanwhile
+    }
+    await Promise.race([this.#child.status, new Promise((r) => setTimeout(r, graceMs))]);
+    if (!this.#exited) {
+      try {
+        this.#child.kill("SIGKILL");
+      } catch {
+        // gone
+      }
+    }
+    await this.#child.status;
+  }
+}
+
+let pinnable: boolean | undefined;
+function canPin(): boolean {
+  if (pinnable === undefined) {
+    try {
+      pinnable = navigator.hardwareConcurrency >= 2 &&
+        new Deno.Command("taskset", { args: ["-c", "0", "true"] }).outputSync().success;
+    } catch {
+      pinnable = false;
+    }
+  }
+  return pinnable;
+}
+
+/** Whether server and generator run on cores of their own. */
+export function pinned(): boolean {
+  return canPin();
+}
+
+/** A server process and its port. */
+export interface ServerProcess {
+  proc: LineProcess;
+  port: number;
+}
+
+/** Starts a benchmark server process (on core 0) and waits for its port. */
+export async function startServer(
+  name: string,
+  command: string,
+  args: string[],
+): Promise<ServerProcess> {
+  const proc = new LineProcess(name, command, args, 0);
+  const { port } = await proc.next<{ port: number }>(30_000);
+  return { proc, port };
+}
+
+/** One measured round. */
+export interface Round {
+  /** Operations per second. */
+  rate: number;
+  /** Payload bytes per second. */
+  byteRate: number;
+  /** Server CPU use during the round, percent of one core. */
+  serverCpu: number;
+  /** Generator CPU use during the round, percent of one core. */
+  loadCpu: number;
+}
+
+/** Runs one timed round of session `id` against `server`. */
+export async function measure(
+  load: LineProcess,
+  server: ServerProcess,
+  id: string,
+  ms: number,
+  maxOps: number,
+): Promise<Round> {
+  const before = await server.proc.ask<ServerStats>("stats");
+  const t0 = performance.now();
+  const run = await load.ask<RunResult>({ cmd: "run", id, ms, maxOps });
+  const after = await server.proc.ask<ServerStats>("stats");
+  const wall = performance.now() - t0;
+  return {
+    rate: run.ops / (run.elapsedMs / 1000),
+    byteRate: run.bytes / (run.elapsedMs / 1000),
+    serverCpu: (100 * (after.cpuMs - before.cpuMs)) / wall,
+    loadCpu: (100 * run.cpuMs) / run.elapsedMs,
+  };
+}
+
+/** Opens a generator session `id` for `command` against `server`. */
+export async function openSession(
+  load: LineProcess,
+  server: ServerProcess,
+  id: string,
+  command: Omit<OpenCommand, "port">,
+): Promise<void> {
+  await load.ask({ cmd: "open", id, port: server.port, ...command });
+}
+
+/** Closes generator session `id`. */
+export async function closeSession(load: LineProcess, id: string): Promise<void> {
+  await load.ask({ cmd: "close", id });
+}
+
+/** Median of `values` (the upper one of an even count). */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}

@@ -1,0 +1,361 @@
+/**
+ * Server benchmark (issue 3): wirely's Node binding (the built package, `npm/server/mod.js`)
+ * against `ws` 8 on Node 20, and wirely's Deno binding (native and codec engines) against a bare
+ * `Deno.serve` + `Deno.upgradeWebSocket` server. Every server is its own process on core 0; the
+ * load generator (`scripts/bench/server_load.ts`, raw TCP with pre-built masked frames) is a Node
+ * process on core 1. Rounds alternate between contenders; medians and ratios are printed as
+ * Markdown tables, with the CPU use of the servers and of the generator.
+ *
+ * Run with `deno task bench:server` (about 5 minutes). Flags: `--quick` (short rounds),
+ * `--only=node` or `--only=deno`, `--idle=<connections>` (memory scenario, default 5000),
+ * `--scenarios=echo1,echo50,echo64k,broadcast,memory,handshakes`.
+ *
+ * @module
+ */
+
+import { build } from "esbuild";
+import {
+  closeSession,
+  LineProcess,
+  measure,
+  median,
+  openSession,
+  pinned,
+  type Round,
+  type ServerProcess,
+  startServer,
+} from "./bench/server_run.ts";
+import type { ServerStats } from "./bench/server_control.ts";
+import type { OpenCommand } from "./bench/server_load.ts";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+const OUT = `${ROOT}.cache/bench/`;
+const DENO = `${ROOT}node_modules/.bin/deno`;
+const args = new Set(Deno.args);
+const flag = (name: string) =>
+  Deno.args.find((a) => a.startsWith(`--${name}=`))?.split("=")[1]?.split(",");
+const quick = args.has("--quick");
+const only = flag("only");
+const chosen = flag("scenarios");
+const ROUNDS = quick ? 2 : 7;
+const ROUND_MS = quick ? 300 : 900;
+const WARM_MS = quick ? 200 : 1000;
+const FIRST_WARM_MS = quick ? 300 : 3000;
+const IDLE_CONNECTIONS = Number(flag("idle")?.[0] ?? (quick ? 500 : 5000));
+
+interface Scenario {
+  key: string;
+  name: string;
+  unit: string;
+  bytes?: boolean;
+  open: Omit<OpenCommand, "port">;
+  maxOps: number;
+  goalNode: string;
+  goalDeno: string;
+}
+
+const text = { binary: false, size: 32 };
+const SCENARIOS: Scenario[] = [
+  {
+    key: "echo1",
+    name: "echo 32 B, 1 connection",
+    unit: "messages/s",
+    open: { kind: "echo", connections: 1, window: 64, ...text },
+    maxOps: 50_000_000,
+    goalNode: ">= 2x",
+    goalDeno: ">= 0.95x",
+  },
+  {
+    key: "echo50",
+    name: "echo 32 B, 50 connections",
+    unit: "messages/s",
+    open: { kind: "echo", connections: 50, window: 16, ...text },
+    maxOps: 50_000_000,
+    goalNode: ">= 2x",
+    goalDeno: ">= 0.95x",
+  },
+  {
+    key: "echo64k",
+    name: "echo 64 KiB binary, 1 connection",
+    unit: "MB/s",
+    bytes: true,
+    open: { kind: "echo", connections: 1, window: 8, size: 65_536, binary: true },
+    maxOps: 5_000_000,
+    goalNode: ">= 3x",
+    goalDeno: ">= 0.95x",
+  },
+  {
+    key: "broadcast",
+    name: "broadcast 32 B, 1 sender to 500",
+    unit: "deliveries/s",
+    open: { kind: "broadcast", connections: 500, window: 32, ...text },
+    maxOps: 100_000_000,
+    goalNode: ">= 4x",
+    goalDeno: ">= 0.95x",
+  },
+  {
+    key: "handshakes",
+    name: "handshakes (open, 1 message, close; 32 in flight)",
+    unit: "handshakes/s",
+    open: { kind: "handshake", connections: 0, window: 32, ...text },
+    maxOps: 15_000,
+    goalNode: ">= 1.5x",
+    goalDeno: ">= 0.95x",
+  },
+];
+
+interface Contender {
+  label: string;
+  start: () => Promise<ServerProcess>;
+  server?: ServerProcess;
+}
+
+async function prepare(): Promise<void> {
+  // The npm package's JavaScript, compiled like `deno task build:npm` does (same
+  // tsconfig.build.json) into a private folder: other work rebuilding npm/ (or a test file that
+  // does not compile yet, which fails build:npm) cannot disturb the run.
+  await Deno.remove(`${OUT}npm`, { recursive: true }).catch(() => {});
+  const tsc = await new Deno.Command(`${ROOT}node_modules/.bin/tsc`, {
+    args: [
+      "-p",
+      `${ROOT}tsconfig.build.json`,
+      "--outDir",
+      `${OUT}npm`,
+      "--isolatedDeclarations",
+      "false",
+      "--declaration",
+      "false",
+    ],
+    cwd: ROOT,
+  }).output();
+  if (!tsc.success) throw new Error(new TextDecoder().decode(tsc.stdout));
+  await Deno.writeTextFile(`${OUT}npm/package.json`, '{ "type": "module" }\n');
+  for (const entry of ["server_node", "server_load_main"]) {
+    await build({
+      entryPoints: [`${ROOT}scripts/bench/${entry}.ts`],
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      target: "node20",
+      external: ["ws"],
+      outfile: `${OUT}${entry}.mjs`,
+      logLevel: "error",
+    });
+  }
+}
+
+const node = (impl: string) => () =>
+  startServer(`node ${impl}`, "node", [
+    "--expose-gc",
+    `${OUT}server_node.mjs`,
+    impl,
+    `${OUT}npm/server/mod.js`,
+  ]);
+const deno = (impl: string) => () =>
+  startServer(`deno ${impl}`, DENO, [
+    "run",
+    "-A",
+    "--v8-flags=--expose-gc",
+    `${ROOT}scripts/bench/server_deno.ts`,
+    impl,
+  ]);
+
+const groups: { name: string; reference: string; contenders: Contender[] }[] = [
+  {
+    name: "node",
+    reference: "ws",
+    contenders: [{ label: "wirely", start: node("wirely") }, { label: "ws", start: node("ws") }],
+  },
+  {
+    name: "deno",
+    reference: "bare",
+    contenders: [
+      { label: "native", start: deno("native") },
+      { label: "codec", start: deno("codec") },
+      { label: "bare", start: deno("bare") },
+    ],
+  },
+].filter((group) => only === undefined || only.includes(group.name));
+
+interface Cell {
+  rate: number;
+  serverCpu: number;
+  loadCpu: number;
+}
+type Results = Map<string, Map<string, Cell>>; // scenario key -> contender label -> cell
+
+async function runScenario(
+  load: LineProcess,
+  scenario: Scenario,
+  contenders: Contender[],
+): Promise<Map<string, Cell>> {
+  const rounds = new Map<string, Round[]>(contenders.map((c) => [c.label, []]));
+  for (const c of contenders) {
+    await openSession(load, c.server!, c.label, scenario.open);
+    await measure(load, c.server!, c.label, WARM_MS, scenario.maxOps);
+  }
+  for (let r = 0; r < ROUNDS; r++) {
+    // Alternate the order every round: ours, theirs, then theirs, ours.
+    const order = r % 2 === 0 ? contenders : [...contenders].reverse();
+    for (const c of order) {
+      rounds.get(c.label)!.push(await measure(load, c.server!, c.label, ROUND_MS, scenario.maxOps));
+    }
+  }
+  for (const c of contenders) await closeSession(load, c.label);
+  const cells = new Map<string, Cell>();
+  for (const [label, list] of rounds) {
+    cells.set(label, {
+      rate: median(list.map((round) => scenario.bytes ? round.byteRate / 1e6 : round.rate)),
+      serverCpu: median(list.map((round) => round.serverCpu)),
+      loadCpu: median(list.map((round) => round.loadCpu)),
+    });
+  }
+  return cells;
+}
+
+/** RSS and heap per idle connection, each round on a fresh server process. */
+async function runMemory(
+  load: LineProcess,
+  contenders: Contender[],
+): Promise<Map<string, { rss: number; heap: number }>> {
+  const samples = new Map<string, { rss: number[]; heap: number[] }>();
+  for (const c of contenders) samples.set(c.label, { rss: [], heap: [] });
+  for (let r = 0; r < (quick ? 1 : 3); r++) {
+    for (const c of contenders) {
+      const server = await c.start();
+      const before = await server.proc.ask<ServerStats>("gc");
+      await openSession(load, server, "idle", {
+        kind: "idle",
+        connections: IDLE_CONNECTIONS,
+        size: 0,
+        binary: false,
+        window: 1,
+      });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const after = await server.proc.ask<ServerStats>("gc");
+      if (after.connections !== IDLE_CONNECTIONS) {
+        console.error(`${c.label}: ${after.connections} of ${IDLE_CONNECTIONS} connections open`);
+      }
+      const entry = samples.get(c.label)!;
+      entry.rss.push((after.rss - before.rss) / IDLE_CONNECTIONS / 1024);
+      entry.heap.push((after.heapUsed - before.heapUsed) / IDLE_CONNECTIONS / 1024);
+      await closeSession(load, "idle");
+      await server.proc.stop();
+    }
+  }
+  const out = new Map<string, { rss: number; heap: number }>();
+  for (const [label, s] of samples) out.set(label, { rss: median(s.rss), heap: median(s.heap) });
+  return out;
+}
+
+function human(value: number): string {
+  if (value >= 1e6) return `${(value / 1e6).toFixed(2)} M`;
+  if (value >= 1e4) return `${(value / 1e3).toFixed(1)} k`;
+  return value.toFixed(value >= 100 ? 0 : 1);
+}
+
+function printGroup(
+  group: (typeof groups)[number],
+  results: Results,
+  memory: Map<string, { rss: number; heap: number }> | undefined,
+): void {
+  const labels = group.contenders.map((c) => c.label);
+  const ours = labels.filter((l) => l !== group.reference);
+  const head = [
+    "scenario",
+    "unit",
+    ...labels,
+    ...ours.map((l) => `${l}/${group.reference}`),
+    "goal",
+    `server CPU % (${labels.join(" / ")})`,
+    "generator CPU %",
+  ];
+  const lines = [`| ${head.join(" | ")} |`, `| ${head.map(() => "---").join(" | ")} |`];
+  for (const scenario of SCENARIOS) {
+    const cells = results.get(scenario.key);
+    if (cells === undefined) continue;
+    const ref = cells.get(group.reference)!.rate;
+    const row = [
+      scenario.name,
+      scenario.unit,
+      ...labels.map((l) => human(cells.get(l)!.rate)),
+      ...ours.map((l) => `${(cells.get(l)!.rate / ref).toFixed(2)}x`),
+      group.name === "node" ? scenario.goalNode : scenario.goalDeno,
+      labels.map((l) => cells.get(l)!.serverCpu.toFixed(0)).join(" / "),
+      Math.max(...labels.map((l) => cells.get(l)!.loadCpu)).toFixed(0),
+    ];
+    lines.push(`| ${row.join(" | ")} |`);
+  }
+  if (memory !== undefined) {
+    const ref = memory.get(group.reference)!.rss;
+    const row = [
+      `memory per idle connection (${IDLE_CONNECTIONS}), RSS (heap)`,
+      "KiB",
+      ...labels.map((l) => `${memory.get(l)!.rss.toFixed(1)} (${memory.get(l)!.heap.toFixed(1)})`),
+      ...ours.map((l) => `${(memory.get(l)!.rss / ref).toFixed(2)}x`),
+      group.name === "node" ? "<= 5 KiB" : "-",
+      "-",
+      "-",
+    ];
+    lines.push(`| ${row.join(" | ")} |`);
+  }
+  console.log(lines.join("\n") + "\n");
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  await Deno.mkdir(OUT, { recursive: true });
+  await prepare();
+  const load = new LineProcess("generator", "node", [`${OUT}server_load_main.mjs`], 1);
+  const scenarios = SCENARIOS.filter((s) => chosen === undefined || chosen.includes(s.key));
+  const all = new Map<string, Results>();
+  const memory = new Map<string, Map<string, { rss: number; heap: number }>>();
+  try {
+    for (const group of groups) {
+      const results: Results = new Map();
+      all.set(group.name, results);
+      if (chosen === undefined || chosen.includes("memory")) {
+        memory.set(group.name, await runMemory(load, group.contenders));
+      }
+      if (scenarios.length === 0) continue;
+      for (const c of group.contenders) c.server = await c.start();
+      for (const c of group.contenders) {
+        await openSession(load, c.server!, "warm", SCENARIOS[1]!.open);
+        await measure(load, c.server!, "warm", FIRST_WARM_MS, 50_000_000);
+        await closeSession(load, "warm");
+      }
+      for (const scenario of scenarios) {
+        results.set(scenario.key, await runScenario(load, scenario, group.contenders));
+        console.error(`${group.name}: ${scenario.name} done`);
+      }
+      for (const c of group.contenders) await c.server?.proc.stop();
+    }
+  } finally {
+    for (const group of groups) for (const c of group.contenders) await c.server?.proc.stop();
+    await load.stop();
+  }
+  const date = new Date().toISOString().slice(0, 10);
+  console.log(
+    `server benchmark — ${date}, Node ${nodeVersion()}, Deno ${Deno.version.deno}, ` +
+      `${navigator.hardwareConcurrency} cores, ${
+        pinned() ? "servers on core 0, generator on core 1" : "not pinned"
+      }, ${ROUNDS} rounds of ${ROUND_MS} ms (median), load average ${loadAverage()}\n`,
+  );
+  for (const group of groups) printGroup(group, all.get(group.name)!, memory.get(group.name));
+  console.log(`(${((performance.now() - started) / 1000).toFixed(0)} s)`);
+}
+
+function nodeVersion(): string {
+  const out = new Deno.Command("node", { args: ["--version"] }).outputSync();
+  return new TextDecoder().decode(out.stdout).trim();
+}
+
+function loadAverage(): string {
+  try {
+    return Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
+  } catch {
+    return "unknown";
+  }
+}
+
+await main();

@@ -1,0 +1,149 @@
+/**
+ * The outgoing side of a server connection: the slow-consumer cap before each write, and write
+ * batching. While a {@linkcode WriteBatch} is open (the server handles the bytes of one socket
+ * read), writes to every connection are collected and each connection's are written once when
+ * the batch ends: an echo of many messages from one read, or a burst of broadcasts, costs one
+ * socket write per connection instead of one per message.
+ *
+ * @module
+ */
+
+import { concatBytes } from "../codec/_bytes.ts";
+import type { Socket } from "./types.ts";
+
+/** Collected bytes of one connection are written at once past this size, in bytes. */
+const FLUSH_LIMIT = 65_536;
+/** Collected chunks adding up to at most this are copied into one buffer (one small write). */
+const CONCAT_LIMIT = 16_384;
+
+/** A message transport's `bufferedAmount` is read at least every this many sends. */
+const READ_EVERY = 16;
+/** ... and whenever the bound (last value read plus bytes sent since) exceeds this, in bytes. */
+const READ_ABOVE = 16_384;
+
+/** The shared empty list of an idle writer (never pushed to). */
+const NONE: Uint8Array[] = [];
+
+/** A batch scope shared by a server's connections (nested begin/end pairs count as one). */
+export class WriteBatch {
+  #depth = 0;
+  #queued: Writer[] = [];
+
+  /** Whether writes are being collected. */
+  get active(): boolean {
+    return this.#depth > 0;
+  }
+
+  /** Opens the batch (or a nested level of it). */
+  begin(): void {
+    this.#depth++;
+  }
+
+  /** Closes a level; the outermost one writes what every connection collected. */
+  end(): void {
+    if (--this.#depth > 0) return;
+    while (this.#queued.length > 0) {
+      const queued = this.#queued;
+      this.#queued = [];
+      for (const writer of queued) writer.flush();
+    }
+  }
+
+  /** Remembers a writer that collected its first chunk. */
+  queue(writer: Writer): void {
+    this.#queued.push(writer);
+  }
+}
+
+/** Writes a connection's bytes (or whole messages, on a message transport). */
+export class Writer {
+  /** What the last write said: `false` while the socket's buffer is above its high-water mark. */
+  writable = true;
+  readonly #socket: Socket;
+  readonly #batch: WriteBatch;
+  readonly #maxBufferedBytes: number;
+  readonly #onSlow: () => boolean;
+  #pending: Uint8Array[] = NONE;
+  #size = 0;
+  // Message transports: the last bufferedAmount read, bytes (UTF-16 units for text) sent since,
+  // sends left before the next read, and the bound above which it is always read.
+  #lastRead = 0;
+  #sentSinceRead = 0;
+  #sendsUntilRead = 0;
+  readonly #readAbove: number;
+
+  /**
+   * @param socket The transport.
+   * @param batch The server's batch scope.
+   * @param maxBufferedBytes The slow-consumer cap.
+   * @param onSlow Called when a write finds more than the cap waiting; returns `true` if it
+   * failed the connection (the write is then dropped), `false` to write anyway (a close frame).
+   */
+  constructor(
+    socket: Socket,
+    batch: WriteBatch,
+    maxBufferedBytes: number,
+    onSlow: () => boolean,
+  ) {
+    this.#socket = socket;
+    this.#batch = batch;
+    this.#maxBufferedBytes = maxBufferedBytes;
+    this.#onSlow = onSlow;
+    this.#readAbove = Math.min(maxBufferedBytes, READ_ABOVE);
+  }
+
+  /** Writes `chunks` in order, or collects them while a batch is open. */
+  write(chunks: readonly Uint8Array[]): boolean {
+    if (!this.#batch.active) return this.#send(chunks);
+    if (this.#pending.length === 0) {
+      this.#batch.queue(this);
+      this.#pending = [];
+    }
+    for (const chunk of chunks) {
+      this.#pending.push(chunk);
+      this.#size += chunk.length;
+    }
+    if (this.#size >= FLUSH_LIMIT) this.flush();
+    return this.writable;
+  }
+
+  /**
+   * Sends one whole message on a message transport (no batching: it frames by itself). Reading
+   * Deno's `bufferedAmount` is a call into the runtime that costs a good part of a small send,
+   * and the buffer only grows by what we send: so it is read every {@linkcode READ_EVERY} sends
+   * (and whenever the bound nears a limit), and in between the last value plus the bytes sent
+   * since serves as an upper bound.
+   */
+  message(data: string | Uint8Array): boolean {
+    let buffered = this.#lastRead + this.#sentSinceRead;
+    if (--this.#sendsUntilRead <= 0 || buffered > this.#readAbove) {
+      buffered = this.#lastRead = this.#socket.bufferedAmount;
+      this.#sentSinceRead = 0;
+      this.#sendsUntilRead = READ_EVERY;
+    }
+    if (buffered > this.#maxBufferedBytes && this.#onSlow()) return false;
+    this.#sentSinceRead += data.length;
+    return this.writable = this.#socket.sendMessage!(data, buffered);
+  }
+
+  /** Writes what was collected. */
+  flush(): void {
+    const chunks = this.#pending;
+    if (chunks.length === 0) return;
+    const size = this.#size;
+    this.#pending = NONE;
+    this.#size = 0;
+    this.#send(chunks.length > 1 && size <= CONCAT_LIMIT ? [concatBytes(chunks, size)] : chunks);
+  }
+
+  /** Forgets what was collected (the transport is gone). */
+  drop(): void {
+    this.#pending = NONE;
+    this.#size = 0;
+  }
+
+  #send(chunks: readonly Uint8Array[]): boolean {
+    if (this.#socket.bufferedAmount > this.#maxBufferedBytes && this.#onSlow()) return false;
+    return this.writable = this.#socket.write(chunks);
+  }
+}
