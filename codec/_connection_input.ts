@@ -10,35 +10,57 @@ import type { ConnectionSettings } from "./_connection_options.ts";
 import type { ConnectionEvent } from "./_connection_types.ts";
 import { Opcode } from "./constants.ts";
 import { ProtocolError } from "./errors.ts";
-import type { Frame } from "./frame.ts";
+import type { Frame, Role } from "./frame.ts";
+import { checkDecoderOptions } from "./_frame_header.ts";
 import { FrameDecoder } from "./frame_decoder.ts";
 import { MessageAssembler } from "./message.ts";
 
 const NO_EVENTS: ConnectionEvent[] = [];
 
-/** Decodes the peer's bytes into message events. */
-export class Inbox {
-  readonly #decoder: FrameDecoder;
-  readonly #assembler: MessageAssembler;
+/** The inbox whose push() runs (decoding is synchronous; nested pushes restore it). */
+let active: { handleFrame(frame: Frame): boolean } | undefined;
+/** The decoder callback of every inbox (no closure per connection: memory per connection). */
+const onFrame = (frame: Frame): boolean => active!.handleFrame(frame);
+
+/**
+ * Called with each ping, pong and close frame and the inbox's owner; returns `false` to stop
+ * decoding (the rest of the chunk is dropped). One function for every inbox, no closure each.
+ */
+export type ControlHandler<Owner> = (owner: Owner, frame: Frame) => boolean;
+
+/**
+ * Decodes the peer's bytes into message events. The decoder and the message assembler are
+ * created by the first push (memory per idle connection); the options are checked at once.
+ */
+export class Inbox<Owner = unknown> {
+  #decoder: FrameDecoder | undefined;
+  #assembler: MessageAssembler | undefined;
+  readonly #role: Role;
+  readonly #allowedRsv: number;
   readonly #maxMessageSize: number;
-  readonly #onControl: (frame: Frame) => void;
+  readonly #maxFramesPerMessage: number;
+  readonly #owner: Owner;
+  readonly #onControl: ControlHandler<Owner>;
   /** The decoder's limit is below maxMessageSize, for the rest of a fragmented message. */
   #limitLowered = false;
   /** Where the current push() puts messages. */
   #events: ConnectionEvent[] = NO_EVENTS;
-  /** The decoder's callback, created once. */
-  readonly #onFrame = (frame: Frame): void => this.#handleFrame(frame);
 
   /**
    * @param settings The connection's checked options.
-   * @param onControl Called with each ping, pong and close frame; may throw to stop decoding.
+   * @param owner Passed to `onControl`.
+   * @param onControl Called with each ping, pong and close frame.
+   * @throws {TypeError | RangeError} If `role` or `allowedRsv` is out of range.
    */
-  constructor(settings: ConnectionSettings, onControl: (frame: Frame) => void) {
+  constructor(settings: ConnectionSettings, owner: Owner, onControl: ControlHandler<Owner>) {
     const { role, maxMessageSize, maxFramesPerMessage, allowedRsv } = settings;
+    checkDecoderOptions(role, allowedRsv);
+    this.#role = role;
+    this.#allowedRsv = allowedRsv;
     this.#maxMessageSize = maxMessageSize;
+    this.#maxFramesPerMessage = maxFramesPerMessage;
+    this.#owner = owner;
     this.#onControl = onControl;
-    this.#assembler = new MessageAssembler({ maxMessageSize, maxFramesPerMessage });
-    this.#decoder = new FrameDecoder({ role, maxPayloadSize: maxMessageSize, allowedRsv });
   }
 
   /**
@@ -49,8 +71,15 @@ export class Inbox {
    */
   push(data: Uint8Array, events: ConnectionEvent[]): void {
     this.#events = events;
+    const previous = active;
+    active = this;
     try {
-      this.#decoder.push(data, this.#onFrame);
+      const decoder = this.#decoder ??= new FrameDecoder({
+        role: this.#role,
+        maxPayloadSize: this.#maxMessageSize,
+        allowedRsv: this.#allowedRsv,
+      });
+      decoder.push(data, onFrame);
       this.#events = NO_EVENTS; // hold no reference to events the caller takes
     } catch (error) {
       this.#events = NO_EVENTS;
@@ -62,25 +91,30 @@ export class Inbox {
         );
       }
       throw error;
+    } finally {
+      active = previous;
     }
   }
 
-  #handleFrame(frame: Frame): void {
-    if (frame.opcode >= Opcode.CLOSE) {
-      this.#onControl(frame);
-      return;
-    }
-    const message = this.#assembler.push(frame);
+  /** The decoder's callback (through `onFrame`): `false` stops decoding. */
+  handleFrame(frame: Frame): boolean {
+    if (frame.opcode >= Opcode.CLOSE) return this.#onControl(this.#owner, frame);
+    const assembler = this.#assembler ??= new MessageAssembler({
+      maxMessageSize: this.#maxMessageSize,
+      maxFramesPerMessage: this.#maxFramesPerMessage,
+    });
+    const message = assembler.push(frame);
     if (message !== undefined) {
       this.#events.push(message);
       if (this.#limitLowered) {
         this.#limitLowered = false;
-        this.#decoder.maxPayloadSize = this.#maxMessageSize;
+        this.#decoder!.maxPayloadSize = this.#maxMessageSize;
       }
     } else {
       // The next data frame may not carry more than the current message still may grow by.
       this.#limitLowered = true;
-      this.#decoder.maxPayloadSize = this.#assembler.remainingSize;
+      this.#decoder!.maxPayloadSize = assembler.remainingSize;
     }
+    return true;
   }
 }

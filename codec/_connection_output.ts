@@ -34,12 +34,15 @@ export class Outbox {
   readonly #client: boolean;
   /** The encoder's mask source, for text frames built here (client role). */
   readonly #maskSource: MaskSource;
-  readonly #key: Uint8Array = new Uint8Array(4);
-  #parts: Uint8Array[] = [];
+  /** The client role's key buffer (none in the server role: memory per connection). */
+  readonly #key: Uint8Array | undefined;
+  /** Created on first use (memory per idle connection). */
+  #parts: Uint8Array[] | undefined;
   #size = 0;
 
   constructor(role: Role, maskSource: MaskSource | undefined) {
     this.#client = role === "client";
+    this.#key = this.#client ? new Uint8Array(4) : undefined;
     this.#encoder = new FrameEncoder({ role, maskSource });
     this.#maskSource = maskSource ?? defaultMaskSource;
   }
@@ -68,11 +71,8 @@ export class Outbox {
   text(text: string): void {
     const length = text.length;
     if (length <= ASCII_FRAME_MAX && isAscii(text)) {
-      let key: Uint8Array | undefined;
-      if (this.#client) {
-        key = this.#key;
-        this.#maskSource(key);
-      }
+      const key = this.#key;
+      if (key !== undefined) this.#maskSource(key);
       this.#push(buildAsciiFrame(TEXT_FIN, text, key));
     } else if (length <= SCRATCH_TEXT_MAX) {
       const { written } = textEncoder.encodeInto(text, scratch);
@@ -90,15 +90,17 @@ export class Outbox {
   /** The queued bytes, in order; small frames come merged into one buffer. */
   take(): Uint8Array[] {
     const parts = this.#parts;
+    if (parts === undefined) return [];
     const size = this.#size;
-    this.#parts = [];
+    this.#parts = undefined;
     this.#size = 0;
     if (parts.length < 2 || size >= COALESCE_LIMIT) return parts;
     return [concatBytes(parts, size)];
   }
 
   #push(bytes: Uint8Array): void {
-    this.#parts.push(bytes);
+    if (this.#parts === undefined) this.#parts = [bytes];
+    else this.#parts.push(bytes);
     this.#size += bytes.length;
   }
 }

@@ -18,10 +18,10 @@ import type { Frame, Role } from "./frame.ts";
 
 export type { ConnectionEvent, ConnectionOptions, ConnectionState };
 
-/** Thrown from the frame callback to stop decoding after the peer's close frame. */
-const STOP: unique symbol = Symbol("stop");
-
 const EMPTY = new Uint8Array(0);
+
+/** The inbox's control-frame callback, shared by every connection (set in the class). */
+let handleControl: (connection: Connection, frame: Frame) => boolean;
 
 /**
  * One WebSocket connection without I/O. Feed it the peer's bytes with `receive()`, call the
@@ -63,12 +63,16 @@ const EMPTY = new Uint8Array(0);
  * ```
  */
 export class Connection {
+  static {
+    handleControl = (connection, frame) => connection.#handleControl(frame);
+  }
+
   /** Our end of the connection. */
   readonly role: Role;
   #state: ConnectionState;
   #shouldCloseTransport = false;
   readonly #autoPong: boolean;
-  readonly #inbox: Inbox;
+  readonly #inbox: Inbox<Connection>;
   readonly #outbox: Outbox;
   #events: ConnectionEvent[] = [];
   #closeSent = false;
@@ -88,7 +92,7 @@ export class Connection {
     this.role = settings.role;
     this.#state = settings.state;
     this.#autoPong = settings.autoPong;
-    this.#inbox = new Inbox(settings, (frame) => this.#handleControl(frame));
+    this.#inbox = new Inbox<Connection>(settings, this, handleControl);
     this.#outbox = new Outbox(settings.role, settings.maskSource);
   }
 
@@ -132,7 +136,6 @@ export class Connection {
     try {
       this.#inbox.push(data, this.#events);
     } catch (error) {
-      if (error === STOP) return;
       if (!(error instanceof ProtocolError)) {
         this.#failOnBug();
         throw error;
@@ -299,8 +302,8 @@ export class Connection {
     return this.#outbox.take();
   }
 
-  /** A ping, pong or close frame from the peer. */
-  #handleControl(frame: Frame): void {
+  /** A ping, pong or close frame from the peer; `false` (after a close frame) stops decoding. */
+  #handleControl(frame: Frame): boolean {
     const opcode = frame.opcode;
     if (opcode === Opcode.PING) {
       const payload = frame.payload;
@@ -324,8 +327,9 @@ export class Connection {
         this.#shouldCloseTransport = true;
         this.#events.push({ type: "close", ...received, wasClean: true });
       }
-      throw STOP;
+      return false;
     }
+    return true;
   }
 
   /** Ends the connection: optional close frame, `closed`, close event with wasClean false. */

@@ -54,6 +54,13 @@ const GET_DATA = 4;
 const INITIAL_GATHER_SIZE = 65_536;
 
 /**
+ * The masking key of the frame being unmasked, shared by every decoder: `applyMask` is
+ * synchronous and keeps no reference, and each decoder keeps its key as four numbers (no typed
+ * array per connection: memory per idle connection).
+ */
+const KEY = new Uint8Array(4);
+
+/**
  * Decodes frames from a byte stream. The decoder takes ownership of every pushed chunk: it
  * unmasks payloads in place and returns them as views into the chunk when a payload lies wholly
  * in one chunk (zero copy); only a payload that spans chunks is copied.
@@ -88,10 +95,14 @@ export class FrameDecoder {
   #opcode = 0;
   #masked = false;
   #length = 0;
-  #key: Uint8Array = new Uint8Array(4);
+  /** The masking key's bytes. */
+  #k0 = 0;
+  #k1 = 0;
+  #k2 = 0;
+  #k3 = 0;
 
-  /** Bytes of a header field that spans chunks (at most 8). */
-  #scratch: Uint8Array = new Uint8Array(8);
+  /** Bytes of a header field that spans chunks (at most 8), created the first time one does. */
+  #scratch: Uint8Array | undefined = undefined;
   #scratchLength = 0;
   /** A payload that spans chunks, gathered so far. */
   #gather: Uint8Array | undefined = undefined;
@@ -144,7 +155,9 @@ export class FrameDecoder {
    * is unusable: every later call throws the same error.
    *
    * @param chunk Bytes from the peer, any length (0 too).
-   * @param onFrame Called with each complete frame.
+   * @param onFrame Called with each complete frame. Returning `false` stops decoding this chunk:
+   * `push` returns at once and the bytes after that frame are dropped (a connection does this
+   * after the peer's close frame).
    * @throws {ProtocolError} If the peer broke the protocol (see the class documentation).
    * @throws {InvalidStateError} If called again from inside `onFrame`.
    * @throws {TypeError} If `chunk` is not a Uint8Array (the decoder stays usable).
@@ -158,7 +171,7 @@ export class FrameDecoder {
    * console.log(frames.map((f) => f.opcode), frames[1]?.payload); // [ 9, 2 ] Uint8Array(1) [ 42 ]
    * ```
    */
-  push(chunk: Uint8Array, onFrame: (frame: Frame) => void): void {
+  push(chunk: Uint8Array, onFrame: (frame: Frame) => unknown): void {
     if (this.#failed) throw this.#error;
     if (!(chunk instanceof Uint8Array)) {
       throw new TypeError("Cannot decode frames as 'chunk' must be a Uint8Array");
@@ -187,15 +200,14 @@ export class FrameDecoder {
    */
   #fill(chunk: Uint8Array, from: number, end: number, want: number): number {
     const count = Math.min(want - this.#scratchLength, end - from);
-    const scratch = this.#scratch;
+    const scratch = this.#scratch ??= new Uint8Array(8);
     for (let i = 0; i < count; i++) scratch[this.#scratchLength + i] = chunk[from + i]!;
     this.#scratchLength += count;
     return from + count;
   }
 
-  #run(chunk: Uint8Array, onFrame: (frame: Frame) => void): void {
+  #run(chunk: Uint8Array, onFrame: (frame: Frame) => unknown): void {
     const end = chunk.length;
-    const scratch = this.#scratch;
     let pos = 0;
     for (;;) {
       const state = this.#state;
@@ -206,7 +218,7 @@ export class FrameDecoder {
           // Zero copy: the whole payload is in this chunk.
           payload = chunk.subarray(pos, pos + length);
           pos += length;
-          if (this.#masked && length !== 0) applyMask(payload, this.#key);
+          if (this.#masked && length !== 0) this.#unmask(payload);
         } else {
           if (pos === end) return;
           const take = Math.min(length - this.#gathered, end - pos);
@@ -216,11 +228,11 @@ export class FrameDecoder {
           payload = this.#gather!;
           this.#gather = undefined;
           this.#gathered = 0;
-          if (this.#masked) applyMask(payload, this.#key);
+          if (this.#masked) this.#unmask(payload);
         }
         this.#state = GET_INFO;
         const rsv = this.#rsv;
-        onFrame({
+        const more = onFrame({
           fin: this.#fin,
           rsv1: (rsv & 4) !== 0,
           rsv2: (rsv & 2) !== 0,
@@ -228,6 +240,7 @@ export class FrameDecoder {
           opcode: this.#opcode,
           payload,
         });
+        if (more === false) return;
         continue;
       }
       if (pos === end) return;
@@ -242,6 +255,7 @@ export class FrameDecoder {
           pos = this.#fill(chunk, pos, end, 2);
           if (this.#scratchLength < 2) return;
           this.#scratchLength = 0;
+          const scratch = this.#scratch!;
           b0 = scratch[0]!;
           b1 = scratch[1]!;
         }
@@ -255,6 +269,7 @@ export class FrameDecoder {
           pos = this.#fill(chunk, pos, end, 2);
           if (this.#scratchLength < 2) return;
           this.#scratchLength = 0;
+          const scratch = this.#scratch!;
           length = (scratch[0]! << 8) | scratch[1]!;
         }
         this.#haveLength(length);
@@ -267,31 +282,40 @@ export class FrameDecoder {
           pos = this.#fill(chunk, pos, end, 8);
           if (this.#scratchLength < 8) return;
           this.#scratchLength = 0;
-          source = scratch;
+          source = this.#scratch!;
           at = 0;
         }
         this.#haveLength(readLength64(source, at));
       } else {
         // GET_MASK
-        const key = this.#key;
         if (this.#scratchLength === 0 && end - pos >= 4) {
-          key[0] = chunk[pos]!;
-          key[1] = chunk[pos + 1]!;
-          key[2] = chunk[pos + 2]!;
-          key[3] = chunk[pos + 3]!;
+          this.#k0 = chunk[pos]!;
+          this.#k1 = chunk[pos + 1]!;
+          this.#k2 = chunk[pos + 2]!;
+          this.#k3 = chunk[pos + 3]!;
           pos += 4;
         } else {
           pos = this.#fill(chunk, pos, end, 4);
           if (this.#scratchLength < 4) return;
           this.#scratchLength = 0;
-          key[0] = scratch[0]!;
-          key[1] = scratch[1]!;
-          key[2] = scratch[2]!;
-          key[3] = scratch[3]!;
+          const scratch = this.#scratch!;
+          this.#k0 = scratch[0]!;
+          this.#k1 = scratch[1]!;
+          this.#k2 = scratch[2]!;
+          this.#k3 = scratch[3]!;
         }
         this.#state = GET_DATA;
       }
     }
+  }
+
+  /** Unmasks `payload` in place with this frame's key. */
+  #unmask(payload: Uint8Array): void {
+    KEY[0] = this.#k0;
+    KEY[1] = this.#k1;
+    KEY[2] = this.#k2;
+    KEY[3] = this.#k3;
+    applyMask(payload, KEY);
   }
 
   /** Checks the first two header bytes and moves to the next state. */

@@ -171,6 +171,16 @@ describe("FrameDecoder: RFC 6455 section 5.7 examples", () => {
     const frames = decode(new FrameDecoder({ role: "client" }), [bytes]);
     assertFrames(frames, unmasked.flatMap((v) => v.frames));
   });
+
+  it("stops decoding the chunk when onFrame returns false, and drops the bytes after that frame", () => {
+    const unmasked = VECTORS.filter((v) => v.role === "client");
+    const bytes = new Uint8Array(unmasked.flatMap((v) => [...v.bytes]));
+    const decoder = new FrameDecoder({ role: "client" });
+    const frames: Frame[] = [];
+    decoder.push(bytes, (f) => frames.push(f) < 2);
+    assertFrames(frames, unmasked.flatMap((v) => v.frames).slice(0, 2));
+    assert.equal(decoder.bufferedAmount, 0);
+  });
 });
 
 describe("FrameDecoder rejections", () => {

@@ -233,7 +233,8 @@ export interface FrameEncoderFrameOptions {
 export class FrameEncoder {
   #masked: boolean;
   #maskSource: MaskSource;
-  #key: Uint8Array = new Uint8Array(4);
+  /** The client role's key buffer (none in the server role: memory per connection). */
+  #key: Uint8Array | undefined;
 
   /**
    * Creates an encoder for one connection.
@@ -255,12 +256,13 @@ export class FrameEncoder {
     }
     this.#masked = role === "client";
     this.#maskSource = maskSource;
+    this.#key = this.#masked ? new Uint8Array(4) : undefined;
   }
 
   /** Draws a fresh key into #key, or returns undefined in the server role. */
   #nextKey(): Uint8Array | undefined {
-    if (!this.#masked) return undefined;
     const key = this.#key;
+    if (key === undefined) return undefined;
     this.#maskSource(key);
     return key;
   }

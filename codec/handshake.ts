@@ -186,7 +186,7 @@ export interface UpgradeRequestInfo {
  *
  * Steps 1-4 decide whether this is a WebSocket request at all; a plain GET gets 400.
  *
- * @param request The request method and headers (a `Request` fits).
+ * @param request The request method and headers (a `Request` fits; only `headers.get` is called).
  * @param options How to choose a subprotocol.
  * @returns The key, the offered subprotocols and extensions, and the chosen subprotocol.
  * @throws {HandshakeError} With the status, code and extra headers of the refusal.
@@ -209,7 +209,7 @@ export interface UpgradeRequestInfo {
  * ```
  */
 export function validateUpgradeRequest(
-  request: { method: string; headers: Headers },
+  request: { method: string; headers: { get(name: string): string | null } },
   options: UpgradeRequestOptions = {},
 ): UpgradeRequestInfo {
   const { headers } = request;

@@ -55,6 +55,15 @@ export class WriteBatch {
   }
 }
 
+/** Who a {@linkcode Writer} tells about a slow consumer. */
+export interface SlowConsumerHandler {
+  /**
+   * A write found more than the cap waiting: returns `true` if it failed the connection (the
+   * write is then dropped), `false` to write anyway (a close frame).
+   */
+  slow(): boolean;
+}
+
 /** Writes a connection's bytes (or whole messages, on a message transport). */
 export class Writer {
   /** What the last write said: `false` while the socket's buffer is above its high-water mark. */
@@ -62,7 +71,7 @@ export class Writer {
   readonly #socket: Socket;
   readonly #batch: WriteBatch;
   readonly #maxBufferedBytes: number;
-  readonly #onSlow: () => boolean;
+  readonly #owner: SlowConsumerHandler;
   #pending: Uint8Array[] = NONE;
   #size = 0;
   // Message transports: the last bufferedAmount read, bytes (UTF-16 units for text) sent since,
@@ -76,19 +85,18 @@ export class Writer {
    * @param socket The transport.
    * @param batch The server's batch scope.
    * @param maxBufferedBytes The slow-consumer cap.
-   * @param onSlow Called when a write finds more than the cap waiting; returns `true` if it
-   * failed the connection (the write is then dropped), `false` to write anyway (a close frame).
+   * @param owner Its `slow()` is called when a write finds more than the cap waiting.
    */
   constructor(
     socket: Socket,
     batch: WriteBatch,
     maxBufferedBytes: number,
-    onSlow: () => boolean,
+    owner: SlowConsumerHandler,
   ) {
     this.#socket = socket;
     this.#batch = batch;
     this.#maxBufferedBytes = maxBufferedBytes;
-    this.#onSlow = onSlow;
+    this.#owner = owner;
     this.#readAbove = Math.min(maxBufferedBytes, READ_ABOVE);
   }
 
@@ -121,7 +129,7 @@ export class Writer {
       this.#sentSinceRead = 0;
       this.#sendsUntilRead = READ_EVERY;
     }
-    if (buffered > this.#maxBufferedBytes && this.#onSlow()) return false;
+    if (buffered > this.#maxBufferedBytes && this.#owner.slow()) return false;
     this.#sentSinceRead += data.length;
     return this.writable = this.#socket.sendMessage!(data, buffered);
   }
@@ -143,7 +151,7 @@ export class Writer {
   }
 
   #send(chunks: readonly Uint8Array[]): boolean {
-    if (this.#socket.bufferedAmount > this.#maxBufferedBytes && this.#onSlow()) return false;
+    if (this.#socket.bufferedAmount > this.#maxBufferedBytes && this.#owner.slow()) return false;
     return this.writable = this.#socket.write(chunks);
   }
 }

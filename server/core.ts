@@ -14,7 +14,7 @@ import type { OutgoingData } from "./prepared_message.ts";
 import { type BroadcastOptions, MemoryAdapter, Rooms } from "./rooms.ts";
 import type { CloseInfo, ServerOptions, Socket, UpgradeRequest } from "./types.ts";
 import { WriteBatch } from "./_writer.ts";
-import { type Acceptance, negotiate, type Refusal, refusal } from "./upgrade.ts";
+import { type Decision, type HeaderLookup, negotiate, refusal } from "./upgrade.ts";
 
 /** Shown when a hook fails and the user gave no `onError`. */
 function defaultOnError(error: unknown): void {
@@ -80,18 +80,35 @@ export class ServerCore<Data> {
     };
   }
 
-  /** Decides on an upgrade; a throwing hook becomes 500 (and reaches onError); 503 when closing. */
-  async negotiate(request: UpgradeRequest): Promise<Acceptance<Data> | Refusal> {
+  /**
+   * Decides on an upgrade; a throwing hook becomes 500 (and reaches onError); 503 when closing.
+   * Synchronous unless an `authenticate` hook runs.
+   */
+  negotiate(
+    request: UpgradeRequest,
+    headers?: HeaderLookup,
+  ): Decision<Data> | Promise<Decision<Data>> {
     if (this.closing) return refusal(503, "the server is shutting down\n");
-    let decision: Acceptance<Data> | Refusal;
+    let decision: Decision<Data> | Promise<Decision<Data>>;
     try {
-      decision = await negotiate(request, this.#options);
+      decision = negotiate(request, this.#options, headers);
     } catch (error) {
-      this.reportError(error, undefined);
-      return refusal(500, "internal error\n");
+      return this.#failedDecision(error);
     }
+    if (decision instanceof Promise) {
+      return decision.then((d) => this.#checkClosing(d), (error) => this.#failedDecision(error));
+    }
+    return this.#checkClosing(decision);
+  }
+
+  #checkClosing(decision: Decision<Data>): Decision<Data> {
     if (decision.accept && this.closing) return refusal(503, "the server is shutting down\n");
     return decision;
+  }
+
+  #failedDecision(error: unknown): Decision<Data> {
+    this.reportError(error, undefined);
+    return refusal(500, "internal error\n");
   }
 
   /** Creates the connection for an upgraded socket and runs `onOpen`. */

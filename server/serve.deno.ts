@@ -244,6 +244,8 @@ async function nativeUpgrade<Data>(
   ws.onerror = () => {};
   ws.onclose = () => done();
   ws.onopen = () => {
+    // Opened once: drop this closure (and the handshake's state it holds) from the socket.
+    ws.onopen = null;
     done();
     if (aborted || core.closing) {
       ws.close(1001, "server shutting down");

@@ -15,14 +15,9 @@ import { handshakeErrorResponse, validateUpgradeRequest } from "../codec/handsha
 import { writeResponseHead } from "../codec/http_write.ts";
 import { ServerCore } from "./core.ts";
 import type { ServedWebSocketServer, ServeOptions } from "./serve.ts";
-import type {
-  ServerOptions,
-  Socket,
-  SocketHandlers,
-  UpgradeRequest,
-  WebSocketServer,
-} from "./types.ts";
-import { type Refusal, refusal } from "./upgrade.ts";
+import type { ServerOptions, WebSocketServer } from "./types.ts";
+import { type Decision, type Refusal, refusal, switchingProtocolsHead } from "./upgrade.ts";
+import { NodeSocket, NodeUpgradeRequest, RawHeaders } from "./_node_socket.ts";
 import { closeOnce } from "./_close_once.ts";
 
 /**
@@ -63,67 +58,7 @@ export interface NodeWebSocketServer<Data = undefined> extends WebSocketServer<D
 }
 
 const noop = (): void => {};
-
-/** Adapts a `node:net` socket to the runtime-neutral {@linkcode Socket}. */
-class NodeSocket implements Socket {
-  readonly #socket: NetSocket;
-  /** Bytes read with the request head; released once delivered (a view of the read buffer). */
-  #head: Uint8Array | undefined;
-
-  constructor(socket: NetSocket, head: Uint8Array) {
-    this.#socket = socket;
-    this.#head = head;
-  }
-
-  get bufferedAmount(): number {
-    return this.#socket.writableLength;
-  }
-
-  write(chunks: readonly Uint8Array[]): boolean {
-    const socket = this.#socket;
-    if (chunks.length === 1) return socket.write(chunks[0]!);
-    socket.cork();
-    let ok = true;
-    for (const chunk of chunks) ok = socket.write(chunk);
-    socket.uncork();
-    return ok;
-  }
-
-  end(): void {
-    this.#socket.end();
-  }
-
-  destroy(): void {
-    this.#socket.destroy();
-  }
-
-  pause(): void {
-    this.#socket.pause();
-  }
-
-  resume(): void {
-    this.#socket.resume();
-  }
-
-  listen(handlers: SocketHandlers): void {
-    const socket = this.#socket;
-    if (socket.destroyed) {
-      queueMicrotask(() => handlers.close());
-      return;
-    }
-    socket.on("close", () => handlers.close());
-    socket.on("drain", () => handlers.drain());
-    // Data flows from the next microtask, after onOpen ran: first the bytes read with the head.
-    queueMicrotask(() => {
-      if (socket.destroyed) return;
-      const head = this.#head;
-      this.#head = undefined;
-      if (head !== undefined && head.length > 0) handlers.data(head);
-      socket.on("data", (chunk: Uint8Array) => handlers.data(chunk));
-      socket.on("end", () => handlers.end());
-    });
-  }
-}
+const destroy = (socket: Duplex): void => void socket.destroy();
 
 /**
  * Creates a server without a listener, for an existing `http.Server` (Express, Koa, ...):
@@ -205,14 +140,16 @@ export async function serveCodec<Data>(
     clearTimeout(headTimers.get(socket));
     headTimers.delete(socket);
   };
+  // One listener function for every socket (none created per connection).
+  function forget(this: Duplex): void {
+    sockets.delete(this);
+    disarm(this);
+  }
   server.on(tls ? "secureConnection" : "connection", (socket: Duplex) => {
     sockets.add(socket);
     socket.on("error", noop);
-    socket.on("close", () => {
-      sockets.delete(socket);
-      disarm(socket);
-    });
-    headTimers.set(socket, setTimeout(() => socket.destroy(), handshakeTimeout));
+    socket.on("close", forget);
+    headTimers.set(socket, setTimeout(destroy, handshakeTimeout, socket));
   });
   server.on("request", (request: http.IncomingMessage, response: http.ServerResponse) => {
     disarm(request.socket);
@@ -225,7 +162,10 @@ export async function serveCodec<Data>(
     response.end(answer.body);
   });
   server.on("upgrade", (request: http.IncomingMessage, socket: Duplex, head: Uint8Array) => {
+    // From here the core tracks the socket (a handshake, then a connection).
     disarm(socket);
+    sockets.delete(socket);
+    socket.off("close", forget);
     if (path !== undefined && pathOf(request) !== path) {
       writeRefusal(socket, refusal(404, "not found\n"));
     } else {
@@ -269,16 +209,22 @@ function handleUpgrade<Data>(
   head: Uint8Array,
 ): void {
   const socket = duplex as NetSocket;
-  socket.on("error", noop);
+  if (socket.listenerCount("error") === 0) socket.on("error", noop);
   if (headSize(request) > core.limits.maxHeadSize) {
     writeRefusal(socket, refusal(431, "the request head is too large\n"));
     return;
   }
-  let upgradeRequest: UpgradeRequest;
+  let upgradeRequest: NodeUpgradeRequest;
   try {
-    upgradeRequest = toUpgradeRequest(request, socket);
+    upgradeRequest = new NodeUpgradeRequest(request, socket);
   } catch {
     writeRefusal(socket, refusal(400, "malformed request\n"));
+    return;
+  }
+  const decision = core.negotiate(upgradeRequest, upgradeRequest.lookup);
+  // Without an `authenticate` hook the decision is immediate: no promise, timer or tracking.
+  if (!(decision instanceof Promise)) {
+    answer(core, socket, head, upgradeRequest, decision);
     return;
   }
   let aborted = false;
@@ -287,35 +233,34 @@ function handleUpgrade<Data>(
     socket.destroy();
   };
   const done = core.trackHandshake(abort);
-  // Only `authenticate` can make the decision wait: no timer per handshake without it.
-  const timer = core.hasAuthenticate ? setTimeout(abort, core.limits.handshakeTimeout) : undefined;
-  core.negotiate(upgradeRequest).then((decision) => {
+  const timer = setTimeout(abort, core.limits.handshakeTimeout);
+  decision.then((decided) => {
     clearTimeout(timer);
-    if (aborted || socket.destroyed) return;
-    if (!decision.accept) {
-      writeRefusal(socket, decision);
-      return;
-    }
-    socket.setNoDelay(true);
-    socket.setTimeout(0);
-    socket.write(switchingProtocols(decision.headers), "latin1");
-    core.open(new NodeSocket(socket, head), upgradeRequest, decision.protocol, decision.data);
+    if (!aborted) answer(core, socket, head, upgradeRequest, decided);
   }).catch((error) => {
     core.reportError(error, undefined);
     socket.destroy();
   }).finally(done);
 }
 
-/**
- * The 101 head as a string (Node writes it without a copy into a byte array). The fields come
- * from the codec's `acceptResponseHeaders`, which checked them (tokens and base64 only).
- */
-function switchingProtocols(headers: Headers): string {
-  let head = "HTTP/1.1 101 Switching Protocols\r\n";
-  headers.forEach((value, name) => {
-    head += `${name}: ${value}\r\n`;
-  });
-  return head + "\r\n";
+/** Writes the refusal, or the 101 answer and opens the connection. */
+function answer<Data>(
+  core: ServerCore<Data>,
+  socket: NetSocket,
+  head: Uint8Array,
+  request: NodeUpgradeRequest,
+  decision: Decision<Data>,
+): void {
+  if (socket.destroyed) return;
+  if (!decision.accept) {
+    writeRefusal(socket, decision);
+    return;
+  }
+  socket.setNoDelay(true);
+  socket.setTimeout(0);
+  socket.write(switchingProtocolsHead(decision.key, decision.protocol), "latin1");
+  core.open(new NodeSocket(socket, head), request, decision.protocol, decision.data);
+  request.settle();
 }
 
 /** Answers and closes: the socket is destroyed once the answer is flushed. */
@@ -329,30 +274,14 @@ function writeRefusal(socket: Duplex, answer: Refusal): void {
 /** The codec's answer to a request that is not an upgrade (400, 405, ...). */
 function plainRequestRefusal(request: http.IncomingMessage): Refusal {
   try {
-    validateUpgradeRequest({ method: request.method ?? "GET", headers: headersOf(request) });
+    validateUpgradeRequest({
+      method: request.method ?? "GET",
+      headers: new RawHeaders(request.rawHeaders).toHeaders(),
+    });
   } catch (error) {
     if (error instanceof HandshakeError) return { accept: false, ...handshakeErrorResponse(error) };
   }
   return refusal(400, "expected a WebSocket upgrade\n");
-}
-
-function toUpgradeRequest(request: http.IncomingMessage, socket: NetSocket): UpgradeRequest {
-  const headers = headersOf(request);
-  const scheme = "encrypted" in socket && socket.encrypted ? "https" : "http";
-  let url: URL;
-  try {
-    url = new URL(request.url ?? "/", `${scheme}://${headers.get("host") ?? "localhost"}`);
-  } catch {
-    url = new URL(request.url ?? "/", `${scheme}://localhost`);
-  }
-  return { method: request.method ?? "GET", url, headers, remoteAddress: socket.remoteAddress };
-}
-
-function headersOf(request: http.IncomingMessage): Headers {
-  const headers = new Headers();
-  const raw = request.rawHeaders;
-  for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
-  return headers;
 }
 
 /** Bytes of the request head as sent (request line, header lines, blank line). */

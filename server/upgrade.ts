@@ -7,11 +7,11 @@
 
 import { HandshakeError } from "../codec/errors.ts";
 import {
-  acceptResponseHeaders,
   handshakeErrorResponse,
   selectSubprotocol,
   validateUpgradeRequest,
 } from "../codec/handshake.ts";
+import { sha1 } from "../codec/_sha1.ts";
 import type { AuthenticateResult, ServerOptions, UpgradeRequest } from "./types.ts";
 
 /** An HTTP answer that refuses the upgrade. */
@@ -28,12 +28,12 @@ export interface Refusal {
   body: string;
 }
 
-/** The upgrade is accepted: answer 101 with `headers`. */
+/** The upgrade is accepted: answer 101 (see {@linkcode switchingProtocolsHead}). */
 export interface Acceptance<Data> {
   /** Tells an acceptance from a refusal. */
   accept: true;
-  /** Headers of the 101 response. */
-  headers: Headers;
+  /** The client's `Sec-WebSocket-Key` (checked: base64 of 16 bytes). */
+  key: string;
   /** The chosen subprotocol, `""` for none. */
   protocol: string;
   /** The connection's initial data. */
@@ -75,32 +75,46 @@ export function refusal(
   return { accept: false, status, reason: REASONS[status] ?? "", headers, body };
 }
 
+/** What the decision reads of the request headers (`Headers` fits; Node's raw list too). */
+export interface HeaderLookup {
+  /** The value of a header (several joined with `", "`), `null` when absent; any case. */
+  get(name: string): string | null;
+}
+
+/** A decision, or the promise of one when an `authenticate` hook runs. */
+export type Decision<Data> = Acceptance<Data> | Refusal;
+
 /**
  * Decides on an upgrade request, in this order: RFC 6455 validity (400/405/426 from the codec),
- * `origins` (403), `authenticate` (its refusal), then the subprotocol.
+ * `origins` (403), `authenticate` (its refusal), then the subprotocol. Synchronous unless an
+ * `authenticate` hook runs.
  *
+ * @param headers Where the headers are read (the request's own, or a cheaper view of them).
  * @throws Whatever a user policy or hook throws (the binding answers 500 and reports it).
  */
-export async function negotiate<Data>(
+export function negotiate<Data>(
   request: UpgradeRequest,
   options: ServerOptions<Data>,
-): Promise<Acceptance<Data> | Refusal> {
+  headers: HeaderLookup = request.headers,
+): Decision<Data> | Promise<Decision<Data>> {
   let key: string;
   let offered: string[];
   try {
-    ({ key, protocols: offered } = validateUpgradeRequest(request));
+    ({ key, protocols: offered } = validateUpgradeRequest({ method: request.method, headers }));
   } catch (error) {
     if (!(error instanceof HandshakeError)) throw error;
     const answer = handshakeErrorResponse(error);
     return { accept: false, ...answer };
   }
-  if (!originAllowed(request, options)) {
+  if (!originAllowed(request, options, headers)) {
     return refusal(403, "this origin may not open a WebSocket here\n");
   }
-  let data: Data | undefined;
-  if (options.authenticate !== undefined) {
-    const result: AuthenticateResult<Data> = await options.authenticate(request);
+  const authenticate = options.authenticate;
+  if (authenticate === undefined) return accept(request, options, key, offered, undefined);
+  return (async () => {
+    const result: AuthenticateResult<Data> = await authenticate(request);
     if (result === false) return refusal(403, "forbidden\n");
+    let data: Data | undefined;
     if (typeof result === "object" && result !== null) {
       if ("data" in result) data = result.data;
       else return refusal(result.status, result.body ?? "", result.headers);
@@ -111,20 +125,52 @@ export async function negotiate<Data>(
         }`,
       );
     }
-  }
+    return accept(request, options, key, offered, data);
+  })();
+}
+
+/** The acceptance, with the subprotocol chosen. */
+function accept<Data>(
+  request: UpgradeRequest,
+  options: ServerOptions<Data>,
+  key: string,
+  offered: string[],
+  data: Data | undefined,
+): Acceptance<Data> {
   const policy = options.protocols;
   const protocol = policy === undefined ? undefined : selectSubprotocol(
     offered,
     typeof policy === "function" ? (names) => policy(names, request) : policy,
   );
-  const headers = await acceptResponseHeaders(key, { protocol });
-  return { accept: true, headers, protocol: protocol ?? "", data: data as Data };
+  return { accept: true, key, protocol: protocol ?? "", data: data as Data };
 }
 
-function originAllowed<Data>(request: UpgradeRequest, options: ServerOptions<Data>): boolean {
+const ACCEPT_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+const ascii = new TextEncoder();
+
+/**
+ * The head of the `101 Switching Protocols` answer, as a string (Node writes it without a copy
+ * into a byte array): the same fields as the codec's `acceptResponseHeaders`, without a
+ * `Headers` object. `protocol` was chosen among the offered names (tokens only).
+ */
+export function switchingProtocolsHead(key: string, protocol: string): string {
+  const digest = sha1(ascii.encode(key + ACCEPT_GUID));
+  let accept = "";
+  for (let i = 0; i < digest.length; i++) accept += String.fromCharCode(digest[i]!);
+  let head = "HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\n" +
+    `sec-websocket-accept: ${btoa(accept)}\r\n`;
+  if (protocol !== "") head += `sec-websocket-protocol: ${protocol}\r\n`;
+  return head + "\r\n";
+}
+
+function originAllowed<Data>(
+  request: UpgradeRequest,
+  options: ServerOptions<Data>,
+  headers: HeaderLookup,
+): boolean {
   const policy = options.origins;
   if (policy === undefined) return true;
-  const origin = request.headers.get("origin") ?? undefined;
+  const origin = headers.get("origin") ?? undefined;
   if (typeof policy === "function") return policy(origin, request) === true;
   return origin === undefined || policy.includes(origin);
 }

@@ -1,0 +1,206 @@
+/**
+ * The per-connection objects of the `node:http` binding, kept small (memory per idle
+ * connection): the {@linkcode Socket} adapter, whose socket listeners are shared functions (the
+ * handlers hang on the socket under a symbol), and the {@linkcode UpgradeRequest}, whose
+ * `headers` and `url` are built on first use from what Node already parsed.
+ *
+ * @module
+ */
+
+import type { IncomingMessage } from "node:http";
+import type { Socket as NetSocket } from "node:net";
+import type { Socket, SocketHandlers, UpgradeRequest } from "./types.ts";
+import type { HeaderLookup } from "./upgrade.ts";
+
+const HANDLERS: unique symbol = Symbol("wirely.handlers");
+
+type Wired = NetSocket & { [HANDLERS]?: SocketHandlers };
+
+function onData(this: Wired, chunk: Uint8Array): void {
+  this[HANDLERS]!.data(chunk);
+}
+function onEnd(this: Wired): void {
+  this[HANDLERS]!.end();
+}
+function onDrain(this: Wired): void {
+  this[HANDLERS]!.drain();
+}
+function onClose(this: Wired): void {
+  this[HANDLERS]!.close();
+}
+
+/** Adapts a `node:net` socket to the runtime-neutral {@linkcode Socket}. */
+export class NodeSocket implements Socket {
+  readonly #socket: Wired;
+  /** Bytes read with the request head; released once delivered (a view of the read buffer). */
+  #head: Uint8Array | undefined;
+
+  constructor(socket: NetSocket, head: Uint8Array) {
+    this.#socket = socket;
+    this.#head = head.length > 0 ? head : undefined;
+  }
+
+  get bufferedAmount(): number {
+    return this.#socket.writableLength;
+  }
+
+  write(chunks: readonly Uint8Array[]): boolean {
+    const socket = this.#socket;
+    if (chunks.length === 1) return socket.write(chunks[0]!);
+    socket.cork();
+    let ok = true;
+    for (const chunk of chunks) ok = socket.write(chunk);
+    socket.uncork();
+    return ok;
+  }
+
+  end(): void {
+    this.#socket.end();
+  }
+
+  destroy(): void {
+    this.#socket.destroy();
+  }
+
+  pause(): void {
+    this.#socket.pause();
+  }
+
+  resume(): void {
+    this.#socket.resume();
+  }
+
+  listen(handlers: SocketHandlers): void {
+    const socket = this.#socket;
+    if (socket.destroyed) {
+      queueMicrotask(() => handlers.close());
+      return;
+    }
+    socket[HANDLERS] = handlers;
+    socket.on("close", onClose);
+    socket.on("drain", onDrain);
+    // Data flows from the next microtask, after onOpen ran: first the bytes read with the head.
+    queueMicrotask(() => {
+      if (socket.destroyed) return;
+      const head = this.#head;
+      this.#head = undefined;
+      if (head !== undefined) handlers.data(head);
+      socket.on("data", onData);
+      socket.on("end", onEnd);
+    });
+  }
+}
+
+/** `Headers.get` over Node's raw header list: any case, repeated fields joined with `", "`. */
+export class RawHeaders implements HeaderLookup {
+  /** Node's list (names and values), or after {@linkcode RawHeaders.compact} one string. */
+  #raw: string[] | string;
+
+  constructor(raw: string[]) {
+    this.#raw = raw;
+  }
+
+  get(name: string): string | null {
+    name = name.toLowerCase();
+    const raw = this.#list();
+    const length = name.length;
+    let value: string | null = null;
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      const field = raw[i]!;
+      if (field.length !== length || field.toLowerCase() !== name) continue;
+      const text = trimWhitespace(raw[i + 1]!);
+      value = value === null ? text : `${value}, ${text}`;
+    }
+    return value;
+  }
+
+  /** A `Headers` with every field. */
+  toHeaders(): Headers {
+    const headers = new Headers();
+    const raw = this.#list();
+    for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
+    return headers;
+  }
+
+  /**
+   * Keeps the fields as one string joined by line feeds (which Node's parser refuses in names
+   * and values): one string instead of one per name and value, for the connection's lifetime.
+   */
+  compact(): void {
+    const raw = this.#raw;
+    if (typeof raw === "string" || raw.length === 0) return;
+    const joined = raw.join("\n");
+    let lines = 1;
+    for (let at = joined.indexOf("\n"); at !== -1; at = joined.indexOf("\n", at + 1)) lines++;
+    if (lines === raw.length) this.#raw = joined;
+  }
+
+  #list(): string[] {
+    const raw = this.#raw;
+    return typeof raw === "string" ? raw.split("\n") : raw;
+  }
+}
+
+/** Like `Headers`: without leading and trailing spaces and tabs (Node's parser keeps none). */
+function trimWhitespace(value: string): string {
+  let start = 0;
+  let end = value.length;
+  while (start < end && isSpace(value.charCodeAt(start))) start++;
+  while (end > start && isSpace(value.charCodeAt(end - 1))) end--;
+  return start === 0 && end === value.length ? value : value.slice(start, end);
+}
+
+function isSpace(code: number): boolean {
+  return code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d;
+}
+
+/**
+ * The upgrade request as hooks and the connection see it. `headers` and `url` are built on
+ * first access and kept (the same object every time).
+ */
+export class NodeUpgradeRequest implements UpgradeRequest {
+  readonly method: string;
+  readonly remoteAddress: string | undefined;
+  /** The request's header lookup (no `Headers` object). */
+  readonly lookup: RawHeaders;
+  readonly #target: string;
+  readonly #tls: boolean;
+  #url: URL | undefined;
+  #headers: Headers | undefined;
+
+  /**
+   * @throws {TypeError} If the request target cannot be a URL (the binding answers 400).
+   */
+  constructor(request: IncomingMessage, socket: NetSocket) {
+    this.method = request.method ?? "GET";
+    this.lookup = new RawHeaders(request.rawHeaders);
+    this.#target = request.url ?? "/";
+    this.#tls = "encrypted" in socket && socket.encrypted === true;
+    this.remoteAddress = socket.remoteAddress;
+    // An origin-form target ("/path", not "//host") always resolves: others are checked now.
+    if (this.#target[0] !== "/" || this.#target[1] === "/") void this.url;
+  }
+
+  /** The request target resolved against the `Host` header (`localhost` if it has none). */
+  get url(): URL {
+    if (this.#url !== undefined) return this.#url;
+    const scheme = this.#tls ? "https" : "http";
+    const target = this.#target;
+    try {
+      this.#url = new URL(target, `${scheme}://${this.lookup.get("host") ?? "localhost"}`);
+    } catch {
+      this.#url = new URL(target, `${scheme}://localhost`);
+    }
+    return this.#url;
+  }
+
+  /** The request headers. */
+  get headers(): Headers {
+    return this.#headers ??= this.lookup.toHeaders();
+  }
+
+  /** The handshake is over: keep the headers compactly until someone asks for them. */
+  settle(): void {
+    this.lookup.compact();
+  }
+}
