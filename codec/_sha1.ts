@@ -51,11 +51,18 @@ export function sha1(data: Uint8Array): Uint8Array {
     h4 = (h4 + e) | 0;
   }
   const out = new Uint8Array(20);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, h0);
-  view.setUint32(4, h1);
-  view.setUint32(8, h2);
-  view.setUint32(12, h3);
-  view.setUint32(16, h4);
+  putWord(out, 0, h0);
+  putWord(out, 4, h1);
+  putWord(out, 8, h2);
+  putWord(out, 12, h3);
+  putWord(out, 16, h4);
   return out;
+}
+
+/** Writes `word` big-endian at `at` (no DataView: one object less per handshake). */
+function putWord(out: Uint8Array, at: number, word: number): void {
+  out[at] = word >>> 24;
+  out[at + 1] = (word >>> 16) & 0xff;
+  out[at + 2] = (word >>> 8) & 0xff;
+  out[at + 3] = word & 0xff;
 }

@@ -101,13 +101,12 @@ export class RawHeaders implements HeaderLookup {
   }
 
   get(name: string): string | null {
-    name = name.toLowerCase();
     const raw = this.#list();
     const length = name.length;
     let value: string | null = null;
     for (let i = 0; i + 1 < raw.length; i += 2) {
       const field = raw[i]!;
-      if (field.length !== length || field.toLowerCase() !== name) continue;
+      if (field.length !== length || !equalsIgnoringCase(field, name)) continue;
       const text = trimWhitespace(raw[i + 1]!);
       value = value === null ? text : `${value}, ${text}`;
     }
@@ -139,6 +138,23 @@ export class RawHeaders implements HeaderLookup {
     const raw = this.#raw;
     return typeof raw === "string" ? raw.split("\n") : raw;
   }
+}
+
+/**
+ * Whether two header names of equal length are equal in any ASCII case (header names are
+ * tokens): compared in place, without the strings `toLowerCase` allocates on every handshake.
+ */
+function equalsIgnoringCase(a: string, b: string): boolean {
+  if (a === b) return true;
+  for (let i = 0; i < a.length; i++) {
+    if (foldCase(a.charCodeAt(i)) !== foldCase(b.charCodeAt(i))) return false;
+  }
+  return true;
+}
+
+/** `A`-`Z` as `a`-`z`; other UTF-16 units unchanged. */
+function foldCase(code: number): number {
+  return code >= 0x41 && code <= 0x5a ? code | 0x20 : code;
 }
 
 /** Like `Headers`: without leading and trailing spaces and tabs (Node's parser keeps none). */

@@ -15,6 +15,12 @@ export interface ServerStats {
   rss: number;
   /** V8 heap in use, bytes. */
   heapUsed: number;
+  /** V8 heap reserved (committed pages, part of the RSS), bytes. */
+  heapTotal: number;
+  /** Memory of C++ objects bound to JavaScript objects (Node: includes `arrayBuffers`), bytes. */
+  external: number;
+  /** Memory of `ArrayBuffer`s and `SharedArrayBuffer`s (Node `Buffer`s included), bytes. */
+  arrayBuffers: number;
   /** CPU time (user + system) since the process started, milliseconds. */
   cpuMs: number;
   /** Open connections as the server counts them. */
@@ -22,9 +28,17 @@ export interface ServerStats {
 }
 
 function stats(connections: number): ServerStats {
-  const { rss, heapUsed } = process.memoryUsage();
+  const { rss, heapUsed, heapTotal, external, arrayBuffers } = process.memoryUsage();
   const { user, system } = process.cpuUsage();
-  return { rss, heapUsed, cpuMs: (user + system) / 1000, connections };
+  return {
+    rss,
+    heapUsed,
+    heapTotal,
+    external,
+    arrayBuffers,
+    cpuMs: (user + system) / 1000,
+    connections,
+  };
 }
 
 /** Collects garbage several times when the runtime exposes `gc` (`--expose-gc`). */
@@ -58,6 +72,15 @@ export function control(
       await Promise.race([stop(), new Promise((resolve) => setTimeout(resolve, 2000))]);
       write({ ok: true });
       process.exit(0);
+    }
+    if (command === "spaces") {
+      // For looking into memory per connection: the V8 heap's spaces (committed and used bytes).
+      const v8 = await import("node:v8");
+      const spaces: Record<string, [number, number]> = {};
+      for (const space of v8.getHeapSpaceStatistics()) {
+        spaces[space.space_name] = [space.physical_space_size, space.space_used_size];
+      }
+      return write(spaces);
     }
     write(stats(connections()));
   });
