@@ -1,5 +1,6 @@
 // Shared helpers for the server tests (no tests here): bounded waits, a `ws` client, and a raw
 // TCP client that speaks frames byte by byte.
+import assert from "node:assert/strict";
 import * as net from "node:net";
 import process from "node:process";
 import WebSocket from "ws";
@@ -237,4 +238,21 @@ export function upgradeRequest(path = "/", extra: Record<string, string> = {}): 
   };
   const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`);
   return `GET ${path} HTTP/1.1\r\n${lines.join("")}\r\n`;
+}
+
+/**
+ * Sends a text message ("héllo") and 100,000 bytes through an echo server on `ws` and checks that
+ * both come back unchanged and of the same kind (the examples' echo check).
+ */
+export async function expectEcho(ws: WebSocket): Promise<void> {
+  const inbox = messages(ws);
+  ws.send("héllo");
+  const text = await inbox.next();
+  assert.equal(text.binary, false);
+  assert.equal(new TextDecoder().decode(text.data), "héllo");
+  const bytes = new Uint8Array(100_000).map((_, i) => i % 251);
+  ws.send(bytes);
+  const binary = await inbox.next();
+  assert.equal(binary.binary, true);
+  assert.deepEqual(binary.data, bytes);
 }

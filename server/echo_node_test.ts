@@ -10,7 +10,7 @@ import { existsSync } from "node:fs";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { ensureNode, NODE_VERSIONS, nodePackageUnsupported } from "../scripts/_node_install.ts";
-import { inDeno, messages, openWs, until, within, wsClosed } from "./_helpers_test.ts";
+import { expectEcho, inDeno, openWs, until, within, wsClosed } from "./_helpers_test.ts";
 
 const ECHO = fileURLToPath(new URL("../examples/echo.ts", import.meta.url));
 
@@ -82,16 +82,7 @@ describe("examples/echo.ts on Node", () => {
           const match = stdout.text.match(/^listening on ws:\/\/127\.0\.0\.1:(\d+)\/\n$/);
           assert.ok(match, `unexpected output ${JSON.stringify(stdout.text)}; ${stderr.text}`);
           const ws = await openWs(`ws://127.0.0.1:${match[1]}/any/path`);
-          const inbox = messages(ws);
-          ws.send("héllo");
-          const text = await inbox.next();
-          assert.equal(text.binary, false);
-          assert.equal(new TextDecoder().decode(text.data), "héllo");
-          const bytes = new Uint8Array(100_000).map((_, i) => i % 251);
-          ws.send(bytes);
-          const binary = await inbox.next();
-          assert.equal(binary.binary, true);
-          assert.deepEqual(binary.data, bytes);
+          await expectEcho(ws);
           const closed = wsClosed(ws);
           child.kill("SIGINT");
           assert.equal((await closed).code, 1001);

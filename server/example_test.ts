@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { inDeno, messages, openWs, within, wsClosed } from "./_helpers_test.ts";
+import { expectEcho, inDeno, openWs, within, wsClosed } from "./_helpers_test.ts";
 
 const ECHO = fileURLToPath(new URL("../examples/echo.ts", import.meta.url));
 const SKIP = inDeno ? false : "spawns the Deno binary to run .ts files (needs Deno)";
@@ -84,16 +84,7 @@ describe("examples/echo.ts", () => {
           const match = output.match(/^listening on ws:\/\/127\.0\.0\.1:(\d+)\/\n$/);
           assert.ok(match, `unexpected output ${JSON.stringify(output)}`);
           const ws = await openWs(`ws://127.0.0.1:${match[1]}/any/path?x=1`);
-          const inbox = messages(ws);
-          ws.send("héllo");
-          const text = await inbox.next();
-          assert.equal(text.binary, false);
-          assert.equal(new TextDecoder().decode(text.data), "héllo");
-          const bytes = new Uint8Array(100_000).map((_, i) => i & 0xff);
-          ws.send(bytes);
-          const binary = await inbox.next();
-          assert.equal(binary.binary, true);
-          assert.deepEqual(binary.data, bytes);
+          await expectEcho(ws);
           const closed = wsClosed(ws);
           child.kill("SIGINT");
           assert.equal((await closed).code, 1001);

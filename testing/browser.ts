@@ -1,14 +1,12 @@
 /**
  * Test support: Debian's Chromium driven by `playwright-core`, and page bundles made with
- * `esbuild`. Shared by the browser tests of the client and of the example apps; not part of the
+ * `esbuild` (the examples' own bundler). Shared by the browser tests of the client and of the example apps; not part of the
  * package. Runs under Deno and under Node (both load `playwright-core` and `esbuild` from npm).
  *
  * @module
  */
 import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { type Browser, chromium, type LaunchOptions } from "playwright-core";
-import { build, stop } from "esbuild";
 
 /** Where Debian's `chromium` package installs the browser (see `.ci/run`). */
 export const CHROMIUM_PATH = "/usr/bin/chromium";
@@ -47,32 +45,5 @@ export function launchChromium(
   });
 }
 
-/**
- * Bundles one ES module entry (TypeScript or JavaScript, with its imports) into a single ES
- * module script for the browser, and returns its text. `alias` maps package names to files, for
- * example `{ wirely: "/abs/path/npm/mod.js" }` to bundle the built npm package.
- */
-export async function bundleForBrowser(
-  entry: string | URL,
-  alias: Record<string, string> = {},
-): Promise<string> {
-  const entryPath = entry instanceof URL ? fileURLToPath(entry) : entry;
-  const result = await build({
-    entryPoints: [entryPath],
-    bundle: true,
-    format: "esm",
-    platform: "browser",
-    target: "es2022",
-    write: false,
-    alias,
-    logLevel: "silent",
-  });
-  const output = result.outputFiles[0];
-  if (output === undefined) throw new Error(`esbuild produced no output for ${entryPath}`);
-  return output.text;
-}
-
-/** Stops esbuild's service process (call once in a test file's `after`, or Deno flags a leak). */
-export async function stopBundler(): Promise<void> {
-  await stop();
-}
+/** One bundler for the examples and the browser tests: esbuild, one ES module for the browser. */
+export { bundlePage as bundleForBrowser, stopBundler } from "../examples/_shared/bundle.ts";

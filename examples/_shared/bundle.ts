@@ -8,14 +8,18 @@ import { build, stop } from "esbuild";
 import { fileURLToPath } from "node:url";
 
 /**
- * Bundles `entry` and its imports into one browser ES module and returns its text.
+ * Bundles `entry` and its imports into one browser ES module and returns its text. `alias` maps
+ * package names to files (the browser tests bundle the built npm package this way).
  *
  * @example
  * ```ts ignore
  * const js = await bundlePage(new URL("./page.ts", import.meta.url));
  * ```
  */
-export async function bundlePage(entry: URL): Promise<string> {
+export async function bundlePage(
+  entry: URL,
+  alias: Record<string, string> = {},
+): Promise<string> {
   const entryPath = fileURLToPath(entry);
   const result = await build({
     entryPoints: [entryPath],
@@ -24,6 +28,7 @@ export async function bundlePage(entry: URL): Promise<string> {
     platform: "browser",
     target: "es2022",
     write: false,
+    alias,
     logLevel: "silent",
   });
   const output = result.outputFiles[0];
