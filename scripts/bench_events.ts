@@ -12,7 +12,7 @@
  * @module
  */
 
-import { build } from "esbuild";
+import { bundleForNode, LineProcess, median, pinned } from "./bench/server_run.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const OUT = `${ROOT}.cache/bench/events/`;
@@ -41,72 +41,21 @@ interface Round extends LoadResult {
   serverCpuMs: number;
 }
 
-function canPin(): boolean {
-  try {
-    return navigator.hardwareConcurrency >= 2 &&
-      new Deno.Command("taskset", { args: ["-c", "0", "true"] }).outputSync().success;
-  } catch {
-    return false;
-  }
-}
-const PIN = canPin();
-
-function spawn(cpu: number, args: string[], stdin: "piped" | "null"): Deno.ChildProcess {
-  return new Deno.Command(PIN ? "taskset" : "node", {
-    args: PIN ? ["-c", String(cpu), "node", ...args] : args,
-    stdin,
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-}
-
-/** Reads JSON lines from a child's stdout. */
-function lines(child: Deno.ChildProcess): () => Promise<Record<string, number>> {
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = "";
-  return async () => {
-    const deadline = Date.now() + 120_000;
-    while (!buffer.includes("\n")) {
-      if (Date.now() > deadline) throw new Error("no answer from a benchmark process");
-      const { value, done } = await reader.read();
-      if (done) throw new Error("a benchmark process exited");
-      buffer += value;
-    }
-    const newline = buffer.indexOf("\n");
-    const line = buffer.slice(0, newline);
-    buffer = buffer.slice(newline + 1);
-    return JSON.parse(line);
-  };
-}
-
 async function bundle(): Promise<void> {
-  for (const entry of ["events_server", "events_load"]) {
-    await build({
-      entryPoints: [`${ROOT}scripts/bench/${entry}.ts`],
-      bundle: true,
-      platform: "node",
-      format: "esm",
-      target: "node20",
-      external: ["ws", "socket.io", "socket.io-client"],
-      outfile: `${OUT}${entry}.mjs`,
-      logLevel: "error",
-    });
-  }
+  await bundleForNode(["events_server", "events_load"], OUT, [
+    "ws",
+    "socket.io",
+    "socket.io-client",
+  ]);
   // The bundles import npm packages: resolve them from the repository's node_modules.
   await Deno.writeTextFile(`${OUT}package.json`, '{ "type": "module" }\n');
 }
 
 async function runRound(kind: Kind): Promise<Round> {
-  const server = spawn(0, [`${OUT}events_server.mjs`, kind], "piped");
-  const read = lines(server);
-  const writer = server.stdin.getWriter();
-  const ask = async (text: string) => {
-    await writer.write(new TextEncoder().encode(text + "\n"));
-    return read();
-  };
+  const server = new LineProcess(`${kind} server`, "node", [`${OUT}events_server.mjs`, kind], 0);
   try {
-    const { port } = await read();
-    const load = spawn(1, [
+    const { port } = await server.next<{ port: number }>();
+    const load = new LineProcess(`${kind} load`, "node", [
       `${OUT}events_load.mjs`,
       kind,
       String(port),
@@ -114,29 +63,19 @@ async function runRound(kind: Kind): Promise<Round> {
       String(events),
       String(WINDOW),
       String(DEADLINE_MS),
-    ], "piped");
-    const readLoad = lines(load);
-    await readLoad(); // connected and in the room
-    const before = await ask("cpu");
-    const loadWriter = load.stdin.getWriter();
-    await loadWriter.write(new TextEncoder().encode("go\n"));
-    await loadWriter.close();
-    const result = await readLoad() as unknown as LoadResult;
-    const after = await ask("cpu");
-    await load.status;
-    return { ...result, serverCpuMs: after.cpuMs! - before.cpuMs! };
+    ], 1);
+    try {
+      await load.next(); // connected and in the room
+      const before = await server.ask<{ cpuMs: number }>("cpu");
+      const result = await load.ask<LoadResult>("go");
+      const after = await server.ask<{ cpuMs: number }>("cpu");
+      return { ...result, serverCpuMs: after.cpuMs - before.cpuMs };
+    } finally {
+      await load.stop();
+    }
   } finally {
-    await writer.write(new TextEncoder().encode("quit\n")).catch(() => {});
-    await writer.close().catch(() => {});
-    const timer = setTimeout(() => server.kill("SIGKILL"), 5_000);
-    await server.status;
-    clearTimeout(timer);
+    await server.stop();
   }
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 const fmt = (n: number): string => Math.round(n).toLocaleString("en-US");
@@ -174,7 +113,7 @@ console.log(
     new TextDecoder().decode(new Deno.Command("node", { args: ["--version"] }).outputSync().stdout)
       .trim()
   }, ${receivers} receivers, ${events} events of ${WINDOW} in flight, median of ${rounds} rounds, ${
-    PIN ? "server on CPU 0, load on CPU 1" : "no CPU pinning"
+    pinned() ? "server on CPU 0, load on CPU 1" : "no CPU pinning"
   }, ${Math.round((Date.now() - startedAt) / 1000)} s\n`,
 );
 // CPU per delivery does not depend on how much CPU the machine's other work left us.

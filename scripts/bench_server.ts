@@ -13,8 +13,8 @@
  * @module
  */
 
-import { build } from "esbuild";
 import {
+  bundleForNode,
   closeSession,
   LineProcess,
   measure,
@@ -130,18 +130,7 @@ async function prepare(): Promise<void> {
   }).output();
   if (!tsc.success) throw new Error(new TextDecoder().decode(tsc.stdout));
   await Deno.writeTextFile(`${OUT}npm/package.json`, '{ "type": "module" }\n');
-  for (const entry of ["server_node", "server_load_main"]) {
-    await build({
-      entryPoints: [`${ROOT}scripts/bench/${entry}.ts`],
-      bundle: true,
-      platform: "node",
-      format: "esm",
-      target: "node20",
-      external: ["ws"],
-      outfile: `${OUT}${entry}.mjs`,
-      logLevel: "error",
-    });
-  }
+  await bundleForNode(["server_node", "server_load_main"], OUT, ["ws"]);
 }
 
 const node = (impl: string) => () =>

@@ -1,11 +1,12 @@
 /**
- * Process plumbing of the server benchmark: child processes that talk one JSON line per
- * command (the servers and the load generator), CPU pinning with `taskset`, and the timed
- * rounds (server CPU read before and after each run).
+ * Process plumbing of the server and events benchmarks: child processes that talk one JSON line
+ * per command (the servers and the load generators), CPU pinning with `taskset`, Node bundles of
+ * their entry files, and the timed rounds (server CPU read before and after each run).
  *
  * @module
  */
 
+import { build } from "esbuild";
 import type { ServerStats } from "./server_control.ts";
 import type { OpenCommand, RunResult } from "./server_load.ts";
 
@@ -110,6 +111,29 @@ function canPin(): boolean {
 /** Whether server and generator run on cores of their own. */
 export function pinned(): boolean {
   return canPin();
+}
+
+/**
+ * Bundles `scripts/bench/<entry>.ts` for each entry into `<outDir><entry>.mjs` (ESM for Node 20),
+ * leaving the npm packages in `external` to be resolved from the repository's node_modules.
+ */
+export async function bundleForNode(
+  entries: readonly string[],
+  outDir: string,
+  external: string[],
+): Promise<void> {
+  for (const entry of entries) {
+    await build({
+      entryPoints: [new URL(`./${entry}.ts`, import.meta.url).pathname],
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      target: "node20",
+      external,
+      outfile: `${outDir}${entry}.mjs`,
+      logLevel: "error",
+    });
+  }
 }
 
 /** A server process and its port. */
