@@ -6,16 +6,11 @@ import { encodeFrame } from "./frame_encoder.ts";
 import { ProtocolError } from "./errors.ts";
 import { Opcode } from "./constants.ts";
 import type { Frame, Role } from "./frame.ts";
+import { assertBytes, pattern } from "../testing/bytes.ts";
 
 const KEY = [0x37, 0xfa, 0x21, 0x3d];
 const MASKED_HELLO = [...KEY, 0x7f, 0x9f, 0x4d, 0x51, 0x58];
 const HELLO = [0x48, 0x65, 0x6c, 0x6c, 0x6f];
-
-function pattern(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  for (let i = 0; i < length; i++) out[i] = (i * 131 + seed) & 0xff;
-  return out;
-}
 
 function frame(opcode: number, payload: Uint8Array | number[], fin = true, rsv = 0): Frame {
   return {
@@ -26,17 +21,6 @@ function frame(opcode: number, payload: Uint8Array | number[], fin = true, rsv =
     opcode,
     payload: payload instanceof Uint8Array ? payload : new Uint8Array(payload),
   };
-}
-
-/** Byte-by-byte comparison that fails fast (node's diff of two large arrays takes minutes). */
-function assertBytes(actual: Uint8Array | undefined, expected: Uint8Array, message = ""): void {
-  assert.ok(actual !== undefined, `${message}: missing`);
-  assert.equal(actual.length, expected.length, `${message}: length`);
-  for (let i = 0; i < expected.length; i++) {
-    if (actual[i] !== expected[i]) {
-      assert.fail(`${message}: byte ${i} is ${actual[i]}, expected ${expected[i]}`);
-    }
-  }
 }
 
 /** Compares frames field by field, payloads with {@linkcode assertBytes}. */

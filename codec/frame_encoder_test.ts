@@ -6,6 +6,7 @@ import { encodeFrame, encodeFrameHeader, FrameEncoder } from "./frame_encoder.ts
 import { Opcode } from "./constants.ts";
 import type { MaskSource } from "./frame.ts";
 import { skipOnBun } from "../testing/runtime.ts";
+import { assertBytes, pattern } from "../testing/bytes.ts";
 
 /** The part of ws's Sender used here (`Sender.frame` is a static, pure framing function). */
 interface WsSender {
@@ -36,22 +37,6 @@ function concat(parts: readonly Uint8Array[]): Uint8Array {
     at += part.length;
   }
   return out;
-}
-
-function pattern(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  for (let i = 0; i < length; i++) out[i] = (i * 131 + seed) & 0xff;
-  return out;
-}
-
-/** Byte-by-byte comparison that fails fast (node's diff of two large arrays takes minutes). */
-function assertBytes(actual: Uint8Array, expected: Uint8Array, message = ""): void {
-  assert.equal(actual.length, expected.length, `${message}: length`);
-  for (let i = 0; i < expected.length; i++) {
-    if (actual[i] !== expected[i]) {
-      assert.fail(`${message}: byte ${i} is ${actual[i]}, expected ${expected[i]}`);
-    }
-  }
 }
 
 /** A frame built byte by byte, straight from RFC 6455 section 5.2 (lengths below 2^32). */

@@ -1,6 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { applyMask, defaultMaskSource } from "./mask.ts";
+import { assertBytes } from "../testing/bytes.ts";
 
 /** The obvious bytewise masking, as the reference. */
 function referenceMask(data: Uint8Array, key: Uint8Array, offset: number): Uint8Array {
@@ -21,15 +22,6 @@ function pattern(length: number, seed: number): Uint8Array {
   return out;
 }
 
-/** Byte-by-byte comparison that fails fast (node's diff of two large arrays takes minutes). */
-function assertBytes(actual: Uint8Array, expected: Uint8Array, message = ""): void {
-  assert.equal(actual.length, expected.length, `${message}: length`);
-  for (let i = 0; i < expected.length; i++) {
-    if (actual[i] !== expected[i]) {
-      assert.fail(`${message}: byte ${i} is ${actual[i]}, expected ${expected[i]}`);
-    }
-  }
-}
 const KEY = new Uint8Array([0x37, 0xfa, 0x21, 0x3d]);
 
 describe("applyMask", () => {
