@@ -3,7 +3,9 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -42,6 +44,10 @@ describe("README: install and first program", () => {
       const line of [
         "deno add jsr:@wirely/wirely",
         "npm install wirely",
+        // The local route, until the package is published (the next test runs the Deno one).
+        `echo '{ "links": ["../wirely"] }' > deno.json`,
+        "npx deno task build:npm && cd npm && npm pack",
+        "npm install ../wirely/npm/wirely-0.1.0.tgz",
         "node echo.mjs",
         "bun add wirely",
         "bun echo.mjs",
@@ -64,5 +70,23 @@ describe("README: install and first program", () => {
       "docs/first/deno.ts",
     ], { cwd: fileURLToPath(ROOT), timeout: 60_000 });
     assert.equal(stdout + stderr, "echo: hello, wirely\n");
+  });
+
+  it("runs the Deno program the local route way: a fresh folder whose deno.json links a clone", {
+    skip: inDeno ? false : "runs docs/first/deno.ts with the Deno binary (needs Deno)",
+  }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), "wirely-readme-"));
+    try {
+      // The clone is ROOT, linked by path: the README's `"links": ["../wirely"]`.
+      cpSync(fileURLToPath(new URL("docs/first/deno.ts", ROOT)), join(dir, "main.ts"));
+      writeFileSync(join(dir, "deno.json"), JSON.stringify({ links: [fileURLToPath(ROOT)] }));
+      const { stdout, stderr } = await run(process.execPath, ["run", "--allow-net", "main.ts"], {
+        cwd: dir,
+        timeout: 60_000,
+      });
+      assert.equal(stdout + stderr, "echo: hello, wirely\n");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
