@@ -152,7 +152,8 @@ export class EventClient<
 
   /**
    * Handles an event from the server; returns a function that removes the handler. A handler
-   * that declares its second parameter answers through it, any other with its return value.
+   * answers with its return value, or through its second parameter `ack` when it declares it
+   * (see {@linkcode EventHandler} for when both happen).
    */
   on<E extends EventName<Listen>>(event: E, handler: EventHandler<Listen[E]>): () => void {
     return this.#core.on(event, handler as AnyHandler);
