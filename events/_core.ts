@@ -214,12 +214,18 @@ export class EventCore {
       answered = true;
       this.#answer(() => frame);
     };
+    // A handler that declares `ack` and returns (or resolves to) a value other than `undefined`
+    // without having called `ack` by then answers with that value, like one without `ack`.
+    const returned = (value: unknown): void => {
+      if (value !== undefined) ack(value);
+    };
     for (const handler of [...handlers]) {
       try {
         const result = handler(data, ack);
-        if (result instanceof Promise) {
-          result.then(handler.length >= 2 ? undefined : ack, fail);
-        } else if (handler.length < 2) ack(result);
+        const byAck = handler.length >= 2;
+        if (result instanceof Promise) result.then(byAck ? returned : ack, fail);
+        else if (byAck) returned(result);
+        else ack(result);
       } catch (error) {
         fail(error);
       }

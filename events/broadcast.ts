@@ -14,9 +14,10 @@ import { encodeEvent } from "./wire.ts";
 export interface BroadcastTarget {
   /** Every `wirely.v1` connection of the server. */
   connections(): Iterable<ServerConnection<unknown>>;
-  /** Connections without `wirely.v1` (never sent events), or `undefined` when there are none. */
-  plain(): ReadonlySet<ServerConnection<unknown>> | undefined;
-  /** The server's `broadcast` (one room or all, encoded once, through the pub/sub adapter). */
+  /**
+   * The server's `broadcast` (one room or all, encoded once, through the pub/sub adapter) to
+   * the `wirely.v1` connections only, on every server that shares the adapter.
+   */
   broadcast(
     frame: string | Uint8Array,
     room: string | undefined,
@@ -37,7 +38,7 @@ export type ExceptTarget =
  * A broadcast to one room (or to all) with only sockets left out goes through the server's
  * `broadcast` (and so its pub/sub adapter, to other processes); one to several rooms or with
  * rooms left out is computed from this process's connections only. Connections that did not
- * negotiate `wirely.v1` never get events. Events with an answer cannot be broadcast.
+ * negotiate `wirely.v1` never get events, on this server or another one sharing the adapter. Events with an answer cannot be broadcast.
  *
  * @example
  * ```ts
@@ -109,12 +110,8 @@ export class BroadcastOperator<Emit extends object = DefaultEvents> {
   emit<E extends EventName<Emit>>(event: E, ...args: EmitArgs<Emit[E]>): number {
     const frame = encodeEvent(event, (args as unknown[])[0], 0);
     const target = this.#target;
-    const plain = target.plain();
     if (this.#rooms.length <= 1 && this.#exceptRooms.length === 0) {
-      let except: Iterable<ServerConnection<unknown>> | undefined;
-      if (plain === undefined) {
-        except = this.#exceptConns.length === 0 ? undefined : this.#exceptConns;
-      } else except = this.#exceptConns.length === 0 ? plain : [...plain, ...this.#exceptConns];
+      const except = this.#exceptConns.length === 0 ? undefined : this.#exceptConns;
       return target.broadcast(frame, this.#rooms[0], except);
     }
     const prepared = new PreparedMessage(frame);

@@ -36,6 +36,8 @@ import { EVENTS_PROTOCOL, type Frame } from "./wire.ts";
 export interface EventClientOptions extends WirelyClientOptions {
   /** Milliseconds `emitWithAck` waits for an answer unless its own `timeout` says otherwise; `Infinity` waits until the connection closes. @default 10_000 */
   ackTimeout?: number;
+  /** Write the first {@linkcode EventError} of each code that no `onError` handler got to `console.error` (once per code and client); `false` never logs. @default true */
+  logEventErrors?: boolean;
 }
 
 /**
@@ -51,6 +53,9 @@ export interface EventClientOptions extends WirelyClientOptions {
  * - A connection on which the server did not pick `wirely.v1` carries plain messages only:
  *   `emit` throws `NOT_NEGOTIATED` there (read plain messages on {@linkcode EventClient.client}).
  * - Malformed frames from the server are dropped and reported to `onError` (`MALFORMED_EVENT`).
+ *   An error of this client that no `onError` handler gets is written to `console.error`, the
+ *   first of each code only (option `logEventErrors`). Errors of the connection itself are
+ *   the `error` events of {@linkcode EventClient.client}.
  *
  * @example Events before the connection opens are queued
  * ```ts
@@ -72,6 +77,8 @@ export class EventClient<
   readonly client: WirelyClient;
   readonly #core: EventCore;
   readonly #errorHandlers = new Set<(error: EventError) => void>();
+  readonly #logErrors: boolean;
+  readonly #logged = new Set<string>();
   #negotiated: boolean | undefined;
 
   /**
@@ -80,19 +87,18 @@ export class EventClient<
    * (open or not; answers to events sent before the wrap are not tracked).
    *
    * @param url Where to connect (see {@linkcode WirelyClient}), or a client to wrap.
-   * @param options Client options and `ackTimeout` (only `ackTimeout` when wrapping).
+   * @param options Client options, `ackTimeout` and `logEventErrors` (only these two when
+   *   wrapping).
    * @throws {TypeError | RangeError} For a bad option, as {@linkcode WirelyClient} does.
    */
   constructor(url: UrlSource | WirelyClient, options: EventClientOptions = {}) {
-    const { ackTimeout = 10_000, ...clientOptions } = options;
-    checkTimeout("ackTimeout", ackTimeout);
+    const { ackTimeout, logEventErrors, clientOptions } = splitOptions(options);
+    this.#logErrors = logEventErrors;
     this.#core = new EventCore({
       send: (frame) => this.#send(frame),
       error: (error) => this.#error(error),
     }, ackTimeout);
-    this.client = url instanceof WirelyClient
-      ? url
-      : new WirelyClient(url, { ...clientOptions, protocols: withEvents(clientOptions.protocols) });
+    this.client = url instanceof WirelyClient ? url : new WirelyClient(url, clientOptions);
     const client = this.client;
     client.on("open", ({ protocol }) => this.#opened(protocol));
     client.on("message", (message) => {
@@ -146,7 +152,8 @@ export class EventClient<
 
   /**
    * Handles an event from the server; returns a function that removes the handler. A handler
-   * that declares its second parameter answers through it, any other with its return value.
+   * answers with its return value, or through its second parameter `ack` when it declares it
+   * (see {@linkcode EventHandler} for when both happen).
    */
   on<E extends EventName<Listen>>(event: E, handler: EventHandler<Listen[E]>): () => void {
     return this.#core.on(event, handler as AnyHandler);
@@ -189,7 +196,11 @@ export class EventClient<
     return this.#core.emitWithAck(event, data, options?.timeout) as Promise<EventAnswer<Emit[E]>>;
   }
 
-  /** Handles errors of this client's events (malformed frames, handler failures, refusals of events sent without an answer). */
+  /**
+   * Handles errors of this client's events (malformed frames, handler failures, refusals of
+   * events sent without an answer, `NOT_NEGOTIATED`). While no handler is registered, the first
+   * error of each code is written to `console.error` (unless `logEventErrors` is `false`).
+   */
   onError(handler: (error: EventError) => void): () => void {
     this.#errorHandlers.add(handler);
     return () => this.#errorHandlers.delete(handler);
@@ -214,6 +225,17 @@ export class EventClient<
   }
 
   #error(error: EventError): void {
+    if (this.#errorHandlers.size === 0) {
+      if (this.#logErrors && !this.#logged.has(error.code)) {
+        this.#logged.add(error.code);
+        console.error(
+          `wirely: an EventError ${error.code} had no onError handler (logged once per code; ` +
+            "logEventErrors: false turns this off):",
+          error,
+        );
+      }
+      return;
+    }
     for (const handler of [...this.#errorHandlers]) {
       try {
         handler(error);
@@ -224,6 +246,33 @@ export class EventClient<
       }
     }
   }
+}
+
+/**
+ * Checks the options of {@linkcode EventClient} and splits them: its own, and those of its
+ * {@linkcode WirelyClient} (with `wirely.v1` first among the protocols).
+ *
+ * @throws {TypeError | RangeError} For a bad `ackTimeout` or `logEventErrors`.
+ */
+export function splitOptions(options: EventClientOptions): {
+  ackTimeout: number;
+  logEventErrors: boolean;
+  clientOptions: WirelyClientOptions;
+} {
+  const { ackTimeout = 10_000, logEventErrors = true, ...clientOptions } = options;
+  checkTimeout("ackTimeout", ackTimeout);
+  if (typeof logEventErrors !== "boolean") {
+    throw new TypeError(
+      `Cannot create client as 'logEventErrors' must be a boolean: current value is ${
+        String(logEventErrors)
+      }`,
+    );
+  }
+  return {
+    ackTimeout,
+    logEventErrors,
+    clientOptions: { ...clientOptions, protocols: withEvents(clientOptions.protocols) },
+  };
 }
 
 /** `wirely.v1` first, then the user's own protocols. */

@@ -32,13 +32,18 @@ import { checkTimeout } from "./_core.ts";
 import { BroadcastOperator, type BroadcastTarget, type ExceptTarget } from "./broadcast.ts";
 import type { EventError } from "./errors.ts";
 import { EventSocket, type SocketHost } from "./socket.ts";
-import type { DefaultEvents, EmitArgs, EventName } from "./types.ts";
+import type { DefaultEvents, EmitArgs, EventData, EventName } from "./types.ts";
 import { EVENTS_PROTOCOL } from "./wire.ts";
 
 /**
  * A middleware hook: runs before the handlers of an event; throw (or reject) to refuse the
  * event. The client gets the error: an `EventError`'s `remoteCode ?? code` and message, or
- * `REJECTED` and the message of any other error. `data` is what arrived, unchecked.
+ * `REJECTED` and the message of any other error.
+ *
+ * `Payload` is the type of `data`: `unknown` for a hook of every event (`io.use(hook)`), the
+ * event map's data for a hook of one event (`io.use("join", hook)`), as handlers get it. Like
+ * for handlers, that type is what the map promises, not a check of what arrived: a hook that
+ * validates untrusted data declares its parameter `data: unknown`.
  *
  * @example
  * ```ts
@@ -46,14 +51,17 @@ import { EVENTS_PROTOCOL } from "./wire.ts";
  * const loggedIn: EventMiddleware<{ user?: string }> = (socket) => {
  *   if (socket.data.user === undefined) throw new Error("log in first");
  * };
- * console.log(typeof loggedIn); // function
+ * const short: EventMiddleware<undefined, string> = (_socket, text) => {
+ *   if (text.length > 500) throw new Error("too long");
+ * };
+ * console.log(typeof loggedIn, typeof short); // function function
  * ```
  */
-export type EventMiddleware<Data = undefined> = (
+export type EventMiddleware<Data = undefined, Payload = unknown, Event extends string = string> = (
   // deno-lint-ignore no-explicit-any
   socket: EventSocket<any, any, Data>,
-  data: unknown,
-  event: string,
+  data: Payload,
+  event: Event,
 ) => unknown;
 
 /**
@@ -99,7 +107,6 @@ export class EventServer<
   readonly #options: EventServerOptions<Data>;
   readonly #ackTimeout: number;
   readonly #sockets = new Map<ServerConnection<Data>, EventSocket<Listen, Emit, Data>>();
-  readonly #plain = new Set<ServerConnection<Data>>();
   readonly #connection = new Set<(socket: EventSocket<Listen, Emit, Data>) => unknown>();
   readonly #middleware: { event: string | undefined; run: EventMiddleware<Data> }[] = [];
   readonly #target: BroadcastTarget;
@@ -126,12 +133,11 @@ export class EventServer<
     this.#ackTimeout = ackTimeout;
     this.#target = {
       connections: () => this.#sockets.keys() as Iterable<ServerConnection<unknown>>,
-      plain: () =>
-        this.#plain.size === 0 ? undefined : this.#plain as ReadonlySet<ServerConnection<unknown>>,
       broadcast: (frame, room, except) =>
         this.#bound().broadcast(frame, {
           room,
           except: except as Iterable<ServerConnection<Data>> | undefined,
+          protocol: EVENTS_PROTOCOL,
         }),
     };
     this.#host = {
@@ -161,12 +167,17 @@ export class EventServer<
     return () => this.#connection.delete(handler);
   }
 
-  /** Adds a middleware hook for every event; hooks run in the order added. */
+  /** Adds a middleware hook for every event (`data: unknown`); hooks run in the order added. */
   use(middleware: EventMiddleware<Data>): this;
-  /** Adds a middleware hook for one event; hooks run in the order added. */
-  use(event: EventName<Listen>, middleware: EventMiddleware<Data>): this;
-  use(first: EventName<Listen> | EventMiddleware<Data>, second?: EventMiddleware<Data>): this {
-    const [event, run] = typeof first === "function" ? [undefined, first] : [first, second];
+  /** Adds a middleware hook for one event (`data` typed by the event map); hooks run in the order added. */
+  use<E extends EventName<Listen>>(
+    event: E,
+    middleware: EventMiddleware<Data, EventData<Listen[E]>, E>,
+  ): this;
+  use(first: string | EventMiddleware<Data>, second?: EventMiddleware<Data, never, never>): this {
+    const [event, run] = typeof first === "function"
+      ? [undefined, first]
+      : [first, second as EventMiddleware<Data> | undefined];
     if (typeof run !== "function") {
       throw new TypeError(
         `Cannot use as 'middleware' must be a function: current value is ${typeof run}`,
@@ -190,8 +201,7 @@ export class EventServer<
         : [EVENTS_PROTOCOL, ...(protocols ?? []).filter((name) => name !== EVENTS_PROTOCOL)],
       onOpen: (conn) => {
         const results: unknown[] = [onOpen?.(conn)];
-        if (conn.protocol !== EVENTS_PROTOCOL) this.#plain.add(conn);
-        else {
+        if (conn.protocol === EVENTS_PROTOCOL) {
           const socket = new EventSocket(conn, this.#host);
           this.#sockets.set(conn, socket);
           for (const handler of [...this.#connection]) results.push(handler(socket));
@@ -205,7 +215,6 @@ export class EventServer<
         socket.receive(message.data);
       },
       onClose: (conn, info) => {
-        this.#plain.delete(conn);
         const socket = this.#sockets.get(conn);
         this.#sockets.delete(conn);
         socket?.closed(info);

@@ -9,7 +9,7 @@
  * interface ClientToServer { join: (room: string) => number; say: (text: string) => void }
  * interface ServerToClient { said: (line: { from: number; text: string }) => void }
  * const io = new EventServer<ClientToServer, ServerToClient>();
- * io.use("say", (_socket, text) => {
+ * io.use("say", (_socket, text: unknown) => {
  *   if (typeof text !== "string" || text.length > 500) throw new Error("bad message");
  * });
  * io.onConnection((socket) => {

@@ -117,17 +117,21 @@ export interface AckOptions {
 }
 
 /**
- * A handler of an event: it gets the data and an `ack` callback. A handler that declares the
- * `ack` parameter answers through it; any other handler answers with its return value (awaited
- * when it is a promise). A throw or a rejection answers with an error. A handler of an event
- * without an answer (`=> void`) may return anything.
+ * A handler of an event: it gets the data and an `ack` callback. A handler that does not
+ * declare the `ack` parameter answers with its return value (awaited when it is a promise). One
+ * that declares it answers through it, or with its return value when that is not `undefined`
+ * and `ack` was not called before the handler returned (for a promise: before it resolved); so
+ * a handler that calls `ack` later returns nothing (a block body, or `void`). A throw or a
+ * rejection answers with an error. A handler of an event without an answer (`=> void`) may
+ * return anything.
  *
  * @example
  * ```ts
  * import type { EventHandler } from "@wirely/wirely/events";
  * const byReturn: EventHandler<(a: number) => number> = (a) => a * 2;
  * const byCallback: EventHandler<(a: number) => number> = (a, ack) => ack(a * 2);
- * console.log(byReturn(2, () => {}), typeof byCallback); // 4 function
+ * const later: EventHandler<(a: number) => number> = (a, ack) => void setTimeout(() => ack(a), 5);
+ * console.log(byReturn(2, () => {}), typeof byCallback, typeof later); // 4 function function
  * ```
  */
 export type EventHandler<Signature> = Signature extends (...args: infer A) => infer R ? (

@@ -23,8 +23,8 @@ const ENTRIES: readonly { name: string; entry: string; node?: string }[] = [
   { name: "./client", entry: "client/mod", node: "client/mod.node" },
   { name: "./client/tcp", entry: "client/tcp" },
   { name: "./server", entry: "server/mod" },
-  { name: "./events", entry: "events/mod" },
-  { name: "./events/server", entry: "events/server" },
+  { name: "./events", entry: "events/mod", node: "events/mod.node" },
+  { name: "./events/server", entry: "events/server", node: "events/server.node" },
 ];
 
 /** What `build` produced. */

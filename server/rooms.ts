@@ -35,6 +35,8 @@ export interface BroadcastEnvelope {
   readonly payload: Uint8Array;
   /** Ids of connections on the `source` server that must not receive it. */
   readonly except: readonly number[];
+  /** Only connections that negotiated this subprotocol receive it (an adapter that serializes envelopes must carry it). @default undefined (any connection) */
+  readonly protocol?: string;
 }
 
 /**
@@ -136,12 +138,16 @@ export interface BroadcastOptions<Member> {
   room?: string;
   /** A connection (usually the sender) or connections to skip. @default undefined */
   except?: Member | Iterable<Member>;
+  /** Only connections that negotiated this subprotocol, on every server. @default undefined (any connection) */
+  protocol?: string;
 }
 
 /** What {@linkcode Rooms} needs from a connection. */
 export interface RoomMember {
   /** Unique among the server's connections. */
   readonly id: number;
+  /** The negotiated subprotocol (for `broadcast(data, { protocol })`). */
+  readonly protocol?: string;
   /** Sends an encoded frame; a closing or closed member ignores it. */
   deliver(message: PreparedMessage): void;
 }
@@ -223,7 +229,7 @@ export class Rooms<Member extends RoomMember> {
    * @returns The number of local connections it was handed to.
    */
   broadcast(data: OutgoingData, options: BroadcastOptions<Member> = {}): number {
-    const { room, except } = options;
+    const { room, except, protocol } = options;
     if (room !== undefined && typeof room !== "string") {
       throw new TypeError(
         `Cannot broadcast as 'room' must be a string: current value is ${typeof room}`,
@@ -232,7 +238,7 @@ export class Rooms<Member extends RoomMember> {
     const skipped = toSet(except);
     const prepared = new PreparedMessage(data);
     const { binary, payload } = prepared;
-    const sent = this.#deliverLocal(room, prepared, skipped);
+    const sent = this.#deliverLocal(room, prepared, skipped, protocol);
     this.#call(() =>
       this.#adapter.publish({
         source: this.serverId,
@@ -240,6 +246,7 @@ export class Rooms<Member extends RoomMember> {
         binary,
         payload,
         except: [...skipped].map((member) => member.id),
+        ...(protocol === undefined ? {} : { protocol }),
       })
     );
     return sent;
@@ -256,19 +263,20 @@ export class Rooms<Member extends RoomMember> {
   #deliverRemote(envelope: BroadcastEnvelope): void {
     if (envelope.source === this.serverId) return;
     const prepared = new PreparedMessage(envelope.payload, { binary: envelope.binary });
-    this.#deliverLocal(envelope.room, prepared, EMPTY_MEMBERS);
+    this.#deliverLocal(envelope.room, prepared, EMPTY_MEMBERS, envelope.protocol);
   }
 
   #deliverLocal(
     room: string | undefined,
     prepared: PreparedMessage,
     skipped: ReadonlySet<Member>,
+    protocol: string | undefined,
   ): number {
     const targets = room === undefined ? this.#clients : this.#rooms.get(room);
     if (targets === undefined) return 0;
     let sent = 0;
     for (const member of targets) {
-      if (skipped.has(member)) continue;
+      if (skipped.has(member) || (protocol !== undefined && member.protocol !== protocol)) continue;
       member.deliver(prepared);
       sent++;
     }

@@ -81,8 +81,36 @@ export function server(): void {
     const no: Promise<string> = socket.emitWithAck("ask", "ok?");
     void yes, no;
   });
-  io.use("join", (_socket, data) => {
+  io.use("join", (_socket, data: unknown) => {
     if (typeof data !== "string") throw new Error("rooms are strings");
+  });
+  // A hook of one event gets that event's data and name, typed by the map.
+  io.use("join", (_socket, room, event) => {
+    const length: number = room.length;
+    const name: "join" = event;
+    void length, name;
+  });
+  io.use("say", (_socket, line) => {
+    const text: string = line.text;
+    // @ts-expect-error say's data has no field `from`
+    void line.from;
+    void text;
+  });
+  io.use("ping", (_socket, data) => {
+    const none: undefined = data;
+    void none;
+  });
+  io.use("upload", (_socket, bytes) => void bytes.byteLength);
+  // @ts-expect-error join's data is a string, not a number
+  io.use("join", (_socket, room: number) => void room);
+  // @ts-expect-error the hook of join is not called for say
+  io.use("join", (_socket, _room, event: "say") => void event);
+  // A hook of every event gets unknown data and any event name.
+  io.use((_socket, data, event) => {
+    const name: string = event;
+    // @ts-expect-error the data of a hook of every event is unknown
+    void data.length;
+    void name;
   });
   // @ts-expect-error middleware for an event clients never send
   io.use("said", () => {});
