@@ -7,6 +7,7 @@
 
 import type { ConnectionOptions } from "./connection.ts";
 import type { MaskSource, Role } from "./frame.ts";
+import { defaultMaxFramesPerMessage } from "./_limits.ts";
 
 /** {@linkcode ConnectionOptions} checked, with every default filled in. */
 export interface ConnectionSettings {
@@ -31,7 +32,7 @@ export function resolveConnectionOptions(options: ConnectionOptions): Connection
     role,
     state = "open",
     maxMessageSize = 1_048_576,
-    maxFramesPerMessage = 1024,
+    maxFramesPerMessage,
     allowedRsv = 0,
     maskSource,
     autoPong = true,
@@ -52,8 +53,17 @@ export function resolveConnectionOptions(options: ConnectionOptions): Connection
     );
   }
   checkLimit("maxMessageSize", maxMessageSize, 0);
-  checkLimit("maxFramesPerMessage", maxFramesPerMessage, 1);
-  return { role, state, maxMessageSize, maxFramesPerMessage, allowedRsv, maskSource, autoPong };
+  const maxFrames = maxFramesPerMessage ?? defaultMaxFramesPerMessage(maxMessageSize);
+  checkLimit("maxFramesPerMessage", maxFrames, 1);
+  return {
+    role,
+    state,
+    maxMessageSize,
+    maxFramesPerMessage: maxFrames,
+    allowedRsv,
+    maskSource,
+    autoPong,
+  };
 }
 
 /** Throws a TypeError naming `action` and `name` if `value` is not a Uint8Array. */
