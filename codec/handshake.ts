@@ -17,6 +17,13 @@ import { isToken, splitHeaderList } from "./header_tokens.ts";
 const ACCEPT_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 /** Base64 of exactly 16 bytes: 22 characters then "==" (non-canonical last bits are accepted). */
 const KEY_PATTERN = /^[A-Za-z0-9+/]{22}==$/;
+/**
+ * A `Host` value: uri-host [":" port] (RFC 7230 5.4, RFC 3986 3.2.2): an IP-literal in brackets
+ * or a reg-name (unreserved, pct-encoded, sub-delims); no spaces, controls or other characters.
+ */
+const HOST_PATTERN = /^(\[[0-9A-Za-z:._~!$&'()*+,;=-]+\]|[0-9A-Za-z._~!$&'()*+,;=%-]+)(:[0-9]*)?$/;
+/** The start of an absolute-form target (RFC 7230 5.3.2) with a scheme a WebSocket may use. */
+const ABSOLUTE_FORM = /^(?:https?|wss?):\/\/[^/?#]/i;
 /** An element of the Upgrade header: protocol-name ["/" protocol-version] (RFC 7230 6.7). */
 const UPGRADE_ELEMENT = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+(\/[!#$%&'*+\-.^_`|~0-9A-Za-z]+)?$/;
 
@@ -172,8 +179,12 @@ export interface UpgradeRequestInfo {
  * it asked for, or throws a {@linkcode HandshakeError} saying what to answer.
  *
  * The checks run in this order, so a request gets the most useful refusal:
+ * 0. when given, `version` is HTTP/1.1 or higher (RFC 6455 4.2.1), else 400 `BAD_HTTP`; and
+ *    `target` is in origin-form (`/path?query`) or absolute-form (`ws://host/path`, also
+ *    `wss`, `http`, `https`) with visible ASCII only, else 400 `BAD_TARGET` (so `*` is refused);
  * 1. method is `GET`, else 405 `METHOD_NOT_ALLOWED` with `allow: GET`;
- * 2. `Host` is present (RFC 7230 section 5.4), else 400 `MISSING_HOST`;
+ * 2. `Host` is present (RFC 7230 section 5.4), else 400 `MISSING_HOST`, and is a valid
+ *    host[:port] (RFC 3986 3.2.2: no spaces or controls), else 400 `BAD_HOST`;
  * 3. `Upgrade` holds the token `websocket` (any case), else 400 `BAD_UPGRADE`;
  * 4. `Connection` holds the token `upgrade` (any case), else 400 `BAD_CONNECTION`;
  * 5. `Sec-WebSocket-Version` is `13`, else 426 `UNSUPPORTED_VERSION` with
@@ -186,7 +197,9 @@ export interface UpgradeRequestInfo {
  *
  * Steps 1-4 decide whether this is a WebSocket request at all; a plain GET gets 400.
  *
- * @param request The request method and headers (a `Request` fits; only `headers.get` is called).
+ * @param request The request method and headers (a `Request` fits; only `headers.get` is called),
+ * and, when the caller read the request line itself, its HTTP `version` (`"HTTP/1.1"` or
+ * `"1.1"`) and `target` as sent (a `Request` has neither: those checks are then skipped).
  * @param options How to choose a subprotocol.
  * @returns The key, the offered subprotocols and extensions, and the chosen subprotocol.
  * @throws {HandshakeError} With the status, code and extra headers of the refusal.
@@ -209,10 +222,30 @@ export interface UpgradeRequestInfo {
  * ```
  */
 export function validateUpgradeRequest(
-  request: { method: string; headers: { get(name: string): string | null } },
+  request: {
+    method: string;
+    headers: { get(name: string): string | null };
+    version?: string;
+    target?: string;
+  },
   options: UpgradeRequestOptions = {},
 ): UpgradeRequestInfo {
-  const { headers } = request;
+  const { headers, version: httpVersion, target } = request;
+  if (httpVersion !== undefined && !isHttp11OrHigher(httpVersion)) {
+    // 400 rather than 505: 505 is for an unsupported major version, and 1.0 shares major 1.
+    throw new HandshakeError(
+      "BAD_HTTP",
+      400,
+      `a WebSocket upgrade needs HTTP/1.1 or higher, not ${JSON.stringify(httpVersion)}`,
+    );
+  }
+  if (target !== undefined && !isUpgradeTarget(target)) {
+    throw new HandshakeError(
+      "BAD_TARGET",
+      400,
+      "the request target must be a path starting with '/' (or an absolute ws/http URL)",
+    );
+  }
   if (request.method !== "GET") {
     throw new HandshakeError(
       "METHOD_NOT_ALLOWED",
@@ -221,8 +254,10 @@ export function validateUpgradeRequest(
       { allow: "GET" },
     );
   }
-  if (!headers.get("host")) {
-    throw new HandshakeError("MISSING_HOST", 400, "the request has no Host header");
+  const host = headers.get("host");
+  if (!host) throw new HandshakeError("MISSING_HOST", 400, "the request has no Host header");
+  if (!HOST_PATTERN.test(host)) {
+    throw new HandshakeError("BAD_HOST", 400, "the Host header must be one host[:port]");
   }
   if (!hasListToken(headers.get("upgrade"), "websocket", UPGRADE_ELEMENT)) {
     throw new HandshakeError("BAD_UPGRADE", 400, "the Upgrade header must include 'websocket'");
@@ -339,6 +374,24 @@ export async function acceptResponseHeaders(
   if (protocol !== undefined) headers.set("sec-websocket-protocol", protocol);
   if (extensions.length > 0) headers.set("sec-websocket-extensions", formatExtensions(extensions));
   return headers;
+}
+
+/** `HTTP/1.1`, `1.1` or a higher version; anything else (1.0, 0.9, garbage) is `false`. */
+function isHttp11OrHigher(version: string): boolean {
+  const match = /^(?:HTTP\/)?(\d+)\.(\d+)$/.exec(version);
+  if (match === null) return false;
+  const major = Number(match[1]);
+  return major > 1 || (major === 1 && Number(match[2]) >= 1);
+}
+
+/** Origin-form (`/path`) or absolute-form (`ws://host/path`) of visible ASCII characters. */
+function isUpgradeTarget(target: string): boolean {
+  if (target[0] !== "/" && !ABSOLUTE_FORM.test(target)) return false;
+  for (let i = 0; i < target.length; i++) {
+    const code = target.charCodeAt(i);
+    if (code <= 0x20 || code >= 0x7f) return false;
+  }
+  return true;
 }
 
 /** Whether a `#element` list header holds `wanted` (case-insensitive); malformed -> false. */
