@@ -73,6 +73,25 @@ export function checkBytes(action: string, name: string, value: Uint8Array): voi
   }
 }
 
+/** Throws unless `opcode` is a data opcode (0, 1, 2) and `payload` a Uint8Array (sendFrame). */
+export function checkDataFrame(opcode: number, payload: Uint8Array): void {
+  if (opcode !== 0 && opcode !== 1 && opcode !== 2) {
+    throw new RangeError(
+      `Cannot send frame as 'opcode' must be 0, 1 or 2 (use ping(), pong() or close() for control frames): current value is ${opcode}`,
+    );
+  }
+  checkBytes("send frame", "payload", payload);
+}
+
+/** Throws a TypeError unless `code` is a number (fail()). */
+export function checkFailCode(code: number): void {
+  if (typeof code !== "number") {
+    throw new TypeError(
+      `Cannot fail connection as 'code' must be a number: current value is ${code}`,
+    );
+  }
+}
+
 function checkLimit(name: string, value: number, min: number): void {
   if (value === Infinity) return;
   if (!Number.isSafeInteger(value) || value < min) {

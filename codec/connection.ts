@@ -8,7 +8,12 @@
  */
 
 import { Inbox } from "./_connection_input.ts";
-import { checkBytes, resolveConnectionOptions } from "./_connection_options.ts";
+import {
+  checkBytes,
+  checkDataFrame,
+  checkFailCode,
+  resolveConnectionOptions,
+} from "./_connection_options.ts";
 import { Outbox, truncateUtf8 } from "./_connection_output.ts";
 import type { ConnectionEvent, ConnectionOptions, ConnectionState } from "./_connection_types.ts";
 import { encodeClosePayload, parseClosePayload } from "./close.ts";
@@ -169,20 +174,7 @@ export class Connection {
    * the events before it were taken and dispatched (answers to them are sent first). Does
    * nothing when no input is pending, or once `closed` (after `fail()`, say).
    *
-   * @example Answer a message that came in the same read as a close frame, then the close
-   * ```ts
-   * import { Connection } from "@wirely/wirely/codec";
-   * const server = new Connection({ role: "server" });
-   * const hi = [0x81, 0x82, 0, 0, 0, 0, 0x68, 0x69]; // text "hi" (zero mask)
-   * const close = [0x88, 0x82, 0, 0, 0, 0, 0x03, 0xe8]; // close 1000
-   * server.receive(new Uint8Array([...hi, ...close]));
-   * console.log(server.inputPending); // true
-   * for (const event of server.takeEvents()) {
-   *   if (event.type === "text") server.sendText(event.data);
-   * }
-   * server.resume();
-   * console.log(server.takeEvents()[0]?.type, server.takeBytes()[0]?.length); // close 8
-   * ```
+   * See {@linkcode receiveAndProcess} for the loop around it.
    */
   resume(): void {
     const held = this.#held;
@@ -258,12 +250,7 @@ export class Connection {
    * @throws {InvalidStateError} If the state is not `open`, or the frame breaks the order.
    */
   sendFrame(opcode: number, payload: Uint8Array, options: { fin?: boolean } = {}): void {
-    if (opcode !== Opcode.CONTINUATION && opcode !== Opcode.TEXT && opcode !== Opcode.BINARY) {
-      throw new RangeError(
-        `Cannot send frame as 'opcode' must be 0, 1 or 2 (use ping(), pong() or close() for control frames): current value is ${opcode}`,
-      );
-    }
-    checkBytes("send frame", "payload", payload);
+    checkDataFrame(opcode, payload);
     const fin = options.fin ?? true;
     if (opcode === Opcode.CONTINUATION) {
       this.#checkOpen("send frame");
@@ -332,11 +319,7 @@ export class Connection {
    * @throws {RangeError} If the code may not be sent or the reason is too long.
    */
   fail(code: number, reason: string = ""): void {
-    if (typeof code !== "number") {
-      throw new TypeError(
-        `Cannot fail connection as 'code' must be a number: current value is ${code}`,
-      );
-    }
+    checkFailCode(code);
     encodeClosePayload(code, reason);
     if (this.#state === "closed") return;
     if (this.#state === "connecting") this.#terminate(1006, "", false);

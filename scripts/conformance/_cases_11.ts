@@ -17,7 +17,7 @@ import {
   withPeer,
 } from "./_case.ts";
 import { binaryEcho, binaryPayload, mark, size, textEcho } from "./_payloads.ts";
-import { closePayload, concat, OP, rawFrame, rawHeader, utf8 } from "./_wire.ts";
+import { closePayload, concat, OP, rawFrame, utf8 } from "./_wire.ts";
 import type { Target } from "./target.ts";
 
 const KiB = 1024;

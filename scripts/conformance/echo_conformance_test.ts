@@ -44,8 +44,8 @@ const IDLE_MS = 200;
 
 /**
  * Cases the native engine fails because of Deno.upgradeWebSocket's own framing or Deno.serve's
- * own request parsing, which wirely cannot change from outside (see docs/server.md, "Engines"). The test asserts exactly this set, so a fix
- * in Deno or a new gap shows up.
+ * own request parsing, which wirely cannot change from outside (see docs/server.md, "Engines").
+ * The test asserts exactly this set, so a fix in Deno or a new gap shows up.
  */
 const NATIVE_KNOWN_GAPS: Record<string, string> = {
   "7.3.6": "Deno accepts a close frame with a 124-byte reason and echoes a 126-byte control frame",
