@@ -11,19 +11,18 @@
 import { HandshakeError } from "./errors.ts";
 import { sha1 } from "./_sha1.ts";
 import { type ExtensionOffer, formatExtensions, parseExtensions } from "./extensions.ts";
-import { isToken, splitHeaderList } from "./header_tokens.ts";
+import {
+  isHttp11OrHigher,
+  isToken,
+  isUpgradeTarget,
+  isValidHost,
+  splitHeaderList,
+} from "./header_tokens.ts";
 
 /** The GUID of RFC 6455 section 1.3, appended to the key before hashing. */
 const ACCEPT_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 /** Base64 of exactly 16 bytes: 22 characters then "==" (non-canonical last bits are accepted). */
 const KEY_PATTERN = /^[A-Za-z0-9+/]{22}==$/;
-/**
- * A `Host` value: uri-host [":" port] (RFC 7230 5.4, RFC 3986 3.2.2): an IP-literal in brackets
- * or a reg-name (unreserved, pct-encoded, sub-delims); no spaces, controls or other characters.
- */
-const HOST_PATTERN = /^(\[[0-9A-Za-z:._~!$&'()*+,;=-]+\]|[0-9A-Za-z._~!$&'()*+,;=%-]+)(:[0-9]*)?$/;
-/** The start of an absolute-form target (RFC 7230 5.3.2) with a scheme a WebSocket may use. */
-const ABSOLUTE_FORM = /^(?:https?|wss?):\/\/[^/?#]/i;
 /** An element of the Upgrade header: protocol-name ["/" protocol-version] (RFC 7230 6.7). */
 const UPGRADE_ELEMENT = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+(\/[!#$%&'*+\-.^_`|~0-9A-Za-z]+)?$/;
 
@@ -256,7 +255,7 @@ export function validateUpgradeRequest(
   }
   const host = headers.get("host");
   if (!host) throw new HandshakeError("MISSING_HOST", 400, "the request has no Host header");
-  if (!HOST_PATTERN.test(host)) {
+  if (!isValidHost(host)) {
     throw new HandshakeError("BAD_HOST", 400, "the Host header must be one host[:port]");
   }
   if (!hasListToken(headers.get("upgrade"), "websocket", UPGRADE_ELEMENT)) {
@@ -374,24 +373,6 @@ export async function acceptResponseHeaders(
   if (protocol !== undefined) headers.set("sec-websocket-protocol", protocol);
   if (extensions.length > 0) headers.set("sec-websocket-extensions", formatExtensions(extensions));
   return headers;
-}
-
-/** `HTTP/1.1`, `1.1` or a higher version; anything else (1.0, 0.9, garbage) is `false`. */
-function isHttp11OrHigher(version: string): boolean {
-  const match = /^(?:HTTP\/)?(\d+)\.(\d+)$/.exec(version);
-  if (match === null) return false;
-  const major = Number(match[1]);
-  return major > 1 || (major === 1 && Number(match[2]) >= 1);
-}
-
-/** Origin-form (`/path`) or absolute-form (`ws://host/path`) of visible ASCII characters. */
-function isUpgradeTarget(target: string): boolean {
-  if (target[0] !== "/" && !ABSOLUTE_FORM.test(target)) return false;
-  for (let i = 0; i < target.length; i++) {
-    const code = target.charCodeAt(i);
-    if (code <= 0x20 || code >= 0x7f) return false;
-  }
-  return true;
 }
 
 /** Whether a `#element` list header holds `wanted` (case-insensitive); malformed -> false. */
