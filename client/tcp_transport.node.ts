@@ -13,6 +13,7 @@ import { Connection } from "../codec/connection.ts";
 import { InvalidStateError } from "../codec/errors.ts";
 import { validateUpgradeResponse } from "../codec/handshake_client.ts";
 import { HttpHeadParser } from "../codec/http_head.ts";
+import { receiveAndProcess } from "../codec/receive_loop.ts";
 import { ClientError } from "./errors.ts";
 import { OrderedSends } from "./_ordered_sends.ts";
 import { resolveTcpOptions, type TcpSettings } from "./_tcp_options.ts";
@@ -202,18 +203,15 @@ class TcpTransport implements Transport {
 
   #onData(chunk: Uint8Array, key: string, protocols: string[]): void {
     if (this.#phase === "open") {
-      try {
-        this.#connection.receive(chunk);
-      } catch (cause) {
-        // A bug in wirely: the connection queued a 1011 close; report it rather than throw
-        // out of a socket event.
+      // Messages before a close or a bad frame in the chunk are reported first. A bug in wirely
+      // (the connection queued a 1011 close) is reported rather than thrown out of a socket event.
+      receiveAndProcess(this.#connection, chunk, () => this.#flush(), (cause) => {
         const message = "The codec failed on received data";
         this.#emit({
           type: "error",
           error: new ClientError("TRANSPORT_ERROR", message, { cause }),
         });
-      }
-      this.#flush();
+      });
     } else if (this.#phase === "validating") {
       this.#held.push(chunk);
     } else if (this.#phase === "handshake") {

@@ -18,9 +18,12 @@ import { MessageAssembler } from "./message.ts";
 const NO_EVENTS: ConnectionEvent[] = [];
 
 /** The inbox whose push() runs (decoding is synchronous; nested pushes restore it). */
-let active: { handleFrame(frame: Frame): boolean } | undefined;
-/** The decoder callback of every inbox (no closure per connection: memory per connection). */
+let active:
+  | { handleFrame(frame: Frame): boolean; handlePart(opcode: number, piece: Uint8Array): void }
+  | undefined;
+/** The decoder callbacks of every inbox (no closure per connection: memory per connection). */
 const onFrame = (frame: Frame): boolean => active!.handleFrame(frame);
+const onPayload = (opcode: number, piece: Uint8Array): void => active!.handlePart(opcode, piece);
 
 /**
  * Called with each ping, pong and close frame and the inbox's owner; returns `false` to stop
@@ -79,7 +82,7 @@ export class Inbox<Owner = unknown> {
         maxPayloadSize: this.#maxMessageSize,
         allowedRsv: this.#allowedRsv,
       });
-      decoder.push(data, onFrame);
+      decoder.push(data, onFrame, onPayload);
       this.#events = NO_EVENTS; // hold no reference to events the caller takes
     } catch (error) {
       this.#events = NO_EVENTS;
@@ -96,13 +99,19 @@ export class Inbox<Owner = unknown> {
     }
   }
 
+  /**
+   * The decoder's callback (through `onPayload`) for part of a data frame: text is checked as
+   * it arrives, so invalid UTF-8 fails at once, not when the frame ends.
+   */
+  handlePart(opcode: number, piece: Uint8Array): void {
+    if (opcode === Opcode.BINARY) return;
+    this.#assemblerOf().pushPart(opcode, piece);
+  }
+
   /** The decoder's callback (through `onFrame`): `false` stops decoding. */
   handleFrame(frame: Frame): boolean {
     if (frame.opcode >= Opcode.CLOSE) return this.#onControl(this.#owner, frame);
-    const assembler = this.#assembler ??= new MessageAssembler({
-      maxMessageSize: this.#maxMessageSize,
-      maxFramesPerMessage: this.#maxFramesPerMessage,
-    });
+    const assembler = this.#assemblerOf();
     const message = assembler.push(frame);
     if (message !== undefined) {
       this.#events.push(message);
@@ -116,5 +125,12 @@ export class Inbox<Owner = unknown> {
       this.#decoder!.maxPayloadSize = assembler.remainingSize;
     }
     return true;
+  }
+
+  #assemblerOf(): MessageAssembler {
+    return this.#assembler ??= new MessageAssembler({
+      maxMessageSize: this.#maxMessageSize,
+      maxFramesPerMessage: this.#maxFramesPerMessage,
+    });
   }
 }

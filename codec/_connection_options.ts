@@ -7,6 +7,7 @@
 
 import type { ConnectionOptions } from "./connection.ts";
 import type { MaskSource, Role } from "./frame.ts";
+import { defaultMaxFramesPerMessage } from "./_limits.ts";
 
 /** {@linkcode ConnectionOptions} checked, with every default filled in. */
 export interface ConnectionSettings {
@@ -31,7 +32,7 @@ export function resolveConnectionOptions(options: ConnectionOptions): Connection
     role,
     state = "open",
     maxMessageSize = 1_048_576,
-    maxFramesPerMessage = 1024,
+    maxFramesPerMessage,
     allowedRsv = 0,
     maskSource,
     autoPong = true,
@@ -52,14 +53,42 @@ export function resolveConnectionOptions(options: ConnectionOptions): Connection
     );
   }
   checkLimit("maxMessageSize", maxMessageSize, 0);
-  checkLimit("maxFramesPerMessage", maxFramesPerMessage, 1);
-  return { role, state, maxMessageSize, maxFramesPerMessage, allowedRsv, maskSource, autoPong };
+  const maxFrames = maxFramesPerMessage ?? defaultMaxFramesPerMessage(maxMessageSize);
+  checkLimit("maxFramesPerMessage", maxFrames, 1);
+  return {
+    role,
+    state,
+    maxMessageSize,
+    maxFramesPerMessage: maxFrames,
+    allowedRsv,
+    maskSource,
+    autoPong,
+  };
 }
 
 /** Throws a TypeError naming `action` and `name` if `value` is not a Uint8Array. */
 export function checkBytes(action: string, name: string, value: Uint8Array): void {
   if (!(value instanceof Uint8Array)) {
     throw new TypeError(`Cannot ${action} as '${name}' must be a Uint8Array`);
+  }
+}
+
+/** Throws unless `opcode` is a data opcode (0, 1, 2) and `payload` a Uint8Array (sendFrame). */
+export function checkDataFrame(opcode: number, payload: Uint8Array): void {
+  if (opcode !== 0 && opcode !== 1 && opcode !== 2) {
+    throw new RangeError(
+      `Cannot send frame as 'opcode' must be 0, 1 or 2 (use ping(), pong() or close() for control frames): current value is ${opcode}`,
+    );
+  }
+  checkBytes("send frame", "payload", payload);
+}
+
+/** Throws a TypeError unless `code` is a number (fail()). */
+export function checkFailCode(code: number): void {
+  if (typeof code !== "number") {
+    throw new TypeError(
+      `Cannot fail connection as 'code' must be a number: current value is ${code}`,
+    );
   }
 }
 

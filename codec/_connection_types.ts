@@ -63,7 +63,12 @@ export interface ConnectionOptions {
   state?: "connecting" | "open";
   /** Largest message received, in bytes (refused at the frame header that overflows it); `Infinity` turns the limit off. @default 1_048_576 */
   maxMessageSize?: number;
-  /** Most frames in one received message; `Infinity` turns the limit off. @default 1024 */
+  /**
+   * Most frames in one received message (more: 1009); `Infinity` turns the limit off. The
+   * default scales with `maxMessageSize`, so fragments of 256 bytes or more within the size
+   * limit are never refused for their count, while a flood of tiny fragments is.
+   * @default max(1024, ceil(maxMessageSize / 256)) (4096 for 1 MiB; `Infinity` if maxMessageSize is)
+   */
   maxFramesPerMessage?: number;
   /** RSV bits negotiated extensions allow on received frames (4 = RSV1, 2 = RSV2, 1 = RSV3); the connection does not interpret them. @default 0 */
   allowedRsv?: number;

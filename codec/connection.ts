@@ -8,7 +8,12 @@
  */
 
 import { Inbox } from "./_connection_input.ts";
-import { checkBytes, resolveConnectionOptions } from "./_connection_options.ts";
+import {
+  checkBytes,
+  checkDataFrame,
+  checkFailCode,
+  resolveConnectionOptions,
+} from "./_connection_options.ts";
 import { Outbox, truncateUtf8 } from "./_connection_output.ts";
 import type { ConnectionEvent, ConnectionOptions, ConnectionState } from "./_connection_types.ts";
 import { encodeClosePayload, parseClosePayload } from "./close.ts";
@@ -51,6 +56,13 @@ let handleControl: (connection: Connection, frame: Frame) => boolean;
  *
  * Data frames that arrive while `closing` (before the peer's close frame) are still delivered.
  *
+ * Order rule: every event before a close frame or a protocol error is handed out before the
+ * close. When a close frame or a bad frame (a reserved opcode, RSV bit, stray continuation,
+ * invalid UTF-8) comes after events not yet taken, decoding stops there and
+ * {@linkcode Connection.inputPending} is `true`: take and dispatch the events (answer them), then
+ * call {@linkcode Connection.resume}, which handles the held close frame or error.
+ * {@linkcode receiveAndProcess} is the loop that does this for an I/O layer.
+ *
  * @example A server answers a client's masked "Hello"
  * ```ts
  * import { Connection } from "@wirely/wirely/codec";
@@ -79,6 +91,8 @@ export class Connection {
   #closeReceived: { code: number; reason: string } | undefined = undefined;
   /** We started a fragmented message with sendFrame() and have not sent its last frame. */
   #sendingFragments = false;
+  /** A close frame or protocol error held back until the events before it are taken. */
+  #held: Frame | ProtocolError | undefined = undefined;
 
   /**
    * Creates a connection in the `open` state, or `connecting` if `options.state` says so.
@@ -119,9 +133,23 @@ export class Connection {
   }
 
   /**
+   * `true` while received input is held back: a close frame or a protocol error came after
+   * events not yet taken. Take and dispatch those events (send the answers), then call
+   * {@linkcode Connection.resume}; {@linkcode receiveAndProcess} does both.
+   */
+  get inputPending(): boolean {
+    return this.#held !== undefined;
+  }
+
+  /**
    * Handles bytes from the peer; the chunk belongs to the connection from now on (it may be
    * unmasked in place and handed out in events). Peer faults become events, never exceptions.
    * Ignored once `closed` or after the peer's close frame.
+   *
+   * A close frame or a protocol error that comes after events not yet taken (messages in the
+   * same input) is held back: decoding stops there and {@linkcode Connection.inputPending} turns
+   * `true` until {@linkcode Connection.resume}. Held input is resumed first by the next
+   * `receive()` or `receiveEof()`.
    *
    * @param data The bytes, any length.
    * @throws {InvalidStateError} If the state is `connecting`.
@@ -132,21 +160,41 @@ export class Connection {
         "cannot receive: the connection is connecting, call open() first",
       );
     }
+    if (this.#held !== undefined) this.resume();
     if (this.#state === "closed" || this.#closeReceived !== undefined) return;
     try {
       this.#inbox.push(data, this.#events);
     } catch (error) {
-      if (!(error instanceof ProtocolError)) {
-        this.#failOnBug();
-        throw error;
-      }
-      this.#events.push({ type: "error", error });
-      this.#terminate(error.closeCode, truncateUtf8(error.message, 123), true);
+      this.#inputFailed(error, true);
+    }
+  }
+
+  /**
+   * Handles the close frame or protocol error held back by {@linkcode Connection.receive}, once
+   * the events before it were taken and dispatched (answers to them are sent first). Does
+   * nothing when no input is pending, or once `closed` (after `fail()`, say).
+   *
+   * See {@linkcode receiveAndProcess} for the loop around it.
+   */
+  resume(): void {
+    const held = this.#held;
+    if (held === undefined) return;
+    this.#held = undefined;
+    if (this.#state === "closed") return;
+    if (held instanceof ProtocolError) {
+      this.#failWith(held);
+      return;
+    }
+    try {
+      this.#handleClose(held);
+    } catch (error) {
+      this.#inputFailed(error, false);
     }
   }
 
   /** Tells the connection that the transport ended (the peer closed it, or your timeout did). */
   receiveEof(): void {
+    if (this.#held !== undefined) this.resume();
     if (this.#state === "closed") return;
     const received = this.#closeReceived;
     this.#state = "closed";
@@ -202,12 +250,7 @@ export class Connection {
    * @throws {InvalidStateError} If the state is not `open`, or the frame breaks the order.
    */
   sendFrame(opcode: number, payload: Uint8Array, options: { fin?: boolean } = {}): void {
-    if (opcode !== Opcode.CONTINUATION && opcode !== Opcode.TEXT && opcode !== Opcode.BINARY) {
-      throw new RangeError(
-        `Cannot send frame as 'opcode' must be 0, 1 or 2 (use ping(), pong() or close() for control frames): current value is ${opcode}`,
-      );
-    }
-    checkBytes("send frame", "payload", payload);
+    checkDataFrame(opcode, payload);
     const fin = options.fin ?? true;
     if (opcode === Opcode.CONTINUATION) {
       this.#checkOpen("send frame");
@@ -276,11 +319,7 @@ export class Connection {
    * @throws {RangeError} If the code may not be sent or the reason is too long.
    */
   fail(code: number, reason: string = ""): void {
-    if (typeof code !== "number") {
-      throw new TypeError(
-        `Cannot fail connection as 'code' must be a number: current value is ${code}`,
-      );
-    }
+    checkFailCode(code);
     encodeClosePayload(code, reason);
     if (this.#state === "closed") return;
     if (this.#state === "connecting") this.#terminate(1006, "", false);
@@ -314,22 +353,48 @@ export class Connection {
     } else if (opcode === Opcode.PONG) {
       this.#events.push({ type: "pong", data: frame.payload });
     } else {
-      const received = parseClosePayload(frame.payload);
-      this.#closeReceived = received;
-      if (!this.#closeSent) {
-        const echo = received.code === 1005 ? undefined : received.code;
-        this.#outbox.control(Opcode.CLOSE, encodeClosePayload(echo));
-        this.#closeSent = true;
-      }
-      if (this.#state === "open") this.#state = "closing";
-      if (this.role === "server") {
-        this.#state = "closed";
-        this.#shouldCloseTransport = true;
-        this.#events.push({ type: "close", ...received, wasClean: true });
-      }
+      // Events before the close are handed out (and may be answered) first; see resume().
+      if (this.#events.length > 0) this.#held = frame;
+      else this.#handleClose(frame);
       return false;
     }
     return true;
+  }
+
+  /** The peer's close frame: echo it (unless we sent ours) and, as the server, close. */
+  #handleClose(frame: Frame): void {
+    const received = parseClosePayload(frame.payload);
+    this.#closeReceived = received;
+    if (!this.#closeSent) {
+      const echo = received.code === 1005 ? undefined : received.code;
+      this.#outbox.control(Opcode.CLOSE, encodeClosePayload(echo));
+      this.#closeSent = true;
+    }
+    if (this.#state === "open") this.#state = "closing";
+    if (this.role === "server") {
+      this.#state = "closed";
+      this.#shouldCloseTransport = true;
+      this.#events.push({ type: "close", ...received, wasClean: true });
+    }
+  }
+
+  /**
+   * An error while handling input: a peer's fault fails the connection (held back behind
+   * events not yet taken when `hold`), anything else is a bug (1011, rethrown).
+   */
+  #inputFailed(error: unknown, hold: boolean): void {
+    if (!(error instanceof ProtocolError)) {
+      this.#failOnBug();
+      throw error;
+    }
+    if (hold && this.#events.length > 0) this.#held = error;
+    else this.#failWith(error);
+  }
+
+  /** The peer broke the protocol: an error event, then close with its code. */
+  #failWith(error: ProtocolError): void {
+    this.#events.push({ type: "error", error });
+    this.#terminate(error.closeCode, truncateUtf8(error.message, 123), true);
   }
 
   /** Ends the connection: optional close frame, `closed`, close event with wasClean false. */

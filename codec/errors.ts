@@ -63,6 +63,8 @@ export type HandshakeErrorCode =
   | "BAD_CONNECTION"
   | "BAD_KEY"
   | "MISSING_HOST"
+  | "BAD_HOST"
+  | "BAD_TARGET"
   | "UNSUPPORTED_VERSION"
   | "BAD_PROTOCOL_HEADER"
   | "BAD_EXTENSION_HEADER"

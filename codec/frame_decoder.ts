@@ -158,6 +158,11 @@ export class FrameDecoder {
    * @param onFrame Called with each complete frame. Returning `false` stops decoding this chunk:
    * `push` returns at once and the bytes after that frame are dropped (a connection does this
    * after the peer's close frame).
+   * @param onPayload Called with each unmasked piece of a data frame's payload that arrives
+   * before the rest of the frame (only when a payload spans chunks), with the frame's opcode: a
+   * connection checks the UTF-8 of a text frame as it arrives. The piece is a view into the
+   * payload `onFrame` later gets whole; an error it throws fails the decoder like one from
+   * `onFrame`.
    * @throws {ProtocolError} If the peer broke the protocol (see the class documentation).
    * @throws {InvalidStateError} If called again from inside `onFrame`.
    * @throws {TypeError} If `chunk` is not a Uint8Array (the decoder stays usable).
@@ -171,7 +176,11 @@ export class FrameDecoder {
    * console.log(frames.map((f) => f.opcode), frames[1]?.payload); // [ 9, 2 ] Uint8Array(1) [ 42 ]
    * ```
    */
-  push(chunk: Uint8Array, onFrame: (frame: Frame) => unknown): void {
+  push(
+    chunk: Uint8Array,
+    onFrame: (frame: Frame) => unknown,
+    onPayload?: (opcode: number, piece: Uint8Array) => void,
+  ): void {
     if (this.#failed) throw this.#error;
     if (!(chunk instanceof Uint8Array)) {
       throw new TypeError("Cannot decode frames as 'chunk' must be a Uint8Array");
@@ -183,7 +192,7 @@ export class FrameDecoder {
     }
     this.#busy = true;
     try {
-      this.#run(chunk, onFrame);
+      this.#run(chunk, onFrame, onPayload);
     } catch (error) {
       this.#failed = true;
       this.#error = error;
@@ -206,7 +215,11 @@ export class FrameDecoder {
     return from + count;
   }
 
-  #run(chunk: Uint8Array, onFrame: (frame: Frame) => unknown): void {
+  #run(
+    chunk: Uint8Array,
+    onFrame: (frame: Frame) => unknown,
+    onPayload: ((opcode: number, piece: Uint8Array) => void) | undefined,
+  ): void {
     const end = chunk.length;
     let pos = 0;
     for (;;) {
@@ -222,13 +235,19 @@ export class FrameDecoder {
         } else {
           if (pos === end) return;
           const take = Math.min(length - this.#gathered, end - pos);
+          const from = this.#gathered;
           this.#append(chunk, pos, pos + take);
           pos += take;
-          if (this.#gathered < length) return;
+          // Each piece is unmasked as it arrives, so onPayload sees the data before the frame ends.
+          const piece = this.#gather!.subarray(from, this.#gathered);
+          if (this.#masked) this.#unmask(piece, from);
+          if (this.#gathered < length) {
+            if (onPayload !== undefined && this.#opcode < 8) onPayload(this.#opcode, piece);
+            return;
+          }
           payload = this.#gather!;
           this.#gather = undefined;
           this.#gathered = 0;
-          if (this.#masked) this.#unmask(payload);
         }
         this.#state = GET_INFO;
         const rsv = this.#rsv;
@@ -309,13 +328,13 @@ export class FrameDecoder {
     }
   }
 
-  /** Unmasks `payload` in place with this frame's key. */
-  #unmask(payload: Uint8Array): void {
+  /** Unmasks `payload` in place with this frame's key; `offset` is its position in the payload. */
+  #unmask(payload: Uint8Array, offset: number = 0): void {
     KEY[0] = this.#k0;
     KEY[1] = this.#k1;
     KEY[2] = this.#k2;
     KEY[3] = this.#k3;
-    applyMask(payload, KEY);
+    applyMask(payload, KEY, offset);
   }
 
   /** Checks the first two header bytes and moves to the next state. */

@@ -11,7 +11,13 @@
 import { HandshakeError } from "./errors.ts";
 import { sha1 } from "./_sha1.ts";
 import { type ExtensionOffer, formatExtensions, parseExtensions } from "./extensions.ts";
-import { isToken, splitHeaderList } from "./header_tokens.ts";
+import {
+  isHttp11OrHigher,
+  isToken,
+  isUpgradeTarget,
+  isValidHost,
+  splitHeaderList,
+} from "./header_tokens.ts";
 
 /** The GUID of RFC 6455 section 1.3, appended to the key before hashing. */
 const ACCEPT_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
@@ -172,8 +178,12 @@ export interface UpgradeRequestInfo {
  * it asked for, or throws a {@linkcode HandshakeError} saying what to answer.
  *
  * The checks run in this order, so a request gets the most useful refusal:
+ * 0. when given, `version` is HTTP/1.1 or higher (RFC 6455 4.2.1), else 400 `BAD_HTTP`; and
+ *    `target` is in origin-form (`/path?query`) or absolute-form (`ws://host/path`, also
+ *    `wss`, `http`, `https`) with visible ASCII only, else 400 `BAD_TARGET` (so `*` is refused);
  * 1. method is `GET`, else 405 `METHOD_NOT_ALLOWED` with `allow: GET`;
- * 2. `Host` is present (RFC 7230 section 5.4), else 400 `MISSING_HOST`;
+ * 2. `Host` is present (RFC 7230 section 5.4), else 400 `MISSING_HOST`, and is a valid
+ *    host[:port] (RFC 3986 3.2.2: no spaces or controls), else 400 `BAD_HOST`;
  * 3. `Upgrade` holds the token `websocket` (any case), else 400 `BAD_UPGRADE`;
  * 4. `Connection` holds the token `upgrade` (any case), else 400 `BAD_CONNECTION`;
  * 5. `Sec-WebSocket-Version` is `13`, else 426 `UNSUPPORTED_VERSION` with
@@ -186,7 +196,9 @@ export interface UpgradeRequestInfo {
  *
  * Steps 1-4 decide whether this is a WebSocket request at all; a plain GET gets 400.
  *
- * @param request The request method and headers (a `Request` fits; only `headers.get` is called).
+ * @param request The request method and headers (a `Request` fits; only `headers.get` is called),
+ * and, when the caller read the request line itself, its HTTP `version` (`"HTTP/1.1"` or
+ * `"1.1"`) and `target` as sent (a `Request` has neither: those checks are then skipped).
  * @param options How to choose a subprotocol.
  * @returns The key, the offered subprotocols and extensions, and the chosen subprotocol.
  * @throws {HandshakeError} With the status, code and extra headers of the refusal.
@@ -209,10 +221,30 @@ export interface UpgradeRequestInfo {
  * ```
  */
 export function validateUpgradeRequest(
-  request: { method: string; headers: { get(name: string): string | null } },
+  request: {
+    method: string;
+    headers: { get(name: string): string | null };
+    version?: string;
+    target?: string;
+  },
   options: UpgradeRequestOptions = {},
 ): UpgradeRequestInfo {
-  const { headers } = request;
+  const { headers, version: httpVersion, target } = request;
+  if (httpVersion !== undefined && !isHttp11OrHigher(httpVersion)) {
+    // 400 rather than 505: 505 is for an unsupported major version, and 1.0 shares major 1.
+    throw new HandshakeError(
+      "BAD_HTTP",
+      400,
+      `a WebSocket upgrade needs HTTP/1.1 or higher, not ${JSON.stringify(httpVersion)}`,
+    );
+  }
+  if (target !== undefined && !isUpgradeTarget(target)) {
+    throw new HandshakeError(
+      "BAD_TARGET",
+      400,
+      "the request target must be a path starting with '/' (or an absolute ws/http URL)",
+    );
+  }
   if (request.method !== "GET") {
     throw new HandshakeError(
       "METHOD_NOT_ALLOWED",
@@ -221,8 +253,10 @@ export function validateUpgradeRequest(
       { allow: "GET" },
     );
   }
-  if (!headers.get("host")) {
-    throw new HandshakeError("MISSING_HOST", 400, "the request has no Host header");
+  const host = headers.get("host");
+  if (!host) throw new HandshakeError("MISSING_HOST", 400, "the request has no Host header");
+  if (!isValidHost(host)) {
+    throw new HandshakeError("BAD_HOST", 400, "the Host header must be one host[:port]");
   }
   if (!hasListToken(headers.get("upgrade"), "websocket", UPGRADE_ELEMENT)) {
     throw new HandshakeError("BAD_UPGRADE", 400, "the Upgrade header must include 'websocket'");

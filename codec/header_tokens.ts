@@ -1,7 +1,8 @@
 // This module is browser compatible.
 /**
  * Small RFC 7230 helpers shared by the handshake, the extension header parser and the HTTP head
- * parser: tokens, comma-separated lists and the characters allowed in header values.
+ * parser: tokens, comma-separated lists, the characters allowed in header values, and the checks
+ * of an upgrade request's HTTP version, target form and `Host`.
  *
  * @module
  */
@@ -135,4 +136,35 @@ export function trimOws(value: string): string {
 
 function isOws(code: number): boolean {
   return code === 0x20 || code === 0x09;
+}
+
+/**
+ * A `Host` value: uri-host [":" port] (RFC 7230 5.4, RFC 3986 3.2.2): an IP-literal in brackets
+ * or a reg-name (unreserved, pct-encoded, sub-delims); no spaces, controls or other characters.
+ */
+const HOST_PATTERN = /^(\[[0-9A-Za-z:._~!$&'()*+,;=-]+\]|[0-9A-Za-z._~!$&'()*+,;=%-]+)(:[0-9]*)?$/;
+/** The start of an absolute-form target (RFC 7230 5.3.2) with a scheme a WebSocket may use. */
+const ABSOLUTE_FORM = /^(?:https?|wss?):\/\/[^/?#]/i;
+
+/** `HTTP/1.1`, `1.1` or a higher version; anything else (1.0, 0.9, garbage) is `false`. */
+export function isHttp11OrHigher(version: string): boolean {
+  const match = /^(?:HTTP\/)?(\d+)\.(\d+)$/.exec(version);
+  if (match === null) return false;
+  const major = Number(match[1]);
+  return major > 1 || (major === 1 && Number(match[2]) >= 1);
+}
+
+/** Origin-form (`/path`) or absolute-form (`ws://host/path`) of visible ASCII characters. */
+export function isUpgradeTarget(target: string): boolean {
+  if (target[0] !== "/" && !ABSOLUTE_FORM.test(target)) return false;
+  for (let i = 0; i < target.length; i++) {
+    const code = target.charCodeAt(i);
+    if (code <= 0x20 || code >= 0x7f) return false;
+  }
+  return true;
+}
+
+/** A `Host` value: one host[:port] (see `HOST_PATTERN`). */
+export function isValidHost(host: string): boolean {
+  return HOST_PATTERN.test(host);
 }

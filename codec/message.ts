@@ -11,6 +11,7 @@ import { Opcode } from "./constants.ts";
 import { ProtocolError, type ProtocolErrorCode } from "./errors.ts";
 import type { Frame } from "./frame.ts";
 import { Utf8StreamDecoder } from "./utf8.ts";
+import { defaultMaxFramesPerMessage } from "./_limits.ts";
 
 /**
  * A complete message: text is decoded, binary is the payload bytes.
@@ -39,7 +40,12 @@ export type Message = { type: "text"; data: string } | { type: "binary"; data: U
 export interface MessageAssemblerOptions {
   /** Largest message, in bytes of payload (before UTF-8 decoding); `Infinity` turns the limit off. @default 1_048_576 */
   maxMessageSize?: number;
-  /** Most frames (first frame plus continuations) in one message; `Infinity` turns the limit off. @default 1024 */
+  /**
+   * Most frames (first frame plus continuations) in one message; `Infinity` turns the limit off.
+   * The default scales with the size limit, so fragments of 256 bytes or more within
+   * `maxMessageSize` are never refused for their count, while a flood of tiny fragments is.
+   * @default max(1024, ceil(maxMessageSize / 256)) (4096 for 1 MiB; `Infinity` if maxMessageSize is)
+   */
   maxFramesPerMessage?: number;
 }
 
@@ -83,6 +89,8 @@ export class MessageAssembler {
   #size = 0;
   #chunks: Uint8Array[] = [];
   #texts: string[] = [];
+  /** Bytes at the start of the next text frame already decoded by {@linkcode pushPart}. */
+  #decoded = 0;
 
   /**
    * Creates an assembler with no message in progress.
@@ -92,8 +100,10 @@ export class MessageAssembler {
    * or `Infinity`.
    */
   constructor(options: MessageAssemblerOptions = {}) {
-    const { maxMessageSize = 1_048_576, maxFramesPerMessage = 1024 } = options;
+    const { maxMessageSize = 1_048_576 } = options;
     checkLimit("maxMessageSize", maxMessageSize, 0);
+    const maxFramesPerMessage = options.maxFramesPerMessage ??
+      defaultMaxFramesPerMessage(maxMessageSize);
     checkLimit("maxFramesPerMessage", maxFramesPerMessage, 1);
     this.#maxMessageSize = maxMessageSize;
     this.#maxFramesPerMessage = maxFramesPerMessage;
@@ -102,6 +112,45 @@ export class MessageAssembler {
   /** Bytes the current message may still grow by (the full limit when no message is in progress). */
   get remainingSize(): number {
     return this.#maxMessageSize - this.#size;
+  }
+
+  /**
+   * Checks the start of a data frame that has not fully arrived (see the `onPayload` callback of
+   * {@linkcode FrameDecoder.push}): the text of a text message is validated and decoded as it
+   * arrives, so invalid UTF-8 fails at once, even in the middle of a frame. Pieces of binary
+   * frames, and of frames that break the fragment order, are left to {@linkcode push}. The
+   * frame itself must then be pushed whole with {@linkcode push}.
+   *
+   * @param opcode The opcode of the frame the piece belongs to.
+   * @param piece The next bytes of that frame's payload (not kept).
+   * @throws {ProtocolError} `INVALID_UTF8` (1007) as soon as the text cannot be valid UTF-8.
+   *
+   * @example Refuse invalid UTF-8 before the frame is complete
+   * ```ts
+   * import { MessageAssembler, Opcode, ProtocolError } from "@wirely/wirely/codec";
+   * const assembler = new MessageAssembler();
+   * try {
+   *   assembler.pushPart(Opcode.TEXT, new Uint8Array([0x61, 0xff]));
+   * } catch (error) {
+   *   if (error instanceof ProtocolError) console.log(error.code); // INVALID_UTF8
+   * }
+   * ```
+   */
+  pushPart(opcode: number, piece: Uint8Array): void {
+    const message = this.#opcode;
+    const text = opcode === Opcode.TEXT
+      ? message === NONE
+      : opcode === Opcode.CONTINUATION && message === Opcode.TEXT;
+    if (!text || piece.length === 0) return;
+    let decoded: string;
+    try {
+      decoded = this.#utf8.push(piece, false);
+    } catch (error) {
+      this.#reset();
+      throw error;
+    }
+    if (decoded !== "") this.#texts.push(decoded);
+    this.#decoded += piece.length;
   }
 
   /**
@@ -144,8 +193,10 @@ export class MessageAssembler {
 
     if (this.#opcode === Opcode.TEXT) {
       let text: string;
+      const decoded = this.#decoded;
+      this.#decoded = 0;
       try {
-        text = this.#utf8.push(payload, fin);
+        text = this.#utf8.push(decoded === 0 ? payload : payload.subarray(decoded), fin);
       } catch (error) {
         this.#reset();
         throw error;
@@ -167,7 +218,19 @@ export class MessageAssembler {
   #single(opcode: number, payload: Uint8Array): Message {
     if (payload.length > this.#maxMessageSize) this.#tooBig();
     if (opcode === Opcode.BINARY) return { type: "binary", data: payload };
-    return { type: "text", data: this.#utf8.push(payload, true) };
+    const decoded = this.#decoded;
+    if (decoded === 0) return { type: "text", data: this.#utf8.push(payload, true) };
+    // The start of this frame was decoded by pushPart() as it arrived.
+    let last: string;
+    try {
+      last = this.#utf8.push(payload.subarray(decoded), true);
+    } catch (error) {
+      this.#reset();
+      throw error;
+    }
+    const texts = this.#texts;
+    this.#reset();
+    return { type: "text", data: texts.length === 0 ? last : texts.join("") + last };
   }
 
   #tooBig(): never {
@@ -180,13 +243,14 @@ export class MessageAssembler {
 
   #fail(code: ProtocolErrorCode, closeCode: number, message: string): never {
     // Drop the bytes of an unfinished character that the UTF-8 decoder may hold.
-    if (this.#opcode === Opcode.TEXT) this.#utf8 = new Utf8StreamDecoder();
+    if (this.#opcode === Opcode.TEXT || this.#decoded > 0) this.#utf8 = new Utf8StreamDecoder();
     this.#reset();
     throw new ProtocolError(code, closeCode, message);
   }
 
   #reset(): void {
     this.#opcode = NONE;
+    this.#decoded = 0;
     this.#frameCount = 0;
     this.#size = 0;
     if (this.#chunks.length > 0) this.#chunks = [];

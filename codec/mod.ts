@@ -7,7 +7,8 @@
  *   {@linkcode FrameDecoder}, and {@linkcode applyMask}.
  * - Messages: {@linkcode MessageAssembler} (fragmentation, limits, UTF-8 validation) and the close
  *   frame payload helpers {@linkcode parseClosePayload} / {@linkcode encodeClosePayload}.
- * - The sans-I/O {@linkcode Connection}: bytes and commands in, events and bytes out.
+ * - The sans-I/O {@linkcode Connection}: bytes and commands in, events and bytes out, and
+ *   {@linkcode receiveAndProcess}, the receive loop of an I/O layer around it.
  * - The opening handshake: {@linkcode generateKey}, {@linkcode computeAccept},
  *   {@linkcode validateUpgradeRequest}, {@linkcode acceptResponseHeaders},
  *   {@linkcode buildUpgradeRequestHeaders}, {@linkcode validateUpgradeResponse},
@@ -38,6 +39,7 @@ export * from "./utf8.ts";
 export * from "./close.ts";
 export * from "./message.ts";
 export * from "./connection.ts";
+export * from "./receive_loop.ts";
 export * from "./extensions.ts";
 export * from "./handshake.ts";
 export * from "./handshake_client.ts";

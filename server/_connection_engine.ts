@@ -9,10 +9,10 @@
  */
 
 import { Connection, type ConnectionEvent } from "../codec/connection.ts";
+import { receiveAndProcess } from "../codec/receive_loop.ts";
 import { InvalidStateError } from "../codec/errors.ts";
 import type { Message } from "../codec/message.ts";
 import type { ServerConnectionState } from "./_connection_host.ts";
-import { CloseSplitter } from "./close_splitter.ts";
 import type { Limits } from "./options.ts";
 import { type OutgoingData, type PreparedMessage, toPayload } from "./prepared_message.ts";
 import type { CloseInfo, Socket, SocketHandlers } from "./types.ts";
@@ -47,8 +47,6 @@ export class ConnectionEngine implements SocketHandlers, SlowConsumerHandler {
   readonly #events: EngineEvents;
   /** A message transport (Deno's native socket): whole messages in and out, no framing. */
   readonly #direct: boolean;
-  /** Created by the first bytes received (memory per idle connection). */
-  #closeSplitter: CloseSplitter | undefined;
   #bytesReceived = 0;
   #closeTimer: ReturnType<typeof setTimeout> | undefined;
   #ended = false;
@@ -214,18 +212,9 @@ export class ConnectionEngine implements SocketHandlers, SlowConsumerHandler {
 
   #onData(chunk: Uint8Array): void {
     this.#bytesReceived += chunk.length;
-    // Messages before a close in the same chunk are delivered (and may be answered) first.
-    for (const piece of (this.#closeSplitter ??= new CloseSplitter()).split(chunk)) {
-      try {
-        this.#codec.receive(piece);
-      } catch (error) {
-        // A bug in the codec: it already closed with 1011; report it, never throw into the socket.
-        this.#events.bug(error);
-      } finally {
-        this.#process();
-      }
-      if (this.#released) break;
-    }
+    // Messages before a close or a bad frame in the same chunk are dispatched (and may be
+    // answered) first. A bug in the codec (it closed with 1011) is reported, never thrown.
+    receiveAndProcess(this.#codec, chunk, () => this.#process(), (e) => this.#events.bug(e));
   }
 
   #sendMessage(action: string, data: string | Uint8Array): boolean {

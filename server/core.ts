@@ -14,7 +14,13 @@ import type { OutgoingData } from "./prepared_message.ts";
 import { type BroadcastOptions, MemoryAdapter, Rooms } from "./rooms.ts";
 import type { CloseInfo, ServerOptions, Socket, UpgradeRequest } from "./types.ts";
 import { WriteBatch } from "./_writer.ts";
-import { type Decision, type HeaderLookup, negotiate, refusal } from "./upgrade.ts";
+import {
+  type Decision,
+  type HeaderLookup,
+  negotiate,
+  refusal,
+  type RequestLine,
+} from "./upgrade.ts";
 
 /** Shown when a hook fails and the user gave no `onError`. */
 function defaultOnError(error: unknown): void {
@@ -87,11 +93,12 @@ export class ServerCore<Data> {
   negotiate(
     request: UpgradeRequest,
     headers?: HeaderLookup,
+    line?: RequestLine,
   ): Decision<Data> | Promise<Decision<Data>> {
     if (this.closing) return refusal(503, "the server is shutting down\n");
     let decision: Decision<Data> | Promise<Decision<Data>>;
     try {
-      decision = negotiate(request, this.#options, headers);
+      decision = negotiate(request, this.#options, headers, line);
     } catch (error) {
       return this.#failedDecision(error);
     }

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { defaultMaxFramesPerMessage } from "../codec/_limits.ts";
 import type { ServerOptions } from "./types.ts";
 
 /** The limits a connection and a binding read, with every default applied. */
@@ -31,7 +32,7 @@ export interface Limits {
 /** Default limits, documented on {@linkcode ServerOptions}. */
 export const DEFAULT_LIMITS: Limits = {
   maxMessageSize: 1_048_576,
-  maxFramesPerMessage: 1024,
+  maxFramesPerMessage: defaultMaxFramesPerMessage(1_048_576),
   maxBufferedBytes: 16_777_216,
   closeTimeout: 10_000,
   handshakeTimeout: 5_000,
@@ -51,12 +52,18 @@ const MAX_DELAY = 2_147_483_647;
  * @throws {TypeError} If a hook or policy has the wrong type.
  */
 export function resolveLimits<Data>(options: ServerOptions<Data>): Limits {
+  const maxMessageSize = size(
+    "maxMessageSize",
+    options.maxMessageSize,
+    DEFAULT_LIMITS.maxMessageSize,
+  );
   const limits: Limits = {
-    maxMessageSize: size("maxMessageSize", options.maxMessageSize, DEFAULT_LIMITS.maxMessageSize),
+    maxMessageSize,
+    // The default follows the size limit (see ServerOptions.maxFramesPerMessage).
     maxFramesPerMessage: size(
       "maxFramesPerMessage",
       options.maxFramesPerMessage,
-      DEFAULT_LIMITS.maxFramesPerMessage,
+      defaultMaxFramesPerMessage(maxMessageSize),
     ),
     maxBufferedBytes: size(
       "maxBufferedBytes",

@@ -221,7 +221,7 @@ function handleUpgrade<Data>(
     writeRefusal(socket, refusal(400, "malformed request\n"));
     return;
   }
-  const decision = core.negotiate(upgradeRequest, upgradeRequest.lookup);
+  const decision = core.negotiate(upgradeRequest, upgradeRequest.lookup, request);
   // Without an `authenticate` hook the decision is immediate: no promise, timer or tracking.
   if (!(decision instanceof Promise)) {
     answer(core, socket, head, upgradeRequest, decision);

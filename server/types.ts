@@ -291,7 +291,12 @@ export interface ServerOptions<Data = undefined> {
   onError?: (error: unknown, conn: ServerConnection<Data> | undefined) => void;
   /** Largest incoming message in bytes; a bigger one closes the connection with 1009. @default 1_048_576 */
   maxMessageSize?: number;
-  /** Most frames in one incoming message; more closes with 1009. @default 1024 */
+  /**
+   * Most frames in one incoming message; more closes with 1009. The default scales with
+   * `maxMessageSize`, so a client that fragments a message within the size limit into frames of
+   * 256 bytes or more is never refused for the count, while a flood of tiny fragments is.
+   * @default max(1024, ceil(maxMessageSize / 256)) (4096 for the default 1 MiB)
+   */
   maxFramesPerMessage?: number;
   /** Outgoing bytes a connection may have waiting in its socket, checked before each write (so one bigger message still goes out); a write that finds more waiting closes with 1008. @default 16_777_216 */
   maxBufferedBytes?: number;

@@ -81,6 +81,17 @@ export interface HeaderLookup {
   get(name: string): string | null;
 }
 
+/**
+ * The request line as the binding read it (node:http's `IncomingMessage` fits): the codec checks
+ * the HTTP version and the target form. A binding that cannot see them (Deno.serve) passes none.
+ */
+export interface RequestLine {
+  /** `"1.1"`, `"1.0"`, ... */
+  readonly httpVersion?: string;
+  /** The request target as sent. */
+  readonly url?: string;
+}
+
 /** A decision, or the promise of one when an `authenticate` hook runs. */
 export type Decision<Data> = Acceptance<Data> | Refusal;
 
@@ -90,17 +101,25 @@ export type Decision<Data> = Acceptance<Data> | Refusal;
  * `authenticate` hook runs.
  *
  * @param headers Where the headers are read (the request's own, or a cheaper view of them).
+ * @param line The request line's version and target, when the binding has them (400 for
+ * HTTP/1.0 or a target like `*`).
  * @throws Whatever a user policy or hook throws (the binding answers 500 and reports it).
  */
 export function negotiate<Data>(
   request: UpgradeRequest,
   options: ServerOptions<Data>,
   headers: HeaderLookup = request.headers,
+  line?: RequestLine,
 ): Decision<Data> | Promise<Decision<Data>> {
   let key: string;
   let offered: string[];
   try {
-    ({ key, protocols: offered } = validateUpgradeRequest({ method: request.method, headers }));
+    ({ key, protocols: offered } = validateUpgradeRequest({
+      method: request.method,
+      headers,
+      version: line?.httpVersion,
+      target: line?.url,
+    }));
   } catch (error) {
     if (!(error instanceof HandshakeError)) throw error;
     const answer = handshakeErrorResponse(error);

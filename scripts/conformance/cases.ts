@@ -1,7 +1,7 @@
 /**
  * The conformance cases, modelled on the Autobahn TestSuite's fuzzingclient categories 1-7, 9
- * and 10 (our own cases and text). Each case plays the client against an echo target and
- * returns a verdict:
+ * and 10 (our own cases and text), plus category 11: wirely's own cases from field defects.
+ * Each case plays the client against an echo target and returns a verdict:
  *
  * - `OK`: what RFC 6455 (and Autobahn) expects.
  * - `NON-STRICT`: an outcome Autobahn also accepts, such as failing only at the end of an
@@ -16,6 +16,7 @@ import { casesOneToFour } from "./_cases_1_4.ts";
 import { casesFiveAndSix } from "./_cases_5_6.ts";
 import { casesSeven } from "./_cases_7.ts";
 import { casesNineAndTen } from "./_cases_9_10.ts";
+import { casesEleven } from "./_cases_11.ts";
 import type { CaseResult, ConformanceCase, Verdict } from "./_case.ts";
 
 export type { CaseResult, ConformanceCase, Verdict };
@@ -27,4 +28,5 @@ export const cases: readonly ConformanceCase[] = [
   ...casesFiveAndSix(),
   ...casesSeven(),
   ...casesNineAndTen(),
+  ...casesEleven(),
 ];

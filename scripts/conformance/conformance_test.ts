@@ -14,6 +14,15 @@ const MAX_MESSAGE_SIZE = 4 * 1024 * 1024;
 const WS_MAX_FRAGMENTS = 16 * 1024;
 /** The cases that need ws's `maxFragments` (over 16 Ki fragments), which Bun's built-in ws lacks. */
 const OVER_MAX_FRAGMENTS = new Set(["9.3.1", "9.4.1"]);
+/**
+ * Request-line cases ws answers with 101 (it checks neither the HTTP version, nor the target
+ * form, nor the Host): asserted to fail, so a change in ws shows up.
+ */
+const WS_KNOWN_GAPS: Record<string, string> = {
+  "11.4.1": "ws upgrades an HTTP/1.0 request",
+  "11.4.2": "ws upgrades the request target *",
+  "11.4.3": "ws upgrades a request whose Host holds a space",
+};
 /** Sockets: silence that means "nothing more is coming" (fail-fast cases wait this long). */
 const IDLE_MS = 200;
 
@@ -76,7 +85,11 @@ describe("conformance suite against a ws echo server over TCP (validates the sui
     it(`${item.id} ${item.description}`, { skip }, async () => {
       assert.ok(target);
       const result = await runCase(target, item, { idleMs: IDLE_MS, caseTimeoutMs: 20_000 });
-      assert.notEqual(result.verdict, "FAILED", `${item.id}: ${result.detail}`);
+      if (item.id in WS_KNOWN_GAPS) {
+        assert.equal(result.verdict, "FAILED", `${item.id} (${WS_KNOWN_GAPS[item.id]})`);
+      } else {
+        assert.notEqual(result.verdict, "FAILED", `${item.id}: ${result.detail}`);
+      }
     });
   }
 });

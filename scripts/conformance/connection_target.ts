@@ -8,6 +8,7 @@
  */
 
 import { Connection, type ConnectionOptions } from "../../codec/connection.ts";
+import { receiveAndProcess } from "../../codec/receive_loop.ts";
 import type { Target, TargetLimits, TargetSession, TransportRead } from "./target.ts";
 
 /** Options of {@linkcode ConnectionTarget}: the limits given to each server connection. */
@@ -49,15 +50,14 @@ class ConnectionSession implements TargetSession {
 
   send(bytes: Uint8Array): Promise<void> {
     if (this.#closed) return Promise.resolve();
-    try {
-      // The connection owns (and may unmask in place) what it receives: give it a copy.
-      this.#connection.receive(bytes.slice());
+    // The connection owns (and may unmask in place) what it receives: give it a copy. The loop
+    // echoes messages before a close or a bad frame in the same input before handling it.
+    receiveAndProcess(this.#connection, bytes.slice(), () => {
       this.#echo();
-    } catch (error) {
-      this.#fault = `the connection threw: ${(error as Error).stack ?? error}`;
-    } finally {
       this.#flush();
-    }
+    }, (error) => {
+      this.#fault = `the connection threw: ${(error as Error).stack ?? error}`;
+    });
     return Promise.resolve();
   }
 

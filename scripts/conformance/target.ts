@@ -53,6 +53,14 @@ export interface Target {
   readonly deterministic: boolean;
   /** Opens a fresh connection for one case. */
   connect(): Promise<TargetSession>;
+  /**
+   * Sends `head` (an HTTP request head, blank line included) on a fresh connection and returns
+   * the status line of the answer, or `"no status line"` if none came. Only targets
+   * behind a real HTTP server have it; handshake cases are INFORMATIONAL without it.
+   */
+  request?(head: string): Promise<string>;
+  /** The `Host` value the target expects in a request head (`127.0.0.1:8080`). */
+  readonly host?: string;
 }
 
 /** One result of {@linkcode FrameStream.next}. */

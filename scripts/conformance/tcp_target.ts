@@ -44,6 +44,34 @@ export class TcpTarget implements Target {
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 5000;
   }
 
+  /** The URL's `host:port`, for request heads. */
+  get host(): string {
+    return this.#url.host;
+  }
+
+  /** See {@linkcode Target.request}: the status line of the answer to a raw request head. */
+  async request(head: string): Promise<string> {
+    const socket = connect({
+      host: this.#url.hostname.replace(/^\[|\]$/g, ""),
+      port: Number(this.#url.port || 80),
+    });
+    const session = new TcpSession(socket);
+    try {
+      await session.send(new TextEncoder().encode(head));
+      let answer = "";
+      const deadline = performance.now() + this.#connectTimeoutMs;
+      while (!answer.includes("\r\n") && performance.now() < deadline) {
+        const read = await session.read(deadline - performance.now());
+        if (read.type !== "bytes") break;
+        answer += new TextDecoder("latin1").decode(read.bytes);
+      }
+      const end = answer.indexOf("\r\n");
+      return end === -1 ? "no status line" : answer.slice(0, end);
+    } finally {
+      await session.dispose();
+    }
+  }
+
   async connect(): Promise<TargetSession> {
     const socket = connect({
       host: this.#url.hostname.replace(/^\[|\]$/g, ""),

@@ -1,0 +1,22 @@
+// This module is browser compatible.
+/**
+ * The default frame-count limit of a received message, derived from its size limit.
+ *
+ * @module
+ */
+
+/** Payload bytes per frame that the default frame-count limit allows for. */
+export const BYTES_PER_FRAME = 256;
+/** The default frame-count limit never goes below this. */
+export const MIN_FRAMES_PER_MESSAGE = 1024;
+
+/**
+ * The default `maxFramesPerMessage` for a size limit: `max(1024, ceil(maxMessageSize / 256))`,
+ * `Infinity` when the size limit is off. A client that fragments a message within the size limit
+ * into frames of 256 bytes or more is never refused for its frame count, while a flood of empty
+ * or tiny fragments still is (the per-frame cost stays bounded by the size limit).
+ */
+export function defaultMaxFramesPerMessage(maxMessageSize: number): number {
+  if (maxMessageSize === Infinity) return Infinity;
+  return Math.max(MIN_FRAMES_PER_MESSAGE, Math.ceil(maxMessageSize / BYTES_PER_FRAME));
+}
