@@ -26,6 +26,13 @@
  */
 
 export { WirelyClient } from "./client.ts";
+export {
+  ReconnectingCloseEvent,
+  ReconnectingErrorEvent,
+  ReconnectingWebSocket,
+  type ReconnectingWebSocketEventMap,
+  type ReconnectingWebSocketOptions,
+} from "./reconnecting_websocket.ts";
 export type { Message } from "../codec/message.ts";
 export type {
   MessagesOptions,
