@@ -31,6 +31,7 @@ export {
   ReconnectingErrorEvent,
   ReconnectingWebSocket,
   type ReconnectingWebSocketEventMap,
+  type ReconnectingWebSocketHandler,
   type ReconnectingWebSocketOptions,
 } from "./reconnecting_websocket.ts";
 export type { Message } from "../codec/message.ts";

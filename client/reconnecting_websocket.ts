@@ -118,8 +118,18 @@ export interface ReconnectingWebSocketEventMap {
   error: ReconnectingErrorEvent;
 }
 
-/** A handler attribute (`onopen`...), called with the socket as `this`. */
-type Handler<K extends keyof ReconnectingWebSocketEventMap> =
+/**
+ * A handler attribute of {@linkcode ReconnectingWebSocket} (`onopen`...), called with the
+ * socket as `this`; `null` when none.
+ *
+ * @example
+ * ```ts
+ * import type { ReconnectingWebSocketHandler } from "@wirely/wirely/client";
+ * const onClose: ReconnectingWebSocketHandler<"close"> = (event) => console.log(event.code);
+ * console.log(typeof onClose); // function
+ * ```
+ */
+export type ReconnectingWebSocketHandler<K extends keyof ReconnectingWebSocketEventMap> =
   | ((this: ReconnectingWebSocket, event: ReconnectingWebSocketEventMap[K]) => unknown)
   | null;
 
@@ -197,7 +207,9 @@ export class ReconnectingWebSocket extends EventTarget {
   #closed = false;
   /** Code and reason of `close()`, for a final close without a connection. */
   #closeArguments: [number, string] | undefined;
-  readonly #handlers: { [K in keyof ReconnectingWebSocketEventMap]?: Handler<K> } = {};
+  readonly #handlers: {
+    [K in keyof ReconnectingWebSocketEventMap]?: ReconnectingWebSocketHandler<K>;
+  } = {};
 
   /**
    * Creates the socket; it starts connecting at once.
@@ -275,31 +287,31 @@ export class ReconnectingWebSocket extends EventTarget {
   }
 
   /** Called on `open`. */
-  get onopen(): Handler<"open"> {
+  get onopen(): ReconnectingWebSocketHandler<"open"> {
     return this.#handlers.open ?? null;
   }
-  set onopen(handler: Handler<"open">) {
+  set onopen(handler: ReconnectingWebSocketHandler<"open">) {
     this.#handlers.open = handler;
   }
   /** Called on `message`. */
-  get onmessage(): Handler<"message"> {
+  get onmessage(): ReconnectingWebSocketHandler<"message"> {
     return this.#handlers.message ?? null;
   }
-  set onmessage(handler: Handler<"message">) {
+  set onmessage(handler: ReconnectingWebSocketHandler<"message">) {
     this.#handlers.message = handler;
   }
   /** Called on `close` (per drop, and at the final close). */
-  get onclose(): Handler<"close"> {
+  get onclose(): ReconnectingWebSocketHandler<"close"> {
     return this.#handlers.close ?? null;
   }
-  set onclose(handler: Handler<"close">) {
+  set onclose(handler: ReconnectingWebSocketHandler<"close">) {
     this.#handlers.close = handler;
   }
   /** Called on `error`. */
-  get onerror(): Handler<"error"> {
+  get onerror(): ReconnectingWebSocketHandler<"error"> {
     return this.#handlers.error ?? null;
   }
-  set onerror(handler: Handler<"error">) {
+  set onerror(handler: ReconnectingWebSocketHandler<"error">) {
     this.#handlers.error = handler;
   }
 
@@ -336,6 +348,7 @@ export class ReconnectingWebSocket extends EventTarget {
     listener: (this: ReconnectingWebSocket, event: ReconnectingWebSocketEventMap[K]) => unknown,
     options?: boolean | AddEventListenerOptions,
   ): void;
+  /** Adds a listener of any event type, as `EventTarget` does. */
   override addEventListener(
     type: string,
     listener: EventListenerOrEventListenerObject | null,
@@ -355,6 +368,7 @@ export class ReconnectingWebSocket extends EventTarget {
     listener: (this: ReconnectingWebSocket, event: ReconnectingWebSocketEventMap[K]) => unknown,
     options?: boolean | EventListenerOptions,
   ): void;
+  /** Removes a listener of any event type, as `EventTarget` does. */
   override removeEventListener(
     type: string,
     listener: EventListenerOrEventListenerObject | null,

@@ -62,7 +62,7 @@ function runApp(ws: WebSocket): void {
 }
 
 const api: WsAppApi = {
-  start(url, kind) {
+  start(url, kind): void {
     socket = kind === "global"
       ? new WebSocket(url)
       : new (Built as typeof ReconnectingWebSocket)(url, [], {
@@ -70,10 +70,10 @@ const api: WsAppApi = {
       }) as unknown as WebSocket;
     runApp(socket);
   },
-  say(text) {
+  say(text): void {
     socket?.send(text);
   },
-  view() {
+  view(): WsAppView {
     return { ...view, readyState: socket?.readyState ?? -1 };
   },
 };
