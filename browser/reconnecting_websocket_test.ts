@@ -113,6 +113,8 @@ describe("an app written for the WebSocket API, in Chromium", { skip: SKIP }, ()
       servers.push(server);
       const page = await open(await server.start(), "global");
       await waitFor(page, (v) => v.texts.length === 1 && v.bytes.length === 1, "the echoes");
+      // The Node child reports on stdout: its record must be read before it is killed.
+      await until(() => server.opens === 1, 5_000, "the server's record of the open");
       await server.stop();
       await waitFor(page, (v) => v.closes.length === 1, "the close");
       await server.start({ port: server.port });
@@ -129,6 +131,8 @@ describe("an app written for the WebSocket API, in Chromium", { skip: SKIP }, ()
       servers.push(server);
       const page = await open(await server.start(), "reconnecting");
       await waitFor(page, (v) => v.texts.length === 1 && v.bytes.length === 1, "the echoes");
+      // The Node child reports on stdout: its record must be read before it is killed.
+      await until(() => server.opens === 1, 5_000, "the server's record of the open");
       await server.stop();
       const down = await waitFor(page, (v) => v.closes.length === 1, "the close of the drop");
       assert.equal(down.readyState, 0); // CONNECTING while it reconnects

@@ -27,13 +27,15 @@
 
 export { WirelyClient } from "./client.ts";
 export {
-  ReconnectingCloseEvent,
-  ReconnectingErrorEvent,
   ReconnectingWebSocket,
-  type ReconnectingWebSocketEventMap,
-  type ReconnectingWebSocketHandler,
   type ReconnectingWebSocketOptions,
 } from "./reconnecting_websocket.ts";
+export {
+  ReconnectingCloseEvent,
+  ReconnectingErrorEvent,
+  type ReconnectingWebSocketEventMap,
+  type ReconnectingWebSocketHandler,
+} from "./reconnecting_events.ts";
 export type { Message } from "../codec/message.ts";
 export type {
   MessagesOptions,

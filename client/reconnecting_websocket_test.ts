@@ -1,7 +1,8 @@
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { ClientError } from "./errors.ts";
-import { ReconnectingCloseEvent, ReconnectingWebSocket } from "./reconnecting_websocket.ts";
+import { ReconnectingWebSocket } from "./reconnecting_websocket.ts";
+import { ReconnectingCloseEvent } from "./reconnecting_events.ts";
 import { ReconnectingWebSocket as NodeReconnectingWebSocket } from "./mod.node.ts";
 import type { ReconnectingWebSocketOptions } from "./reconnecting_websocket.ts";
 import { sleep, until, within, WsWebSocket } from "./_helpers_test.ts";
@@ -92,6 +93,8 @@ describe("ReconnectingWebSocket against a ws server in a child process", () => {
     await until(() => app.texts.length === 1 && app.bytes.length === 1, 5_000, "the echoes");
     assert.deepEqual(app.texts, ["hello #1"]);
     assert.deepEqual(app.bytes, [[1, 2, 3]]);
+    // The child reports on stdout: its record of the open must be read before it dies.
+    await until(() => s.opens === 1, 5_000, "the server's record of the open");
     await s.kill();
     await until(() => app.closes.length === 1, 5_000, "the close");
     await s.start(s.port);
@@ -109,6 +112,7 @@ describe("ReconnectingWebSocket against a ws server in a child process", () => {
     socket.addEventListener("close", (event) => closes.push(event));
     await until(() => app.texts.length === 1 && app.bytes.length === 1, 5_000, "the echoes");
     assert.equal(socket.readyState, ReconnectingWebSocket.OPEN);
+    await until(() => s.opens === 1, 5_000, "the server's record of the open");
     await s.kill();
     await until(() => app.closes.length === 1, 5_000, "the close of the drop");
     assert.equal(closes[0]?.willReconnect, true);
@@ -122,6 +126,8 @@ describe("ReconnectingWebSocket against a ws server in a child process", () => {
     // Queued sends go out first, then what onopen sent.
     assert.deepEqual(app.texts, ["hello #1", "sent while down 1", "sent while down 2", "hello #2"]);
     assert.deepEqual(app.bytes, [[1, 2, 3], [2, 2, 3]]);
+    // The child reports on stdout, which may trail the echoes on the socket.
+    await until(() => s.received.length === 4, 5_000, "the server's record");
     assert.deepEqual(s.received, app.texts);
     assert.equal(app.opens, 2);
     assert.equal(s.opens, 2);
@@ -187,6 +193,7 @@ describe("ReconnectingWebSocket against a ws server in a child process", () => {
       [closes[0].code, closes[0].reason, closes[0].wasClean, closes[0].willReconnect],
       [4000, "bye", true, false],
     );
+    await until(() => s.opens === 1, 5_000, "the server's record of the open");
     await s.kill();
     await s.start(s.port);
     await sleep(300);
@@ -201,6 +208,7 @@ describe("ReconnectingWebSocket against a ws server in a child process", () => {
     const closes: ReconnectingCloseEvent[] = [];
     socket.onclose = (event) => closes.push(event);
     await until(() => socket.readyState === socket.OPEN, 5_000, "open");
+    await until(() => s.opens === 1, 5_000, "the server's record of the open");
     await s.kill();
     await until(() => closes.length === 1, 5_000, "the drop");
     socket.send("never");
@@ -223,6 +231,7 @@ describe("ReconnectingWebSocket against a ws server in a child process", () => {
     const errors: Error[] = [];
     socket.onerror = (event) => errors.push(event.error);
     await until(() => socket.readyState === socket.OPEN, 5_000, "open");
+    await until(() => s.opens === 1, 5_000, "the server's record of the open");
     await s.kill();
     await until(() => socket.readyState === socket.CONNECTING, 5_000, "the drop");
     socket.send("a");
