@@ -8,6 +8,7 @@ import { Connection } from "../codec/connection.ts";
 import { buildUpgradeRequestHeaders } from "../codec/handshake_client.ts";
 import { HttpHeadParser } from "../codec/http_head.ts";
 import type { TcpTransportOptions } from "./tcp_transport.node.ts";
+import { checkProxyOption } from "./_proxy.ts";
 
 const MAX_TIMER_DELAY = 2_147_483_647;
 const DUMMY_KEY = "AAAAAAAAAAAAAAAAAAAAAA==";
@@ -21,12 +22,15 @@ export interface TcpSettings {
   maxMessageSize: number;
   maxHeadSize: number;
   closeTimeout: number;
+  /** A proxy URL, `false` for none, `undefined` for the environment's. */
+  proxy: URL | false | undefined;
 }
 
 /**
  * Checks `options` and applies the defaults.
  *
- * @throws {TypeError} When `headers` sets a handshake header or holds a bad name or value.
+ * @throws {TypeError} When `headers` sets a handshake header or holds a bad name or value, or
+ *   `proxy` is not an `http:` URL or `false`.
  * @throws {RangeError} When a limit or timeout is out of range.
  */
 export function resolveTcpOptions(options: TcpTransportOptions): TcpSettings {
@@ -55,5 +59,6 @@ export function resolveTcpOptions(options: TcpTransportOptions): TcpSettings {
     maxMessageSize,
     maxHeadSize,
     closeTimeout,
+    proxy: checkProxyOption(options.proxy),
   };
 }

@@ -25,6 +25,8 @@ import { WirelyError } from "../codec/errors.ts";
  * - `MAX_RETRIES`: the client stopped after `maxRetries` retries.
  * - `CLOSED`: the client closed before the awaited condition (for example `opened`).
  * - `ITERATOR_OVERFLOW`: a `for await` loop fell more than its buffer limit behind.
+ * - `PROXY_REFUSED`: an HTTP proxy answered `CONNECT` with a status other than 2xx
+ *   (`ProxyError`, with `status`).
  *
  * @example
  * ```ts
@@ -49,7 +51,8 @@ export type ClientErrorCode =
   | "UNSUPPORTED_DATA"
   | "MAX_RETRIES"
   | "CLOSED"
-  | "ITERATOR_OVERFLOW";
+  | "ITERATOR_OVERFLOW"
+  | "PROXY_REFUSED";
 
 /**
  * A condition of the client: a full queue, a timeout, a bad URL, an unreadable message.

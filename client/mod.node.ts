@@ -18,6 +18,7 @@
 
 import { WirelyClient as BaseClient } from "./client.ts";
 import type { UrlSource, WirelyClientOptions } from "./options.ts";
+import { ReconnectingWebSocket as BaseReconnectingWebSocket } from "./reconnecting_websocket.ts";
 import { tcpTransport } from "./tcp.ts";
 
 export * from "./mod.ts";
@@ -53,5 +54,32 @@ export class WirelyClient extends BaseClient {
    */
   constructor(url: UrlSource, options: WirelyClientOptions = {}) {
     super(url, withNodeDefaults(options));
+  }
+}
+
+/**
+ * {@linkcode BaseReconnectingWebSocket | ReconnectingWebSocket} over the Node build's client:
+ * without `transport` and `WebSocket` on a runtime with no global `WebSocket` (Node 20), it
+ * connects with {@linkcode tcpTransport}.
+ *
+ * @example Sends before the first open are queued
+ * ```ts
+ * import { ReconnectingWebSocket } from "@wirely/wirely/client";
+ * const socket = new ReconnectingWebSocket("ws://127.0.0.1:9");
+ * socket.send("hello");
+ * socket.close();
+ * console.log(socket.readyState); // 3
+ * ```
+ */
+export class ReconnectingWebSocket extends BaseReconnectingWebSocket {
+  /**
+   * Makes the client with the Node defaults.
+   *
+   * @param url As given to the constructor.
+   * @param options The constructor's options with `protocols` and `autoConnect: false`.
+   * @returns A client that has not started connecting.
+   */
+  protected override createClient(url: UrlSource, options: WirelyClientOptions): BaseClient {
+    return new WirelyClient(url, options);
   }
 }

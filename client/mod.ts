@@ -26,6 +26,16 @@
  */
 
 export { WirelyClient } from "./client.ts";
+export {
+  ReconnectingWebSocket,
+  type ReconnectingWebSocketOptions,
+} from "./reconnecting_websocket.ts";
+export {
+  ReconnectingCloseEvent,
+  ReconnectingErrorEvent,
+  type ReconnectingWebSocketEventMap,
+  type ReconnectingWebSocketHandler,
+} from "./reconnecting_events.ts";
 export type { Message } from "../codec/message.ts";
 export type {
   MessagesOptions,

@@ -20,3 +20,4 @@
  */
 
 export { tcpTransport, type TcpTransportOptions } from "./tcp_transport.node.ts";
+export { ProxyError } from "./_proxy.ts";

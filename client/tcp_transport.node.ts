@@ -18,6 +18,8 @@ import { ClientError } from "./errors.ts";
 import { OrderedSends } from "./_ordered_sends.ts";
 import { resolveTcpOptions, type TcpSettings } from "./_tcp_options.ts";
 import { prepareRequest } from "./_tcp_request.ts";
+import { proxyFor } from "./_proxy.ts";
+import { openTunnel, processEnv } from "./_proxy_tunnel.node.ts";
 import type {
   Transport,
   TransportData,
@@ -54,6 +56,13 @@ export interface TcpTransportOptions {
   maxHeadSize?: number;
   /** Milliseconds to wait, after the close frames, for the server to end TCP before dropping it. @default {5_000} */
   closeTimeout?: number;
+  /**
+   * An HTTP proxy to tunnel through with `CONNECT` (`http://user:pass@host:port`; credentials
+   * go in `Proxy-Authorization: Basic`), or `false` for none. Either way the environment is not
+   * read.
+   * @default undefined (the environment: `HTTP_PROXY` for `ws:`, `HTTPS_PROXY` for `wss:`, unless `NO_PROXY` lists the host)
+   */
+  proxy?: string | URL | false;
 }
 
 /**
@@ -97,7 +106,10 @@ type ConnectionEvent = ReturnType<Connection["takeEvents"]>[number];
 type Phase = "handshake" | "validating" | "open" | "closed";
 
 class TcpTransport implements Transport {
-  readonly #socket: net.Socket;
+  /** Undefined while a proxy tunnel is being opened. */
+  #socket: net.Socket | undefined;
+  /** Cancels the proxy tunnel being opened. */
+  #tunnel: AbortController | undefined;
   readonly #connection: Connection;
   readonly #closeTimeout: number;
   #listener: TransportListener | undefined;
@@ -130,17 +142,30 @@ class TcpTransport implements Transport {
       state: "connecting",
       maxMessageSize: settings.maxMessageSize,
     });
-    this.#socket = secure
-      ? tls.connect({
-        host,
-        port,
-        servername: settings.servername ?? (net.isIP(host) === 0 ? host : undefined),
-        ca: settings.ca,
-        rejectUnauthorized: settings.rejectUnauthorized,
-        ALPNProtocols: ["http/1.1"],
-      })
-      : net.connect({ host, port });
-    const socket = this.#socket;
+    const tlsOptions = {
+      servername: settings.servername ?? (net.isIP(host) === 0 ? host : undefined),
+      ca: settings.ca,
+      rejectUnauthorized: settings.rejectUnauthorized,
+      ALPNProtocols: ["http/1.1"],
+    };
+    const target = { secure, host, port };
+    const proxy = proxyFor(target, settings.proxy, processEnv);
+    const start = (socket: net.Socket): void => this.#start(socket, key, protocols, head);
+    if (proxy === undefined) {
+      start(secure ? tls.connect({ host, port, ...tlsOptions }) : net.connect({ host, port }));
+      return;
+    }
+    this.#tunnel = new AbortController();
+    openTunnel(proxy, target, tlsOptions, settings.maxHeadSize, this.#tunnel.signal).then(
+      (socket) => this.#phase === "closed" ? socket.destroy() : start(socket),
+      (error) => this.#refuse(error),
+    );
+  }
+
+  /** Takes the connected (or connecting) socket and sends the upgrade request. */
+  #start(socket: net.Socket, key: string, protocols: readonly string[], head: Uint8Array): void {
+    this.#socket = socket;
+    this.#tunnel = undefined;
     socket.setNoDelay(true);
     socket.on("data", (chunk: Uint8Array) => {
       this.#onData(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength), key, [
@@ -158,11 +183,12 @@ class TcpTransport implements Transport {
         error: new ClientError("TRANSPORT_ERROR", cause.message, { cause }),
       });
     });
+    socket.resume(); // a tunnel comes paused
     socket.write(head);
   }
 
   get bufferedAmount(): number {
-    return this.#socket.writableLength + this.#sends.bytes;
+    return (this.#socket?.writableLength ?? 0) + this.#sends.bytes;
   }
 
   send(data: TransportData): void {
@@ -180,7 +206,7 @@ class TcpTransport implements Transport {
   close(code?: number, reason?: string): void {
     if (this.#phase === "closed") return;
     if (this.#phase !== "open") {
-      this.#socket.destroy();
+      this.#drop();
       this.#finish({ type: "close", code: 1006, reason: "", wasClean: false });
       return;
     }
@@ -192,7 +218,13 @@ class TcpTransport implements Transport {
     this.#listener = undefined;
     this.#phase = "closed";
     clearTimeout(this.#closeTimer);
-    this.#socket.destroy();
+    this.#drop();
+  }
+
+  /** Destroys the socket, or cancels the tunnel still being opened. */
+  #drop(): void {
+    this.#socket?.destroy();
+    this.#tunnel?.abort();
   }
 
   #sendNow(data: string | Uint8Array): void {
@@ -251,7 +283,7 @@ class TcpTransport implements Transport {
     if (this.#phase === "closed") return;
     const reported = error instanceof Error ? error : new Error(String(error));
     this.#emit({ type: "error", error: reported });
-    this.#socket.destroy();
+    this.#drop();
     this.#finish({ type: "close", code: 1006, reason: "", wasClean: false });
   }
 
@@ -264,7 +296,7 @@ class TcpTransport implements Transport {
       return;
     }
     if (this.#phase !== "open") {
-      this.#socket.destroy();
+      this.#drop();
       this.#finish({ type: "close", code: 1006, reason: "", wasClean: false });
       return;
     }
@@ -276,6 +308,7 @@ class TcpTransport implements Transport {
   #flush(): void {
     const connection = this.#connection;
     const socket = this.#socket;
+    if (socket === undefined) return;
     for (const bytes of connection.takeBytes()) {
       if (!socket.destroyed) socket.write(bytes);
     }
@@ -292,7 +325,7 @@ class TcpTransport implements Transport {
   #startCloseTimer(): void {
     if (this.#closeTimer !== undefined) return;
     // Destroying the socket fires its `close`, which ends the connection with what it has.
-    this.#closeTimer = setTimeout(() => this.#socket.destroy(), this.#closeTimeout);
+    this.#closeTimer = setTimeout(() => this.#socket?.destroy(), this.#closeTimeout);
   }
 
   #report(event: ConnectionEvent): void {
