@@ -21,6 +21,7 @@ import type { ServedWebSocketServer, ServeOptions } from "./serve.ts";
 import type { ServerOptions, UpgradeRequest, WebSocketServer } from "./types.ts";
 import { type Acceptance, type Refusal, refusal } from "./upgrade.ts";
 import { closeOnce } from "./_close_once.ts";
+import { dialableUrl } from "./_url.ts";
 
 /**
  * What {@linkcode upgrade} reads from `Deno.serve`'s second handler argument: the peer's
@@ -163,7 +164,6 @@ export function serveNative<Data>(options: ServeOptions<Data>): ServedWebSocketS
     },
   );
   const addr = { hostname: server.addr.hostname, port: server.addr.port };
-  const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
   const close = closeOnce(async () => {
     const stopped = server.shutdown();
     await core.close();
@@ -171,7 +171,7 @@ export function serveNative<Data>(options: ServeOptions<Data>): ServedWebSocketS
   }, signal);
   return {
     addr,
-    url: `${cert !== undefined ? "wss" : "ws"}://${host}:${addr.port}/`,
+    url: dialableUrl(cert !== undefined, addr.hostname, addr.port),
     engine: "native",
     clients: core.clients,
     broadcast: (data, broadcastOptions) => core.broadcast(data, broadcastOptions),

@@ -19,6 +19,7 @@ import type { ServerOptions, WebSocketServer } from "./types.ts";
 import { type Decision, type Refusal, refusal, switchingProtocolsHead } from "./upgrade.ts";
 import { NodeSocket, NodeUpgradeRequest, RawHeaders } from "./_node_socket.ts";
 import { closeOnce } from "./_close_once.ts";
+import { dialableUrl } from "./_url.ts";
 
 /**
  * Options of {@linkcode createWebSocketServer} and {@linkcode attach}.
@@ -31,7 +32,7 @@ import { closeOnce } from "./_close_once.ts";
  * ```
  */
 export interface NodeServerOptions<Data = undefined> extends ServerOptions<Data> {
-  /** Only upgrades to this pathname are handled (`attach` leaves others to other listeners; `serve` answers 404). @default undefined (every path) */
+  /** Only upgrades to this pathname are handled; others get 404 (`attach` leaves them alone when the HTTP server has another `upgrade` listener). @default undefined (every path) */
   path?: string;
 }
 
@@ -91,6 +92,10 @@ export function createWebSocketServer<Data = undefined>(
  * Accepts WebSocket upgrades on an existing `http.Server` or `https.Server`. `close()` stops
  * handling upgrades and closes the WebSocket connections; the HTTP server keeps running.
  *
+ * With `path`, an upgrade to another path is answered 404, unless the server has another
+ * `upgrade` listener when it arrives (yours, or a second `attach`): then it is left to that
+ * listener.
+ *
  * @example With a plain `node:http` server (Express: pass the value of `app.listen()`)
  * ```ts
  * import { createServer } from "node:http";
@@ -106,7 +111,12 @@ export function attach<Data = undefined>(
 ): NodeWebSocketServer<Data> {
   const wss = createWebSocketServer(options);
   const listener = (request: http.IncomingMessage, socket: Duplex, head: Uint8Array): void => {
-    if (options.path !== undefined && pathOf(request) !== options.path) return;
+    if (options.path !== undefined && pathOf(request) !== options.path) {
+      // Another upgrade listener of the app owns the other paths; without one, nobody would
+      // answer and the client would wait out its connect timeout.
+      if (server.listenerCount("upgrade") <= 1) writeRefusal(socket, refusal(404, "not found\n"));
+      return;
+    }
     wss.handleUpgrade(request, socket, head);
   };
   server.on("upgrade", listener);
@@ -182,7 +192,6 @@ export async function serveCodec<Data>(
   server.on("error", (error) => core.reportError(error, undefined));
   const address = server.address() as AddressInfo;
   const addr = { hostname: address.address, port: address.port };
-  const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
   const close = closeOnce(async () => {
     const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
     await core.close();
@@ -192,7 +201,7 @@ export async function serveCodec<Data>(
   }, signal);
   return {
     addr,
-    url: `${tls ? "wss" : "ws"}://${host}:${addr.port}/`,
+    url: dialableUrl(tls, addr.hostname, addr.port),
     engine: "codec",
     clients: core.clients,
     broadcast: (data, broadcastOptions) => core.broadcast(data, broadcastOptions),

@@ -71,7 +71,7 @@ export interface ServeOptions<Data = undefined> extends NodeServerOptions<Data> 
 export interface ServedWebSocketServer<Data = undefined> extends WebSocketServer<Data> {
   /** The bound address (the real port when `port: 0` was asked). */
   readonly addr: { hostname: string; port: number };
-  /** `ws://host:port/` (or `wss://`), for clients on this machine. */
+  /** `ws://host:port/` (or `wss://`) that a client on this machine can dial: a wildcard bind address (`0.0.0.0`, `::`) is reported as loopback (`127.0.0.1`, `[::1]`). */
   readonly url: string;
   /** The engine that carries the sockets. */
   readonly engine: ServerEngine;

@@ -277,6 +277,8 @@ export interface ServerOptions<Data = undefined> {
   origins?: OriginPolicy;
   /** Subprotocols the server speaks. @default undefined (answer without a subprotocol) */
   protocols?: ProtocolPolicy;
+  /** Refuse with 400 a client that offered subprotocols none of which `protocols` accepts; by default it is accepted without a subprotocol (RFC 6455 4.2.2), which browsers and `ws` then fail themselves. A client that offered none is always accepted. @default false */
+  refuseUnknownProtocols?: boolean;
   /** Accepts or refuses a valid upgrade request before the 101 answer. @default undefined (accept all) */
   authenticate?: (
     request: UpgradeRequest,
@@ -303,7 +305,7 @@ export interface ServerOptions<Data = undefined> {
   maxHeadSize?: number;
   /** Milliseconds between pings to silent peers; `0` turns the heartbeat off (native engine: Deno's `idleTimeout` = 2x this, in whole seconds, at least 2). @default 30_000 */
   heartbeatInterval?: number;
-  /** Milliseconds a pinged peer has to answer (with anything) before it is dropped (codec engine only). @default 10_000 */
+  /** Milliseconds a pinged peer has to answer (with anything) before it is dropped (codec engine only); when set, it must be below `heartbeatInterval`. @default 10_000, or half of `heartbeatInterval` when that is shorter (at least 1) */
   heartbeatTimeout?: number;
   /** Answer the text message `{"type":"wirely:ping"}` with `{"type":"wirely:pong"}` instead of delivering it; `false` delivers it like any message. @default true */
   appHeartbeat?: boolean;
