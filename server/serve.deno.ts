@@ -18,7 +18,14 @@
 import { NativeSocket, type NativeWebSocket, OPEN } from "./native_socket.ts";
 import { ServerCore } from "./core.ts";
 import type { ServedWebSocketServer, ServeOptions } from "./serve.ts";
-import type { ServerOptions, UpgradeRequest, WebSocketServer } from "./types.ts";
+import type {
+  AnyAuthenticateResult,
+  AuthenticatedData,
+  AuthenticatedOptions,
+  ServerOptions,
+  UpgradeRequest,
+  WebSocketServer,
+} from "./types.ts";
 import { type Acceptance, type Refusal, refusal } from "./upgrade.ts";
 import { closeOnce } from "./_close_once.ts";
 import { dialableUrl } from "./_url.ts";
@@ -92,6 +99,26 @@ export interface NativeWebSocketServer<Data = undefined> extends WebSocketServer
 }
 
 /**
+ * Creates a server on Deno's native sockets (see the other overload), with the connections'
+ * `Data` inferred from what `authenticate` returns (see {@linkcode AuthenticatedData}).
+ *
+ * @example
+ * ```ts
+ * import { createNativeServer } from "@wirely/wirely/server";
+ * const wss = createNativeServer({
+ *   authenticate: (request) => ({ data: { path: request.url.pathname } }),
+ *   onOpen: (conn) => console.log(conn.data.path),
+ * });
+ * await wss.close();
+ * ```
+ *
+ * @typeParam Result The type `authenticate` returns.
+ * @typeParam _Explicit Never given: it keeps explicit `<Data>` calls on the other overload.
+ */
+export function createNativeServer<Result extends AnyAuthenticateResult, _Explicit>(
+  options: AuthenticatedOptions<Result, ServerOptions<AuthenticatedData<Result>>>,
+): NativeWebSocketServer<AuthenticatedData<Result>>;
+/**
  * Creates a server on Deno's native sockets for your own fetch-style handler (Deno only):
  * pass the handler to `Deno.serve`.
  *
@@ -105,6 +132,9 @@ export interface NativeWebSocketServer<Data = undefined> extends WebSocketServer
  * await wss.close();
  * ```
  */
+export function createNativeServer<Data = undefined>(
+  options?: ServerOptions<Data>,
+): NativeWebSocketServer<Data>;
 export function createNativeServer<Data = undefined>(
   options: ServerOptions<Data> = {},
 ): NativeWebSocketServer<Data> {

@@ -15,7 +15,13 @@ import { handshakeErrorResponse, validateUpgradeRequest } from "../codec/handsha
 import { writeResponseHead } from "../codec/http_write.ts";
 import { ServerCore } from "./core.ts";
 import type { ServedWebSocketServer, ServeOptions } from "./serve.ts";
-import type { ServerOptions, WebSocketServer } from "./types.ts";
+import type {
+  AnyAuthenticateResult,
+  AuthenticatedData,
+  AuthenticatedOptions,
+  ServerOptions,
+  WebSocketServer,
+} from "./types.ts";
 import { type Decision, type Refusal, refusal, switchingProtocolsHead } from "./upgrade.ts";
 import { NodeSocket, NodeUpgradeRequest, RawHeaders } from "./_node_socket.ts";
 import { closeOnce } from "./_close_once.ts";
@@ -62,6 +68,26 @@ const noop = (): void => {};
 const destroy = (socket: Duplex): void => void socket.destroy();
 
 /**
+ * Creates a server without a listener (see the other overload), with the connections' `Data`
+ * inferred from what `authenticate` returns (see {@linkcode AuthenticatedData}).
+ *
+ * @example
+ * ```ts
+ * import { createWebSocketServer } from "@wirely/wirely/server";
+ * const wss = createWebSocketServer({
+ *   authenticate: (request) => request.headers.has("x-user") ? { data: { id: 1 } } : false,
+ *   onOpen: (conn) => console.log(conn.data.id),
+ * });
+ * await wss.close();
+ * ```
+ *
+ * @typeParam Result The type `authenticate` returns.
+ * @typeParam _Explicit Never given: it keeps explicit `<Data>` calls on the other overload.
+ */
+export function createWebSocketServer<Result extends AnyAuthenticateResult, _Explicit>(
+  options: AuthenticatedOptions<Result, NodeServerOptions<AuthenticatedData<Result>>>,
+): NodeWebSocketServer<AuthenticatedData<Result>>;
+/**
  * Creates a server without a listener, for an existing `http.Server` (Express, Koa, ...):
  * call `handleUpgrade` from its `upgrade` event, or use {@linkcode attach}.
  *
@@ -76,6 +102,9 @@ const destroy = (socket: Duplex): void => void socket.destroy();
  * ```
  */
 export function createWebSocketServer<Data = undefined>(
+  options?: NodeServerOptions<Data>,
+): NodeWebSocketServer<Data>;
+export function createWebSocketServer<Data = undefined>(
   options: NodeServerOptions<Data> = {},
 ): NodeWebSocketServer<Data> {
   const core = new ServerCore<Data>(options);
@@ -88,6 +117,28 @@ export function createWebSocketServer<Data = undefined>(
   };
 }
 
+/**
+ * Accepts WebSocket upgrades on an existing server (see the other overload), with the
+ * connections' `Data` inferred from what `authenticate` returns (see {@linkcode AuthenticatedData}).
+ *
+ * @example
+ * ```ts
+ * import { createServer } from "node:http";
+ * import { attach } from "@wirely/wirely/server";
+ * const wss = attach(createServer(), {
+ *   authenticate: (request) => ({ data: { path: request.url.pathname } }),
+ *   onOpen: (conn) => console.log(conn.data.path),
+ * });
+ * await wss.close();
+ * ```
+ *
+ * @typeParam Result The type `authenticate` returns.
+ * @typeParam _Explicit Never given: it keeps explicit `<Data>` calls on the other overload.
+ */
+export function attach<Result extends AnyAuthenticateResult, _Explicit>(
+  server: http.Server | https.Server,
+  options: AuthenticatedOptions<Result, NodeServerOptions<AuthenticatedData<Result>>>,
+): NodeWebSocketServer<AuthenticatedData<Result>>;
 /**
  * Accepts WebSocket upgrades on an existing `http.Server` or `https.Server`. `close()` stops
  * handling upgrades and closes the WebSocket connections; the HTTP server keeps running.
@@ -105,6 +156,10 @@ export function createWebSocketServer<Data = undefined>(
  * await wss.close();
  * ```
  */
+export function attach<Data = undefined>(
+  server: http.Server | https.Server,
+  options?: NodeServerOptions<Data>,
+): NodeWebSocketServer<Data>;
 export function attach<Data = undefined>(
   server: http.Server | https.Server,
   options: NodeServerOptions<Data> = {},

@@ -160,6 +160,63 @@ export type AuthenticateResult<Data> =
   | HandshakeRefusal;
 
 /**
+ * The per-connection `Data` an `authenticate` hook's result type carries, for the overloads of
+ * `serve()`, `createWebSocketServer()`, `attach()` and `createNativeServer()` that infer it:
+ * the type of `data` in its `{ data }` answers, `undefined` when it only answers `true`, `false`
+ * or a refusal. A refusal written as an object literal does not add `undefined` (as it would
+ * when `Data` is inferred through `AuthenticateResult<Data>`).
+ *
+ * @example
+ * ```ts
+ * import type { AuthenticatedData } from "@wirely/wirely/server";
+ * type Answer = { data: { user: string } } | { status: number; body: string };
+ * const data: AuthenticatedData<Promise<Answer>> = { user: "ada" };
+ * console.log(data.user); // ada
+ * ```
+ */
+export type AuthenticatedData<Result> = [DataOf<Awaited<Result>>] extends [never] ? undefined
+  : DataOf<Awaited<Result>>;
+
+/** `data` of each `{ data }` member, `undefined` for `true`, nothing for the others. */
+type DataOf<Answer> = Answer extends { data: infer D } ? D
+  : Answer extends true ? undefined
+  : never;
+
+/**
+ * `Options` with the `authenticate` hook typed by its own result `Result` (from which
+ * {@linkcode AuthenticatedData} derives the connections' `Data`).
+ *
+ * @example
+ * ```ts
+ * import type { AuthenticatedOptions, ServerOptions } from "@wirely/wirely/server";
+ * type Answer = { data: { user: string } } | false;
+ * const options: AuthenticatedOptions<Answer, ServerOptions<{ user: string }>> = {
+ *   authenticate: (request) => request.headers.has("x-user") ? { data: { user: "ada" } } : false,
+ *   onOpen: (conn) => console.log(conn.data.user),
+ * };
+ * console.log(typeof options.authenticate); // function
+ * ```
+ */
+export type AuthenticatedOptions<Result, Options> = Omit<Options, "authenticate"> & {
+  /** Accepts or refuses a valid upgrade request before the 101 answer (see {@linkcode ServerOptions.authenticate}). */
+  authenticate: (request: UpgradeRequest) => Result;
+};
+
+/**
+ * What an `authenticate` hook may return, whatever its data (the inferring overloads' constraint).
+ *
+ * @example
+ * ```ts
+ * import type { AnyAuthenticateResult } from "@wirely/wirely/server";
+ * const answers: AnyAuthenticateResult[] = [true, false, { data: 1 }, { status: 401 }];
+ * console.log(answers.length); // 4
+ * ```
+ */
+export type AnyAuthenticateResult =
+  | AuthenticateResult<unknown>
+  | Promise<AuthenticateResult<unknown>>;
+
+/**
  * How a connection ended.
  *
  * @example
