@@ -174,12 +174,12 @@ export type AuthenticateResult<Data> =
  * console.log(data.user); // ada
  * ```
  */
-export type AuthenticatedData<Result> = [DataOf<Awaited<Result>>] extends [never] ? undefined
-  : DataOf<Awaited<Result>>;
-
-/** `data` of each `{ data }` member, `undefined` for `true`, nothing for the others. */
-type DataOf<Answer> = Answer extends { data: infer D } ? D
+export type AuthenticatedData<Result> = Awaited<Result> extends infer Answer ? [
+    Answer extends { data: infer D } ? D : Answer extends true ? undefined : never,
+  ] extends [never] ? undefined
+  : Answer extends { data: infer D } ? D
   : Answer extends true ? undefined
+  : never
   : never;
 
 /**

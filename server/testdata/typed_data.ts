@@ -22,7 +22,10 @@ export async function inferred(): Promise<void> {
 
   // Async, with `false` as the refusal.
   await serve({
-    authenticate: async (request) => request.url.search === "" ? false : { data: { n: 1 } },
+    authenticate: async (request) => {
+      await Promise.resolve();
+      return request.url.search === "" ? false : { data: { n: 1 } };
+    },
     onOpen: (conn) => {
       const n: number = conn.data.n;
       void n;
