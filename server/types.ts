@@ -352,7 +352,7 @@ export interface ServerOptions<Data = undefined> {
   maxMessageSize?: number;
   /** Most frames in one incoming message; more closes with 1009. @default 1024 */
   maxFramesPerMessage?: number;
-  /** Outgoing bytes a connection may have waiting in its socket, checked before each write (so one bigger message still goes out); a write that finds more waiting closes with 1008. @default 16_777_216 */
+  /** Outgoing bytes a connection may have waiting in its socket, checked before each write (so one bigger message still goes out); a write that finds more waiting closes with 1008. While more than half of it waits, the codec engine stops reading from that peer. @default 16_777_216 */
   maxBufferedBytes?: number;
   /** Milliseconds to wait for the closing handshake before destroying the socket. @default 10_000 */
   closeTimeout?: number;
