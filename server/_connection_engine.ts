@@ -22,8 +22,10 @@ const utf8 = new TextEncoder();
 
 /**
  * Bytes a connection still reads (and discards) once its codec is `closed` (after a failure
- * such as 1002/1007/1008/1009, or a finished closing handshake) before the socket is destroyed:
- * room for the peer's close frame and what it had in flight, not for a flood (RFC 6455 7.1.7).
+ * such as 1002/1007/1008/1009, or a finished closing handshake) before it stops reading: room
+ * for the peer's close frame and what it had in flight, not for a flood (RFC 6455 7.1.7). The
+ * socket is not destroyed then (a reset could discard the close frame before the peer reads
+ * it): the close timeout does that.
  */
 export const CLOSED_READ_BUDGET = 65_536;
 
@@ -66,6 +68,8 @@ export class ConnectionEngine implements SocketHandlers, SlowConsumerHandler {
   /** Reading is paused for `for await` (the message queue) or for the outgoing backlog. */
   #queuePaused = false;
   #backlogPaused = false;
+  /** Reading stopped for good: the budget after the codec closed is spent. */
+  #readingDone = false;
 
   constructor(socket: Socket, limits: Limits, batch: WriteBatch, events: EngineEvents) {
     this.#socket = socket;
@@ -131,7 +135,7 @@ export class ConnectionEngine implements SocketHandlers, SlowConsumerHandler {
   }
 
   #updateReading(): void {
-    if (this.#released) return;
+    if (this.#released || this.#readingDone) return;
     if (this.#queuePaused || this.#backlogPaused) this.#socket.pause();
     else this.#socket.resume();
   }
@@ -185,7 +189,10 @@ export class ConnectionEngine implements SocketHandlers, SlowConsumerHandler {
       // The codec ignores everything now: read no more than a close frame needs (RFC 6455 7.1.7).
       this.#bytesReceived += chunk.length;
       this.#readWhileClosed += chunk.length;
-      if (this.#readWhileClosed > CLOSED_READ_BUDGET) this.#socket.destroy();
+      if (this.#readWhileClosed > CLOSED_READ_BUDGET && !this.#readingDone) {
+        this.#readingDone = true;
+        this.#socket.pause();
+      }
       return;
     }
     const batch = this.#batch;

@@ -7,6 +7,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { attach, serve, type ServerEngine } from "./mod.ts";
 import { ServerCore } from "./core.ts";
+import { dialableUrl } from "./_url.ts";
 import {
   expectEcho,
   inDeno,
@@ -131,6 +132,16 @@ for (const engine of ENGINES) {
     });
   });
 }
+
+describe("dialableUrl", () => {
+  it("names loopback for a wildcard address of either family, and brackets IPv6", () => {
+    assert.equal(dialableUrl(false, "0.0.0.0", 80), "ws://127.0.0.1:80/");
+    assert.equal(dialableUrl(true, "::", 443), "wss://[::1]:443/");
+    assert.equal(dialableUrl(false, "0:0:0:0:0:0:0:0", 1), "ws://[::1]:1/");
+    assert.equal(dialableUrl(false, "fe80::1", 2), "ws://[fe80::1]:2/");
+    assert.equal(dialableUrl(false, "192.0.2.7", 3), "ws://192.0.2.7:3/");
+  });
+});
 
 describe("heartbeatInterval below 10 s without heartbeatTimeout", () => {
   it("is accepted; the timeout is half the interval, at most 10 s", () => {
