@@ -22,12 +22,15 @@ const utf8 = new TextEncoder();
 
 /**
  * Bytes a connection still reads (and discards) once its codec is `closed` (after a failure
- * such as 1002/1007/1008/1009, or a finished closing handshake) before it stops reading: room
- * for the peer's close frame and what it had in flight, not for a flood (RFC 6455 7.1.7). The
- * socket is not destroyed then (a reset could discard the close frame before the peer reads
- * it): the close timeout does that.
+ * such as 1002/1007/1008/1009, or a finished closing handshake) before it stops reading, on top
+ * of `maxMessageSize` (at most {@linkcode CLOSED_READ_MESSAGE_CAP}): room for the rest of the
+ * message an honest peer was sending (a 1009 is decided on the frame header) and its close
+ * frame, not for a flood (RFC 6455 7.1.7). The socket is not destroyed then (a reset could
+ * discard our close frame before the peer reads it): the close timeout does that.
  */
 export const CLOSED_READ_BUDGET = 65_536;
+/** The most of `maxMessageSize` counted in the budget above, in bytes. */
+export const CLOSED_READ_MESSAGE_CAP = 16_777_216;
 
 /** The close timer's callback (no closure per connection). */
 const destroySocket = (socket: Socket): void => socket.destroy();
@@ -134,6 +137,11 @@ export class ConnectionEngine implements SocketHandlers, SlowConsumerHandler {
     this.#updateReading();
   }
 
+  /** See {@linkcode CLOSED_READ_BUDGET}. */
+  #closedReadBudget(): number {
+    return CLOSED_READ_BUDGET + Math.min(this.#limits.maxMessageSize, CLOSED_READ_MESSAGE_CAP);
+  }
+
   #updateReading(): void {
     if (this.#released || this.#readingDone) return;
     if (this.#queuePaused || this.#backlogPaused) this.#socket.pause();
@@ -189,7 +197,7 @@ export class ConnectionEngine implements SocketHandlers, SlowConsumerHandler {
       // The codec ignores everything now: read no more than a close frame needs (RFC 6455 7.1.7).
       this.#bytesReceived += chunk.length;
       this.#readWhileClosed += chunk.length;
-      if (this.#readWhileClosed > CLOSED_READ_BUDGET && !this.#readingDone) {
+      if (this.#readWhileClosed > this.#closedReadBudget() && !this.#readingDone) {
         this.#readingDone = true;
         this.#socket.pause();
       }
