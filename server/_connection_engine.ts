@@ -20,6 +20,18 @@ import { type SlowConsumerHandler, type WriteBatch, Writer } from "./_writer.ts"
 
 const utf8 = new TextEncoder();
 
+/**
+ * Bytes a connection still reads (and discards) once its codec is `closed` (after a failure
+ * such as 1002/1007/1008/1009, or a finished closing handshake) before it stops reading, on top
+ * of `maxMessageSize` (at most {@linkcode CLOSED_READ_MESSAGE_CAP}): room for the rest of the
+ * message an honest peer was sending (a 1009 is decided on the frame header) and its close
+ * frame, not for a flood (RFC 6455 7.1.7). The socket is not destroyed then (a reset could
+ * discard our close frame before the peer reads it): the close timeout does that.
+ */
+export const CLOSED_READ_BUDGET = 65_536;
+/** The most of `maxMessageSize` counted in the budget above, in bytes. */
+export const CLOSED_READ_MESSAGE_CAP = 16_777_216;
+
 /** The close timer's callback (no closure per connection). */
 const destroySocket = (socket: Socket): void => socket.destroy();
 
@@ -52,6 +64,13 @@ export class ConnectionEngine implements SocketHandlers, SlowConsumerHandler {
   #ended = false;
   #closeInfo: CloseInfo | undefined;
   #released = false;
+  /** Bytes read since the codec was `closed` (see {@linkcode CLOSED_READ_BUDGET}). */
+  #readWhileClosed = 0;
+  /** Reading is paused for `for await` (the message queue) or for the outgoing backlog. */
+  #queuePaused = false;
+  #backlogPaused = false;
+  /** Reading stopped for good: the budget after the codec closed is spent. */
+  #readingDone = false;
 
   constructor(socket: Socket, limits: Limits, batch: WriteBatch, events: EngineEvents) {
     this.#socket = socket;
@@ -98,9 +117,32 @@ export class ConnectionEngine implements SocketHandlers, SlowConsumerHandler {
     return this.#socket.canPing !== false;
   }
 
-  /** Pauses or resumes reading from the peer. */
+  /** Pauses or resumes reading from the peer for `for await` (the message queue). */
   pauseReading(paused: boolean): void {
-    if (paused) this.#socket.pause();
+    this.#queuePaused = paused;
+    this.#updateReading();
+  }
+
+  /** Whether reading is paused because the outgoing backlog is over half the cap. */
+  get backlogPaused(): boolean {
+    return this.#backlogPaused;
+  }
+
+  /** A write left more than half of `maxBufferedBytes` waiting: stop reading until it drains. */
+  backlog(): void {
+    if (this.#backlogPaused || this.#released) return;
+    this.#backlogPaused = true;
+    this.#updateReading();
+  }
+
+  /** See {@linkcode CLOSED_READ_BUDGET}. */
+  #closedReadBudget(): number {
+    return CLOSED_READ_BUDGET + Math.min(this.#limits.maxMessageSize, CLOSED_READ_MESSAGE_CAP);
+  }
+
+  #updateReading(): void {
+    if (this.#released || this.#readingDone) return;
+    if (this.#queuePaused || this.#backlogPaused) this.#socket.pause();
     else this.#socket.resume();
   }
 
@@ -149,6 +191,16 @@ export class ConnectionEngine implements SocketHandlers, SlowConsumerHandler {
 
   /** Bytes from the peer (a socket handler), with writes batched while they are handled. */
   data(chunk: Uint8Array): void {
+    if (this.#codec.state === "closed") {
+      // The codec ignores everything now: read no more than a close frame needs (RFC 6455 7.1.7).
+      this.#bytesReceived += chunk.length;
+      this.#readWhileClosed += chunk.length;
+      if (this.#readWhileClosed > this.#closedReadBudget() && !this.#readingDone) {
+        this.#readingDone = true;
+        this.#socket.pause();
+      }
+      return;
+    }
     const batch = this.#batch;
     batch.begin();
     try {
@@ -186,6 +238,10 @@ export class ConnectionEngine implements SocketHandlers, SlowConsumerHandler {
   /** The socket drained (a socket handler). */
   drain(): void {
     this.#writer.writable = true;
+    if (this.#backlogPaused && this.#socket.bufferedAmount <= this.#limits.maxBufferedBytes / 2) {
+      this.#backlogPaused = false;
+      this.#updateReading();
+    }
     this.#events.drain();
   }
 

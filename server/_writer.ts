@@ -62,6 +62,8 @@ export interface SlowConsumerHandler {
    * write is then dropped), `false` to write anyway (a close frame).
    */
   slow(): boolean;
+  /** A write left more than half the cap waiting: pause reading until the socket drains. */
+  backlog(): void;
 }
 
 /** Writes a connection's bytes (or whole messages, on a message transport). */
@@ -151,7 +153,11 @@ export class Writer {
   }
 
   #send(chunks: readonly Uint8Array[]): boolean {
-    if (this.#socket.bufferedAmount > this.#maxBufferedBytes && this.#owner.slow()) return false;
-    return this.writable = this.#socket.write(chunks);
+    const socket = this.#socket;
+    if (socket.bufferedAmount > this.#maxBufferedBytes && this.#owner.slow()) return false;
+    this.writable = socket.write(chunks);
+    // A peer that does not read cannot make us queue more than the cap: stop reading from it.
+    if (!this.writable && socket.bufferedAmount > this.#maxBufferedBytes / 2) this.#owner.backlog();
+    return this.writable;
   }
 }

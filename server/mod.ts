@@ -59,6 +59,9 @@ export {
   type ServerEngine,
 } from "./serve.ts";
 export type {
+  AnyAuthenticateResult,
+  AuthenticatedData,
+  AuthenticatedOptions,
   AuthenticateResult,
   CloseInfo,
   HandshakeRefusal,

@@ -39,6 +39,15 @@ const HIGH_WATER_MARK = 16_384;
 const DRAIN_POLL = 10;
 
 /**
+ * Whether a close event's code means that no close frame arrived: 1006, or 0, which Deno
+ * reports for an unclean close (a dropped TCP connection). Such a close is not framed again:
+ * the connection reports 1006, as on the codec engine.
+ */
+function abnormal(code: number): boolean {
+  return code === 1006 || code === 0;
+}
+
+/**
  * Adapts Deno's native socket to the {@linkcode Socket} the shared connection drives. Messages
  * pass whole in both directions (`sendMessage`, `SocketHandlers.message`); the codec's close
  * frames (the only frames `write` gets) become `ws.close(code, reason)`, and the peer's close
@@ -126,7 +135,7 @@ export class NativeSocket implements Socket {
       if (this.#closed) return;
       if (event.code === 1005) {
         handlers.data(encodeFrame(0x8, new Uint8Array(0), { mask: ZERO_MASK }));
-      } else if (event.code !== 1006) {
+      } else if (!abnormal(event.code)) {
         const reason = new TextEncoder().encode(event.reason);
         const payload = new Uint8Array(2 + reason.length);
         payload[0] = event.code >> 8;

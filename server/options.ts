@@ -57,7 +57,7 @@ export function resolveLimits<Data>(options: ServerOptions<Data>): Limits {
     options.maxMessageSize,
     DEFAULT_LIMITS.maxMessageSize,
   );
-  const limits: Limits = {
+  const limits: { -readonly [K in keyof Limits]: Limits[K] } = {
     maxMessageSize,
     // The default follows the size limit (see ServerOptions.maxFramesPerMessage).
     maxFramesPerMessage: size(
@@ -84,12 +84,7 @@ export function resolveLimits<Data>(options: ServerOptions<Data>): Limits {
       DEFAULT_LIMITS.heartbeatInterval,
       0,
     ),
-    heartbeatTimeout: delay(
-      "heartbeatTimeout",
-      options.heartbeatTimeout,
-      DEFAULT_LIMITS.heartbeatTimeout,
-      1,
-    ),
+    heartbeatTimeout: 0, // set below, from the interval when unset
     appHeartbeat: options.appHeartbeat ?? DEFAULT_LIMITS.appHeartbeat,
   };
   if (typeof limits.appHeartbeat !== "boolean") {
@@ -99,12 +94,28 @@ export function resolveLimits<Data>(options: ServerOptions<Data>): Limits {
       }`,
     );
   }
-  if (limits.heartbeatInterval > 0 && limits.heartbeatTimeout >= limits.heartbeatInterval) {
+  limits.heartbeatTimeout = delay(
+    "heartbeatTimeout",
+    options.heartbeatTimeout,
+    defaultHeartbeatTimeout(limits.heartbeatInterval),
+    1,
+  );
+  if (
+    options.heartbeatTimeout !== undefined && limits.heartbeatInterval > 0 &&
+    limits.heartbeatTimeout >= limits.heartbeatInterval
+  ) {
     throw new RangeError(
       `Cannot create server as 'heartbeatTimeout' must be < 'heartbeatInterval' (${limits.heartbeatInterval}): current value is ${limits.heartbeatTimeout}`,
     );
   }
-  const { origins, protocols } = options;
+  const { origins, protocols, refuseUnknownProtocols } = options;
+  if (refuseUnknownProtocols !== undefined && typeof refuseUnknownProtocols !== "boolean") {
+    throw new TypeError(
+      `Cannot create server as 'refuseUnknownProtocols' must be a boolean: current value is ${
+        String(refuseUnknownProtocols)
+      }`,
+    );
+  }
   if (origins !== undefined && typeof origins !== "function" && !Array.isArray(origins)) {
     throw new TypeError(
       `Cannot create server as 'origins' must be an array or a function: current value is ${
@@ -130,6 +141,15 @@ export function resolveLimits<Data>(options: ServerOptions<Data>): Limits {
     }
   }
   return limits;
+}
+
+/**
+ * The pong deadline when `heartbeatTimeout` is not set: 10 s, or half the interval when that is
+ * shorter (at least 1 ms), so that any valid `heartbeatInterval` works on its own.
+ */
+export function defaultHeartbeatTimeout(interval: number): number {
+  if (interval === 0) return DEFAULT_LIMITS.heartbeatTimeout;
+  return Math.max(1, Math.min(DEFAULT_LIMITS.heartbeatTimeout, Math.floor(interval / 2)));
 }
 
 /** A size in bytes or a count: an integer >= 1, or `Infinity`. */

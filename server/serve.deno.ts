@@ -18,9 +18,17 @@
 import { NativeSocket, type NativeWebSocket, OPEN } from "./native_socket.ts";
 import { ServerCore } from "./core.ts";
 import type { ServedWebSocketServer, ServeOptions } from "./serve.ts";
-import type { ServerOptions, UpgradeRequest, WebSocketServer } from "./types.ts";
+import type {
+  AnyAuthenticateResult,
+  AuthenticatedData,
+  AuthenticatedOptions,
+  ServerOptions,
+  UpgradeRequest,
+  WebSocketServer,
+} from "./types.ts";
 import { type Acceptance, type Refusal, refusal } from "./upgrade.ts";
 import { closeOnce } from "./_close_once.ts";
+import { dialableUrl } from "./_url.ts";
 
 /**
  * What {@linkcode upgrade} reads from `Deno.serve`'s second handler argument: the peer's
@@ -91,6 +99,26 @@ export interface NativeWebSocketServer<Data = undefined> extends WebSocketServer
 }
 
 /**
+ * Creates a server on Deno's native sockets (see the other overload), with the connections'
+ * `Data` inferred from what `authenticate` returns (see {@linkcode AuthenticatedData}).
+ *
+ * @example
+ * ```ts
+ * import { createNativeServer } from "@wirely/wirely/server";
+ * const wss = createNativeServer({
+ *   authenticate: (request) => ({ data: { path: request.url.pathname } }),
+ *   onOpen: (conn) => console.log(conn.data.path),
+ * });
+ * await wss.close();
+ * ```
+ *
+ * @typeParam Result The type `authenticate` returns.
+ * @typeParam _Explicit Never given: it keeps explicit `<Data>` calls on the other overload.
+ */
+export function createNativeServer<Result extends AnyAuthenticateResult, _Explicit>(
+  options: AuthenticatedOptions<Result, ServerOptions<AuthenticatedData<Result>>>,
+): NativeWebSocketServer<AuthenticatedData<Result>>;
+/**
  * Creates a server on Deno's native sockets for your own fetch-style handler (Deno only):
  * pass the handler to `Deno.serve`.
  *
@@ -104,6 +132,9 @@ export interface NativeWebSocketServer<Data = undefined> extends WebSocketServer
  * await wss.close();
  * ```
  */
+export function createNativeServer<Data = undefined>(
+  options?: ServerOptions<Data>,
+): NativeWebSocketServer<Data>;
 export function createNativeServer<Data = undefined>(
   options: ServerOptions<Data> = {},
 ): NativeWebSocketServer<Data> {
@@ -163,7 +194,6 @@ export function serveNative<Data>(options: ServeOptions<Data>): ServedWebSocketS
     },
   );
   const addr = { hostname: server.addr.hostname, port: server.addr.port };
-  const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
   const close = closeOnce(async () => {
     const stopped = server.shutdown();
     await core.close();
@@ -171,7 +201,7 @@ export function serveNative<Data>(options: ServeOptions<Data>): ServedWebSocketS
   }, signal);
   return {
     addr,
-    url: `${cert !== undefined ? "wss" : "ws"}://${host}:${addr.port}/`,
+    url: dialableUrl(cert !== undefined, addr.hostname, addr.port),
     engine: "native",
     clients: core.clients,
     broadcast: (data, broadcastOptions) => core.broadcast(data, broadcastOptions),

@@ -15,10 +15,17 @@ import { handshakeErrorResponse, validateUpgradeRequest } from "../codec/handsha
 import { writeResponseHead } from "../codec/http_write.ts";
 import { ServerCore } from "./core.ts";
 import type { ServedWebSocketServer, ServeOptions } from "./serve.ts";
-import type { ServerOptions, WebSocketServer } from "./types.ts";
+import type {
+  AnyAuthenticateResult,
+  AuthenticatedData,
+  AuthenticatedOptions,
+  ServerOptions,
+  WebSocketServer,
+} from "./types.ts";
 import { type Decision, type Refusal, refusal, switchingProtocolsHead } from "./upgrade.ts";
 import { NodeSocket, NodeUpgradeRequest, RawHeaders } from "./_node_socket.ts";
 import { closeOnce } from "./_close_once.ts";
+import { dialableUrl } from "./_url.ts";
 
 /**
  * Options of {@linkcode createWebSocketServer} and {@linkcode attach}.
@@ -31,7 +38,7 @@ import { closeOnce } from "./_close_once.ts";
  * ```
  */
 export interface NodeServerOptions<Data = undefined> extends ServerOptions<Data> {
-  /** Only upgrades to this pathname are handled (`attach` leaves others to other listeners; `serve` answers 404). @default undefined (every path) */
+  /** Only upgrades to this pathname are handled; others get 404 (`attach` leaves them alone when the HTTP server has another `upgrade` listener). @default undefined (every path) */
   path?: string;
 }
 
@@ -61,6 +68,26 @@ const noop = (): void => {};
 const destroy = (socket: Duplex): void => void socket.destroy();
 
 /**
+ * Creates a server without a listener (see the other overload), with the connections' `Data`
+ * inferred from what `authenticate` returns (see {@linkcode AuthenticatedData}).
+ *
+ * @example
+ * ```ts
+ * import { createWebSocketServer } from "@wirely/wirely/server";
+ * const wss = createWebSocketServer({
+ *   authenticate: (request) => request.headers.has("x-user") ? { data: { id: 1 } } : false,
+ *   onOpen: (conn) => console.log(conn.data.id),
+ * });
+ * await wss.close();
+ * ```
+ *
+ * @typeParam Result The type `authenticate` returns.
+ * @typeParam _Explicit Never given: it keeps explicit `<Data>` calls on the other overload.
+ */
+export function createWebSocketServer<Result extends AnyAuthenticateResult, _Explicit>(
+  options: AuthenticatedOptions<Result, NodeServerOptions<AuthenticatedData<Result>>>,
+): NodeWebSocketServer<AuthenticatedData<Result>>;
+/**
  * Creates a server without a listener, for an existing `http.Server` (Express, Koa, ...):
  * call `handleUpgrade` from its `upgrade` event, or use {@linkcode attach}.
  *
@@ -75,6 +102,9 @@ const destroy = (socket: Duplex): void => void socket.destroy();
  * ```
  */
 export function createWebSocketServer<Data = undefined>(
+  options?: NodeServerOptions<Data>,
+): NodeWebSocketServer<Data>;
+export function createWebSocketServer<Data = undefined>(
   options: NodeServerOptions<Data> = {},
 ): NodeWebSocketServer<Data> {
   const core = new ServerCore<Data>(options);
@@ -88,8 +118,34 @@ export function createWebSocketServer<Data = undefined>(
 }
 
 /**
+ * Accepts WebSocket upgrades on an existing server (see the other overload), with the
+ * connections' `Data` inferred from what `authenticate` returns (see {@linkcode AuthenticatedData}).
+ *
+ * @example
+ * ```ts
+ * import { createServer } from "node:http";
+ * import { attach } from "@wirely/wirely/server";
+ * const wss = attach(createServer(), {
+ *   authenticate: (request) => ({ data: { path: request.url.pathname } }),
+ *   onOpen: (conn) => console.log(conn.data.path),
+ * });
+ * await wss.close();
+ * ```
+ *
+ * @typeParam Result The type `authenticate` returns.
+ * @typeParam _Explicit Never given: it keeps explicit `<Data>` calls on the other overload.
+ */
+export function attach<Result extends AnyAuthenticateResult, _Explicit>(
+  server: http.Server | https.Server,
+  options: AuthenticatedOptions<Result, NodeServerOptions<AuthenticatedData<Result>>>,
+): NodeWebSocketServer<AuthenticatedData<Result>>;
+/**
  * Accepts WebSocket upgrades on an existing `http.Server` or `https.Server`. `close()` stops
  * handling upgrades and closes the WebSocket connections; the HTTP server keeps running.
+ *
+ * With `path`, an upgrade to another path is answered 404, unless the server has another
+ * `upgrade` listener when it arrives (yours, or a second `attach`): then it is left to that
+ * listener.
  *
  * @example With a plain `node:http` server (Express: pass the value of `app.listen()`)
  * ```ts
@@ -102,11 +158,20 @@ export function createWebSocketServer<Data = undefined>(
  */
 export function attach<Data = undefined>(
   server: http.Server | https.Server,
+  options?: NodeServerOptions<Data>,
+): NodeWebSocketServer<Data>;
+export function attach<Data = undefined>(
+  server: http.Server | https.Server,
   options: NodeServerOptions<Data> = {},
 ): NodeWebSocketServer<Data> {
   const wss = createWebSocketServer(options);
   const listener = (request: http.IncomingMessage, socket: Duplex, head: Uint8Array): void => {
-    if (options.path !== undefined && pathOf(request) !== options.path) return;
+    if (options.path !== undefined && pathOf(request) !== options.path) {
+      // Another upgrade listener of the app owns the other paths; without one, nobody would
+      // answer and the client would wait out its connect timeout.
+      if (server.listenerCount("upgrade") <= 1) writeRefusal(socket, refusal(404, "not found\n"));
+      return;
+    }
     wss.handleUpgrade(request, socket, head);
   };
   server.on("upgrade", listener);
@@ -182,7 +247,6 @@ export async function serveCodec<Data>(
   server.on("error", (error) => core.reportError(error, undefined));
   const address = server.address() as AddressInfo;
   const addr = { hostname: address.address, port: address.port };
-  const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
   const close = closeOnce(async () => {
     const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
     await core.close();
@@ -192,7 +256,7 @@ export async function serveCodec<Data>(
   }, signal);
   return {
     addr,
-    url: `${tls ? "wss" : "ws"}://${host}:${addr.port}/`,
+    url: dialableUrl(tls, addr.hostname, addr.port),
     engine: "codec",
     clients: core.clients,
     broadcast: (data, broadcastOptions) => core.broadcast(data, broadcastOptions),

@@ -14,7 +14,12 @@
 import type { NodeServerOptions } from "./serve.node.ts";
 import { serveCodec } from "./serve.node.ts";
 import { serveNative } from "./serve.deno.ts";
-import type { WebSocketServer } from "./types.ts";
+import type {
+  AnyAuthenticateResult,
+  AuthenticatedData,
+  AuthenticatedOptions,
+  WebSocketServer,
+} from "./types.ts";
 
 /**
  * Which implementation carries the sockets: Deno's native WebSocket or wirely's codec.
@@ -71,7 +76,7 @@ export interface ServeOptions<Data = undefined> extends NodeServerOptions<Data> 
 export interface ServedWebSocketServer<Data = undefined> extends WebSocketServer<Data> {
   /** The bound address (the real port when `port: 0` was asked). */
   readonly addr: { hostname: string; port: number };
-  /** `ws://host:port/` (or `wss://`), for clients on this machine. */
+  /** `ws://host:port/` (or `wss://`) that a client on this machine can dial: a wildcard bind address (`0.0.0.0`, `::`) is reported as loopback (`127.0.0.1`, `[::1]`). */
   readonly url: string;
   /** The engine that carries the sockets. */
   readonly engine: ServerEngine;
@@ -83,6 +88,34 @@ function inDeno(): boolean {
   return typeof scope.Deno?.upgradeWebSocket === "function";
 }
 
+/**
+ * Starts a WebSocket server (see the other overload), with the connections' `Data` inferred
+ * from what `authenticate` returns: the type of `data` in its `{ data }` answers (see
+ * {@linkcode AuthenticatedData}). Give `Data` yourself with `serve<Data>(...)`.
+ *
+ * @example Typed per-connection data, inferred from `authenticate`
+ * ```ts
+ * import { serve } from "@wirely/wirely/server";
+ * const server = await serve({
+ *   port: 0,
+ *   hostname: "127.0.0.1",
+ *   authenticate: (request) => {
+ *     const user = request.url.searchParams.get("user");
+ *     return user ? { data: { user } } : { status: 401, body: "who are you?" };
+ *   },
+ *   onMessage: (conn, message) => conn.send(`${conn.data.user}: ${String(message.data)}`),
+ * });
+ * await server.close();
+ * ```
+ *
+ * @typeParam Result The type `authenticate` returns.
+ * @typeParam _Explicit Never given: it keeps `serve<Data>()` calls on the other overload.
+ * @throws {RangeError} If `port` or a limit is out of range.
+ * @throws {TypeError} If `cert` comes without `key`, `engine` is unknown, or an option has the wrong type.
+ */
+export function serve<Result extends AnyAuthenticateResult, _Explicit>(
+  options: AuthenticatedOptions<Result, ServeOptions<AuthenticatedData<Result>>>,
+): Promise<ServedWebSocketServer<AuthenticatedData<Result>>>;
 /**
  * Starts a WebSocket server on the current runtime: in Deno on `Deno.serve` (engine
  * `"native"`, the default) or `node:http` (engine `"codec"`); in Node always `node:http` with
@@ -100,9 +133,26 @@ function inDeno(): boolean {
  * await server.close();
  * ```
  *
+ * @example Per-connection data of a given type
+ * ```ts
+ * import { serve } from "@wirely/wirely/server";
+ * interface Session { user: string }
+ * const server = await serve<Session>({
+ *   port: 0,
+ *   hostname: "127.0.0.1",
+ *   authenticate: (request) => ({ data: { user: request.headers.get("x-user") ?? "guest" } }),
+ *   onOpen: (conn) => conn.send(`hello ${conn.data.user}`),
+ * });
+ * await server.close();
+ * ```
+ *
+ * @typeParam Data The connections' `data` (from `authenticate`'s `{ data }` answers).
  * @throws {RangeError} If `port` or a limit is out of range.
  * @throws {TypeError} If `cert` comes without `key`, `engine` is unknown, or an option has the wrong type.
  */
+export function serve<Data = undefined>(
+  options?: ServeOptions<Data>,
+): Promise<ServedWebSocketServer<Data>>;
 export async function serve<Data = undefined>(
   options: ServeOptions<Data> = {},
 ): Promise<ServedWebSocketServer<Data>> {

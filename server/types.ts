@@ -160,6 +160,63 @@ export type AuthenticateResult<Data> =
   | HandshakeRefusal;
 
 /**
+ * The per-connection `Data` an `authenticate` hook's result type carries, for the overloads of
+ * `serve()`, `createWebSocketServer()`, `attach()` and `createNativeServer()` that infer it:
+ * the type of `data` in its `{ data }` answers, `undefined` when it only answers `true`, `false`
+ * or a refusal. A refusal written as an object literal does not add `undefined` (as it would
+ * when `Data` is inferred through `AuthenticateResult<Data>`).
+ *
+ * @example
+ * ```ts
+ * import type { AuthenticatedData } from "@wirely/wirely/server";
+ * type Answer = { data: { user: string } } | { status: number; body: string };
+ * const data: AuthenticatedData<Promise<Answer>> = { user: "ada" };
+ * console.log(data.user); // ada
+ * ```
+ */
+export type AuthenticatedData<Result> = Awaited<Result> extends infer Answer ? [
+    Answer extends { data: infer D } ? D : Answer extends true ? undefined : never,
+  ] extends [never] ? undefined
+  : Answer extends { data: infer D } ? D
+  : Answer extends true ? undefined
+  : never
+  : never;
+
+/**
+ * `Options` with the `authenticate` hook typed by its own result `Result` (from which
+ * {@linkcode AuthenticatedData} derives the connections' `Data`).
+ *
+ * @example
+ * ```ts
+ * import type { AuthenticatedOptions, ServerOptions } from "@wirely/wirely/server";
+ * type Answer = { data: { user: string } } | false;
+ * const options: AuthenticatedOptions<Answer, ServerOptions<{ user: string }>> = {
+ *   authenticate: (request) => request.headers.has("x-user") ? { data: { user: "ada" } } : false,
+ *   onOpen: (conn) => console.log(conn.data.user),
+ * };
+ * console.log(typeof options.authenticate); // function
+ * ```
+ */
+export type AuthenticatedOptions<Result, Options> = Omit<Options, "authenticate"> & {
+  /** Accepts or refuses a valid upgrade request before the 101 answer (see {@linkcode ServerOptions.authenticate}). */
+  authenticate: (request: UpgradeRequest) => Result;
+};
+
+/**
+ * What an `authenticate` hook may return, whatever its data (the inferring overloads' constraint).
+ *
+ * @example
+ * ```ts
+ * import type { AnyAuthenticateResult } from "@wirely/wirely/server";
+ * const answers: AnyAuthenticateResult[] = [true, false, { data: 1 }, { status: 401 }];
+ * console.log(answers.length); // 4
+ * ```
+ */
+export type AnyAuthenticateResult =
+  | AuthenticateResult<unknown>
+  | Promise<AuthenticateResult<unknown>>;
+
+/**
  * How a connection ended.
  *
  * @example
@@ -277,6 +334,8 @@ export interface ServerOptions<Data = undefined> {
   origins?: OriginPolicy;
   /** Subprotocols the server speaks. @default undefined (answer without a subprotocol) */
   protocols?: ProtocolPolicy;
+  /** Refuse with 400 a client that offered subprotocols none of which `protocols` accepts; by default it is accepted without a subprotocol (RFC 6455 4.2.2), which browsers and `ws` then fail themselves. A client that offered none is always accepted. @default false */
+  refuseUnknownProtocols?: boolean;
   /** Accepts or refuses a valid upgrade request before the 101 answer. @default undefined (accept all) */
   authenticate?: (
     request: UpgradeRequest,
@@ -298,7 +357,7 @@ export interface ServerOptions<Data = undefined> {
    * @default max(1024, ceil(maxMessageSize / 256)) (4096 for the default 1 MiB)
    */
   maxFramesPerMessage?: number;
-  /** Outgoing bytes a connection may have waiting in its socket, checked before each write (so one bigger message still goes out); a write that finds more waiting closes with 1008. @default 16_777_216 */
+  /** Outgoing bytes a connection may have waiting in its socket, checked before each write (so one bigger message still goes out); a write that finds more waiting closes with 1008. While more than half of it waits, the codec engine stops reading from that peer. @default 16_777_216 */
   maxBufferedBytes?: number;
   /** Milliseconds to wait for the closing handshake before destroying the socket. @default 10_000 */
   closeTimeout?: number;
@@ -308,7 +367,7 @@ export interface ServerOptions<Data = undefined> {
   maxHeadSize?: number;
   /** Milliseconds between pings to silent peers; `0` turns the heartbeat off (native engine: Deno's `idleTimeout` = 2x this, in whole seconds, at least 2). @default 30_000 */
   heartbeatInterval?: number;
-  /** Milliseconds a pinged peer has to answer (with anything) before it is dropped (codec engine only). @default 10_000 */
+  /** Milliseconds a pinged peer has to answer (with anything) before it is dropped (codec engine only); when set, it must be below `heartbeatInterval`. @default 10_000, or half of `heartbeatInterval` when that is shorter (at least 1) */
   heartbeatTimeout?: number;
   /** Answer the text message `{"type":"wirely:ping"}` with `{"type":"wirely:pong"}` instead of delivering it; `false` delivers it like any message. @default true */
   appHeartbeat?: boolean;

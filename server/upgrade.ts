@@ -97,7 +97,8 @@ export type Decision<Data> = Acceptance<Data> | Refusal;
 
 /**
  * Decides on an upgrade request, in this order: RFC 6455 validity (400/405/426 from the codec),
- * `origins` (403), `authenticate` (its refusal), then the subprotocol. Synchronous unless an
+ * `origins` (403), `authenticate` (its refusal), then the subprotocol (400 when the client
+ * offered only unknown ones and `refuseUnknownProtocols` is set). Synchronous unless an
  * `authenticate` hook runs.
  *
  * @param headers Where the headers are read (the request's own, or a cheaper view of them).
@@ -155,12 +156,15 @@ function accept<Data>(
   key: string,
   offered: string[],
   data: Data | undefined,
-): Acceptance<Data> {
+): Decision<Data> {
   const policy = options.protocols;
   const protocol = policy === undefined ? undefined : selectSubprotocol(
     offered,
     typeof policy === "function" ? (names) => policy(names, request) : policy,
   );
+  if (protocol === undefined && offered.length > 0 && options.refuseUnknownProtocols === true) {
+    return refusal(400, "none of the offered subprotocols is spoken here\n");
+  }
   return { accept: true, key, protocol: protocol ?? "", data: data as Data };
 }
 
