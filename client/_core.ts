@@ -17,6 +17,7 @@ import type { Emitter } from "./_emitter.ts";
 import { Heartbeat } from "./_heartbeat.ts";
 import { emitJson } from "./_json.ts";
 import { OpenedWaiter } from "./_opened.ts";
+import { closeCode } from "./native_transport.ts";
 import { type ClientSettings, closedError, toProtocolList, toWebSocketUrl } from "./_options.ts";
 import { sendQueued } from "./_queue_flush.ts";
 import { retryDelay } from "./_retry.ts";
@@ -239,7 +240,8 @@ export class ClientCore {
         break;
       case "close":
         this.#transport = undefined;
-        this.#ended(id, event);
+        // Any transport: a code outside 1000-4999 after an unclean close is 1006.
+        this.#ended(id, { ...event, code: closeCode(event.code, event.wasClean) });
         break;
     }
   }

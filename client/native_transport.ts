@@ -146,6 +146,17 @@ function readData(data: unknown): string | Uint8Array | undefined {
   return undefined;
 }
 
+/**
+ * The close code a transport reports: a code outside 1000-4999 after an unclean close (Deno's
+ * `WebSocket` says 0 for a refused connection, a refused handshake, a peer that vanished and a
+ * frame it failed) is an abnormal closure, 1006, as the WebSocket standard and every other
+ * runtime say.
+ */
+export function closeCode(code: number, wasClean: boolean): number {
+  if (wasClean || (Number.isInteger(code) && code >= 1000 && code <= 4999)) return code;
+  return 1006;
+}
+
 /** Builds the error of an `error` event; `ws` puts the cause in `event.error`. */
 function transportError(event: unknown): ClientError {
   let cause: unknown = undefined;
@@ -197,7 +208,9 @@ class NativeTransport implements Transport {
       this.#emit({ type: "error", error: transportError(event) });
     });
     socket.addEventListener("close", (event) => {
-      const { code, reason, wasClean } = event;
+      const { reason, wasClean } = event;
+      // Deno 2.9 says 0 where the standard says 1006 (refused, vanished, failed frame).
+      const code = closeCode(event.code, wasClean);
       this.#emit({ type: "close", code, reason, wasClean });
       this.#listener = undefined;
     });

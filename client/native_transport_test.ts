@@ -102,6 +102,17 @@ describe("nativeTransport", () => {
     assert.deepEqual(events, [{ type: "close", code: 1006, reason: "", wasClean: false }]);
   });
 
+  it("reports an unclean close with a code outside 1000-4999 (Deno's 0) as 1006", () => {
+    for (const code of [0, 999, 5000, 1005.5]) {
+      const { socket, events } = connect();
+      socket.fire("close", { code, reason: "", wasClean: false });
+      assert.deepEqual(events, [{ type: "close", code: 1006, reason: "", wasClean: false }]);
+    }
+    const { socket, events } = connect();
+    socket.fire("close", { code: 4999, reason: "app", wasClean: false });
+    assert.deepEqual(events, [{ type: "close", code: 4999, reason: "app", wasClean: false }]);
+  });
+
   it("close() passes code and reason; abort() closes without a code and mutes events", () => {
     const events: TransportEvent[] = [];
     const transport = nativeTransport({ WebSocket: FakeSocket }).connect(

@@ -183,6 +183,7 @@ async function writeTestTsconfig(): Promise<void> {
       "../testing/**/*.ts",
       "../scripts/conformance/**/*.ts",
       "../server/testdata/**/*.ts",
+      "../client/testdata/**/*.ts",
     ],
     // Browser tests (browser/, examples/) run once, from Deno, in `deno task test:browser`.
     exclude: ["../node_modules", "../npm", "../.cache", "../browser", "../examples"],
