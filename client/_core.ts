@@ -324,21 +324,28 @@ export class ClientCore {
     if (this.#openedAt !== undefined) backoff.connectionEnded(clock.now() - this.#openedAt);
     this.#openedAt = undefined;
     this.#protocol = "";
-    const context: CloseContext = {
-      code: ending.code,
-      reason: ending.reason,
-      wasClean: ending.wasClean,
-      opened,
-    };
+    const { code, reason, wasClean, status } = ending;
+    const context: CloseContext = status === undefined
+      ? { code, reason, wasClean, opened }
+      : { code, reason, wasClean, opened, status };
     if (this.#state === "closing") {
       this.#finish({ ...context, willReconnect: false });
       return;
     }
+    let reported = false;
     const delay = retryDelay(closePolicy, backoff, context, (error) => {
+      reported = true;
       this.#events.emit("error", error);
     });
     if (gen !== this.#attempt) return;
     if (delay === undefined) {
+      // The policy stopped on the refusal (not `maxRetries`, not a throwing policy): say why.
+      if (status !== undefined && !reported) {
+        const why = reason === "" ? "" : `: ${reason}`;
+        const message = `The server refused the handshake with HTTP ${status}${why}`;
+        this.#events.emit("error", new ClientError("HANDSHAKE_REFUSED", message));
+        if (gen !== this.#attempt) return;
+      }
       this.#finish({ ...context, willReconnect: false });
       return;
     }
