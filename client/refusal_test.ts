@@ -29,7 +29,10 @@ describe("refused handshakes", () => {
   });
 
   /** A client of `path` that records its close events and errors. */
-  function open(path: string, options: WirelyClientOptions) {
+  function open(
+    path: string,
+    options: WirelyClientOptions,
+  ): { client: WirelyClient; closes: ClientCloseEvent[]; errors: Error[] } {
     const client = new WirelyClient(`${server.url}${path.slice(1)}`, { ...FAST, ...options });
     clients.push(client);
     const closes: ClientCloseEvent[] = [];
