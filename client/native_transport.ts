@@ -53,6 +53,8 @@ export interface WebSocketLike {
   binaryType: string;
   /** Bytes queued by `send` and not yet written, as the runtime counts them. */
   readonly bufferedAmount: number;
+  /** 0 connecting, 1 open, 2 closing, 3 closed; read after an `error` (see the transport). */
+  readonly readyState?: number;
   /** The subprotocol the server chose. */
   readonly protocol: string;
   /** The extensions the server accepted. */
@@ -206,6 +208,16 @@ class NativeTransport implements Transport {
     });
     socket.addEventListener("error", (event) => {
       this.#emit({ type: "error", error: transportError(event) });
+      // Node 22's undici fires `error` for a refused connection, stays CONNECTING and never
+      // fires `close`; a standard socket is CLOSED by now and its `close` comes next. Give it a
+      // turn, then end the attempt as the standard would (1006).
+      if (socket.readyState === 0) {
+        setTimeout(() => {
+          if (this.#listener === undefined) return;
+          this.#emit({ type: "close", code: 1006, reason: "", wasClean: false });
+          this.abort();
+        }, 0);
+      }
     });
     socket.addEventListener("close", (event) => {
       const { reason, wasClean } = event;

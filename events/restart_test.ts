@@ -24,7 +24,11 @@ describe("EventClient and a restarted server process", () => {
     servers.push(server);
     const socket = new EventClient<Record<never, never>, { echo: (text: string) => string }>(
       server.url,
-      { WebSocket: globalWebSocket ?? WsWebSocket, backoff: { baseDelay: 5, maxDelay: 50 } },
+      {
+        WebSocket: globalWebSocket ?? WsWebSocket,
+        backoff: { baseDelay: 5, maxDelay: 50 },
+        onUnhandledError: false, // the refused attempts' TRANSPORT_ERRORs are expected
+      },
     );
     clients.push(socket as unknown as EventClient);
     const client = socket.client;
