@@ -69,6 +69,8 @@ describe("EventClient and a restarted server process", () => {
     }
     assert.equal(await within(socket.emitWithAck("echo", "end"), 10_000, "end"), "end");
     expected.push("end");
+    // The server's log line may come after its answer: wait for it (more would show as well).
+    await until(() => server.received.length >= expected.length, 10_000, "the server's log");
     assert.deepEqual(server.received, expected);
   });
 });
