@@ -17,6 +17,7 @@ import type { Emitter } from "./_emitter.ts";
 import { Heartbeat } from "./_heartbeat.ts";
 import { emitJson } from "./_json.ts";
 import { OpenedWaiter } from "./_opened.ts";
+import { closeCode } from "./native_transport.ts";
 import { type ClientSettings, closedError, toProtocolList, toWebSocketUrl } from "./_options.ts";
 import { sendQueued } from "./_queue_flush.ts";
 import { retryDelay } from "./_retry.ts";
@@ -239,7 +240,8 @@ export class ClientCore {
         break;
       case "close":
         this.#transport = undefined;
-        this.#ended(id, event);
+        // Any transport: a code outside 1000-4999 after an unclean close is 1006.
+        this.#ended(id, { ...event, code: closeCode(event.code, event.wasClean) });
         break;
     }
   }
@@ -322,21 +324,28 @@ export class ClientCore {
     if (this.#openedAt !== undefined) backoff.connectionEnded(clock.now() - this.#openedAt);
     this.#openedAt = undefined;
     this.#protocol = "";
-    const context: CloseContext = {
-      code: ending.code,
-      reason: ending.reason,
-      wasClean: ending.wasClean,
-      opened,
-    };
+    const { code, reason, wasClean, status } = ending;
+    const context: CloseContext = status === undefined
+      ? { code, reason, wasClean, opened }
+      : { code, reason, wasClean, opened, status };
     if (this.#state === "closing") {
       this.#finish({ ...context, willReconnect: false });
       return;
     }
+    let reported = false;
     const delay = retryDelay(closePolicy, backoff, context, (error) => {
+      reported = true;
       this.#events.emit("error", error);
     });
     if (gen !== this.#attempt) return;
     if (delay === undefined) {
+      // The policy stopped on the refusal (not `maxRetries`, not a throwing policy): say why.
+      if (status !== undefined && !reported) {
+        const why = reason === "" ? "" : `: ${reason}`;
+        const message = `The server refused the handshake with HTTP ${status}${why}`;
+        this.#events.emit("error", new ClientError("HANDSHAKE_REFUSED", message));
+        if (gen !== this.#attempt) return;
+      }
       this.#finish({ ...context, willReconnect: false });
       return;
     }

@@ -23,6 +23,12 @@ function report(error: unknown): void {
 /** Typed handlers by event name; `Events` maps each name to its value. */
 export class Emitter<Events extends object> {
   readonly #handlers = new Map<keyof Events, Set<AnyHandler>>();
+  readonly #unhandled: (<K extends keyof Events>(type: K, event: Events[K]) => void) | undefined;
+
+  /** `unhandled` gets every event that no handler listens for. */
+  constructor(unhandled?: <K extends keyof Events>(type: K, event: Events[K]) => void) {
+    this.#unhandled = unhandled;
+  }
 
   /** Adds a handler; returns a function that removes it. */
   on<K extends keyof Events>(type: K, handler: (event: Events[K]) => void): () => void {
@@ -51,7 +57,14 @@ export class Emitter<Events extends object> {
   /** Calls every handler of `type` in the order they were added. */
   emit<K extends keyof Events>(type: K, event: Events[K]): void {
     const set = this.#handlers.get(type);
-    if (set === undefined) return;
+    if (set === undefined) {
+      try {
+        this.#unhandled?.(type, event);
+      } catch (error) {
+        report(error);
+      }
+      return;
+    }
     for (const handler of [...set]) {
       try {
         handler(event);

@@ -32,6 +32,27 @@ export interface ClientSettings {
   readonly signal: AbortSignal | undefined;
   readonly clock: Clock;
   readonly network: NetworkSignals | undefined;
+  /** Where `error` events nobody listens for go; `undefined`: dropped. */
+  readonly unhandledError: ((error: Error) => void) | undefined;
+}
+
+/**
+ * The default `onUnhandledError`: `console.error` once per distinct code (a `ClientError`'s,
+ * a `HandshakeError`'s...) or else name, so a client that can never connect says why once
+ * instead of silently, and a retry loop does not flood the log.
+ */
+function logOncePerCode(): (error: Error) => void {
+  const logged = new Set<string>();
+  return (error) => {
+    const code = (error as { code?: unknown }).code;
+    const key = typeof code === "string" ? code : error.name;
+    if (logged.has(key)) return;
+    logged.add(key);
+    console.error(
+      `wirely client: unhandled 'error' event (${key}; logged once per code: listen with client.on("error", ...) or set onUnhandledError):`,
+      error,
+    );
+  };
 }
 
 function checkTimeout(name: string, value: number): void {
@@ -70,6 +91,12 @@ export function resolveSettings(options: WirelyClientOptions): ClientSettings {
       `Cannot create the client as 'network' must be false or have a subscribe method: current value is ${typeof network}`,
     );
   }
+  const { onUnhandledError = logOncePerCode() } = options;
+  if (onUnhandledError !== false && typeof onUnhandledError !== "function") {
+    throw new TypeError(
+      `Cannot create the client as 'onUnhandledError' must be a function or false: current value is ${typeof onUnhandledError}`,
+    );
+  }
   const transport = options.transport ?? nativeTransport({ WebSocket: options.WebSocket });
   return {
     transport,
@@ -83,6 +110,7 @@ export function resolveSettings(options: WirelyClientOptions): ClientSettings {
     signal,
     clock,
     network: network === false ? undefined : network,
+    unhandledError: onUnhandledError === false ? undefined : onUnhandledError,
   };
 }
 

@@ -63,7 +63,7 @@ import { byteLength, type QueuedMessage } from "./queue.ts";
  */
 export class WirelyClient implements AsyncIterable<Message, undefined> {
   readonly #settings: ClientSettings;
-  readonly #events: Emitter<ClientEventMap> = new Emitter();
+  readonly #events: Emitter<ClientEventMap>;
   readonly #core: ClientCore;
 
   /**
@@ -78,6 +78,10 @@ export class WirelyClient implements AsyncIterable<Message, undefined> {
    */
   constructor(url: UrlSource, options: WirelyClientOptions = {}) {
     this.#settings = resolveSettings(options);
+    const { unhandledError } = this.#settings;
+    this.#events = new Emitter((type, event) => {
+      if (type === "error" && unhandledError !== undefined) unhandledError(event as Error);
+    });
     const protocols = options.protocols ?? [];
     this.#core = new ClientCore(
       typeof url === "function" ? url : toWebSocketUrl(url),

@@ -4,7 +4,16 @@ import { WirelyClient } from "./client.ts";
 import { HEARTBEAT_PING, HEARTBEAT_PONG } from "./heartbeat.ts";
 import type { Message } from "../codec/message.ts";
 import type { WirelyClientOptions } from "./options.ts";
-import { FakeClock, FakeTransportFactory, flush, recordEvents } from "./_helpers_test.ts";
+import {
+  FakeClock,
+  FakeTransportFactory,
+  flush,
+  recordEvents,
+  until,
+  within,
+  WsWebSocket,
+} from "./_helpers_test.ts";
+import { echo, startServer } from "./_servers_test.ts";
 
 interface Rig {
   clock: FakeClock;
@@ -137,5 +146,33 @@ describe("WirelyClient heartbeat", () => {
     client.close();
     transport.last.end(1000);
     assert.equal(clock.pending, 0);
+  });
+});
+
+describe("WirelyClient heartbeat over a real socket", () => {
+  it("takes an interval below the default timeout (10 s) without a timeout of its own", async () => {
+    // The server's heartbeat refused this once (timeout default >= interval); the client's
+    // timeout is independent of its interval: any two positive values are valid.
+    const server = await startServer(echo);
+    const client = new WirelyClient(server.url, {
+      WebSocket: WsWebSocket,
+      heartbeat: { interval: 20 },
+      network: false,
+    });
+    const errors: Error[] = [];
+    client.on("error", (error) => errors.push(error));
+    try {
+      await within(client.opened, 5_000, "the open");
+      await until(
+        () => server.received.filter((text) => text === HEARTBEAT_PING).length >= 3,
+        5_000,
+        "three heartbeat pings",
+      );
+      assert.equal(client.state, "open");
+      assert.deepEqual(errors, []);
+    } finally {
+      client.close();
+      await server.kill();
+    }
   });
 });

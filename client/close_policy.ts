@@ -1,8 +1,19 @@
 // This module is browser compatible.
 /**
- * Whether the client reconnects after a connection (or an attempt) ended, by close code.
+ * Whether the client reconnects after a connection (or an attempt) ended, by the HTTP status
+ * of a refused handshake (where the transport saw it) or else by close code.
  *
- * The default policy ({@linkcode defaultClosePolicy}):
+ * The default policy ({@linkcode defaultClosePolicy}) first looks at `status`, the HTTP status
+ * of a refused handshake. Only `tcpTransport` sees it; the WebSocket API (browsers, the native
+ * transport) reports a refused handshake as a bare 1006:
+ *
+ * | Handshake status | Meaning | Decision |
+ * | --- | --- | --- |
+ * | 408, 429 | request timeout, too many requests | retry (as 1006) |
+ * | other 4xx (400, 401, 403, 404, ...) | the request is wrong: credentials, path, origin | stop |
+ * | 5xx, others | the server cannot take it now (503 while shutting down) | retry (as 1006) |
+ *
+ * Then, or when there is no status, the close code:
  *
  * | Close code | Meaning | Decision |
  * | --- | --- | --- |
@@ -16,13 +27,18 @@
  * | 1000 | the server closed on purpose | stop |
  * | 1002, 1003, 1007, 1008, 1009, 1010 | the client sent something the server will not take | stop |
  * | 1015 | TLS handshake failed (a certificate does not fix itself) | stop |
- * | 3000, 3003 | unauthorized, forbidden (IANA registry) | stop |
+ * | 3000, 3003 | unauthorized, forbidden (IANA registry): a refusal after the upgrade | stop |
  * | other 3000-3999 | registered library codes (3008 timeout, ...) | retry |
  * | 4000-4499 | application codes: transient | retry |
  * | 4500-4999 | application codes: final | stop |
  * | anything else | not a valid close code | stop |
  *
  * A `close()` by the user never reconnects, whatever the policy says.
+ *
+ * A server that refuses a browser client must say so after the upgrade, as the browser cannot
+ * see an HTTP status: accept the handshake, then close with 3000 (unauthorized, like 401) or
+ * 3003 (forbidden, like 403), or any code of 4500-4999 for another final refusal, with the
+ * reason in the close reason. Every client stops there; a 4xx status stops only `tcpTransport`.
  *
  * @module
  */
@@ -46,6 +62,11 @@ export interface CloseContext {
   readonly wasClean: boolean;
   /** Whether this connection had opened (`false`: the attempt failed). */
   readonly opened: boolean;
+  /**
+   * The HTTP status with which the server refused the handshake, when the transport saw it
+   * (`tcpTransport`); absent otherwise, and always in browsers and the native transport.
+   */
+  readonly status?: number;
 }
 
 /**
@@ -125,7 +146,12 @@ export function createClosePolicy(options: ClosePolicyOptions = {}): ClosePolicy
     );
   }
   const tryAgainLater: CloseDecision = { action: "retry", minDelay: tryAgainLaterDelay };
-  return ({ code }) => {
+  return ({ code, status }) => {
+    if (
+      status !== undefined && status >= 400 && status <= 499 && status !== 408 && status !== 429
+    ) {
+      return STOP;
+    }
     if (RETRY_CODES.has(code)) return RETRY;
     if (code === 1013) return tryAgainLater;
     if (code >= 3000 && code <= 3999) return code === 3000 || code === 3003 ? STOP : RETRY;
@@ -144,6 +170,9 @@ export function createClosePolicy(options: ClosePolicyOptions = {}): ClosePolicy
  * const info = { reason: "", wasClean: true, opened: true };
  * console.log(defaultClosePolicy({ ...info, code: 1012 }).action); // retry
  * console.log(defaultClosePolicy({ ...info, code: 1008 }).action); // stop
+ * const refused = { code: 1006, reason: "", wasClean: false, opened: false };
+ * console.log(defaultClosePolicy({ ...refused, status: 401 }).action); // stop
+ * console.log(defaultClosePolicy({ ...refused, status: 503 }).action); // retry
  * ```
  */
 export const defaultClosePolicy: ClosePolicy = createClosePolicy();

@@ -40,6 +40,17 @@ describe("defaultClosePolicy", () => {
   it("stops on codes that are not valid close codes", () => {
     for (const code of [0, 999, 1004, 1016, 2999, 5000]) assert.equal(decide(code), "stop");
   });
+
+  it("stops on a refused handshake's 4xx status but 408 and 429; retries 5xx", () => {
+    const refused = (status: number) =>
+      defaultClosePolicy({ code: 1006, reason: "", wasClean: false, opened: false, status }).action;
+    for (const status of [400, 401, 403, 404, 410, 426, 499]) {
+      assert.equal(refused(status), "stop", `status ${status}`);
+    }
+    for (const status of [408, 429, 500, 502, 503, 504, 200, 302]) {
+      assert.equal(refused(status), "retry", `status ${status}`);
+    }
+  });
 });
 
 describe("createClosePolicy", () => {

@@ -22,6 +22,10 @@ import { WirelyError } from "../codec/errors.ts";
  * - `INVALID_URL`: the URL is not a `ws:`/`wss:` URL, or the transport refused it.
  * - `TRANSPORT_ERROR`: the transport reported an error (details in `cause`).
  * - `UNSUPPORTED_DATA`: the transport delivered data of a type the client cannot read.
+ * - `HANDSHAKE_REFUSED`: the client stopped because the server refused the handshake with an
+ *   HTTP status the close policy does not retry (a 4xx, `tcpTransport` only); the status is
+ *   in the message and in the `close` event's `status` (the transport's own `HandshakeError`
+ *   came as an `error` event before).
  * - `MAX_RETRIES`: the client stopped after `maxRetries` retries.
  * - `CLOSED`: the client closed before the awaited condition (for example `opened`).
  * - `ITERATOR_OVERFLOW`: a `for await` loop fell more than its buffer limit behind.
@@ -49,6 +53,7 @@ export type ClientErrorCode =
   | "INVALID_URL"
   | "TRANSPORT_ERROR"
   | "UNSUPPORTED_DATA"
+  | "HANDSHAKE_REFUSED"
   | "MAX_RETRIES"
   | "CLOSED"
   | "ITERATOR_OVERFLOW"

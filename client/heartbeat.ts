@@ -50,7 +50,7 @@ export const HEARTBEAT_PONG: string = '{"type":"wirely:pong"}';
 export interface HeartbeatOptions {
   /** Milliseconds of silence (nothing received) before a ping is sent. @default {25_000} */
   interval?: number;
-  /** Milliseconds after a ping with nothing received before the connection is dropped and retried. @default {10_000} */
+  /** Milliseconds after a ping with nothing received before the connection is dropped and retried; independent of `interval` (any two positive values are valid: a dead connection is found within `interval + timeout`). @default {10_000} */
   timeout?: number;
   /** Text sent as the ping. @default {'{"type":"wirely:ping"}'} */
   ping?: string;

@@ -53,6 +53,8 @@ export interface WebSocketLike {
   binaryType: string;
   /** Bytes queued by `send` and not yet written, as the runtime counts them. */
   readonly bufferedAmount: number;
+  /** 0 connecting, 1 open, 2 closing, 3 closed; read after an `error` (see the transport). */
+  readonly readyState?: number;
   /** The subprotocol the server chose. */
   readonly protocol: string;
   /** The extensions the server accepted. */
@@ -146,6 +148,17 @@ function readData(data: unknown): string | Uint8Array | undefined {
   return undefined;
 }
 
+/**
+ * The close code a transport reports: a code outside 1000-4999 after an unclean close (Deno's
+ * `WebSocket` says 0 for a refused connection, a refused handshake, a peer that vanished and a
+ * frame it failed) is an abnormal closure, 1006, as the WebSocket standard and every other
+ * runtime say.
+ */
+export function closeCode(code: number, wasClean: boolean): number {
+  if (wasClean || (Number.isInteger(code) && code >= 1000 && code <= 4999)) return code;
+  return 1006;
+}
+
 /** Builds the error of an `error` event; `ws` puts the cause in `event.error`. */
 function transportError(event: unknown): ClientError {
   let cause: unknown = undefined;
@@ -195,9 +208,21 @@ class NativeTransport implements Transport {
     });
     socket.addEventListener("error", (event) => {
       this.#emit({ type: "error", error: transportError(event) });
+      // Node 22's undici fires `error` for a refused connection, stays CONNECTING and never
+      // fires `close`; a standard socket is CLOSED by now and its `close` comes next. Give it a
+      // turn, then end the attempt as the standard would (1006).
+      if (socket.readyState === 0) {
+        setTimeout(() => {
+          if (this.#listener === undefined) return;
+          this.#emit({ type: "close", code: 1006, reason: "", wasClean: false });
+          this.abort();
+        }, 0);
+      }
     });
     socket.addEventListener("close", (event) => {
-      const { code, reason, wasClean } = event;
+      const { reason, wasClean } = event;
+      // Deno 2.9 says 0 where the standard says 1006 (refused, vanished, failed frame).
+      const code = closeCode(event.code, wasClean);
       this.#emit({ type: "close", code, reason, wasClean });
       this.#listener = undefined;
     });

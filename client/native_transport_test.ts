@@ -102,6 +102,39 @@ describe("nativeTransport", () => {
     assert.deepEqual(events, [{ type: "close", code: 1006, reason: "", wasClean: false }]);
   });
 
+  it("reports an unclean close with a code outside 1000-4999 (Deno's 0) as 1006", () => {
+    for (const code of [0, 999, 5000, 1005.5]) {
+      const { socket, events } = connect();
+      socket.fire("close", { code, reason: "", wasClean: false });
+      assert.deepEqual(events, [{ type: "close", code: 1006, reason: "", wasClean: false }]);
+    }
+    const { socket, events } = connect();
+    socket.fire("close", { code: 4999, reason: "app", wasClean: false });
+    assert.deepEqual(events, [{ type: "close", code: 4999, reason: "app", wasClean: false }]);
+  });
+
+  it("ends an attempt whose socket stays CONNECTING after an error (undici) with 1006", async () => {
+    const { socket, events } = connect();
+    Object.assign(socket, { readyState: 0 });
+    socket.fire("error", {});
+    assert.deepEqual(events.map((event) => event.type), ["error"]);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.deepEqual(events.at(-1), { type: "close", code: 1006, reason: "", wasClean: false });
+    socket.fire("close", { code: 1006, reason: "", wasClean: false });
+    assert.equal(events.length, 2);
+    assert.deepEqual(socket.closes, [[]]);
+  });
+
+  it("waits for the runtime's own close after an error when the socket is CLOSED", async () => {
+    const { socket, events } = connect();
+    Object.assign(socket, { readyState: 3 });
+    socket.fire("error", {});
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.deepEqual(events.map((event) => event.type), ["error"]);
+    socket.fire("close", { code: 1002, reason: "", wasClean: false });
+    assert.deepEqual(events.at(-1), { type: "close", code: 1002, reason: "", wasClean: false });
+  });
+
   it("close() passes code and reason; abort() closes without a code and mutes events", () => {
     const events: TransportEvent[] = [];
     const transport = nativeTransport({ WebSocket: FakeSocket }).connect(

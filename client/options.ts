@@ -121,6 +121,8 @@ export interface WirelyClientOptions {
   network?: NetworkSignals | false;
   /** Time source for timeouts, backoff and heartbeat; inject a fake one in tests. @default {systemClock} */
   clock?: Clock;
+  /** Gets every `error` event that no `error` handler listens for; `false` drops them. @default `console.error`, once per distinct error `code` (or `name`) per client */
+  onUnhandledError?: ((error: Error) => void) | false;
 }
 
 /**

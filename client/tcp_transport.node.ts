@@ -10,7 +10,7 @@
 import * as net from "node:net";
 import * as tls from "node:tls";
 import { Connection } from "../codec/connection.ts";
-import { InvalidStateError } from "../codec/errors.ts";
+import { HandshakeError, InvalidStateError } from "../codec/errors.ts";
 import { validateUpgradeResponse } from "../codec/handshake_client.ts";
 import { HttpHeadParser } from "../codec/http_head.ts";
 import { receiveAndProcess } from "../codec/receive_loop.ts";
@@ -70,7 +70,8 @@ export interface TcpTransportOptions {
  * needs no `WebSocket` (Node 20), custom request headers go out, `ping()` sends real ping frames
  * (answers come as `pong` events and count as life for the heartbeat), and `bufferedAmount` is
  * the socket's `writableLength`. A refused handshake reports the codec's `HandshakeError`
- * (with `status`), then closes with 1006.
+ * (with `status`), then closes with 1006 and, when the server answered another status than
+ * 101, that `status` (the default close policy stops on a 4xx but 408 and 429).
  *
  * @param options Headers, TLS trust, limits.
  * @returns A factory for {@linkcode WirelyClient}'s `transport` option.
@@ -284,7 +285,16 @@ class TcpTransport implements Transport {
     const reported = error instanceof Error ? error : new Error(String(error));
     this.#emit({ type: "error", error: reported });
     this.#drop();
-    this.#finish({ type: "close", code: 1006, reason: "", wasClean: false });
+    // The close policy sees the status of a refusal (401, 503...), not a bare 1006.
+    const close = { type: "close", code: 1006, reason: "", wasClean: false } as const;
+    if (error instanceof HandshakeError && error.code === "BAD_STATUS") {
+      // The reason: the start of the response body that came with the head ("no token").
+      const body = this.#held[0]?.subarray(0, 123) ?? new Uint8Array();
+      const reason = new TextDecoder().decode(body).trim();
+      this.#finish({ ...close, reason, status: error.status });
+    } else {
+      this.#finish(close);
+    }
   }
 
   /** The socket ended or closed: the peer is done (or the network is gone). */

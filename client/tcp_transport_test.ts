@@ -207,7 +207,13 @@ describe("tcpTransport against ws's server", () => {
     assert.ok(error?.type === "error" && error.error instanceof HandshakeError);
     assert.equal(error.error.code, "BAD_STATUS");
     assert.equal(error.error.status, 401);
-    assert.deepEqual(close, { type: "close", code: 1006, reason: "", wasClean: false });
+    assert.deepEqual(close, {
+      type: "close",
+      code: 1006,
+      reason: "Unauthorized",
+      wasClean: false,
+      status: 401,
+    });
   });
 
   it("refuses handshake headers and non-ws URLs before any I/O", () => {

@@ -57,6 +57,11 @@ export type TransportEvent =
     readonly reason: string;
     /** Whether the closing handshake completed. */
     readonly wasClean: boolean;
+    /**
+     * The HTTP status of a refused handshake (not 101), when the transport saw it:
+     * `tcpTransport` does; the WebSocket API hides it, so the native transport never sets it.
+     */
+    readonly status?: number;
   };
 
 /**

@@ -104,6 +104,45 @@ function checkFileList(files: string[], pkg: PackageJson): void {
   );
 }
 
+/**
+ * No source map may point at a file the tarball lacks: a `sourceMappingURL` comment names a
+ * shipped map, and every `sources` entry of a shipped map is shipped too (the build ships no
+ * maps at all; this keeps it from shipping broken ones).
+ */
+async function checkSourceMaps(files: string[]): Promise<void> {
+  const shipped = new Set(files);
+  const broken: string[] = [];
+  const resolve = (from: string, target: string): string => {
+    const { pathname } = new URL(target, new URL(from, "file:///pkg/"));
+    return pathname.startsWith("/pkg/") ? pathname.slice("/pkg/".length) : `(outside)${pathname}`;
+  };
+  for (const path of files) {
+    if (path.endsWith(".map")) {
+      const map = JSON.parse(await Deno.readTextFile(new URL(path, NPM_DIR))) as {
+        sources?: string[];
+      };
+      for (const source of map.sources ?? []) {
+        if (!shipped.has(resolve(path, source))) broken.push(`${path} -> ${source}`);
+      }
+    } else if (/\.(c|m)?js$|\.d\.ts$/.test(path)) {
+      const text = await Deno.readTextFile(new URL(path, NPM_DIR));
+      for (const match of text.matchAll(/\/\/# sourceMappingURL=(\S+)/g)) {
+        const target = match[1] ?? "";
+        if (!target.startsWith("data:") && !shipped.has(resolve(path, target))) {
+          broken.push(`${path} -> ${target}`);
+        }
+      }
+    }
+  }
+  check(
+    `tarball: no source map names a missing file (${
+      files.filter((path) => path.endsWith(".map")).length
+    } maps)`,
+    broken.length === 0,
+    broken.slice(0, 10).join(", "),
+  );
+}
+
 /** Every file path in an exports value (strings and nested conditions). */
 function targets(value: unknown): string[] {
   if (typeof value === "string") return [value];
@@ -234,6 +273,7 @@ if (import.meta.main) {
   try {
     const { tarball, files } = await pack();
     checkFileList(files, pkg);
+    await checkSourceMaps(files);
     await checkNpmName(files);
     await makeConsumer(tarball);
     await checkImports(subpaths);
