@@ -3,8 +3,8 @@
  * The life cycle behind {@linkcode WirelyClient}: states, attempts, timers and the heartbeat.
  * Every transport event, timer and async step carries the id of its attempt; bumping the id
  * mutes all of them at once. Steps without state of their own live beside it: the queue flush
- * (`_queue_flush.ts`), the retry decision (`_retry.ts`), the `json` event (`_json.ts`) and the
- * `opened` promise (`_opened.ts`).
+ * (`_queue_flush.ts`), the retry decision (`_retry.ts`) and the `opened` promise (`_opened.ts`).
+ * The heartbeat and network signals are plugins passed in the options: their code is theirs.
  *
  * @module
  */
@@ -14,8 +14,7 @@ import type { CloseContext } from "./close_policy.ts";
 import { ClientError, type ClientErrorCode } from "./errors.ts";
 import type { ClientCloseEvent, ClientEventMap, ClientState } from "./events.ts";
 import type { Emitter } from "./_emitter.ts";
-import { Heartbeat } from "./_heartbeat.ts";
-import { emitJson } from "./_json.ts";
+import type { HeartbeatWatch } from "./heartbeat.ts";
 import { OpenedWaiter } from "./_opened.ts";
 import { closeCode } from "./native_transport.ts";
 import { type ClientSettings, closedError, toProtocolList, toWebSocketUrl } from "./_options.ts";
@@ -39,7 +38,7 @@ export class ClientCore {
   #attempt = 0;
   #transport: Transport | undefined;
   #timer: (() => void) | undefined;
-  #heartbeat: Heartbeat | undefined;
+  #heartbeat: HeartbeatWatch | undefined;
   #openedAt: number | undefined;
   #protocol = "";
   #everOpened = false;
@@ -120,7 +119,7 @@ export class ClientCore {
         if (!(error instanceof InvalidStateError)) throw error;
       }
     }
-    if (this.#heartbeat !== undefined && this.#state === "open") {
+    if (this.#heartbeat !== undefined && this.#now() === "open") {
       this.#heartbeat.check();
       checked = true;
     }
@@ -229,7 +228,7 @@ export class ClientCore {
         this.#opened(id, event.protocol, event.extensions);
         break;
       case "message":
-        this.#received(id, event.data);
+        this.#received(event.data);
         break;
       case "pong":
         this.#heartbeat?.seen();
@@ -263,18 +262,14 @@ export class ClientCore {
       this.#ended(id, { code: 1006, reason: "send failed", wasClean: false });
       return;
     }
-    if (heartbeat !== undefined) {
-      this.#heartbeat = new Heartbeat(
-        heartbeat,
-        clock,
-        () => transport.send(heartbeat.ping),
-        () => {
-          const message = "Nothing arrived within the heartbeat timeout";
-          this.#fail(id, "HEARTBEAT_TIMEOUT", message, "heartbeat timeout", transport);
-        },
-      );
-      this.#heartbeat.start();
-    }
+    this.#heartbeat = heartbeat?.watch(
+      clock,
+      () => transport.send(heartbeat.ping),
+      () => {
+        const message = "Nothing arrived within the heartbeat timeout";
+        this.#fail(id, "HEARTBEAT_TIMEOUT", message, "heartbeat timeout", transport);
+      },
+    );
     const reconnected = this.#everOpened;
     this.#everOpened = true;
     this.#setState("open");
@@ -284,7 +279,7 @@ export class ClientCore {
     this.#waiter.resolve();
   }
 
-  #received(id: number, data: string | Uint8Array): void {
+  #received(data: string | Uint8Array): void {
     this.#heartbeat?.seen();
     if (typeof data !== "string") {
       this.#events.emit("message", { type: "binary", data });
@@ -293,7 +288,6 @@ export class ClientCore {
     const heartbeat = this.#settings.heartbeat;
     if (heartbeat !== undefined && (data === heartbeat.pong || data === heartbeat.ping)) return;
     this.#events.emit("message", { type: "text", data });
-    if (id === this.#attempt) emitJson(this.#events, data);
   }
 
   /**

@@ -10,14 +10,15 @@ import { Backoff } from "./backoff.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { type ClosePolicy, defaultClosePolicy } from "./close_policy.ts";
 import { ClientError } from "./errors.ts";
-import { type HeartbeatSettings, resolveHeartbeat } from "./_heartbeat.ts";
+import type { Heartbeat } from "./heartbeat.ts";
 import { nativeTransport } from "./native_transport.ts";
-import { browserNetworkSignals, type NetworkSignals } from "./network.ts";
+import type { NetworkSignals } from "./network.ts";
 import type { SendData, SendOptions, WirelyClientOptions } from "./options.ts";
 import { byteLength, SendQueue } from "./queue.ts";
 import type { TransportData, TransportFactory } from "./transport.ts";
+import { invalid, MAX_TIMER_DELAY } from "./_check.ts";
 
-const MAX_TIMER_DELAY = 2_147_483_647;
+const CREATE = "create the client";
 
 /** Client options with defaults applied. */
 export interface ClientSettings {
@@ -27,7 +28,7 @@ export interface ClientSettings {
   readonly backoff: Backoff;
   readonly closePolicy: ClosePolicy;
   readonly queue: SendQueue;
-  readonly heartbeat: HeartbeatSettings | undefined;
+  readonly heartbeat: Heartbeat | undefined;
   readonly autoConnect: boolean;
   readonly signal: AbortSignal | undefined;
   readonly clock: Clock;
@@ -48,18 +49,23 @@ function logOncePerCode(): (error: Error) => void {
     const key = typeof code === "string" ? code : error.name;
     if (logged.has(key)) return;
     logged.add(key);
-    console.error(
-      `wirely client: unhandled 'error' event (${key}; logged once per code: listen with client.on("error", ...) or set onUnhandledError):`,
-      error,
-    );
+    console.error(`wirely: unhandled 'error' (${key}, logged once per code)`, error);
   };
 }
 
 function checkTimeout(name: string, value: number): void {
   if (!(value > 0 && value <= MAX_TIMER_DELAY)) {
-    throw new RangeError(
-      `Cannot create the client as '${name}' must be between 1 and ${MAX_TIMER_DELAY}: current value is ${value}`,
-    );
+    throw invalid(CREATE, name, `between 1 and ${MAX_TIMER_DELAY}`, value);
+  }
+}
+
+/** Checks that `value` is `undefined`, `false` or has a function named `method`. */
+function checkPlugin(name: string, value: unknown, method: string, rule: string): void {
+  if (
+    value !== undefined && value !== false &&
+    typeof (value as Record<string, unknown>)[method] !== "function"
+  ) {
+    throw invalid(CREATE, name, rule, typeof value, TypeError);
   }
 }
 
@@ -76,25 +82,21 @@ export function resolveSettings(options: WirelyClientOptions): ClientSettings {
   checkTimeout("connectTimeout", connectTimeout);
   checkTimeout("closeTimeout", closeTimeout);
   if (typeof closePolicy !== "function") {
-    throw new TypeError(
-      `Cannot create the client as 'closePolicy' must be a function: current value is ${typeof closePolicy}`,
-    );
+    throw invalid(CREATE, "closePolicy", "a function", typeof closePolicy, TypeError);
   }
   if (options.transport !== undefined && options.WebSocket !== undefined) {
-    throw new TypeError(
-      "Cannot create the client as 'transport' and 'WebSocket' were both given: pass one",
-    );
+    throw invalid(CREATE, "transport", "alone (not with 'WebSocket')", "both", TypeError);
   }
-  const { network = browserNetworkSignals() } = options;
-  if (network !== false && network !== undefined && typeof network.subscribe !== "function") {
-    throw new TypeError(
-      `Cannot create the client as 'network' must be false or have a subscribe method: current value is ${typeof network}`,
-    );
-  }
-  const { onUnhandledError = logOncePerCode() } = options;
+  const { network, heartbeat, onUnhandledError = logOncePerCode() } = options;
+  checkPlugin("network", network, "subscribe", "false or have a subscribe method");
+  checkPlugin("heartbeat", heartbeat, "watch", "made by heartbeat()");
   if (onUnhandledError !== false && typeof onUnhandledError !== "function") {
-    throw new TypeError(
-      `Cannot create the client as 'onUnhandledError' must be a function or false: current value is ${typeof onUnhandledError}`,
+    throw invalid(
+      CREATE,
+      "onUnhandledError",
+      "a function or false",
+      typeof onUnhandledError,
+      TypeError,
     );
   }
   const transport = options.transport ?? nativeTransport({ WebSocket: options.WebSocket });
@@ -105,7 +107,7 @@ export function resolveSettings(options: WirelyClientOptions): ClientSettings {
     backoff: new Backoff(options.backoff),
     closePolicy,
     queue: new SendQueue(options.queue),
-    heartbeat: resolveHeartbeat(options.heartbeat),
+    heartbeat: heartbeat === false ? undefined : heartbeat,
     autoConnect,
     signal,
     clock,
@@ -124,20 +126,18 @@ export function toWebSocketUrl(value: string | URL): string {
   try {
     url = new URL(value);
   } catch {
-    throw new TypeError(
-      `Cannot connect as 'url' must be an absolute ws: or wss: URL: current value is ${
-        JSON.stringify(String(value))
-      }`,
+    throw invalid(
+      "connect",
+      "url",
+      "an absolute ws: or wss: URL",
+      JSON.stringify(String(value)),
+      TypeError,
     );
   }
   if (url.protocol === "http:") url.protocol = "ws:";
   else if (url.protocol === "https:") url.protocol = "wss:";
   if (url.protocol !== "ws:" && url.protocol !== "wss:") {
-    throw new TypeError(
-      `Cannot connect as 'url' must be a ws: or wss: URL: current value is ${
-        JSON.stringify(url.href)
-      }`,
-    );
+    throw invalid("connect", "url", "a ws: or wss: URL", JSON.stringify(url.href), TypeError);
   }
   url.hash = "";
   return url.href;
@@ -148,11 +148,7 @@ export function toProtocolList(value: string | readonly string[]): string[] {
   const list = typeof value === "string" ? [value] : [...value];
   for (const name of list) {
     if (typeof name !== "string" || !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name)) {
-      throw new TypeError(
-        `Cannot connect as every protocol must be an HTTP token: current value is ${
-          JSON.stringify(name)
-        }`,
-      );
+      throw invalid("connect", "protocols", "HTTP tokens", JSON.stringify(name), TypeError);
     }
   }
   return list;
@@ -166,18 +162,15 @@ export function toOutgoing(data: SendData): TransportData {
     return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   }
   if (typeof Blob === "function" && data instanceof Blob) return data;
-  throw new TypeError(
-    `Cannot send as 'data' must be a string, ArrayBuffer, ArrayBufferView or Blob: current value is ${
-      Object.prototype.toString.call(data)
-    }`,
-  );
+  const type = Object.prototype.toString.call(data);
+  throw invalid("send", "data", "a string, ArrayBuffer, ArrayBufferView or Blob", type, TypeError);
 }
 
 /** Checks per-send options; returns them with defaults applied. */
 export function resolveSendOptions(options: SendOptions): { volatile: boolean; ttl: number } {
   const { volatile = false, ttl = Infinity } = options;
   if (!(ttl > 0)) {
-    throw new RangeError(`Cannot send as 'ttl' must be > 0: current value is ${ttl}`);
+    throw invalid("send", "ttl", "> 0", ttl);
   }
   return { volatile, ttl };
 }
@@ -185,15 +178,11 @@ export function resolveSendOptions(options: SendOptions): { volatile: boolean; t
 /** Checks `close()` arguments the way the WebSocket API does, before anything changes. */
 export function checkCloseArguments(code: number, reason: string): void {
   if (!(code === 1000 || (Number.isInteger(code) && code >= 3000 && code <= 4999))) {
-    throw new RangeError(
-      `Cannot close as 'code' must be 1000 or 3000-4999: current value is ${code}`,
-    );
+    throw invalid("close", "code", "1000 or 3000-4999", code);
   }
   const size = byteLength(reason);
   if (size > 123) {
-    throw new RangeError(
-      `Cannot close as 'reason' must be at most 123 UTF-8 bytes: current value is ${size} bytes`,
-    );
+    throw invalid("close", "reason", "at most 123 UTF-8 bytes", `${size} bytes`);
   }
 }
 

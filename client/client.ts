@@ -6,12 +6,10 @@
  * @module
  */
 
-import type { Message } from "../codec/message.ts";
 import { InvalidStateError } from "../codec/errors.ts";
 import type { ClientEventMap, ClientEventType, ClientState } from "./events.ts";
 import { ClientCore } from "./_core.ts";
 import { Emitter } from "./_emitter.ts";
-import { MessageStream } from "./_message_stream.ts";
 import {
   checkCloseArguments,
   type ClientSettings,
@@ -21,13 +19,7 @@ import {
   toProtocolList,
   toWebSocketUrl,
 } from "./_options.ts";
-import type {
-  MessagesOptions,
-  SendData,
-  SendOptions,
-  UrlSource,
-  WirelyClientOptions,
-} from "./options.ts";
+import type { SendData, SendOptions, UrlSource, WirelyClientOptions } from "./options.ts";
 import { byteLength, type QueuedMessage } from "./queue.ts";
 
 /**
@@ -39,29 +31,32 @@ import { byteLength, type QueuedMessage } from "./queue.ts";
  *   a message handed to a connection that then dies may be lost.
  * - Text arrives as `string`, binary as `Uint8Array`.
  * - Never reconnects after {@linkcode WirelyClient.close} or an abort.
+ * - Heartbeat, network signals, JSON and `for await` are opt-in functions (`heartbeat()`,
+ *   `browserNetworkSignals()`, `sendJson`/`onJson`, `messages`), so a page pays only for what it
+ *   imports.
  *
  * @example Sends made before the connection opens wait in the queue
  * ```ts
  * import { WirelyClient } from "@wirely/wirely/client";
  * const client = new WirelyClient("ws://127.0.0.1:9", { autoConnect: false });
- * client.sendJson({ hello: "world" });
+ * client.send(JSON.stringify({ hello: "world" }));
  * console.log(client.state, client.queuedMessages); // idle 1
  * console.log(client.close().length); // 1 (never sent)
  * ```
  *
  * @example Echo with a reconnecting client (needs a server)
  * ```ts ignore
- * import { WirelyClient } from "@wirely/wirely/client";
- * const client = new WirelyClient("wss://echo.example.com", { heartbeat: true });
+ * import { heartbeat, messages, sendJson, WirelyClient } from "@wirely/wirely/client";
+ * const client = new WirelyClient("wss://echo.example.com", { heartbeat: heartbeat() });
  * client.on("reconnecting", ({ attempt, delay }) => console.log(`retry ${attempt} in ${delay} ms`));
- * client.sendJson({ hello: "world" }); // queued until open
- * for await (const message of client) {
+ * sendJson(client, { hello: "world" }); // queued until open
+ * for await (const message of messages(client)) {
  *   if (message.type === "text") console.log(message.data);
  *   client.close();
  * }
  * ```
  */
-export class WirelyClient implements AsyncIterable<Message, undefined> {
+export class WirelyClient {
   readonly #settings: ClientSettings;
   readonly #events: Emitter<ClientEventMap>;
   readonly #core: ClientCore;
@@ -203,21 +198,6 @@ export class WirelyClient implements AsyncIterable<Message, undefined> {
   }
 
   /**
-   * Sends `JSON.stringify(value)` as a text message, like {@linkcode WirelyClient.send}.
-   *
-   * @throws {TypeError} When `value` has no JSON form (`undefined`, a function, a cycle).
-   */
-  sendJson(value: unknown, options: SendOptions = {}): boolean {
-    const text = JSON.stringify(value);
-    if (text === undefined) {
-      throw new TypeError(
-        `Cannot send as 'value' has no JSON form: current value is ${typeof value}`,
-      );
-    }
-    return this.send(text, options);
-  }
-
-  /**
    * Checks the connection now: sends the heartbeat ping (unless one is waiting for its answer)
    * so a dead connection is found within the heartbeat `timeout`, and a ping frame where the
    * transport can send one (its pong counts as life). Never closes the connection by itself.
@@ -266,39 +246,5 @@ export class WirelyClient implements AsyncIterable<Message, undefined> {
   close(code: number = 1000, reason: string = ""): QueuedMessage[] {
     checkCloseArguments(code, reason);
     return this.#core.close(code, reason);
-  }
-
-  /**
-   * Iterates over incoming messages until the client closes (across reconnections).
-   *
-   * @param options How far the loop may fall behind.
-   * @returns An async iterator; breaking out of the loop stops buffering.
-   */
-  messages(options: MessagesOptions = {}): AsyncIterableIterator<Message, undefined> {
-    const { maxBuffered = 1_000 } = options;
-    if (!(Number.isInteger(maxBuffered) && maxBuffered >= 1)) {
-      throw new RangeError(
-        `Cannot iterate as 'maxBuffered' must be an integer >= 1: current value is ${maxBuffered}`,
-      );
-    }
-    const stream = new MessageStream(maxBuffered);
-    if (this.#core.state === "closed") {
-      stream.end();
-      return stream;
-    }
-    const offMessage = this.on("message", (message) => stream.push(message));
-    const offState = this.on("state", ({ state }) => {
-      if (state === "closed") stream.end();
-    });
-    stream.attach(() => {
-      offMessage();
-      offState();
-    });
-    return stream;
-  }
-
-  /** Same as {@linkcode WirelyClient.messages} with the default buffer. */
-  [Symbol.asyncIterator](): AsyncIterator<Message, undefined> {
-    return this.messages();
   }
 }

@@ -14,6 +14,7 @@ import {
   WsWebSocket,
 } from "./_helpers_test.ts";
 import { echo, startServer } from "./_servers_test.ts";
+import { heartbeat } from "./heartbeat.ts";
 
 interface Rig {
   clock: FakeClock;
@@ -30,7 +31,7 @@ async function openClient(options: WirelyClientOptions = {}): Promise<Rig> {
     transport,
     clock,
     backoff: { random: () => 0.5 },
-    heartbeat: { interval: 1_000, timeout: 500 },
+    heartbeat: heartbeat({ interval: 1_000, timeout: 500 }),
     ...options,
   });
   const log = recordEvents(client);
@@ -131,7 +132,7 @@ describe("WirelyClient heartbeat", () => {
 
   it("takes custom ping and pong texts", async () => {
     const { client, clock, transport, messages } = await openClient({
-      heartbeat: { interval: 10, timeout: 10, ping: "ping?", pong: "pong!" },
+      heartbeat: heartbeat({ interval: 10, timeout: 10, ping: "ping?", pong: "pong!" }),
     });
     clock.advance(10);
     assert.deepEqual(transport.last.sent, ["ping?"]);
@@ -156,7 +157,7 @@ describe("WirelyClient heartbeat over a real socket", () => {
     const server = await startServer(echo);
     const client = new WirelyClient(server.url, {
       WebSocket: WsWebSocket,
-      heartbeat: { interval: 20 },
+      heartbeat: heartbeat({ interval: 20 }),
       network: false,
     });
     const errors: Error[] = [];

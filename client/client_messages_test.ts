@@ -4,6 +4,9 @@ import { InvalidStateError } from "../codec/errors.ts";
 import type { Message } from "../codec/message.ts";
 import { WirelyClient } from "./client.ts";
 import { FAKE_URL, fakeClient, FakeTransportFactory, flush, WsWebSocket } from "./_helpers_test.ts";
+import { heartbeat } from "./heartbeat.ts";
+import { onJson, sendJson } from "./json.ts";
+import { messages } from "./messages.ts";
 
 const URL = FAKE_URL;
 const setup = fakeClient;
@@ -24,19 +27,23 @@ describe("WirelyClient messages", () => {
     client.close();
   });
 
-  it("parses JSON for json handlers; invalid JSON is an error event, not a throw", async () => {
+  it("onJson parses text messages; invalid JSON goes to onError, not a throw", async () => {
     const { client, transport, log } = setup();
     const values: unknown[] = [];
+    const errors: string[] = [];
     await flush();
     transport.last.open();
-    transport.last.message("{not json"); // nobody listens for json: nothing parsed
-    assert.ok(!log.includes("error:INVALID_JSON"));
-    client.on("json", (value) => values.push(value));
+    transport.last.message("{not json"); // nobody listens for JSON: nothing parsed
+    const off = onJson(client, (value) => values.push(value), (error) => errors.push(error.code));
     transport.last.message('{"a":[1,2]}');
     transport.last.message("{not json");
+    transport.last.message(new Uint8Array([1])); // binary: not JSON's business
     transport.last.message("42");
+    off();
+    transport.last.message("43");
     assert.deepEqual(values, [{ a: [1, 2] }, 42]);
-    assert.equal(log.filter((entry) => entry === "error:INVALID_JSON").length, 1);
+    assert.deepEqual(errors, ["INVALID_JSON"]);
+    assert.ok(!log.some((entry) => entry.startsWith("error:")));
     assert.equal(client.state, "open");
     client.close();
   });
@@ -46,7 +53,7 @@ describe("WirelyClient messages", () => {
     await flush();
     const seen: string[] = [];
     const loop = (async () => {
-      for await (const message of client) {
+      for await (const message of messages(client)) {
         if (message.type === "text") seen.push(message.data);
       }
     })();
@@ -66,7 +73,7 @@ describe("WirelyClient messages", () => {
     const { client, transport } = setup();
     await flush();
     transport.last.open();
-    const iterator = client.messages({ maxBuffered: 2 });
+    const iterator = messages(client, { maxBuffered: 2 });
     for (const text of ["1", "2", "3"]) transport.last.message(text);
     await assert.rejects(iterator.next(), { code: "ITERATOR_OVERFLOW" });
     assert.deepEqual(await iterator.next(), { value: undefined, done: true });
@@ -77,7 +84,7 @@ describe("WirelyClient messages", () => {
     const { client, transport } = setup();
     await flush();
     transport.last.open();
-    const iterator = client.messages();
+    const iterator = messages(client);
     transport.last.message("x");
     assert.deepEqual(await iterator.next(), { value: { type: "text", data: "x" }, done: false });
     await iterator.return?.();
@@ -116,10 +123,25 @@ describe("WirelyClient validation", () => {
     assert.throws(() => new WirelyClient(URL, { transport, backoff: { factor: 0 } }), RangeError);
     assert.throws(() => new WirelyClient(URL, { transport, queue: { maxBytes: -1 } }), RangeError);
     assert.throws(
-      () => new WirelyClient(URL, { transport, heartbeat: { interval: 0 } }),
+      () => new WirelyClient(URL, { transport, heartbeat: heartbeat({ interval: 0 }) }),
       RangeError,
     );
     assert.throws(() => new WirelyClient(URL, { transport, WebSocket: WsWebSocket }), TypeError);
+    assert.throws(() => heartbeat({ ping: "" }), {
+      name: "TypeError",
+      message:
+        `Cannot configure the heartbeat as 'ping' must be a non-empty string: current value is ""`,
+    });
+    // The old `heartbeat: true` / options object carries no code: refused, not ignored.
+    assert.throws(() => new WirelyClient(URL, { transport, heartbeat: true as never }), {
+      name: "TypeError",
+      message:
+        "Cannot create the client as 'heartbeat' must be made by heartbeat(): current value is boolean",
+    });
+    assert.throws(
+      () => new WirelyClient(URL, { transport, network: {} as never }),
+      { name: "TypeError", message: /'network' must be false or have a subscribe method/ },
+    );
   });
 
   it("rejects close codes and reasons a client may not send", () => {
@@ -138,7 +160,7 @@ describe("WirelyClient validation", () => {
     const { client } = setup();
     client.close();
     assert.throws(() => client.send("x"), InvalidStateError);
-    assert.throws(() => client.sendJson({}), InvalidStateError);
+    assert.throws(() => sendJson(client, {}), InvalidStateError);
     assert.throws(() => client.connect(), InvalidStateError);
   });
 });

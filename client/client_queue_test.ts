@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { ClientError } from "./errors.ts";
 import type { QueuedMessage } from "./queue.ts";
 import { fakeClient, flush } from "./_helpers_test.ts";
+import { sendJson } from "./json.ts";
 
 const setup = fakeClient;
 
@@ -10,7 +11,7 @@ describe("WirelyClient offline queue", () => {
   it("flushes sends made before open, in order, before sends made by open handlers", async () => {
     const { client, transport } = setup();
     client.send("1");
-    client.sendJson({ n: 2 });
+    sendJson(client, { n: 2 });
     client.on("state", ({ state }) => {
       if (state === "open") client.send("from state handler");
     });
@@ -175,9 +176,9 @@ describe("WirelyClient offline queue", () => {
   it("rejects data and options it cannot send", () => {
     const { client } = setup({ autoConnect: false });
     assert.throws(() => client.send(42 as unknown as string), TypeError);
-    assert.throws(() => client.sendJson(undefined), {
+    assert.throws(() => sendJson(client, undefined), {
       name: "TypeError",
-      message: "Cannot send as 'value' has no JSON form: current value is undefined",
+      message: "Cannot send as 'value' must be JSON-serializable: current value is undefined",
     });
     assert.throws(() => client.send("x", { ttl: 0 }), {
       name: "RangeError",

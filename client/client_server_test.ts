@@ -17,6 +17,8 @@ import {
   WsWebSocket,
 } from "./_helpers_test.ts";
 import { FAST_RETRY, track } from "./_servers_test.ts";
+import { heartbeat } from "./heartbeat.ts";
+import { onJson, sendJson } from "./json.ts";
 
 const inDeno = typeof (globalThis as { Deno?: { upgradeWebSocket?: unknown } }).Deno
   ?.upgradeWebSocket === "function";
@@ -76,10 +78,10 @@ for (const { engine, skip } of ENGINES) {
       const c = client(url);
       await within(c.opened, 2_000, "open");
       const json: unknown[] = [];
-      c.on("json", (value) => json.push(value));
+      onJson(c, (value) => json.push(value));
       const replies = take(c, 3);
       c.send("hello");
-      c.sendJson({ a: [1, "b"] });
+      sendJson(c, { a: [1, "b"] });
       c.send(new Uint8Array([0, 1, 255]));
       assert.deepEqual(await replies, [
         { type: "text", data: "hello" },
@@ -94,7 +96,7 @@ for (const { engine, skip } of ENGINES) {
     it("the server answers the app heartbeat; the pong is consumed, the connection stays", async () => {
       received = [];
       const { url } = await start();
-      const c = client(url, { heartbeat: { interval: 20, timeout: 80 } });
+      const c = client(url, { heartbeat: heartbeat({ interval: 20, timeout: 80 }) });
       const log = recordEvents(c);
       const messages: Message[] = [];
       c.on("message", (message) => messages.push(message));

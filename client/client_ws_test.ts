@@ -15,6 +15,9 @@ import {
   WsWebSocket,
 } from "./_helpers_test.ts";
 import { FAST_RETRY, startServer, startSilentServer, track } from "./_servers_test.ts";
+import { heartbeat } from "./heartbeat.ts";
+import { onJson, sendJson } from "./json.ts";
+import { messages } from "./messages.ts";
 
 describe("WirelyClient against ws's server", () => {
   const tracked = track({ WebSocket: WsWebSocket, ...FAST_RETRY });
@@ -26,11 +29,11 @@ describe("WirelyClient against ws's server", () => {
     const c = client(server.url);
     await within(c.opened, 2_000, "open");
     const json: unknown[] = [];
-    c.on("json", (value) => json.push(value));
+    onJson(c, (value) => json.push(value));
     const replies = take(c, 6);
     const bytes = new Uint8Array([0, 1, 2, 255]);
     c.send("hello");
-    c.sendJson({ a: [1, "b"] });
+    sendJson(c, { a: [1, "b"] });
     c.send(bytes);
     c.send(bytes.buffer.slice(1, 3));
     c.send(new DataView(bytes.buffer, 2, 2));
@@ -57,7 +60,7 @@ describe("WirelyClient against ws's server", () => {
     const seen: string[] = [];
     await within(
       (async () => {
-        for await (const message of c) {
+        for await (const message of messages(c)) {
           if (message.type === "text") seen.push(message.data);
           if (seen.length === 3) break;
         }
@@ -228,7 +231,7 @@ describe("WirelyClient against ws's server", () => {
     assert.equal(server.connections.length, 1);
   });
 
-  it("reports invalid JSON from the server as an error event, without crashing", async () => {
+  it("reports invalid JSON from the server to onJson's onError, without crashing", async () => {
     const server = await tracked.server((socket) => {
       socket.send("{oops");
       socket.send('{"ok":true}');
@@ -236,8 +239,7 @@ describe("WirelyClient against ws's server", () => {
     const c = client(server.url);
     const values: unknown[] = [];
     const errors: string[] = [];
-    c.on("json", (value) => values.push(value));
-    c.on("error", (error) => errors.push("code" in error ? String(error.code) : error.name));
+    onJson(c, (value) => values.push(value), (error) => errors.push(error.code));
     await until(() => values.length === 1, 2_000, "the valid JSON");
     assert.deepEqual(values, [{ ok: true }]);
     assert.deepEqual(errors, ["INVALID_JSON"]);
@@ -255,7 +257,7 @@ describe("WirelyClient against ws's server", () => {
         }
       });
     });
-    const c = client(server.url, { heartbeat: { interval: 20, timeout: 300 } });
+    const c = client(server.url, { heartbeat: heartbeat({ interval: 20, timeout: 300 }) });
     const messages: Message[] = [];
     c.on("message", (message) => messages.push(message));
     await within(c.opened, 2_000, "open");
@@ -268,7 +270,7 @@ describe("WirelyClient against ws's server", () => {
 
   it("drops and retries a connection that stops answering", async () => {
     const server = await tracked.server(() => {}); // accepts, then ignores everything
-    const c = client(server.url, { heartbeat: { interval: 20, timeout: 50 } });
+    const c = client(server.url, { heartbeat: heartbeat({ interval: 20, timeout: 50 }) });
     const log = recordEvents(c);
     await within(c.opened, 2_000, "open");
     await until(() => server.connections.length >= 2, 2_000, "a new connection");

@@ -112,8 +112,6 @@ export interface ReconnectInfo {
  * - `open`: a connection opened; queued messages were already handed to the transport.
  * - `message`: a text (`string`) or binary (`Uint8Array`) message.
  * - `pong`: a pong frame's payload; only transports that see frames (`tcpTransport`) report it.
- * - `json`: the parsed value of a text message; only parsed while a `json` handler is
- *   registered; invalid JSON is an `error` event (`INVALID_JSON`), never a throw.
  * - `close`: a connection or attempt ended.
  * - `reconnecting`: a retry was scheduled.
  * - `error`: something failed; the client keeps going as its state says.
@@ -136,8 +134,6 @@ export interface ClientEventMap {
   message: Message;
   /** A pong frame arrived (the answer to {@linkcode WirelyClient.ping}, or unsolicited). */
   pong: Uint8Array;
-  /** A text message parsed as JSON. */
-  json: unknown;
   /** A connection or attempt ended. */
   close: ClientCloseEvent;
   /** A retry was scheduled. */

@@ -10,8 +10,24 @@
  * client and not delivered as messages (an echo server sends the ping back: that counts as a
  * sign of life too).
  *
+ * It is opt-in and carries its own code: a page that never calls {@linkcode heartbeat} does not
+ * ship it.
+ *
+ * @example Find a dead connection within 20 s + 5 s
+ * ```ts
+ * import { heartbeat, WirelyClient } from "@wirely/wirely/client";
+ * const client = new WirelyClient("ws://127.0.0.1:9", {
+ *   heartbeat: heartbeat({ interval: 20_000, timeout: 5_000 }),
+ *   autoConnect: false,
+ * });
+ * client.close();
+ * ```
+ *
  * @module
  */
+
+import { invalid, MAX_TIMER_DELAY } from "./_check.ts";
+import type { Clock } from "./clock.ts";
 
 /**
  * The default heartbeat request: `{"type":"wirely:ping"}`.
@@ -37,13 +53,16 @@ export const HEARTBEAT_PING: string = '{"type":"wirely:ping"}';
 export const HEARTBEAT_PONG: string = '{"type":"wirely:pong"}';
 
 /**
- * Options of the client's `heartbeat`. Times are in milliseconds.
+ * Options of {@linkcode heartbeat}. Times are in milliseconds.
  *
  * @example Ping after 20 s of silence, give up 5 s later
  * ```ts
- * import { type HeartbeatOptions, WirelyClient } from "@wirely/wirely/client";
- * const heartbeat: HeartbeatOptions = { interval: 20_000, timeout: 5_000 };
- * const client = new WirelyClient("ws://127.0.0.1:9", { heartbeat, autoConnect: false });
+ * import { heartbeat, type HeartbeatOptions, WirelyClient } from "@wirely/wirely/client";
+ * const options: HeartbeatOptions = { interval: 20_000, timeout: 5_000 };
+ * const client = new WirelyClient("ws://127.0.0.1:9", {
+ *   heartbeat: heartbeat(options),
+ *   autoConnect: false,
+ * });
  * client.close();
  * ```
  */
@@ -56,4 +75,143 @@ export interface HeartbeatOptions {
   ping?: string;
   /** Text the server answers with; consumed, not delivered. @default {'{"type":"wirely:pong"}'} */
   pong?: string;
+}
+
+/**
+ * Watches one open connection (made by {@linkcode Heartbeat.watch}).
+ *
+ * @example
+ * ```ts
+ * import { heartbeat, systemClock } from "@wirely/wirely/client";
+ * const watch = heartbeat().watch(systemClock, () => console.log("ping"), () => console.log("dead"));
+ * watch.check(); // ping
+ * watch.stop();
+ * ```
+ */
+export interface HeartbeatWatch {
+  /** Something arrived: the connection is alive. */
+  seen(): void;
+  /** Sends a ping now unless one is already waiting for its answer. */
+  check(): void;
+  /** Stops every timer. */
+  stop(): void;
+}
+
+/**
+ * A heartbeat for the client's `heartbeat` option: its settings (defaults applied) and the
+ * code that runs it. Made by {@linkcode heartbeat}.
+ *
+ * @example
+ * ```ts
+ * import { heartbeat, type Heartbeat } from "@wirely/wirely/client";
+ * const beat: Heartbeat = heartbeat({ timeout: 5_000 });
+ * console.log(beat.interval, beat.timeout); // 25000 5000
+ * ```
+ */
+export interface Heartbeat {
+  /** Milliseconds of silence before a ping. */
+  readonly interval: number;
+  /** Milliseconds to wait after a ping. */
+  readonly timeout: number;
+  /** Text of the ping. */
+  readonly ping: string;
+  /** Text of the pong. */
+  readonly pong: string;
+  /**
+   * Starts watching a connection that just opened: `sendPing` after `interval` of silence,
+   * `onDead` when nothing arrived within `timeout` after a ping.
+   */
+  watch(clock: Clock, sendPing: () => void, onDead: () => void): HeartbeatWatch;
+}
+
+/**
+ * Turns the client's application-level heartbeat on (pass the result as the `heartbeat`
+ * option). Defaults are applied and every option is checked here, before any I/O.
+ *
+ * @param options Times in milliseconds and the ping/pong texts.
+ * @returns The heartbeat to pass as `heartbeat` (one value may serve many clients).
+ * @throws {RangeError} When a time is not between 1 and 2147483647.
+ * @throws {TypeError} When `ping` or `pong` is not a non-empty string.
+ *
+ * @example
+ * ```ts
+ * import { heartbeat, WirelyClient } from "@wirely/wirely/client";
+ * const client = new WirelyClient("ws://127.0.0.1:9", { heartbeat: heartbeat(), autoConnect: false });
+ * client.close();
+ * ```
+ */
+export function heartbeat(options: HeartbeatOptions = {}): Heartbeat {
+  const { interval = 25_000, timeout = 10_000, ping = HEARTBEAT_PING, pong = HEARTBEAT_PONG } =
+    options;
+  const action = "configure the heartbeat";
+  for (const [name, value] of [["interval", interval], ["timeout", timeout]] as const) {
+    if (!(value > 0 && value <= MAX_TIMER_DELAY)) {
+      throw invalid(action, name, `between 1 and ${MAX_TIMER_DELAY}`, value);
+    }
+  }
+  for (const [name, value] of [["ping", ping], ["pong", pong]] as const) {
+    if (typeof value !== "string" || value === "") {
+      throw invalid(action, name, "a non-empty string", JSON.stringify(value), TypeError);
+    }
+  }
+  return {
+    interval,
+    timeout,
+    ping,
+    pong,
+    watch: (clock, sendPing, onDead) => watch(clock, interval, timeout, sendPing, onDead),
+  };
+}
+
+/** Pings after silence, declares the connection dead after a silent timeout. */
+function watch(
+  clock: Clock,
+  interval: number,
+  timeout: number,
+  sendPing: () => void,
+  onDead: () => void,
+): HeartbeatWatch {
+  let lastSeen = clock.now();
+  let pingSentAt: number | undefined;
+  let cancel: (() => void) | undefined;
+  const schedule = (delay: number): void => {
+    cancel?.();
+    cancel = clock.schedule(tick, delay);
+  };
+  const sendNow = (now: number): void => {
+    pingSentAt = now;
+    schedule(timeout);
+    sendPing();
+  };
+  function tick(): void {
+    cancel = undefined;
+    const now = clock.now();
+    if (pingSentAt !== undefined) {
+      const waited = now - pingSentAt;
+      if (waited >= timeout) onDead();
+      // A clock set back makes `waited` negative: never wait longer than one timeout.
+      else schedule(Math.min(timeout - waited, timeout));
+      return;
+    }
+    const silence = now - lastSeen;
+    if (silence >= interval) sendNow(now);
+    else schedule(Math.min(interval - silence, interval));
+  }
+  schedule(interval);
+  return {
+    seen(): void {
+      lastSeen = clock.now();
+      if (pingSentAt === undefined) return;
+      // Answered: the next check is one interval from now, not at the old deadline.
+      pingSentAt = undefined;
+      schedule(interval);
+    },
+    check(): void {
+      if (pingSentAt === undefined) sendNow(clock.now());
+    },
+    stop(): void {
+      cancel?.();
+      cancel = undefined;
+    },
+  };
 }

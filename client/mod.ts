@@ -1,17 +1,22 @@
 // This module is browser compatible.
 /**
  * A reconnecting WebSocket client for Deno, Node, Bun and browsers: exponential backoff with
- * full jitter, a close-code policy, a bounded offline queue, an application-level heartbeat,
- * typed events and `for await` over messages.
+ * full jitter, a close-code policy, a bounded offline queue and typed events. Opt-in, each
+ * shipped only when imported: an application-level heartbeat (`heartbeat()`), browser network
+ * signals (`browserNetworkSignals()`), JSON helpers (`sendJson`, `onJson`) and `for await`
+ * over messages (`messages(client)`).
  *
  * @example Connect, send JSON, read messages
  * ```ts ignore
- * import { WirelyClient } from "@wirely/wirely/client";
- * const client = new WirelyClient("wss://example.com/live", { heartbeat: true });
- * client.on("json", (value) => console.log("got", value));
+ * import { browserNetworkSignals, heartbeat, onJson, sendJson, WirelyClient } from "@wirely/wirely/client";
+ * const client = new WirelyClient("wss://example.com/live", {
+ *   heartbeat: heartbeat(),
+ *   network: browserNetworkSignals(),
+ * });
+ * onJson(client, (value) => console.log("got", value));
  * client.on("reconnecting", ({ attempt, delay }) => console.log(`retry ${attempt} in ${delay} ms`));
  * await client.opened;
- * client.sendJson({ subscribe: "prices" });
+ * sendJson(client, { subscribe: "prices" });
  * ```
  *
  * @example Offline sends are queued and reported if never sent
@@ -38,7 +43,6 @@ export {
 } from "./reconnecting_events.ts";
 export type { Message } from "../codec/message.ts";
 export type {
-  MessagesOptions,
   ProtocolsSource,
   SendData,
   SendOptions,
@@ -66,7 +70,16 @@ export {
   defaultClosePolicy,
 } from "./close_policy.ts";
 export { byteLength, type QueuedMessage, SendQueue, type SendQueueOptions } from "./queue.ts";
-export { HEARTBEAT_PING, HEARTBEAT_PONG, type HeartbeatOptions } from "./heartbeat.ts";
+export {
+  type Heartbeat,
+  heartbeat,
+  HEARTBEAT_PING,
+  HEARTBEAT_PONG,
+  type HeartbeatOptions,
+  type HeartbeatWatch,
+} from "./heartbeat.ts";
+export { onJson, sendJson } from "./json.ts";
+export { messages, type MessagesOptions } from "./messages.ts";
 export { type Clock, systemClock } from "./clock.ts";
 export {
   browserNetworkSignals,

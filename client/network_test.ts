@@ -5,6 +5,7 @@ import { HEARTBEAT_PING } from "./heartbeat.ts";
 import { browserNetworkSignals, type NetworkSignal, type NetworkSignals } from "./network.ts";
 import { fakeClient, flush, sleep, until, within, WsWebSocket } from "./_helpers_test.ts";
 import { track } from "./_servers_test.ts";
+import { heartbeat } from "./heartbeat.ts";
 
 /** A network source the test drives. */
 class FakeNetwork implements NetworkSignals {
@@ -25,7 +26,7 @@ class FakeDocument extends EventTarget {
   visibilityState = "visible";
 }
 
-const HEARTBEAT = { interval: 1_000, timeout: 500 };
+const HEARTBEAT = heartbeat({ interval: 1_000, timeout: 500 });
 
 describe("WirelyClient network signals", () => {
   it("'offline' while open sends a heartbeat ping now and does not close", async () => {
@@ -198,7 +199,7 @@ describe("network signals over a real socket", () => {
     const client = tracked.client(server.url, {
       WebSocket: WsWebSocket,
       network,
-      heartbeat: { interval: 60_000, timeout: 300 },
+      heartbeat: heartbeat({ interval: 60_000, timeout: 300 }),
     });
     await within(client.opened, 2_000, "open");
     network.emit("offline");

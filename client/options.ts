@@ -9,7 +9,7 @@
 import type { BackoffOptions } from "./backoff.ts";
 import type { Clock } from "./clock.ts";
 import type { ClosePolicy } from "./close_policy.ts";
-import type { HeartbeatOptions } from "./heartbeat.ts";
+import type { Heartbeat } from "./heartbeat.ts";
 import type { WebSocketConstructor } from "./native_transport.ts";
 import type { NetworkSignals } from "./network.ts";
 import type { SendQueueOptions } from "./queue.ts";
@@ -81,12 +81,12 @@ export interface SendOptions {
  *
  * @example A client for Node 20 (no global `WebSocket`) with fast first retries
  * ```ts
- * import { WirelyClient, type WirelyClientOptions } from "@wirely/wirely/client";
+ * import { heartbeat, WirelyClient, type WirelyClientOptions } from "@wirely/wirely/client";
  * import WebSocket from "ws";
  * const options: WirelyClientOptions = {
  *   WebSocket,
  *   backoff: { baseDelay: 250, maxDelay: 10_000 },
- *   heartbeat: true,
+ *   heartbeat: heartbeat(),
  *   autoConnect: false,
  * };
  * const client = new WirelyClient("ws://127.0.0.1:9", options);
@@ -111,31 +111,16 @@ export interface WirelyClientOptions {
   closePolicy?: ClosePolicy;
   /** Bounds of the offline send queue. @default {{ maxMessages: 1_000, maxBytes: 1_048_576 }} */
   queue?: SendQueueOptions;
-  /** The application-level heartbeat: `true` for the defaults, or options; `false` turns it off. @default {false} */
-  heartbeat?: HeartbeatOptions | boolean;
+  /** The application-level heartbeat, made by `heartbeat(options)` (opt-in: its code ships only with that import); `undefined` or `false`: none. @default {undefined} */
+  heartbeat?: Heartbeat | false;
   /** Start connecting right after construction (on the next microtask). @default {true} */
   autoConnect?: boolean;
   /** Aborting it closes the client for good, like `close()`. @default {undefined} */
   signal?: AbortSignal;
-  /** Signals that trigger a liveness check (`offline`, page visible) or an immediate retry (`online`); `false` ignores them. @default {browserNetworkSignals()} (`window`/`document` events in browsers, none elsewhere) */
+  /** Signals that trigger a liveness check (`offline`, page visible) or an immediate retry (`online`), for example `browserNetworkSignals()` (opt-in: its code ships only with that import); `undefined` or `false`: none. @default {undefined} */
   network?: NetworkSignals | false;
   /** Time source for timeouts, backoff and heartbeat; inject a fake one in tests. @default {systemClock} */
   clock?: Clock;
   /** Gets every `error` event that no `error` handler listens for; `false` drops them. @default `console.error`, once per distinct error `code` (or `name`) per client */
   onUnhandledError?: ((error: Error) => void) | false;
-}
-
-/**
- * Options of {@linkcode WirelyClient.messages}.
- *
- * @example
- * ```ts
- * import type { MessagesOptions } from "@wirely/wirely/client";
- * const options: MessagesOptions = { maxBuffered: 100 };
- * console.log(options.maxBuffered); // 100
- * ```
- */
-export interface MessagesOptions {
-  /** Messages the loop may fall behind before it fails with `ITERATOR_OVERFLOW`. @default {1_000} */
-  maxBuffered?: number;
 }

@@ -27,6 +27,7 @@ import {
   startSilentServer,
   track,
 } from "./_servers_test.ts";
+import { onJson, sendJson } from "./json.ts";
 
 const tracked = track({ transport: tcpTransport(), ...FAST_RETRY });
 const client = tracked.client;
@@ -85,9 +86,9 @@ describe("tcpTransport against ws's server", () => {
       assert.deepEqual(text, { type: "text", data: "é".repeat(size >> 2) });
     }
     const json: unknown[] = [];
-    c.on("json", (value) => json.push(value));
+    onJson(c, (value) => json.push(value));
     const reply = take(c, 2, 3_000);
-    c.sendJson({ a: [1, "b"] });
+    sendJson(c, { a: [1, "b"] });
     c.send(new Blob([new Uint8Array([7, 8])]));
     assert.deepEqual(await reply, [
       { type: "text", data: '{"a":[1,"b"]}' },

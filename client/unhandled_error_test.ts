@@ -66,7 +66,7 @@ describe("unhandled error events", () => {
       await refusedClient(options);
       assert.equal(logged.length, 1);
       const [text, error] = logged[0] ?? [];
-      assert.match(String(text), /^wirely client: unhandled 'error' event \(TRANSPORT_ERROR;/);
+      assert.match(String(text), /^wirely: unhandled 'error' \(TRANSPORT_ERROR,/);
       assert.ok(error instanceof ClientError && error.code === "TRANSPORT_ERROR");
     });
 

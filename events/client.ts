@@ -28,8 +28,9 @@ import { EVENTS_PROTOCOL, type Frame } from "./wire.ts";
  *
  * @example
  * ```ts
+ * import { heartbeat } from "@wirely/wirely/client";
  * import type { EventClientOptions } from "@wirely/wirely/events";
- * const options: EventClientOptions = { ackTimeout: 5_000, heartbeat: true };
+ * const options: EventClientOptions = { ackTimeout: 5_000, heartbeat: heartbeat() };
  * console.log(options.ackTimeout); // 5000
  * ```
  */

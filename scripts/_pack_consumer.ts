@@ -13,7 +13,13 @@ export const CONSUMER_CHECK_TS: string = String
 // the installed package, type-checked only (never run).
 import * as root from "wirely";
 import { Connection, type ConnectionEvent, encodeFrame, Opcode } from "wirely/codec";
-import { type ClientCloseEvent, type Message, WirelyClient } from "wirely/client";
+import {
+  type ClientCloseEvent,
+  heartbeat,
+  type Message,
+  messages,
+  WirelyClient,
+} from "wirely/client";
 import { tcpTransport, type TcpTransportOptions } from "wirely/client/tcp";
 import {
   attach,
@@ -38,12 +44,15 @@ export async function echo(): Promise<string> {
     hostname: "127.0.0.1",
   });
   const tls: TcpTransportOptions = { rejectUnauthorized: true };
-  const client = new WirelyClient(server.url, { transport: tcpTransport(tls), heartbeat: true });
+  const client = new WirelyClient(server.url, {
+    transport: tcpTransport(tls),
+    heartbeat: heartbeat(),
+  });
   client.on("close", (event: ClientCloseEvent) => console.log(event.code, event.willReconnect));
   client.send("hello");
   await client.opened;
   let text = "";
-  for await (const message of client) {
+  for await (const message of messages(client)) {
     if (message.type === "text") text = message.data;
     break;
   }

@@ -7,7 +7,7 @@
  */
 
 // @ts-ignore: a bare name Deno cannot resolve; esbuild maps it to the built npm/client/mod.js.
-import { WirelyClient as BuiltClient } from "wirely/client";
+import { heartbeat, onJson, sendJson, WirelyClient as BuiltClient } from "wirely/client";
 // The sources' types describe the built JavaScript (the .d.ts files are emitted from them).
 import type { WirelyClient } from "../../client/mod.ts";
 import type { ImageEcho, PageApi, PageClientOptions, PageGlobal } from "./page_api.ts";
@@ -118,7 +118,7 @@ function start(url: string, options: PageClientOptions = {}): void {
     backoff: { baseDelay: 50, maxDelay: 250 },
     connectTimeout: 2_000,
     closeTimeout: 1_000,
-    ...(options.heartbeat === undefined ? {} : { heartbeat: options.heartbeat }),
+    ...(options.heartbeat === undefined ? {} : { heartbeat: heartbeat(options.heartbeat) }),
   });
   created.on("state", ({ state }) => log.push(`state:${state}`));
   created.on("open", ({ reconnected }) => log.push(`open:${reconnected}`));
@@ -186,8 +186,8 @@ const api: PageApi = {
   },
   echoJson(value, ms): Promise<unknown> {
     const c = current();
-    const reply = next<unknown>((handler) => c.on("json", handler), ms, "the echoed JSON");
-    c.sendJson(value);
+    const reply = next<unknown>((handler) => onJson(c, handler), ms, "the echoed JSON");
+    sendJson(c, value);
     return reply;
   },
   echoImage,

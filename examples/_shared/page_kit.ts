@@ -6,7 +6,12 @@
  *
  * @module
  */
-import { WirelyClient, type WirelyClientOptions } from "../../client/mod.ts";
+import {
+  browserNetworkSignals,
+  heartbeat,
+  WirelyClient,
+  type WirelyClientOptions,
+} from "../../client/mod.ts";
 
 /** The element with this id (throws if the page lacks it). */
 export function $<T extends HTMLElement = HTMLElement>(id: string): T {
@@ -66,7 +71,8 @@ export function connect(
     return target.href; // http: and https: are mapped to ws: and wss: by the client
   };
   return new WirelyClient(url, {
-    heartbeat: true,
+    heartbeat: heartbeat(),
+    network: browserNetworkSignals(),
     backoff: { baseDelay: 250, maxDelay: 2_000 },
     ...options,
   });

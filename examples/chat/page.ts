@@ -10,6 +10,7 @@
 import type { WirelyClient } from "../../client/mod.ts";
 import { $, clock, connect, connectionBanner, joinForm, randomId } from "../_shared/page_kit.ts";
 import type { ChatLine, ClientMessage, Member, ServerMessage } from "./protocol.ts";
+import { onJson, sendJson } from "../../client/json.ts";
 
 /** Milliseconds a typing indicator stays without a fresh signal. */
 const TYPING_SHOWN = 5_000;
@@ -28,7 +29,7 @@ let counter = 0;
 let welcomed = false;
 
 function send(message: ClientMessage, volatile = false): void {
-  client.sendJson(message, { volatile });
+  sendJson(client, message, { volatile });
   refreshBanner();
 }
 
@@ -122,7 +123,7 @@ function handle(message: ServerMessage): void {
   renderTyping();
 }
 
-client.on("json", (value) => handle(value as ServerMessage));
+onJson(client, (value) => handle(value as ServerMessage));
 setInterval(renderTyping, 1_000);
 
 const input = $<HTMLInputElement>("text");

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { defaultClosePolicy } from "../../client/mod.ts";
+import { defaultClosePolicy, onJson } from "../../client/mod.ts";
 import {
   $,
   connect,
@@ -106,7 +106,7 @@ async function sendFile(file: File, check = true): Promise<void> {
   track();
 }
 
-client.on("json", (value) => {
+onJson(client, (value) => {
   const message = value as ServerMessage;
   if (message.type === "online") {
     $("online").replaceChildren(...message.names.map((name) => {

@@ -17,6 +17,7 @@ import {
   type ServerMessage,
   unpackChunk,
 } from "./protocol.ts";
+import { onJson, sendJson } from "../../client/json.ts";
 
 const joined = await joinForm();
 const client = connect({ name: joined.name, room: joined.room });
@@ -48,7 +49,7 @@ function renderPeople(): void {
 }
 
 function send(message: ClientMessage): void {
-  client.sendJson(message, { volatile: true });
+  sendJson(client, message, { volatile: true });
 }
 
 /** Adds a clip row once a burst is complete and decoded. */
@@ -82,7 +83,7 @@ async function addClip(
   }
 }
 
-client.on("json", (value) => {
+onJson(client, (value) => {
   const message = value as ServerMessage;
   if (message.type === "online") names = message.names;
   else if (message.on) talking.add(message.name);

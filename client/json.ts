@@ -1,0 +1,91 @@
+// This module is browser compatible.
+/**
+ * JSON over a {@linkcode WirelyClient}: {@linkcode sendJson} and {@linkcode onJson}. Separate
+ * functions, so a page that does not use them does not ship them.
+ *
+ * @example
+ * ```ts ignore
+ * import { onJson, sendJson, WirelyClient } from "@wirely/wirely/client";
+ * const client = new WirelyClient("wss://example.com/live");
+ * onJson(client, (value) => console.log("got", value));
+ * sendJson(client, { subscribe: "prices" }); // queued until open
+ * ```
+ *
+ * @module
+ */
+
+import type { WirelyClient } from "./client.ts";
+import { invalid } from "./_check.ts";
+import { ClientError } from "./errors.ts";
+import type { SendOptions } from "./options.ts";
+
+/**
+ * Sends `JSON.stringify(value)` as a text message, like `client.send` (queued while not open,
+ * unless `volatile`).
+ *
+ * @param client The client to send on.
+ * @param value Anything with a JSON form.
+ * @param options `volatile` and `ttl`, as for `send`.
+ * @returns What `client.send` returns: `false` when dropped (`volatile` and not open).
+ * @throws {TypeError} When `value` has no JSON form (`undefined`, a function, a cycle).
+ *
+ * @example
+ * ```ts
+ * import { sendJson, WirelyClient } from "@wirely/wirely/client";
+ * const client = new WirelyClient("ws://127.0.0.1:9", { autoConnect: false });
+ * sendJson(client, { hello: "world" });
+ * console.log(client.close().map((entry) => entry.data)); // [ '{"hello":"world"}' ]
+ * ```
+ */
+export function sendJson(
+  client: Pick<WirelyClient, "send">,
+  value: unknown,
+  options?: SendOptions,
+): boolean {
+  const text = JSON.stringify(value);
+  if (text === undefined) {
+    throw invalid("send", "value", "JSON-serializable", typeof value, TypeError);
+  }
+  return client.send(text, options);
+}
+
+/**
+ * Calls `handler` with every text message parsed as JSON. A text message that is not JSON goes
+ * to `onError` as a {@linkcode ClientError} `INVALID_JSON`; without `onError` it is reported
+ * like an error thrown by a handler (`reportError`), never swallowed. Binary messages are
+ * ignored.
+ *
+ * @param client The client to listen on.
+ * @param handler Gets each parsed value.
+ * @param onError Gets an `INVALID_JSON` error for each text message that is not JSON.
+ * @returns A function that stops listening.
+ *
+ * @example
+ * ```ts
+ * import { onJson, WirelyClient } from "@wirely/wirely/client";
+ * const client = new WirelyClient("ws://127.0.0.1:9", { autoConnect: false });
+ * const off = onJson(client, (value) => console.log(value), (error) => console.log(error.code));
+ * off();
+ * client.close();
+ * ```
+ */
+export function onJson(
+  client: Pick<WirelyClient, "on">,
+  handler: (value: unknown) => void,
+  onError?: (error: ClientError) => void,
+): () => void {
+  return client.on("message", (message) => {
+    if (message.type !== "text") return;
+    let value: unknown;
+    try {
+      value = JSON.parse(message.data);
+    } catch (cause) {
+      const text = `A text message is not valid JSON (${message.data.length} characters)`;
+      const error = new ClientError("INVALID_JSON", text, { cause });
+      if (onError === undefined) throw error;
+      onError(error);
+      return;
+    }
+    handler(value);
+  });
+}
