@@ -9,8 +9,7 @@
 import type { Backoff } from "./backoff.ts";
 import type { CloseContext, ClosePolicy } from "./close_policy.ts";
 import { ClientError } from "./errors.ts";
-
-const MAX_TIMER_DELAY = 2_147_483_647;
+import { MAX_TIMER_DELAY } from "./_check.ts";
 
 /**
  * Milliseconds to wait before the next attempt, or `undefined` to stop. A close policy that

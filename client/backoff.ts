@@ -11,7 +11,7 @@
  */
 
 /** Largest delay a timer can wait (`setTimeout` wraps around above it). */
-const MAX_TIMER_DELAY = 2_147_483_647;
+import { invalid, MAX_TIMER_DELAY } from "./_check.ts";
 
 /**
  * Options of {@linkcode Backoff}. Times are in milliseconds.
@@ -63,11 +63,7 @@ export function backoffCeiling(
 }
 
 function check(name: string, value: number, ok: boolean, rule: string): void {
-  if (!ok) {
-    throw new RangeError(
-      `Cannot create backoff as '${name}' must be ${rule}: current value is ${value}`,
-    );
-  }
+  if (!ok) throw invalid("create backoff", name, rule, value);
 }
 
 /**
@@ -110,19 +106,10 @@ export class Backoff {
       minUptime = 5_000,
       random = Math.random,
     } = options;
-    check(
-      "baseDelay",
-      baseDelay,
-      baseDelay >= 0 && baseDelay <= MAX_TIMER_DELAY,
-      "between 0 and 2147483647",
-    );
+    const delay = `between 0 and ${MAX_TIMER_DELAY}`;
+    check("baseDelay", baseDelay, baseDelay >= 0 && baseDelay <= MAX_TIMER_DELAY, delay);
     check("factor", factor, factor >= 1 && Number.isFinite(factor), ">= 1 and finite");
-    check(
-      "maxDelay",
-      maxDelay,
-      maxDelay >= 0 && maxDelay <= MAX_TIMER_DELAY,
-      "between 0 and 2147483647",
-    );
+    check("maxDelay", maxDelay, maxDelay >= 0 && maxDelay <= MAX_TIMER_DELAY, delay);
     check(
       "maxRetries",
       maxRetries,
@@ -131,9 +118,7 @@ export class Backoff {
     );
     check("minUptime", minUptime, minUptime >= 0 && Number.isFinite(minUptime), ">= 0 and finite");
     if (typeof random !== "function") {
-      throw new TypeError(
-        `Cannot create backoff as 'random' must be a function: current value is ${typeof random}`,
-      );
+      throw invalid("create backoff", "random", "a function", typeof random, TypeError);
     }
     this.baseDelay = baseDelay;
     this.factor = factor;
@@ -159,9 +144,7 @@ export class Backoff {
     this.#attempt += 1;
     const random = this.#random();
     if (!(random >= 0 && random < 1)) {
-      throw new RangeError(
-        `Cannot compute a backoff delay as 'random()' must return a number in [0, 1): current value is ${random}`,
-      );
+      throw invalid("compute a backoff delay", "random()", "in [0, 1)", random);
     }
     return random * ceiling;
   }

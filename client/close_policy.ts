@@ -43,6 +43,8 @@
  * @module
  */
 
+import { invalid } from "./_check.ts";
+
 /**
  * How a connection or a connection attempt ended, as the close policy sees it.
  *
@@ -141,8 +143,11 @@ const RETRY_CODES: ReadonlySet<number> = new Set([1001, 1005, 1006, 1011, 1012, 
 export function createClosePolicy(options: ClosePolicyOptions = {}): ClosePolicy {
   const { tryAgainLaterDelay = 5_000 } = options;
   if (!(tryAgainLaterDelay >= 0 && Number.isFinite(tryAgainLaterDelay))) {
-    throw new RangeError(
-      `Cannot create a close policy as 'tryAgainLaterDelay' must be >= 0 and finite: current value is ${tryAgainLaterDelay}`,
+    throw invalid(
+      "create a close policy",
+      "tryAgainLaterDelay",
+      ">= 0 and finite",
+      tryAgainLaterDelay,
     );
   }
   const tryAgainLater: CloseDecision = { action: "retry", minDelay: tryAgainLaterDelay };

@@ -10,13 +10,7 @@
  */
 
 import { ClientError } from "./errors.ts";
-import type {
-  Transport,
-  TransportData,
-  TransportEvent,
-  TransportFactory,
-  TransportListener,
-} from "./transport.ts";
+import type { Transport, TransportFactory, TransportListener } from "./transport.ts";
 
 /**
  * The fields of a `close` event the native transport reads.
@@ -127,18 +121,16 @@ export function nativeTransport(options: NativeTransportOptions = {}): Transport
   const ctor = options.WebSocket ?? scope.WebSocket;
   if (typeof ctor !== "function") {
     throw new TypeError(
-      "Cannot create a native transport as there is no global WebSocket: pass one as { WebSocket }, or pass transport: tcpTransport() from @wirely/wirely/client/tcp",
+      "Cannot create a native transport as there is no global WebSocket: pass { WebSocket }, or transport: tcpTransport() (wirely/client/tcp)",
     );
   }
   return {
     name: "native",
-    connect(url: string, protocols: readonly string[], listener: TransportListener): Transport {
-      return new NativeTransport(ctor, url, protocols, listener);
-    },
+    connect: (url, protocols, listener) => open(ctor, url, protocols, listener),
   };
 }
 
-/** Reads an incoming message's data as text or bytes; `undefined` for anything else. */
+/** Text as `string`, bytes as `Uint8Array` (a view, no copy); `undefined` for anything else. */
 function readData(data: unknown): string | Uint8Array | undefined {
   if (typeof data === "string") return data;
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
@@ -149,108 +141,78 @@ function readData(data: unknown): string | Uint8Array | undefined {
 }
 
 /**
- * The close code a transport reports: a code outside 1000-4999 after an unclean close (Deno's
- * `WebSocket` says 0 for a refused connection, a refused handshake, a peer that vanished and a
- * frame it failed) is an abnormal closure, 1006, as the WebSocket standard and every other
- * runtime say.
+ * A close code as the client reports it: a code outside 1000-4999 after an unclean close is
+ * 1006 (Deno reports 0 where the standard says 1006).
  */
 export function closeCode(code: number, wasClean: boolean): number {
-  if (wasClean || (Number.isInteger(code) && code >= 1000 && code <= 4999)) return code;
-  return 1006;
+  return wasClean || (Number.isInteger(code) && code >= 1000 && code <= 4999) ? code : 1006;
 }
 
-/** Builds the error of an `error` event; `ws` puts the cause in `event.error`. */
+/** A `TRANSPORT_ERROR` carrying what the socket's `error` event said. */
 function transportError(event: unknown): ClientError {
-  let cause: unknown = undefined;
-  let detail = "";
-  if (typeof event === "object" && event !== null) {
-    if ("error" in event) cause = event.error;
-    if ("message" in event && typeof event.message === "string") detail = event.message;
-  }
-  const message = detail === "" ? "the WebSocket reported an error" : detail;
-  return new ClientError("TRANSPORT_ERROR", message, { cause });
+  const { error, message } = (event ?? {}) as { error?: unknown; message?: unknown };
+  const text = typeof message === "string" && message !== "" ? message : "WebSocket error";
+  return new ClientError("TRANSPORT_ERROR", text, { cause: error });
 }
 
-class NativeTransport implements Transport {
-  readonly #socket: WebSocketLike;
-  #listener: TransportListener | undefined;
-
-  constructor(
-    ctor: WebSocketConstructor,
-    url: string,
-    protocols: readonly string[],
-    listener: TransportListener,
-  ) {
-    this.#socket = new ctor(url, protocols.length === 0 ? undefined : [...protocols]);
-    this.#listener = listener;
-    const socket = this.#socket;
-    socket.binaryType = "arraybuffer";
-    // Listeners stay registered for the socket's life (`ws` throws on an `error` nobody hears);
-    // once muted they drop what they get.
-    socket.addEventListener("open", () => {
-      this.#emit({
-        type: "open",
-        protocol: socket.protocol ?? "",
-        extensions: socket.extensions ?? "",
-      });
-    });
-    socket.addEventListener("message", (event) => {
-      const data = readData(event.data);
-      if (data !== undefined) {
-        this.#emit({ type: "message", data });
-      } else {
-        const error = new ClientError(
-          "UNSUPPORTED_DATA",
-          `Cannot read a message of type ${Object.prototype.toString.call(event.data)}`,
-        );
-        this.#emit({ type: "error", error });
-      }
-    });
-    socket.addEventListener("error", (event) => {
-      this.#emit({ type: "error", error: transportError(event) });
-      // Node 22's undici fires `error` for a refused connection, stays CONNECTING and never
-      // fires `close`; a standard socket is CLOSED by now and its `close` comes next. Give it a
-      // turn, then end the attempt as the standard would (1006).
-      if (socket.readyState === 0) {
-        setTimeout(() => {
-          if (this.#listener === undefined) return;
-          this.#emit({ type: "close", code: 1006, reason: "", wasClean: false });
-          this.abort();
-        }, 0);
-      }
-    });
-    socket.addEventListener("close", (event) => {
-      const { reason, wasClean } = event;
-      // Deno 2.9 says 0 where the standard says 1006 (refused, vanished, failed frame).
-      const code = closeCode(event.code, wasClean);
-      this.#emit({ type: "close", code, reason, wasClean });
-      this.#listener = undefined;
-    });
-  }
-
-  get bufferedAmount(): number {
-    return this.#socket.bufferedAmount;
-  }
-
-  send(data: TransportData): void {
-    this.#socket.send(data);
-  }
-
-  close(code?: number, reason?: string): void {
-    if (code === undefined) this.#socket.close();
-    else this.#socket.close(code, reason);
-  }
-
-  abort(): void {
-    this.#listener = undefined;
+/** One socket as a {@linkcode Transport}; muted (listener dropped) once closed or aborted. */
+function open(
+  ctor: WebSocketConstructor,
+  url: string,
+  protocols: readonly string[],
+  listener: TransportListener,
+): Transport {
+  const socket = new ctor(url, protocols.length === 0 ? undefined : [...protocols]);
+  let emit: TransportListener | undefined = listener;
+  socket.binaryType = "arraybuffer";
+  const abort = (): void => {
+    emit = undefined;
     try {
-      this.#socket.close();
+      socket.close();
     } catch {
       // Already closed: nothing left to drop.
     }
-  }
-
-  #emit(event: TransportEvent): void {
-    this.#listener?.(event);
-  }
+  };
+  // Listeners stay registered for the socket's life (`ws` throws on an `error` nobody hears);
+  // once muted they drop what they get.
+  socket.addEventListener("open", () => {
+    emit?.({ type: "open", protocol: socket.protocol ?? "", extensions: socket.extensions ?? "" });
+  });
+  socket.addEventListener("message", ({ data }) => {
+    const read = readData(data);
+    emit?.(
+      read !== undefined ? { type: "message", data: read } : {
+        type: "error",
+        error: new ClientError(
+          "UNSUPPORTED_DATA",
+          `Cannot read a message of type ${Object.prototype.toString.call(data)}`,
+        ),
+      },
+    );
+  });
+  socket.addEventListener("error", (event) => {
+    emit?.({ type: "error", error: transportError(event) });
+    // Node 22's undici fires `error` for a refused connection, stays CONNECTING and never
+    // fires `close`; a standard socket is CLOSED by now and its `close` comes next. Give it a
+    // turn, then end the attempt as the standard would (1006).
+    if (socket.readyState === 0) {
+      setTimeout(() => {
+        if (emit === undefined) return;
+        emit({ type: "close", code: 1006, reason: "", wasClean: false });
+        abort();
+      }, 0);
+    }
+  });
+  socket.addEventListener("close", ({ code, reason, wasClean }) => {
+    emit?.({ type: "close", code: closeCode(code, wasClean), reason, wasClean });
+    emit = undefined;
+  });
+  return {
+    get bufferedAmount(): number {
+      return socket.bufferedAmount;
+    },
+    send: (data) => socket.send(data),
+    close: (code, reason) => code === undefined ? socket.close() : socket.close(code, reason),
+    abort,
+  };
 }

@@ -159,7 +159,7 @@ describe("nativeTransport", () => {
       assert.throws(() => nativeTransport(), {
         name: "TypeError",
         message:
-          "Cannot create a native transport as there is no global WebSocket: pass one as { WebSocket }, or pass transport: tcpTransport() from @wirely/wirely/client/tcp",
+          "Cannot create a native transport as there is no global WebSocket: pass { WebSocket }, or transport: tcpTransport() (wirely/client/tcp)",
       });
     } finally {
       scope.WebSocket = saved;

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { invalid } from "./_check.ts";
 import { ClientError } from "./errors.ts";
 import type { TransportData } from "./transport.ts";
 
@@ -26,19 +27,10 @@ import type { TransportData } from "./transport.ts";
 export function byteLength(data: TransportData): number {
   if (typeof data !== "string") return data instanceof Uint8Array ? data.byteLength : data.size;
   let bytes = 0;
-  for (let i = 0; i < data.length; i++) {
-    const unit = data.charCodeAt(i);
-    if (unit < 0x80) bytes += 1;
-    else if (unit < 0x800) bytes += 2;
-    else if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < data.length) {
-      const next = data.charCodeAt(i + 1);
-      if (next >= 0xdc00 && next <= 0xdfff) {
-        bytes += 4;
-        i++;
-      } else {
-        bytes += 3;
-      }
-    } else bytes += 3;
+  // By code point; a lone surrogate is sent as U+FFFD (3 bytes), like TextEncoder does.
+  for (const char of data) {
+    const point = char.codePointAt(0)!;
+    bytes += point < 0x80 ? 1 : point < 0x800 ? 2 : point < 0x10000 ? 3 : 4;
   }
   return bytes;
 }
@@ -85,9 +77,7 @@ export interface SendQueueOptions {
 
 function checkLimit(name: string, value: number): void {
   if (!(value === Infinity || (Number.isInteger(value) && value >= 0))) {
-    throw new RangeError(
-      `Cannot create a send queue as '${name}' must be an integer >= 0 or Infinity: current value is ${value}`,
-    );
+    throw invalid("create a send queue", name, "an integer >= 0 or Infinity", value);
   }
 }
 
@@ -163,7 +153,7 @@ export class SendQueue {
     if (!this.fits(size)) {
       throw new ClientError(
         "QUEUE_FULL",
-        `Cannot queue a message of ${size} bytes as the send queue holds ${this.length} messages and ${this.#bytes} bytes (limits ${this.maxMessages} messages, ${this.maxBytes} bytes)`,
+        `Cannot queue ${size} bytes: the send queue holds ${this.length} messages, ${this.#bytes} bytes`,
       );
     }
     const entry: QueuedMessage = { data, size, queuedAt: now, expiresAt: now + ttl };
