@@ -122,22 +122,16 @@ export function resolveSettings(options: WirelyClientOptions): ClientSettings {
  * @throws {TypeError} When it is not a URL of those schemes.
  */
 export function toWebSocketUrl(value: string | URL): string {
-  let url: URL;
+  let url: URL | undefined;
   try {
     url = new URL(value);
+    url.protocol = url.protocol.replace(/^http/, "ws");
   } catch {
-    throw invalid(
-      "connect",
-      "url",
-      "an absolute ws: or wss: URL",
-      JSON.stringify(String(value)),
-      TypeError,
-    );
+    // Not a URL: refused below.
   }
-  if (url.protocol === "http:") url.protocol = "ws:";
-  else if (url.protocol === "https:") url.protocol = "wss:";
-  if (url.protocol !== "ws:" && url.protocol !== "wss:") {
-    throw invalid("connect", "url", "a ws: or wss: URL", JSON.stringify(url.href), TypeError);
+  if (url?.protocol !== "ws:" && url?.protocol !== "wss:") {
+    const current = JSON.stringify(String(value));
+    throw invalid("connect", "url", "a ws: or wss: URL", current, TypeError);
   }
   url.hash = "";
   return url.href;

@@ -11,7 +11,7 @@ import {
   type ServedWebSocketServer,
   type ServerEngine,
 } from "./mod.ts";
-import { WirelyClient } from "../client/mod.ts";
+import { heartbeat, WirelyClient } from "../client/mod.ts";
 import type { WebSocketConstructor } from "../client/native_transport.ts";
 import {
   inDeno,
@@ -192,7 +192,7 @@ for (const engine of ENGINES) {
     it("keeps wirely's client with its heartbeat open over several pings", async () => {
       const client = new WirelyClient(server.url, {
         WebSocket: WebSocket as WebSocketConstructor,
-        heartbeat: { interval: 20, timeout: 300 },
+        heartbeat: heartbeat({ interval: 20, timeout: 300 }),
       });
       const delivered: unknown[] = [];
       client.on("message", (message) => delivered.push(message));
