@@ -1,9 +1,9 @@
 // Bundled for the browser by: npx esbuild app.js --bundle --format=esm --outfile=app.bundle.js
-import { WirelyClient } from "wirely/client";
+import { messages, WirelyClient } from "wirely/client";
 
 const client = new WirelyClient(`ws://${location.host}/ws`);
 client.send("hello, wirely"); // queued until the connection opens
-for await (const message of client) {
+for await (const message of messages(client)) {
   document.body.textContent = `echo: ${message.data}`;
   break;
 }

@@ -1,6 +1,6 @@
 // An echo server and a client that talks to it, in one program that exits by itself.
 import { serve } from "@wirely/wirely/server";
-import { WirelyClient } from "@wirely/wirely/client";
+import { messages, WirelyClient } from "@wirely/wirely/client";
 
 const server = await serve({
   port: 0, // any free port
@@ -10,7 +10,7 @@ const server = await serve({
 
 const client = new WirelyClient(server.url);
 client.send("hello, wirely"); // queued until the connection opens
-for await (const message of client) {
+for await (const message of messages(client)) {
   console.log(`echo: ${message.data}`);
   break;
 }
