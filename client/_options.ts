@@ -11,7 +11,7 @@ import { type Clock, systemClock } from "./clock.ts";
 import { type ClosePolicy, defaultClosePolicy } from "./close_policy.ts";
 import { ClientError } from "./errors.ts";
 import type { Heartbeat } from "./heartbeat.ts";
-import { nativeTransport } from "./native_transport.ts";
+import { nativeTransport, readData } from "./native_transport.ts";
 import type { NetworkSignals } from "./network.ts";
 import type { SendData, SendOptions, WirelyClientOptions } from "./options.ts";
 import { byteLength, SendQueue } from "./queue.ts";
@@ -150,11 +150,8 @@ export function toProtocolList(value: string | readonly string[]): string[] {
 
 /** Converts what `send` accepts to what a transport takes (views over the same bytes). */
 export function toOutgoing(data: SendData): TransportData {
-  if (typeof data === "string") return data;
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  if (ArrayBuffer.isView(data)) {
-    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  }
+  const read = readData(data);
+  if (read !== undefined) return read;
   if (typeof Blob === "function" && data instanceof Blob) return data;
   const type = Object.prototype.toString.call(data);
   throw invalid("send", "data", "a string, ArrayBuffer, ArrayBufferView or Blob", type, TypeError);

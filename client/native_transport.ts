@@ -130,8 +130,11 @@ export function nativeTransport(options: NativeTransportOptions = {}): Transport
   };
 }
 
-/** Text as `string`, bytes as `Uint8Array` (a view, no copy); `undefined` for anything else. */
-function readData(data: unknown): string | Uint8Array | undefined {
+/**
+ * Text as `string`, bytes (`ArrayBuffer` or any view) as a `Uint8Array` over the same memory;
+ * `undefined` for anything else. Also what the client's `send` uses.
+ */
+export function readData(data: unknown): string | Uint8Array | undefined {
   if (typeof data === "string") return data;
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
   if (ArrayBuffer.isView(data)) {
