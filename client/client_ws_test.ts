@@ -29,7 +29,7 @@ describe("WirelyClient against ws's server", () => {
     const c = client(server.url);
     await within(c.opened, 2_000, "open");
     const json: unknown[] = [];
-    onJson(c, (value) => json.push(value));
+    onJson(c, (value) => json.push(value), () => {}); // the plain "hello" echo is not JSON
     const replies = take(c, 6);
     const bytes = new Uint8Array([0, 1, 2, 255]);
     c.send("hello");
@@ -229,6 +229,31 @@ describe("WirelyClient against ws's server", () => {
     assert.deepEqual(closeSeen, [4001, "done"]);
     await sleep(30);
     assert.equal(server.connections.length, 1);
+  });
+
+  it("onJson without onError logs the first invalid JSON once and never throws", async () => {
+    const server = await tracked.server((socket) => {
+      socket.send("{oops");
+      socket.send("not json either");
+      socket.send('{"ok":true}');
+    });
+    const logged: unknown[][] = [];
+    const original = console.error;
+    console.error = (...args: unknown[]) => logged.push(args);
+    try {
+      const c = client(server.url);
+      const values: unknown[] = [];
+      onJson(c, (value) => values.push(value));
+      await until(() => values.length === 1, 2_000, "the valid JSON");
+      assert.deepEqual(values, [{ ok: true }]);
+      assert.equal(logged.length, 1);
+      assert.match(String(logged[0]?.[0]), /not JSON/);
+      assert.equal((logged[0]?.[1] as { code?: string }).code, "INVALID_JSON");
+      assert.equal(c.state, "open");
+      c.close();
+    } finally {
+      console.error = original;
+    }
   });
 
   it("reports invalid JSON from the server to onJson's onError, without crashing", async () => {

@@ -50,14 +50,15 @@ export function sendJson(
 }
 
 /**
- * Calls `handler` with every text message parsed as JSON. A text message that is not JSON goes
- * to `onError` as a {@linkcode ClientError} `INVALID_JSON`; without `onError` it is reported
- * like an error thrown by a handler (`reportError`), never swallowed. Binary messages are
- * ignored.
+ * Calls `handler` with every text message parsed as JSON. A text message that is not JSON (the
+ * peer's doing) never throws: it goes to `onError` as a {@linkcode ClientError} `INVALID_JSON`;
+ * without `onError` the first one is written to `console.error` (like the client's unhandled
+ * errors) and the later ones are dropped. Binary messages are ignored.
  *
  * @param client The client to listen on.
  * @param handler Gets each parsed value.
- * @param onError Gets an `INVALID_JSON` error for each text message that is not JSON.
+ * @param onError Gets an `INVALID_JSON` error for each text message that is not JSON; by
+ *   default the first one is logged with `console.error`.
  * @returns A function that stops listening.
  *
  * @example
@@ -74,6 +75,7 @@ export function onJson(
   handler: (value: unknown) => void,
   onError?: (error: ClientError) => void,
 ): () => void {
+  let logged = false;
   return client.on("message", (message) => {
     if (message.type !== "text") return;
     let value: unknown;
@@ -82,8 +84,11 @@ export function onJson(
     } catch (cause) {
       const text = `A text message is not valid JSON (${message.data.length} characters)`;
       const error = new ClientError("INVALID_JSON", text, { cause });
-      if (onError === undefined) throw error;
-      onError(error);
+      if (onError !== undefined) onError(error);
+      else if (!logged) {
+        logged = true;
+        console.error("wirely: onJson got a text message that is not JSON (logged once)", error);
+      }
       return;
     }
     handler(value);
