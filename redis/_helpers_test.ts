@@ -130,17 +130,23 @@ export interface ServerToClient {
   news: (text: string) => void;
 }
 export type Client = EventClient<ServerToClient, ClientToServer>;
+/** A client and the `news` it got. */
+export interface Member {
+  client: Client;
+  news: string[];
+}
 
 /** One event server of a cluster, with the Redis clients of its adapter (if any). */
 export class Node {
   readonly rig: Rig<ClientToServer, ServerToClient> = new Rig<ClientToServer, ServerToClient>();
   readonly errors: unknown[] = [];
   readonly adapter: PubSubAdapter;
-  readonly #clients: RedisClientType[];
+  /** The adapter's publisher and subscriber (none on a MemoryAdapter). */
+  readonly redisClients: RedisClientType[];
 
   constructor(adapter: PubSubAdapter, clients: RedisClientType[] = []) {
     this.adapter = adapter;
-    this.#clients = clients;
+    this.redisClients = clients;
     const { io } = this.rig;
     io.onConnection((socket) => {
       socket.on("join", (rooms) => {
@@ -186,7 +192,7 @@ export class Node {
   }
 
   /** An events client of this server, in `rooms`, with every `news` it gets recorded. */
-  async member(rooms: string[]): Promise<{ client: Client; news: string[] }> {
+  async member(rooms: string[]): Promise<Member> {
     const client = await this.rig.client<ServerToClient, ClientToServer>();
     const news: string[] = [];
     client.on("news", (text) => void news.push(text));
@@ -198,7 +204,7 @@ export class Node {
   /** Stops the server, then closes its Redis clients. */
   async stop(): Promise<void> {
     await this.rig.stop();
-    for (const client of this.#clients) {
+    for (const client of this.redisClients) {
       if (client.isOpen) client.destroy();
     }
   }
