@@ -222,4 +222,14 @@ describe("Redis backplane: servers sharing one redis-server", { skip: skipWithou
     assert.deepEqual(onY.news, ["after the restart"]);
     assert.equal(await y!.redisAdapter.count("lobby"), 2);
   });
+
+  it("reports a stray message on its channels as BACKPLANE_MALFORMED and keeps working", async () => {
+    const [x, y] = await cluster(2);
+    const onY = await y!.member(["lobby"]);
+    assert.equal(await control.publish("wirely#all", "not a wirely message"), 2);
+    await until(() => y!.errors.length === 1, 5_000, "the report");
+    assert.equal((y!.errors[0] as { code?: string }).code, "BACKPLANE_MALFORMED");
+    x!.rig.io.to("lobby").emit("news", "still here");
+    await until(() => onY.news.includes("still here"), 5_000, "the next broadcast");
+  });
 });

@@ -24,10 +24,6 @@
  * @module
  */
 
-export {
-  RedisAdapter,
-  type RedisAdapterOptions,
-  type RedisPublisher,
-  type RedisSubscriber,
-} from "./adapter.ts";
+export { RedisAdapter } from "./adapter.ts";
+export type { RedisAdapterOptions, RedisPublisher, RedisSubscriber } from "./clients.ts";
 export { BackplaneError, type BackplaneErrorCode } from "./errors.ts";
