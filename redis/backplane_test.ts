@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { RedisClientType } from "redis";
 import { MemoryAdapter } from "../server/mod.ts";
+import { RedisAdapter, type RedisPublisher, type RedisSubscriber } from "./mod.ts";
 import {
   channels,
   connect,
@@ -231,5 +232,46 @@ describe("Redis backplane: servers sharing one redis-server", { skip: skipWithou
     assert.equal((y!.errors[0] as { code?: string }).code, "BACKPLANE_MALFORMED");
     x!.rig.io.to("lobby").emit("news", "still here");
     await until(() => onY.news.includes("still here"), 5_000, "the next broadcast");
+  });
+
+  it("serves one server per adapter: a second start is reported as INVALID_STATE", async () => {
+    const [x] = await cluster(1);
+    const errors: unknown[] = [];
+    const second = await x!.rig.io.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      adapter: x!.adapter,
+      onError: (error) => errors.push(error),
+    });
+    try {
+      await until(() => errors.length === 1, 5_000, "the report");
+      assert.equal((errors[0] as { code?: string }).code, "INVALID_STATE");
+      assert.equal(await subscribers(control, "wirely#all"), 1);
+    } finally {
+      await second.close();
+    }
+  });
+});
+
+describe("RedisAdapter options", () => {
+  it("refuses a missing client, a bad prefix or a bad countTimeout before any I/O", () => {
+    const client = {} as RedisPublisher & RedisSubscriber;
+    assert.throws(() => new RedisAdapter({ publisher: client, subscriber: undefined! }), {
+      name: "TypeError",
+      message:
+        "Cannot create RedisAdapter as 'subscriber' must be a redis client: current value is undefined",
+    });
+    assert.throws(
+      () => new RedisAdapter({ publisher: client, subscriber: client, prefix: 1 as never }),
+      { name: "TypeError" },
+    );
+    assert.throws(
+      () => new RedisAdapter({ publisher: client, subscriber: client, countTimeout: 0 }),
+      {
+        name: "RangeError",
+        message:
+          "Cannot create RedisAdapter as 'countTimeout' must be > 0 milliseconds: current value is 0",
+      },
+    );
   });
 });
