@@ -222,6 +222,12 @@ describe("Redis backplane: servers sharing one redis-server", { skip: skipWithou
     await until(() => onY.news.includes("after the restart"), 5_000, "remote delivery");
     assert.deepEqual(onY.news, ["after the restart"]);
     assert.equal(await y!.redisAdapter.count("lobby"), 2);
+    // One report per server for the outage, nothing for the recovery.
+    for (const node of [x!, y!]) {
+      assert.deepEqual(node.errors.map((error) => (error as { code?: string }).code), [
+        "BACKPLANE_UNAVAILABLE",
+      ]);
+    }
   });
 
   it("reports a stray message on its channels as BACKPLANE_MALFORMED and keeps working", async () => {
