@@ -38,7 +38,7 @@ interface Node {
  * published while Redis is unreachable is dropped (see {@linkcode RedisAdapter.dropped}); local
  * members always get it. Guide: `docs/scale-out.md`.
  *
- * @example Two lines to put a server on Redis
+ * @example A server on Redis (needs a Redis and the `redis` package)
  * ```ts ignore
  * import { createClient } from "redis";
  * import { serve } from "@wirely/wirely/server";
