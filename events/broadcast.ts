@@ -6,22 +6,20 @@
  */
 
 import type { ServerConnection } from "../server/connection.ts";
-import { PreparedMessage } from "../server/prepared_message.ts";
 import type { DefaultEvents, EmitArgs, EventName } from "./types.ts";
 import { encodeEvent } from "./wire.ts";
 
 /** What a broadcast needs from its server. */
 export interface BroadcastTarget {
-  /** Every `wirely.v1` connection of the server. */
-  connections(): Iterable<ServerConnection<unknown>>;
   /**
-   * The server's `broadcast` (one room or all, encoded once, through the pub/sub adapter) to
-   * the `wirely.v1` connections only, on every server that shares the adapter.
+   * The server's `broadcast` (encoded once, through the pub/sub adapter) to the `wirely.v1`
+   * connections only, on every server that shares the adapter.
    */
   broadcast(
     frame: string | Uint8Array,
-    room: string | undefined,
-    except: Iterable<ServerConnection<unknown>> | undefined,
+    rooms: readonly string[],
+    exceptRooms: readonly string[],
+    except: readonly ServerConnection<unknown>[],
   ): number;
 }
 
@@ -35,10 +33,11 @@ export type ExceptTarget =
  * A broadcast being built: `to(room)` adds rooms (their union), `except(x)` leaves out rooms or
  * sockets, `emit` sends. Each `to`/`except` returns a new operator; the one you hold is unchanged.
  *
- * A broadcast to one room (or to all) with only sockets left out goes through the server's
- * `broadcast` (and so its pub/sub adapter, to other processes); one to several rooms or with
- * rooms left out is computed from this process's connections only. Connections that did not
- * negotiate `wirely.v1` never get events, on this server or another one sharing the adapter. Events with an answer cannot be broadcast.
+ * Every broadcast goes through the server's `broadcast` and so its pub/sub adapter: each server
+ * that shares the adapter resolves the rooms and rooms left out against its own members, so the
+ * recipients are those of one process holding every connection (sockets left out are the
+ * sender's server's own). Connections that did not negotiate `wirely.v1` never get events, on
+ * this server or another one sharing the adapter. Events with an answer cannot be broadcast.
  *
  * @example
  * ```ts
@@ -104,27 +103,11 @@ export class BroadcastOperator<Emit extends object = DefaultEvents> {
   /**
    * Sends the event to every connection this operator selects, encoded once.
    *
-   * @returns How many connections of this process it was handed to.
+   * @returns How many connections of this server it was handed to.
    * @throws {TypeError | RangeError} For a bad event name or data without a JSON form.
    */
   emit<E extends EventName<Emit>>(event: E, ...args: EmitArgs<Emit[E]>): number {
     const frame = encodeEvent(event, (args as unknown[])[0], 0);
-    const target = this.#target;
-    if (this.#rooms.length <= 1 && this.#exceptRooms.length === 0) {
-      const except = this.#exceptConns.length === 0 ? undefined : this.#exceptConns;
-      return target.broadcast(frame, this.#rooms[0], except);
-    }
-    const prepared = new PreparedMessage(frame);
-    const left = new Set(this.#exceptConns);
-    let sent = 0;
-    for (const conn of target.connections()) {
-      if (left.has(conn)) continue;
-      const rooms = conn.rooms;
-      if (this.#rooms.length > 0 && !this.#rooms.some((room) => rooms.has(room))) continue;
-      if (this.#exceptRooms.some((room) => rooms.has(room))) continue;
-      conn.deliver(prepared);
-      sent++;
-    }
-    return sent;
+    return this.#target.broadcast(frame, this.#rooms, this.#exceptRooms, this.#exceptConns);
   }
 }

@@ -132,11 +132,11 @@ export class EventServer<
     this.#options = options;
     this.#ackTimeout = ackTimeout;
     this.#target = {
-      connections: () => this.#sockets.keys() as Iterable<ServerConnection<unknown>>,
-      broadcast: (frame, room, except) =>
+      broadcast: (frame, rooms, exceptRooms, except) =>
         this.#bound().broadcast(frame, {
-          room,
-          except: except as Iterable<ServerConnection<Data>> | undefined,
+          room: rooms,
+          exceptRoom: exceptRooms,
+          except: except as readonly ServerConnection<Data>[],
           protocol: EVENTS_PROTOCOL,
         }),
     };

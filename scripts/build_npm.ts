@@ -29,6 +29,7 @@ const ENTRIES: readonly { name: string; entry: string; node?: string }[] = [
   { name: "./server", entry: "server/mod" },
   { name: "./events", entry: "events/mod", node: "events/mod.node" },
   { name: "./events/server", entry: "events/server", node: "events/server.node" },
+  { name: "./redis", entry: "redis/mod" },
 ];
 
 /** What `build` produced. */

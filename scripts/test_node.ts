@@ -52,9 +52,10 @@ await import("wirely/client/tcp");
 await import("wirely/server");
 await import("wirely/events");
 await import("wirely/events/server");
+await import("wirely/redis");
 if (root.WirelyClient !== client.WirelyClient) throw new Error("two WirelyClient classes");
 new client.WirelyClient("ws://127.0.0.1:9", { autoConnect: false }).close();
-console.log("imported wirely, wirely/client, /codec, /client/tcp, /server, /events, /events/server");
+console.log("imported wirely, wirely/client, /codec, /client/tcp, /server, /events, /events/server, /redis");
 `;
 
 /** The runner's summary lines and the distinct skip reasons, from its TAP output. */

@@ -35,6 +35,7 @@ export { ServerConnection, type ServerConnectionState } from "./connection.ts";
 export { APP_HEARTBEAT_PING, APP_HEARTBEAT_PONG } from "./heartbeat.ts";
 export { type OutgoingData, PreparedMessage } from "./prepared_message.ts";
 export {
+  type AdapterServer,
   type BroadcastEnvelope,
   type BroadcastOptions,
   MemoryAdapter,

@@ -9,63 +9,100 @@
 import { type OutgoingData, PreparedMessage } from "./prepared_message.ts";
 
 /**
- * A broadcast on its way between server processes.
+ * A broadcast on its way between server processes. Every server resolves `rooms`,
+ * `exceptRooms` and `protocol` against its own connections, so a broadcast reaches the same
+ * connections as if all of them were on one server.
  *
  * @example
  * ```ts
  * import type { BroadcastEnvelope } from "@wirely/wirely/server";
  * const envelope: BroadcastEnvelope = {
  *   source: "server-a",
- *   room: "lobby",
+ *   rooms: ["lobby", "news"],
+ *   exceptRooms: ["muted"],
  *   binary: false,
  *   payload: new TextEncoder().encode("hello"),
- *   except: [],
  * };
- * console.log(envelope.room); // "lobby"
+ * console.log(envelope.rooms.length); // 2
  * ```
  */
 export interface BroadcastEnvelope {
-  /** Id of the server that published it. */
+  /** Id of the server that published it (it delivered to its own connections already). */
   readonly source: string;
-  /** The room, or `undefined` for every connection. */
-  readonly room: string | undefined;
+  /** The rooms whose members receive it (their union); empty: every connection. */
+  readonly rooms: readonly string[];
+  /** Members of these rooms do not receive it (even when they are in one of `rooms`). */
+  readonly exceptRooms: readonly string[];
   /** Binary message (`false`: text, and `payload` is valid UTF-8). */
   readonly binary: boolean;
   /** The message payload. */
   readonly payload: Uint8Array;
-  /** Ids of connections on the `source` server that must not receive it. */
-  readonly except: readonly number[];
-  /** Only connections that negotiated this subprotocol receive it (an adapter that serializes envelopes must carry it). @default undefined (any connection) */
+  /** Only connections that negotiated this subprotocol receive it (`""`: none negotiated); an adapter that serializes envelopes must carry it. @default undefined (any connection) */
   readonly protocol?: string;
+}
+
+/**
+ * What a server hands its {@linkcode PubSubAdapter} when it starts.
+ *
+ * @example A server as an adapter sees it
+ * ```ts
+ * import type { AdapterServer } from "@wirely/wirely/server";
+ * const server: AdapterServer = {
+ *   deliver: (envelope) => console.log("deliver", envelope.rooms),
+ *   count: (room) => room === "lobby" ? 2 : 0,
+ *   reportError: (error) => console.error(error),
+ * };
+ * console.log(server.count("lobby")); // 2
+ * ```
+ */
+export interface AdapterServer {
+  /** Delivers an envelope from another server to this server's connections. */
+  deliver(envelope: BroadcastEnvelope): void;
+  /** This server's members of `room` (open or closing), or all its connections (`undefined`). */
+  count(room: string | undefined): number;
+  /** Passes an error the adapter met outside a call (a lost broker, a malformed message) to the server's `onError`. */
+  reportError(error: unknown): void;
 }
 
 /**
  * Carries broadcasts between server processes. The server delivers to its own connections
  * itself; an adapter only has to bring envelopes from OTHER servers (an envelope's `source` is
  * the publishing server's id). Any method may return a promise; a rejection reaches `onError`.
+ * One adapter (its {@linkcode MemoryAdapter} instance, or its connection to a broker) may serve
+ * several servers; each is known by its id.
  *
  * @example An adapter that logs and carries nothing (a single process)
  * ```ts
- * import type { BroadcastEnvelope, PubSubAdapter } from "@wirely/wirely/server";
+ * import type { AdapterServer, BroadcastEnvelope, PubSubAdapter } from "@wirely/wirely/server";
+ * let local: AdapterServer | undefined;
  * const logging: PubSubAdapter = {
- *   start: (serverId) => console.log("start", serverId),
- *   publish: (envelope: BroadcastEnvelope) => console.log("publish", envelope.room),
+ *   start: (serverId, server) => {
+ *     local = server;
+ *     console.log("start", serverId);
+ *   },
+ *   publish: (envelope: BroadcastEnvelope) => console.log("publish", envelope.rooms),
  *   subscribe: (_serverId, room) => console.log("subscribe", room),
  *   unsubscribe: (_serverId, room) => console.log("unsubscribe", room),
+ *   count: (room) => Promise.resolve(local?.count(room) ?? 0),
  *   stop: (serverId) => console.log("stop", serverId),
  * };
  * logging.subscribe("a", "lobby"); // subscribe lobby
  * ```
  */
 export interface PubSubAdapter {
-  /** A server starts: from now on call `deliver` with envelopes from other servers. */
-  start(serverId: string, deliver: (envelope: BroadcastEnvelope) => void): void | Promise<void>;
-  /** Carries an envelope to every other started server. */
+  /** A server starts: from now on call `server.deliver` with envelopes from other servers. */
+  start(serverId: string, server: AdapterServer): void | Promise<void>;
+  /** Carries an envelope to every other started server that may have recipients. */
   publish(envelope: BroadcastEnvelope): void | Promise<void>;
   /** The server has a first local member in `room` (envelopes for it are wanted). */
   subscribe(serverId: string, room: string): void | Promise<void>;
   /** The server's last local member left `room`. */
   unsubscribe(serverId: string, room: string): void | Promise<void>;
+  /**
+   * Members of `room` on every server the adapter links (`undefined`: every connection), each
+   * server counted as it is when it answers. For your code; the server never calls it.
+   */
+  count(room?: string): Promise<number>;
   /** The server stops: deliver nothing more to it. */
   stop(serverId: string): void | Promise<void>;
 }
@@ -80,14 +117,11 @@ export interface PubSubAdapter {
  * const adapter = new MemoryAdapter();
  * // const a = await serve({ port: 0, adapter }); const b = await serve({ port: 0, adapter });
  * // a.broadcast("hi", { room: "lobby" }) reaches members of "lobby" on both.
- * console.log(adapter.servers); // 0
+ * console.log(adapter.servers, await adapter.count("lobby")); // 0 0
  * ```
  */
 export class MemoryAdapter implements PubSubAdapter {
-  #servers = new Map<
-    string,
-    { deliver: (envelope: BroadcastEnvelope) => void; rooms: Set<string> }
-  >();
+  #servers = new Map<string, { server: AdapterServer; rooms: Set<string> }>();
 
   /** Number of started servers. */
   get servers(): number {
@@ -95,15 +129,17 @@ export class MemoryAdapter implements PubSubAdapter {
   }
 
   /** Registers a server. */
-  start(serverId: string, deliver: (envelope: BroadcastEnvelope) => void): void {
-    this.#servers.set(serverId, { deliver, rooms: new Set() });
+  start(serverId: string, server: AdapterServer): void {
+    this.#servers.set(serverId, { server, rooms: new Set() });
   }
 
-  /** Delivers to every other server that has members in the room (or to all for no room). */
+  /** Delivers to every other server that has members in one of the rooms (or to all for no room). */
   publish(envelope: BroadcastEnvelope): void {
-    for (const [id, server] of this.#servers) {
+    for (const [id, { server, rooms }] of this.#servers) {
       if (id === envelope.source) continue;
-      if (envelope.room === undefined || server.rooms.has(envelope.room)) server.deliver(envelope);
+      if (envelope.rooms.length === 0 || envelope.rooms.some((room) => rooms.has(room))) {
+        server.deliver(envelope);
+      }
     }
   }
 
@@ -117,6 +153,13 @@ export class MemoryAdapter implements PubSubAdapter {
     this.#servers.get(serverId)?.rooms.delete(room);
   }
 
+  /** Members of `room` (or connections) on every started server. */
+  count(room?: string): Promise<number> {
+    let total = 0;
+    for (const { server } of this.#servers.values()) total += server.count(room);
+    return Promise.resolve(total);
+  }
+
   /** Forgets a server. */
   stop(serverId: string): void {
     this.#servers.delete(serverId);
@@ -124,21 +167,24 @@ export class MemoryAdapter implements PubSubAdapter {
 }
 
 /**
- * Where a broadcast goes and whom it skips.
+ * Where a broadcast goes and whom it skips. Rooms are resolved on every server against its own
+ * members, so the recipients are those one server holding every connection would pick.
  *
  * @example
  * ```ts
  * import type { BroadcastOptions } from "@wirely/wirely/server";
- * const options: BroadcastOptions<never> = { room: "lobby" };
- * console.log(options.room); // "lobby"
+ * const options: BroadcastOptions<never> = { room: ["lobby", "news"], exceptRoom: "muted" };
+ * console.log(options.room); // [ "lobby", "news" ]
  * ```
  */
 export interface BroadcastOptions<Member> {
-  /** Only members of this room. @default undefined (every connection of every server) */
-  room?: string;
-  /** A connection (usually the sender) or connections to skip. @default undefined */
+  /** Only members of this room, or of any of these rooms (a member of several gets it once); `[]` is every connection, like no room. @default undefined (every connection of every server) */
+  room?: string | readonly string[];
+  /** Leaves out the members of this room or of these rooms, on every server. @default undefined */
+  exceptRoom?: string | readonly string[];
+  /** A connection (usually the sender) or connections of this server to skip. @default undefined */
   except?: Member | Iterable<Member>;
-  /** Only connections that negotiated this subprotocol, on every server. @default undefined (any connection) */
+  /** Only connections that negotiated this subprotocol, on every server (`""`: none negotiated). @default undefined (any connection) */
   protocol?: string;
 }
 
@@ -170,7 +216,12 @@ export class Rooms<Member extends RoomMember> {
     this.#clients = clients;
     this.#adapter = adapter;
     this.#onError = onError;
-    this.#call(() => adapter.start(this.serverId, (envelope) => this.#deliverRemote(envelope)));
+    const server: AdapterServer = {
+      deliver: (envelope) => this.#deliverRemote(envelope),
+      count: (room) => room === undefined ? clients.size : this.#rooms.get(room)?.size ?? 0,
+      reportError: onError,
+    };
+    this.#call(() => adapter.start(this.serverId, server));
   }
 
   /** Adds `member` to `room`. */
@@ -223,29 +274,26 @@ export class Rooms<Member extends RoomMember> {
   }
 
   /**
-   * Sends `data` to every local member of the room (or every client), encoded once, and
+   * Sends `data` to every local member of the rooms (or every client), encoded once, and
    * publishes it for the other servers.
    *
    * @returns The number of local connections it was handed to.
    */
   broadcast(data: OutgoingData, options: BroadcastOptions<Member> = {}): number {
-    const { room, except, protocol } = options;
-    if (room !== undefined && typeof room !== "string") {
-      throw new TypeError(
-        `Cannot broadcast as 'room' must be a string: current value is ${typeof room}`,
-      );
-    }
+    const { except, protocol } = options;
+    const rooms = roomList("room", options.room);
+    const exceptRooms = roomList("exceptRoom", options.exceptRoom);
     const skipped = toSet(except);
     const prepared = new PreparedMessage(data);
     const { binary, payload } = prepared;
-    const sent = this.#deliverLocal(room, prepared, skipped, protocol);
+    const sent = this.#deliverLocal(rooms, exceptRooms, prepared, skipped, protocol);
     this.#call(() =>
       this.#adapter.publish({
         source: this.serverId,
-        room,
+        rooms,
+        exceptRooms,
         binary,
         payload,
-        except: [...skipped].map((member) => member.id),
         ...(protocol === undefined ? {} : { protocol }),
       })
     );
@@ -263,22 +311,47 @@ export class Rooms<Member extends RoomMember> {
   #deliverRemote(envelope: BroadcastEnvelope): void {
     if (envelope.source === this.serverId) return;
     const prepared = new PreparedMessage(envelope.payload, { binary: envelope.binary });
-    this.#deliverLocal(envelope.room, prepared, EMPTY_MEMBERS, envelope.protocol);
+    this.#deliverLocal(
+      envelope.rooms,
+      envelope.exceptRooms,
+      prepared,
+      EMPTY_MEMBERS,
+      envelope.protocol,
+    );
   }
 
   #deliverLocal(
-    room: string | undefined,
+    rooms: readonly string[],
+    exceptRooms: readonly string[],
     prepared: PreparedMessage,
     skipped: ReadonlySet<Member>,
     protocol: string | undefined,
   ): number {
-    const targets = room === undefined ? this.#clients : this.#rooms.get(room);
-    if (targets === undefined) return 0;
+    const left = exceptRooms.map((room) => this.#rooms.get(room)).filter((set) =>
+      set !== undefined
+    );
     let sent = 0;
-    for (const member of targets) {
-      if (skipped.has(member) || (protocol !== undefined && member.protocol !== protocol)) continue;
+    const send = (member: Member): void => {
+      if (skipped.has(member) || (protocol !== undefined && (member.protocol ?? "") !== protocol)) {
+        return;
+      }
+      if (left.length > 0 && left.some((set) => set.has(member))) return;
       member.deliver(prepared);
       sent++;
+    };
+    if (rooms.length === 0) {
+      for (const member of this.#clients) send(member);
+    } else if (rooms.length === 1) {
+      for (const member of this.#rooms.get(rooms[0]!) ?? EMPTY_MEMBERS) send(member);
+    } else {
+      const seen = new Set<Member>();
+      for (const room of rooms) {
+        for (const member of this.#rooms.get(room) ?? EMPTY_MEMBERS) {
+          if (seen.has(member)) continue;
+          seen.add(member);
+          send(member);
+        }
+      }
     }
     return sent;
   }
@@ -296,6 +369,22 @@ export class Rooms<Member extends RoomMember> {
 
 const EMPTY: ReadonlySet<string> = new Set();
 const EMPTY_MEMBERS: ReadonlySet<never> = new Set();
+const NO_ROOMS: readonly string[] = [];
+
+/** A `room`/`exceptRoom` option as a list without repeats; throws a TypeError for a non-string. */
+function roomList(name: string, value: string | readonly string[] | undefined): readonly string[] {
+  if (value === undefined) return NO_ROOMS;
+  const list = typeof value === "string" ? [value] : Array.isArray(value) ? value : undefined;
+  const bad = list?.findIndex((room) => typeof room !== "string") ?? 0;
+  if (list === undefined || bad !== -1) {
+    throw new TypeError(
+      `Cannot broadcast as '${name}' must be a string or an array of strings: current value is ${
+        list === undefined ? typeof value : `an array holding ${typeof list[bad]}`
+      }`,
+    );
+  }
+  return list.length > 1 ? [...new Set(list)] : list;
+}
 
 function toSet<Member>(except: Member | Iterable<Member> | undefined): ReadonlySet<Member> {
   if (except === undefined || except === null) return EMPTY_MEMBERS;

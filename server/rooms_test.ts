@@ -85,6 +85,7 @@ describe("Rooms", () => {
       publish: () => {},
       subscribe: (_id, room) => void calls.push(`+${room}`),
       unsubscribe: (_id, room) => void calls.push(`-${room}`),
+      count: () => Promise.resolve(0),
       stop: () => {},
     };
     const { rooms, add } = setup(adapter);
@@ -120,25 +121,92 @@ describe("Rooms", () => {
     assert.equal(outsider.received[0]!.binary, true);
   });
 
-  it("passes envelopes with source, room, kind, payload and excepted ids", () => {
+  it("passes envelopes with source, rooms, rooms left out, kind, payload and protocol", () => {
     const published: BroadcastEnvelope[] = [];
     const adapter: PubSubAdapter = {
       start: () => {},
       publish: (envelope) => void published.push(envelope),
       subscribe: () => {},
       unsubscribe: () => {},
+      count: () => Promise.resolve(0),
       stop: () => {},
     };
     const { rooms, add } = setup(adapter);
     const a = add();
     rooms.broadcast("yo", { room: "r", except: a });
+    rooms.broadcast("all", { room: [], exceptRoom: ["x", "x"], protocol: "" });
+    rooms.broadcast(new Uint8Array([7]), { room: ["r", "s", "r"], exceptRoom: "x" });
     assert.deepEqual(published, [{
       source: rooms.serverId,
-      room: "r",
+      rooms: ["r"],
+      exceptRooms: [],
       binary: false,
       payload: new TextEncoder().encode("yo"),
-      except: [a.id],
+    }, {
+      source: rooms.serverId,
+      rooms: [],
+      exceptRooms: ["x"],
+      binary: false,
+      payload: new TextEncoder().encode("all"),
+      protocol: "",
+    }, {
+      source: rooms.serverId,
+      rooms: ["r", "s"],
+      exceptRooms: ["x"],
+      binary: true,
+      payload: new Uint8Array([7]),
     }]);
+  });
+
+  it("resolves several rooms and rooms left out on each server as one process would", () => {
+    const adapter = new MemoryAdapter();
+    const one = setup(adapter);
+    const two = setup(adapter);
+    // On each server: in a, in b, in a and b, in a and c, in c, in nothing.
+    const layout = [["a"], ["b"], ["a", "b"], ["a", "c"], ["c"], []];
+    const place = (s: Setup): Member[] =>
+      layout.map((rooms) => {
+        const member = s.add();
+        for (const room of rooms) s.rooms.join(member, room);
+        return member;
+      });
+    const [m1, m2] = [place(one), place(two)];
+    assert.equal(one.rooms.broadcast("x", { room: ["a", "b"], exceptRoom: "c", except: m1[0] }), 2);
+    assert.deepEqual(m1.map((m) => m.received.length), [0, 1, 1, 0, 0, 0]);
+    assert.deepEqual(m2.map((m) => m.received.length), [1, 1, 1, 0, 0, 0]);
+    two.rooms.broadcast("y", { exceptRoom: ["a", "b"] });
+    assert.deepEqual(m1.map((m) => m.received.length), [0, 1, 1, 0, 1, 1]);
+  });
+
+  it("counts a room's members on every server of a MemoryAdapter", async () => {
+    const adapter = new MemoryAdapter();
+    const one = setup(adapter);
+    const two = setup(adapter);
+    const [a, b, c] = [one.add(), two.add(), two.add()];
+    for (const [s, m] of [[one, a], [two, b], [two, c]] as const) s.rooms.join(m, "lobby");
+    assert.equal(await adapter.count("lobby"), 3);
+    assert.equal(await adapter.count(), 3);
+    two.rooms.leave(c, "lobby");
+    assert.equal(await adapter.count("lobby"), 2);
+    await one.rooms.stop();
+    assert.equal(await adapter.count("lobby"), 1);
+  });
+
+  it("refuses a room that is not a string or an array of strings with a TypeError", () => {
+    const { rooms } = setup();
+    assert.throws(() => rooms.broadcast("x", { room: 3 as unknown as string }), {
+      name: "TypeError",
+      message:
+        "Cannot broadcast as 'room' must be a string or an array of strings: current value is number",
+    });
+    assert.throws(
+      () => rooms.broadcast("x", { exceptRoom: ["a", undefined as unknown as string] }),
+      {
+        name: "TypeError",
+        message:
+          "Cannot broadcast as 'exceptRoom' must be a string or an array of strings: current value is an array holding undefined",
+      },
+    );
   });
 
   it("reports adapter throws and rejections to onError instead of throwing", async () => {
@@ -149,6 +217,7 @@ describe("Rooms", () => {
         throw new Error("cannot subscribe");
       },
       unsubscribe: () => {},
+      count: () => Promise.resolve(0),
       stop: () => {},
     };
     const { rooms, add, errors } = setup(adapter);
