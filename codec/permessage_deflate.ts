@@ -1,0 +1,249 @@
+// This module is browser compatible.
+/**
+ * The permessage-deflate extension (RFC 7692) as an {@linkcode Extension}: the framing rules
+ * (RSV1 on the first frame of a compressed message only, the `00 00 ff ff` tail stripped on
+ * send and put back on receive) and the size limit on inflated data. Compression itself comes
+ * from a {@linkcode DeflateBinding} supplied by a runtime binding (`node:zlib` in
+ * `deflate/zlib.node.ts`): the codec stays free of I/O and runtime globals.
+ *
+ * @module
+ */
+
+import { concatBytes } from "./_bytes.ts";
+import type { DeflateAgreement } from "./deflate_negotiation.ts";
+import { PERMESSAGE_DEFLATE } from "./deflate_negotiation.ts";
+import { ProtocolError } from "./errors.ts";
+import type { Extension, ExtensionEncodeOptions } from "./extension.ts";
+import type { Frame, Role } from "./frame.ts";
+
+/**
+ * One-shot raw DEFLATE (RFC 1951) supplied by a runtime binding; both calls are synchronous and
+ * keep no state between messages (so the peer must not use context takeover, see
+ * {@linkcode PerMessageDeflate}).
+ *
+ * @example A binding over `node:zlib`
+ * ```ts ignore
+ * import { constants, deflateRawSync, inflateRawSync } from "node:zlib";
+ * import type { DeflateBinding } from "@wirely/wirely/codec";
+ * const binding: DeflateBinding = {
+ *   deflate: (data, options) => deflateRawSync(data, { ...options, finishFlush: constants.Z_SYNC_FLUSH }),
+ *   inflate: (data, { maxOutputLength }) => inflateRawSync(data, { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength }),
+ * };
+ * ```
+ */
+export interface DeflateBinding {
+  /**
+   * Compresses `data` into raw DEFLATE blocks ended by a sync flush (the output ends with
+   * `00 00 ff ff`), with a fresh context.
+   */
+  deflate(
+    data: Uint8Array,
+    options: { windowBits: number; level: number; memLevel: number },
+  ): Uint8Array;
+  /**
+   * Inflates `data` (raw DEFLATE, ending with `00 00 ff ff` or a final block) with a fresh
+   * context. Returns `undefined` as soon as the output would pass `maxOutputLength` bytes,
+   * having allocated about that much; throws on corrupt data.
+   */
+  inflate(data: Uint8Array, options: { maxOutputLength: number }): Uint8Array | undefined;
+}
+
+/**
+ * Tuning of {@linkcode PerMessageDeflate}.
+ *
+ * @example
+ * ```ts
+ * import type { PerMessageDeflateOptions } from "@wirely/wirely/codec";
+ * const options: PerMessageDeflateOptions = { threshold: 0, level: 1 };
+ * console.log(options.threshold); // 0
+ * ```
+ */
+export interface PerMessageDeflateOptions {
+  /** Messages smaller than this, in bytes, are sent uncompressed (0 compresses all). @default 1024 */
+  threshold?: number;
+  /** zlib compression level, 0 (none) to 9 (best, slowest). @default 6 */
+  level?: number;
+  /** zlib memory level, 1-9: memory of the compressor, about 2^(memLevel + 9) bytes while it runs. @default 8 */
+  memLevel?: number;
+}
+
+const EMPTY = new Uint8Array(0);
+const TAIL = [0x00, 0x00, 0xff, 0xff];
+
+/**
+ * permessage-deflate on one connection, without context takeover. Sends: a whole message of at
+ * least `threshold` bytes is compressed (RSV1 set) unless `compress: false` is asked or the
+ * agreed window is 8 bits (zlib cannot compress with 8, so those messages go uncompressed,
+ * which RFC 7692 allows); frames of messages the caller fragments go as they are. Receives:
+ * RSV1 on a continuation frame fails with 1002 (`RESERVED_BITS`); the frames of a compressed
+ * message are gathered (at most about the size limit) and inflated at its last frame, stopping
+ * at the limit (`MESSAGE_TOO_BIG`, 1009); corrupt data fails with 1007 (`BAD_COMPRESSED_DATA`).
+ * Stored blocks, a final block (BFINAL=1), several blocks and empty messages are accepted.
+ *
+ * The binding keeps no window between messages, so the peer must have agreed to
+ * `*_no_context_takeover` (the server's for a client, the client's for a server).
+ *
+ * @example Two connections compressing a message between them
+ * ```ts ignore
+ * import { Connection, PerMessageDeflate } from "@wirely/wirely/codec";
+ * import { zlibDeflate } from "../deflate/zlib.node.ts";
+ * const agreement = { serverNoContextTakeover: true, clientNoContextTakeover: true, serverMaxWindowBits: 15, clientMaxWindowBits: 15 };
+ * const client = new Connection({ role: "client", extensions: [new PerMessageDeflate("client", agreement, zlibDeflate, { threshold: 0 })] });
+ * const server = new Connection({ role: "server", extensions: [new PerMessageDeflate("server", agreement, zlibDeflate)] });
+ * client.sendText("Hello");
+ * for (const bytes of client.takeBytes()) server.receive(bytes);
+ * console.log(server.takeEvents()); // [ { type: "text", data: "Hello" } ]
+ * ```
+ */
+export class PerMessageDeflate implements Extension {
+  /** `permessage-deflate`. */
+  readonly name: string = PERMESSAGE_DEFLATE;
+  /** RSV1. */
+  readonly rsv: number = 4;
+  readonly #binding: DeflateBinding;
+  readonly #threshold: number;
+  readonly #level: number;
+  readonly #memLevel: number;
+  /** Our window when compressing, in bits; 0 when we never compress (8 bits agreed). */
+  readonly #windowBits: number;
+  /** Compressed frames of the message being received, or undefined when it is not compressed. */
+  #parts: Uint8Array[] | undefined;
+  #gathered = 0;
+  #limit = 0;
+
+  /**
+   * Creates the extension for one connection.
+   *
+   * @param role Our end of the connection.
+   * @param agreement What the handshake agreed.
+   * @param binding The compressor (see {@linkcode DeflateBinding}).
+   * @param options Threshold and zlib tuning.
+   * @throws {RangeError} If an option is out of range, or the peer may use context takeover.
+   */
+  constructor(
+    role: Role,
+    agreement: DeflateAgreement,
+    binding: DeflateBinding,
+    options: PerMessageDeflateOptions = {},
+  ) {
+    const { threshold = 1024, level = 6, memLevel = 8 } = options;
+    check("threshold", threshold, 0, Number.MAX_SAFE_INTEGER);
+    check("level", level, 0, 9);
+    check("memLevel", memLevel, 1, 9);
+    const peerTakeover = role === "client"
+      ? !agreement.serverNoContextTakeover
+      : !agreement.clientNoContextTakeover;
+    if (peerTakeover) {
+      throw new RangeError(
+        `Cannot use permessage-deflate as the ${
+          role === "client" ? "server" : "client"
+        } may use context takeover, which this binding cannot inflate: agree to ${
+          role === "client" ? "server" : "client"
+        }_no_context_takeover`,
+      );
+    }
+    const bits = role === "client" ? agreement.clientMaxWindowBits : agreement.serverMaxWindowBits;
+    this.#binding = binding;
+    this.#threshold = threshold;
+    this.#level = level;
+    this.#memLevel = memLevel;
+    this.#windowBits = bits >= 9 ? bits : 0;
+  }
+
+  /**
+   * Inflates a compressed message at its last frame; see {@linkcode Extension.decode}.
+   *
+   * @throws {ProtocolError} `RESERVED_BITS` (1002), `MESSAGE_TOO_BIG` (1009) or
+   * `BAD_COMPRESSED_DATA` (1007).
+   */
+  decode(frame: Frame, maxSize: number): Frame {
+    const { opcode, rsv1, payload } = frame;
+    if (opcode === 0) {
+      if (rsv1) {
+        throw new ProtocolError(
+          "RESERVED_BITS",
+          1002,
+          "continuation frame has RSV1 set: only the first frame of a compressed message may",
+        );
+      }
+      if (this.#parts === undefined) return frame;
+    } else {
+      this.#parts = undefined;
+      if (!rsv1) return frame;
+      this.#parts = [];
+      this.#gathered = 0;
+      // Compressed data may be a little larger than the message (stored blocks: 5 bytes per 64 KiB).
+      this.#limit = maxSize + Math.ceil(maxSize / 1024) + 64;
+    }
+    this.#gathered += payload.length;
+    if (this.#gathered > this.#limit) {
+      this.#parts = undefined;
+      throw tooBig(maxSize);
+    }
+    if (payload.length > 0) this.#parts!.push(payload);
+    if (!frame.fin) return { ...frame, rsv1: false, payload: EMPTY };
+    const parts = this.#parts!;
+    this.#parts = undefined;
+    parts.push(new Uint8Array(TAIL));
+    return { ...frame, rsv1: false, payload: this.#inflate(parts, maxSize) };
+  }
+
+  /**
+   * Compresses a whole message of at least `threshold` bytes; see {@linkcode Extension.encode}.
+   */
+  encode(frame: Frame, options?: ExtensionEncodeOptions): Frame {
+    const payload = frame.payload;
+    if (
+      frame.opcode === 0 || !frame.fin || this.#windowBits === 0 ||
+      payload.length < this.#threshold || options?.compress === false
+    ) {
+      return frame;
+    }
+    const out = this.#binding.deflate(payload, {
+      windowBits: this.#windowBits,
+      level: this.#level,
+      memLevel: this.#memLevel,
+    });
+    let end = out.length;
+    if (
+      end >= 4 && out[end - 4] === 0 && out[end - 3] === 0 && out[end - 2] === 0xff &&
+      out[end - 1] === 0xff
+    ) end -= 4;
+    return { ...frame, rsv1: true, payload: out.subarray(0, end) };
+  }
+
+  #inflate(parts: Uint8Array[], maxSize: number): Uint8Array {
+    let size = 0;
+    for (const part of parts) size += part.length;
+    const data = concatBytes(parts, size);
+    let out: Uint8Array | undefined;
+    try {
+      out = this.#binding.inflate(data, { maxOutputLength: maxSize });
+    } catch (cause) {
+      const error = new ProtocolError(
+        "BAD_COMPRESSED_DATA",
+        1007,
+        `compressed message is corrupt: ${cause instanceof Error ? cause.message : String(cause)}`,
+      );
+      throw error;
+    }
+    if (out === undefined || out.length > maxSize) throw tooBig(maxSize);
+    return out;
+  }
+}
+
+function tooBig(maxSize: number): ProtocolError {
+  return new ProtocolError(
+    "MESSAGE_TOO_BIG",
+    1009,
+    `inflated message exceeds the limit (${maxSize} bytes left)`,
+  );
+}
+
+function check(name: string, value: number, min: number, max: number): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(
+      `Cannot use permessage-deflate as '${name}' must be an integer ${min}-${max}: current value is ${value}`,
+    );
+  }
+}
