@@ -29,12 +29,12 @@ function bytes(buffer: Uint8Array): Uint8Array {
  * ```
  */
 export const zlibDeflate: DeflateBinding = {
-  deflate(data, { windowBits, level, memLevel }) {
+  deflate(data, { windowBits, level, memLevel }): Uint8Array {
     return bytes(
       deflateRawSync(data, { windowBits, level, memLevel, finishFlush: constants.Z_SYNC_FLUSH }),
     );
   },
-  inflate(data, { maxOutputLength }) {
+  inflate(data, { maxOutputLength }): Uint8Array | undefined {
     try {
       const out = inflateRawSync(data, {
         finishFlush: constants.Z_SYNC_FLUSH,
