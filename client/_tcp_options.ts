@@ -120,8 +120,8 @@ export function resolveTcpOptions(options: TcpTransportOptions): TcpSettings {
 function checkDeflateOption(
   value: boolean | PerMessageDeflateOptions | undefined,
 ): PerMessageDeflateOptions | undefined {
-  if (value === undefined || value === true) return {};
-  if (value === false) return undefined;
+  if (value === true) return {};
+  if (value === undefined || value === false) return undefined;
   if (typeof value !== "object" || value === null) {
     throw new TypeError(
       `Cannot create a TCP transport as 'perMessageDeflate' must be a boolean or an object: current value is ${

@@ -72,13 +72,14 @@ export interface TcpTransportOptions {
    */
   proxy?: string | URL | false;
   /**
-   * Offer permessage-deflate (RFC 7692): `true` with the defaults, an object to tune it, `false`
-   * to offer nothing. The offer asks both sides to compress each message on its own
-   * (`server_no_context_takeover; client_no_context_takeover`), so no zlib state is kept per
-   * connection; a server that refuses that sends uncompressed. Messages of at least
-   * `threshold` bytes (default 1024) are compressed; received ones are inflated within
-   * `maxMessageSize` (more: close 1009).
-   * @default {true}
+   * Offer permessage-deflate (RFC 7692): `true` with the defaults, an object to tune it
+   * (`threshold`: messages under it, in bytes, go uncompressed, default 1024; `level`,
+   * `memLevel`). The offer asks both sides to compress each message on its own
+   * (`server_no_context_takeover; client_no_context_takeover; client_max_window_bits`), so no
+   * zlib state is kept per connection. Off by default: a `ws` server set to
+   * `serverNoContextTakeover: false` refuses that offer with 400 instead of ignoring it.
+   * Received messages are inflated within `maxMessageSize` (more: close 1009).
+   * @default {false}
    */
   perMessageDeflate?: boolean | PerMessageDeflateOptions;
 }
