@@ -13,7 +13,7 @@ import { HandshakeError, ProtocolError } from "../codec/errors.ts";
 import { PYTHON, skipWithoutPythonWebsockets } from "../testing/python.ts";
 import { until, within } from "../testing/async.ts";
 import { tcpTransport, type TcpTransportOptions } from "./tcp_transport.node.ts";
-import type { TransportEvent } from "./transport.ts";
+import type { Transport, TransportEvent } from "./transport.ts";
 
 /** Bytes that went through a recording proxy, each way. */
 interface Recording {
@@ -90,11 +90,21 @@ async function startWs(perMessageDeflate: boolean | WsDeflateOptions): Promise<W
 }
 
 /** One transport attempt with its events recorded. */
-function attempt(url: string, options: TcpTransportOptions) {
+function attempt(url: string, options: TcpTransportOptions): {
+  transport: Transport;
+  events: TransportEvent[];
+  wait: <T extends TransportEvent["type"]>(
+    type: T,
+    count?: number,
+  ) => Promise<Extract<TransportEvent, { type: T }>[]>;
+} {
   const events: TransportEvent[] = [];
   const transport = tcpTransport(options).connect(url, [], (event) => events.push(event));
   cleanups.push(() => transport.abort());
-  const wait = async <T extends TransportEvent["type"]>(type: T, count = 1) => {
+  const wait = async <T extends TransportEvent["type"]>(
+    type: T,
+    count = 1,
+  ): Promise<Extract<TransportEvent, { type: T }>[]> => {
     await until(() => events.filter((e) => e.type === type).length >= count, 3_000, type);
     return events.filter((e) => e.type === type) as Extract<TransportEvent, { type: T }>[];
   };
