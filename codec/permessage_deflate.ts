@@ -21,14 +21,16 @@ import type { Frame, Role } from "./frame.ts";
  * keep no state between messages (so the peer must not use context takeover, see
  * {@linkcode PerMessageDeflate}).
  *
- * @example A binding over `node:zlib`
- * ```ts ignore
+ * @example A binding over `node:zlib` (wirely's own, `zlibDeflate`, also maps the size error)
+ * ```ts
  * import { constants, deflateRawSync, inflateRawSync } from "node:zlib";
  * import type { DeflateBinding } from "@wirely/wirely/codec";
  * const binding: DeflateBinding = {
  *   deflate: (data, options) => deflateRawSync(data, { ...options, finishFlush: constants.Z_SYNC_FLUSH }),
  *   inflate: (data, { maxOutputLength }) => inflateRawSync(data, { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength }),
  * };
+ * const packed = binding.deflate(new TextEncoder().encode("Hello"), { windowBits: 15, level: 6, memLevel: 8 });
+ * console.log(binding.inflate(packed, { maxOutputLength: 5 })?.length); // 5
  * ```
  */
 export interface DeflateBinding {
@@ -84,12 +86,16 @@ const TAIL = [0x00, 0x00, 0xff, 0xff];
  * `*_no_context_takeover` (the server's for a client, the client's for a server).
  *
  * @example Two connections compressing a message between them
- * ```ts ignore
- * import { Connection, PerMessageDeflate } from "@wirely/wirely/codec";
- * import { zlibDeflate } from "../deflate/zlib.node.ts";
+ * ```ts
+ * import { constants, deflateRawSync, inflateRawSync } from "node:zlib";
+ * import { Connection, type DeflateBinding, PerMessageDeflate } from "@wirely/wirely/codec";
+ * const zlib: DeflateBinding = {
+ *   deflate: (data, options) => deflateRawSync(data, { ...options, finishFlush: constants.Z_SYNC_FLUSH }),
+ *   inflate: (data, { maxOutputLength }) => inflateRawSync(data, { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength }),
+ * };
  * const agreement = { serverNoContextTakeover: true, clientNoContextTakeover: true, serverMaxWindowBits: 15, clientMaxWindowBits: 15 };
- * const client = new Connection({ role: "client", extensions: [new PerMessageDeflate("client", agreement, zlibDeflate, { threshold: 0 })] });
- * const server = new Connection({ role: "server", extensions: [new PerMessageDeflate("server", agreement, zlibDeflate)] });
+ * const client = new Connection({ role: "client", extensions: [new PerMessageDeflate("client", agreement, zlib, { threshold: 0 })] });
+ * const server = new Connection({ role: "server", extensions: [new PerMessageDeflate("server", agreement, zlib)] });
  * client.sendText("Hello");
  * for (const bytes of client.takeBytes()) server.receive(bytes);
  * console.log(server.takeEvents()); // [ { type: "text", data: "Hello" } ]
