@@ -139,8 +139,9 @@ async function echoAll(url: string, options: TcpTransportOptions): Promise<strin
 }
 
 describe("tcpTransport permessage-deflate against ws's server", () => {
-  const variants: [string, WsDeflateOptions][] = [
-    ["perMessageDeflate: true (threshold 0)", { threshold: 0 }],
+  const variants: [string, boolean | WsDeflateOptions][] = [
+    ["perMessageDeflate: true", true],
+    ["threshold 0", { threshold: 0 }],
     [
       "server and client no_context_takeover",
       { threshold: 0, serverNoContextTakeover: true, clientNoContextTakeover: true },
@@ -164,6 +165,22 @@ describe("tcpTransport permessage-deflate against ws's server", () => {
       assert.deepEqual(down.frames.map((f) => f.rsv1), MESSAGES.map(() => true));
     });
   }
+
+  it("inflates a message ws sends in two compressed fragments (RSV1 on the first only)", async () => {
+    const wss = await startWs({ threshold: 0 });
+    wss.on("connection", (socket) => {
+      socket.send("hello ".repeat(300), { fin: false });
+      socket.send("world ".repeat(300), { fin: true });
+    });
+    const { url, recording } = await recordingProxy((wss.address() as { port: number }).port);
+    const { wait } = attempt(url, { perMessageDeflate: true });
+    const [message] = await wait("message");
+    assert.equal(message!.data, "hello ".repeat(300) + "world ".repeat(300));
+    assert.deepEqual(parse(recording.down, "client").frames, [
+      { opcode: 1, rsv1: true },
+      { opcode: 0, rsv1: false },
+    ]);
+  });
 
   it("sends messages under the threshold (default 1024 bytes) uncompressed", async () => {
     const wss = await startWs({ threshold: 0 });
