@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { ExtensionOffer } from "./extensions.ts";
 import type { Frame } from "./frame.ts";
 
 /**
@@ -76,3 +77,30 @@ export interface Extension {
    */
   encode(frame: Frame, options?: ExtensionEncodeOptions): Frame;
 }
+
+/**
+ * The server's hook into extension negotiation: given the offers of one upgrade request (from
+ * {@linkcode validateUpgradeRequest}), it returns the elements to answer in
+ * `Sec-WebSocket-Extensions` (pass them to {@linkcode acceptResponseHeaders}) and the extensions
+ * to give the connection (in the same order). Offers it cannot honour are declined: both lists are
+ * then empty. It keeps no state between requests.
+ *
+ * @example Negotiate for one request with permessage-deflate
+ * ```ts
+ * import { deflateRawSync, inflateRawSync, constants } from "node:zlib";
+ * import { Connection, type ExtensionNegotiator, parseExtensions, perMessageDeflateServer } from "@wirely/wirely/codec";
+ * const negotiate: ExtensionNegotiator = perMessageDeflateServer({
+ *   deflate: (data, options) => deflateRawSync(data, { ...options, finishFlush: constants.Z_SYNC_FLUSH }),
+ *   inflate: (data, { maxOutputLength }) => inflateRawSync(data, { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength }),
+ * });
+ * const { response, extensions } = negotiate(parseExtensions("permessage-deflate; client_max_window_bits"));
+ * const connection = new Connection({ role: "server", extensions });
+ * console.log(response); // [ { name: "permessage-deflate", params: [ [ "server_no_context_takeover", true ], [ "client_no_context_takeover", true ] ] } ]
+ * ```
+ */
+export type ExtensionNegotiator = (offers: readonly ExtensionOffer[]) => {
+  /** The elements of the response's `Sec-WebSocket-Extensions`, in order. */
+  response: ExtensionOffer[];
+  /** The extensions of the connection, in the same order. */
+  extensions: Extension[];
+};

@@ -10,10 +10,14 @@
  */
 
 import { concatBytes } from "./_bytes.ts";
-import type { DeflateAgreement } from "./deflate_negotiation.ts";
-import { PERMESSAGE_DEFLATE } from "./deflate_negotiation.ts";
+import {
+  acceptDeflateOffers,
+  type DeflateAgreement,
+  type DeflateServerOptions,
+  PERMESSAGE_DEFLATE,
+} from "./deflate_negotiation.ts";
 import { ProtocolError } from "./errors.ts";
-import type { Extension, ExtensionEncodeOptions } from "./extension.ts";
+import type { Extension, ExtensionEncodeOptions, ExtensionNegotiator } from "./extension.ts";
 import type { Frame, Role } from "./frame.ts";
 
 /**
@@ -133,6 +137,9 @@ export class PerMessageDeflate implements Extension {
     options: PerMessageDeflateOptions = {},
   ) {
     const { threshold = 1024, level = 6, memLevel = 8 } = options;
+    if (binding === null || typeof binding !== "object") {
+      throw new TypeError("Cannot use permessage-deflate as 'binding' must be an object");
+    }
     check("threshold", threshold, 0, Number.MAX_SAFE_INTEGER);
     check("level", level, 0, 9);
     check("memLevel", memLevel, 1, 9);
@@ -237,6 +244,63 @@ export class PerMessageDeflate implements Extension {
     return out;
   }
 }
+
+/**
+ * The server side of permessage-deflate as an {@linkcode ExtensionNegotiator}: the first offer it
+ * can honour wins ({@linkcode acceptDeflateOffers}). It always answers
+ * `server_no_context_takeover; client_no_context_takeover` (a one-shot binding keeps no window, and
+ * RFC 7692 lets a server ask either), so a connection holds no compression state between messages.
+ *
+ * @param binding The compressor (see {@linkcode DeflateBinding}).
+ * @param options Window limits (`serverMaxWindowBits`, `clientMaxWindowBits`), the threshold and
+ * zlib tuning; see {@linkcode DeflateServerOptions} and {@linkcode PerMessageDeflateOptions}.
+ * @returns The negotiator; call it once per upgrade request.
+ * @throws {RangeError} If an option is out of range.
+ *
+ * @example
+ * ```ts
+ * import { constants, deflateRawSync, inflateRawSync } from "node:zlib";
+ * import { formatExtensions, parseExtensions, perMessageDeflateServer } from "@wirely/wirely/codec";
+ * const negotiate = perMessageDeflateServer({
+ *   deflate: (data, options) => deflateRawSync(data, { ...options, finishFlush: constants.Z_SYNC_FLUSH }),
+ *   inflate: (data, { maxOutputLength }) => inflateRawSync(data, { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength }),
+ * }, { serverMaxWindowBits: 12, threshold: 512 });
+ * const { response } = negotiate(parseExtensions("permessage-deflate; client_max_window_bits"));
+ * console.log(formatExtensions(response)); // permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=12
+ * ```
+ */
+export function perMessageDeflateServer(
+  binding: DeflateBinding,
+  options:
+    & Omit<DeflateServerOptions, "serverNoContextTakeover" | "clientNoContextTakeover">
+    & PerMessageDeflateOptions = {},
+): ExtensionNegotiator {
+  const { threshold, level, memLevel, serverMaxWindowBits, clientMaxWindowBits } = options;
+  const tuning = { threshold, level, memLevel };
+  const limits: DeflateServerOptions = {
+    serverNoContextTakeover: true,
+    clientNoContextTakeover: true,
+    serverMaxWindowBits,
+    clientMaxWindowBits,
+  };
+  acceptDeflateOffers([], limits); // checks the window bits
+  new PerMessageDeflate("server", CHECK_AGREEMENT, binding, tuning); // checks the tuning
+  return (offers) => {
+    const accepted = acceptDeflateOffers(offers, limits);
+    if (accepted === undefined) return { response: [], extensions: [] };
+    return {
+      response: [accepted.response],
+      extensions: [new PerMessageDeflate("server", accepted.agreement, binding, tuning)],
+    };
+  };
+}
+
+const CHECK_AGREEMENT: DeflateAgreement = {
+  serverNoContextTakeover: true,
+  clientNoContextTakeover: true,
+  serverMaxWindowBits: 15,
+  clientMaxWindowBits: 15,
+};
 
 function tooBig(maxSize: number): ProtocolError {
   return new ProtocolError(
