@@ -103,6 +103,30 @@ describe("permessage-deflate receiving", () => {
     assert.deepEqual(s.events(), [{ type: "text", data: "Hello fragmented world" }]);
   });
 
+  it("gives the same messages when the bytes arrive split at every position", () => {
+    const packed = zlibDeflate.deflate(text("é".repeat(300)), {
+      windowBits: 15,
+      level: 6,
+      memLevel: 8,
+    }).subarray(0, -4);
+    const wire = [
+      encodeFrame(1, packed.subarray(0, 5), { fin: false, rsv1: true, mask: MASK }),
+      encodeFrame(0, packed.subarray(5), { mask: MASK }),
+      encodeFrame(1, text("plain é"), { mask: MASK }),
+    ];
+    const all = new Uint8Array(wire.reduce((n, part) => n + part.length, 0));
+    wire.reduce((at, part) => (all.set(part, at), at + part.length), 0);
+    for (let cut = 0; cut <= all.length; cut++) {
+      const s = server();
+      s.connection.receive(all.slice(0, cut));
+      s.connection.receive(all.slice(cut));
+      assert.deepEqual(s.events(), [
+        { type: "text", data: "é".repeat(300) },
+        { type: "text", data: "plain é" },
+      ], `cut at ${cut}`);
+    }
+  });
+
   it("delivers uncompressed messages between compressed ones", () => {
     const s = server();
     s.frame(1, text("plain"));
