@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
 import { Connection } from "../codec/connection.ts";
 import type { Extension, ExtensionNegotiator } from "../codec/extension.ts";
+import type { Frame } from "../codec/frame.ts";
 import { acceptResponseHeaders, validateUpgradeRequest } from "../codec/handshake.ts";
 import { HttpHeadParser } from "../codec/http_head.ts";
 import { writeResponseHead } from "../codec/http_write.ts";
@@ -32,11 +33,11 @@ function counting(negotiate: ExtensionNegotiator, counts: Counts): ExtensionNego
     const wrapped = extensions.map((extension): Extension => ({
       name: extension.name,
       rsv: extension.rsv,
-      decode(frame, maxSize) {
+      decode(frame, maxSize): Frame {
         if (frame.rsv1) counts.received++;
         return extension.decode(frame, maxSize);
       },
-      encode(frame, options) {
+      encode(frame, options): Frame {
         const out = extension.encode(frame, options);
         if (out.rsv1) counts.sent++;
         return out;
