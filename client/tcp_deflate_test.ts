@@ -12,6 +12,7 @@ import { writeResponseHead } from "../codec/http_write.ts";
 import { HandshakeError, ProtocolError } from "../codec/errors.ts";
 import { PYTHON, skipWithoutPythonWebsockets } from "../testing/python.ts";
 import { until, within } from "../testing/async.ts";
+import { skipOnBun } from "../testing/runtime.ts";
 import { tcpTransport, type TcpTransportOptions } from "./tcp_transport.node.ts";
 import type { Transport, TransportEvent } from "./transport.ts";
 
@@ -166,7 +167,11 @@ describe("tcpTransport permessage-deflate against ws's server", () => {
     });
   }
 
-  it("inflates a message ws sends in two compressed fragments (RSV1 on the first only)", async () => {
+  it("inflates a message ws sends in two compressed fragments (RSV1 on the first only)", {
+    skip: skipOnBun(
+      "Bun replaces the npm package ws with its built-in ws, which sends fragments uncompressed",
+    ),
+  }, async () => {
     const wss = await startWs({ threshold: 0 });
     wss.on("connection", (socket) => {
       socket.send("hello ".repeat(300), { fin: false });
