@@ -39,11 +39,11 @@ export interface TcpSettings {
 }
 
 /**
- * The permessage-deflate parameters the transport offers: neither side keeps a compression
- * context between messages (no zlib state per connection), and the server may limit our window.
+ * The permessage-deflate parameters the transport offers: we compress each message on its own
+ * (no compressor kept per connection) and the server may limit our window; the server may take
+ * its context over (we then keep its window, at most 32 KiB).
  */
 export const DEFLATE_OFFER = {
-  serverNoContextTakeover: true,
   clientNoContextTakeover: true,
   clientMaxWindowBits: true,
 } as const;
@@ -120,8 +120,8 @@ export function resolveTcpOptions(options: TcpTransportOptions): TcpSettings {
 function checkDeflateOption(
   value: boolean | PerMessageDeflateOptions | undefined,
 ): PerMessageDeflateOptions | undefined {
-  if (value === true) return {};
-  if (value === undefined || value === false) return undefined;
+  if (value === undefined || value === true) return {};
+  if (value === false) return undefined;
   if (typeof value !== "object" || value === null) {
     throw new TypeError(
       `Cannot create a TCP transport as 'perMessageDeflate' must be a boolean or an object: current value is ${

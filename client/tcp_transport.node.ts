@@ -74,12 +74,11 @@ export interface TcpTransportOptions {
   /**
    * Offer permessage-deflate (RFC 7692): `true` with the defaults, an object to tune it
    * (`threshold`: messages under it, in bytes, go uncompressed, default 1024; `level`,
-   * `memLevel`). The offer asks both sides to compress each message on its own
-   * (`server_no_context_takeover; client_no_context_takeover; client_max_window_bits`), so no
-   * zlib state is kept per connection. Off by default: a `ws` server set to
-   * `serverNoContextTakeover: false` refuses that offer with 400 instead of ignoring it.
-   * Received messages are inflated within `maxMessageSize` (more: close 1009).
-   * @default {false}
+   * `memLevel`), `false` to offer nothing. The offer is `permessage-deflate;
+   * client_no_context_takeover; client_max_window_bits`: we compress each message on its own (no
+   * compressor kept per connection); a server that takes its context over makes us keep its
+   * window (at most 32 KiB). Received messages are inflated within `maxMessageSize` (more: 1009).
+   * @default {true}
    */
   perMessageDeflate?: boolean | PerMessageDeflateOptions;
 }

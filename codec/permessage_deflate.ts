@@ -22,8 +22,7 @@ import type { Frame, Role } from "./frame.ts";
 
 /**
  * One-shot raw DEFLATE (RFC 1951) supplied by a runtime binding; both calls are synchronous and
- * keep no state between messages (so the peer must not use context takeover, see
- * {@linkcode PerMessageDeflate}).
+ * keep no state between messages ({@linkcode PerMessageDeflate} keeps the peer's window itself).
  *
  * @example A binding over `node:zlib` (wirely's own, `zlibDeflate`, also maps the size error)
  * ```ts
@@ -77,7 +76,8 @@ const EMPTY = new Uint8Array(0);
 const TAIL = [0x00, 0x00, 0xff, 0xff];
 
 /**
- * permessage-deflate on one connection, without context takeover. Sends: a whole message of at
+ * permessage-deflate on one connection. Sends: each message compressed on its own (no context
+ * takeover, which RFC 7692 always allows a sender); a whole message of at
  * least `threshold` bytes is compressed (RSV1 set) unless `compress: false` is asked or the
  * agreed window is 8 bits (zlib cannot compress with 8, so those messages go uncompressed,
  * which RFC 7692 allows); frames of messages the caller fragments go as they are. Receives:
@@ -86,8 +86,11 @@ const TAIL = [0x00, 0x00, 0xff, 0xff];
  * at the limit (`MESSAGE_TOO_BIG`, 1009); corrupt data fails with 1007 (`BAD_COMPRESSED_DATA`).
  * Stored blocks, a final block (BFINAL=1), several blocks and empty messages are accepted.
  *
- * The binding keeps no window between messages, so the peer must have agreed to
- * `*_no_context_takeover` (the server's for a client, the client's for a server).
+ * When the peer may use context takeover (no `server_no_context_takeover` for a client, no
+ * `client_no_context_takeover` for a server), the last 2^window-bits bytes received (32 KiB at
+ * most, made at the first compressed message) are kept and replayed to the inflater as a stored
+ * block before each message; with `*_no_context_takeover` agreed nothing is kept between
+ * messages.
  *
  * @example Two connections compressing a message between them
  * ```ts
@@ -120,6 +123,10 @@ export class PerMessageDeflate implements Extension {
   #parts: Uint8Array[] | undefined;
   #gathered = 0;
   #limit = 0;
+  /** Bytes of the peer's window kept between messages (0: the peer takes no context over). */
+  readonly #windowSize: number;
+  /** The end of the last messages received, at most `#windowSize` bytes; made on first use. */
+  #window: Uint8Array | undefined;
 
   /**
    * Creates the extension for one connection.
@@ -128,7 +135,7 @@ export class PerMessageDeflate implements Extension {
    * @param agreement What the handshake agreed.
    * @param binding The compressor (see {@linkcode DeflateBinding}).
    * @param options Threshold and zlib tuning.
-   * @throws {RangeError} If an option is out of range, or the peer may use context takeover.
+   * @throws {RangeError} If an option is out of range.
    */
   constructor(
     role: Role,
@@ -146,15 +153,10 @@ export class PerMessageDeflate implements Extension {
     const peerTakeover = role === "client"
       ? !agreement.serverNoContextTakeover
       : !agreement.clientNoContextTakeover;
-    if (peerTakeover) {
-      throw new RangeError(
-        `Cannot use permessage-deflate as the ${
-          role === "client" ? "server" : "client"
-        } may use context takeover, which this binding cannot inflate: agree to ${
-          role === "client" ? "server" : "client"
-        }_no_context_takeover`,
-      );
-    }
+    const peerBits = role === "client"
+      ? agreement.serverMaxWindowBits
+      : agreement.clientMaxWindowBits;
+    this.#windowSize = peerTakeover ? 2 ** Math.max(9, Math.min(15, peerBits)) : 0;
     const bits = role === "client" ? agreement.clientMaxWindowBits : agreement.serverMaxWindowBits;
     this.#binding = binding;
     this.#threshold = threshold;
@@ -226,12 +228,15 @@ export class PerMessageDeflate implements Extension {
   }
 
   #inflate(parts: Uint8Array[], maxSize: number): Uint8Array {
+    const window = this.#window;
+    const primed = window === undefined ? 0 : window.length;
+    if (primed > 0) parts.unshift(storedBlockHeader(primed), window!);
     let size = 0;
     for (const part of parts) size += part.length;
     const data = concatBytes(parts, size);
     let out: Uint8Array | undefined;
     try {
-      out = this.#binding.inflate(data, { maxOutputLength: maxSize });
+      out = this.#binding.inflate(data, { maxOutputLength: maxSize + primed });
     } catch (cause) {
       const error = new ProtocolError(
         "BAD_COMPRESSED_DATA",
@@ -240,20 +245,51 @@ export class PerMessageDeflate implements Extension {
       );
       throw error;
     }
-    if (out === undefined || out.length > maxSize) throw tooBig(maxSize);
-    return out;
+    if (out === undefined || out.length - primed > maxSize) throw tooBig(maxSize);
+    if (this.#windowSize > 0) this.#keepWindow(out);
+    return primed === 0 ? out : out.subarray(primed);
+  }
+
+  /** Keeps the last `#windowSize` bytes of `output` (the old window, then the message). */
+  #keepWindow(output: Uint8Array): void {
+    const keep = Math.min(this.#windowSize, output.length);
+    if (keep === 0) return;
+    if (this.#window === undefined || this.#window.length !== keep) {
+      this.#window = output.slice(output.length - keep);
+    } else {
+      this.#window.set(output.subarray(output.length - keep));
+    }
   }
 }
 
 /**
+ * The header of a non-final stored block (RFC 1951 3.2.4) of `length` bytes. The peer's window,
+ * inflated first as such a block, gives the inflater the history the peer's compressor refers
+ * to: context takeover with nothing but a one-shot inflate (no `dictionary` option, which Deno's
+ * `node:zlib` ignores for raw streams).
+ */
+function storedBlockHeader(length: number): Uint8Array {
+  // length is at most 32 KiB, under the 65_535 bytes of one stored block.
+  return new Uint8Array([
+    0x00,
+    length & 0xff,
+    length >>> 8,
+    ~length & 0xff,
+    (~length >>> 8) & 0xff,
+  ]);
+}
+
+/**
  * The server side of permessage-deflate as an {@linkcode ExtensionNegotiator}: the first offer it
- * can honour wins ({@linkcode acceptDeflateOffers}). It always answers
- * `server_no_context_takeover; client_no_context_takeover` (a one-shot binding keeps no window, and
- * RFC 7692 lets a server ask either), so a connection holds no compression state between messages.
+ * can honour wins ({@linkcode acceptDeflateOffers}). It answers `server_no_context_takeover`
+ * (the server compresses each message on its own) and, unless `clientNoContextTakeover: false`,
+ * `client_no_context_takeover` (RFC 7692 lets a server ask it), so a connection holds no compression
+ * state between messages; with `false` it keeps each client's window (up to 32 KiB).
  *
  * @param binding The compressor (see {@linkcode DeflateBinding}).
- * @param options Window limits (`serverMaxWindowBits`, `clientMaxWindowBits`), the threshold and
- * zlib tuning; see {@linkcode DeflateServerOptions} and {@linkcode PerMessageDeflateOptions}.
+ * @param options Window limits (`serverMaxWindowBits`, `clientMaxWindowBits`),
+ * `clientNoContextTakeover` (default `true` here), the threshold and zlib tuning; see
+ * {@linkcode DeflateServerOptions} and {@linkcode PerMessageDeflateOptions}.
  * @returns The negotiator; call it once per upgrade request.
  * @throws {RangeError} If an option is out of range.
  *

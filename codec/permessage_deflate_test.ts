@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { constants, deflateRawSync } from "node:zlib";
+import { constants, createDeflateRaw, deflateRawSync } from "node:zlib";
 import { Connection, type ConnectionEvent } from "./connection.ts";
 import { encodeFrame } from "./frame_encoder.ts";
 import type { DeflateAgreement } from "./deflate_negotiation.ts";
@@ -284,12 +284,7 @@ describe("permessage-deflate sending", () => {
     assert.deepEqual(s.events(), messages.map((data) => ({ type: "text", data })));
   });
 
-  it("refuses a peer that may use context takeover, and bad options", () => {
-    assert.throws(
-      () =>
-        new PerMessageDeflate("client", { ...AGREED, serverNoContextTakeover: false }, zlibDeflate),
-      RangeError,
-    );
+  it("refuses bad options", () => {
     assert.throws(
       () => new PerMessageDeflate("server", AGREED, zlibDeflate, { level: 10 }),
       RangeError,
@@ -298,5 +293,78 @@ describe("permessage-deflate sending", () => {
       () => new PerMessageDeflate("server", AGREED, zlibDeflate, { threshold: -1 }),
       RangeError,
     );
+  });
+});
+
+/** What a zlib stream with context takeover sends for each message (sync flush, tail stripped). */
+async function takeoverPayloads(messages: string[], windowBits = 15): Promise<Uint8Array[]> {
+  const deflate = createDeflateRaw({ windowBits });
+  const chunks: Uint8Array[] = [];
+  deflate.on("data", (chunk: Uint8Array) => chunks.push(new Uint8Array(chunk)));
+  const payloads: Uint8Array[] = [];
+  for (const message of messages) {
+    deflate.write(text(message));
+    await new Promise<void>((resolve) => deflate.flush(constants.Z_SYNC_FLUSH, () => resolve()));
+    const all = Uint8Array.from(chunks.splice(0).flatMap((chunk) => [...chunk]));
+    payloads.push(all.subarray(0, all.length - 4));
+  }
+  deflate.close();
+  return payloads;
+}
+
+describe("permessage-deflate receiving from a peer with context takeover", () => {
+  function client(serverMaxWindowBits = 15): Connection {
+    return new Connection({
+      role: "client",
+      extensions: [
+        new PerMessageDeflate(
+          "client",
+          { ...AGREED, serverNoContextTakeover: false, serverMaxWindowBits },
+          zlibDeflate,
+        ),
+      ],
+    });
+  }
+
+  it("inflates RFC 7692's 'Hello' twice: f248cdc9c90700 then f200110000", () => {
+    const connection = client();
+    connection.receive(hex("c107f248cdc9c90700"));
+    connection.receive(hex("c105f200110000"));
+    assert.deepEqual(connection.takeEvents(), [
+      { type: "text", data: "Hello" },
+      { type: "text", data: "Hello" },
+    ]);
+  });
+
+  for (const bits of [15, 10, 9]) {
+    it(`inflates a stream of messages that refer to earlier ones (window ${bits} bits)`, async () => {
+      const messages = Array.from(
+        { length: 40 },
+        (_, i) => `{"id":${i},"user":"user${i % 7}","text":"${"abc".repeat(i % 50)}"}`,
+      );
+      messages.push("x".repeat(70_000), "y".repeat(10), "x".repeat(40_000) + "end");
+      const payloads = await takeoverPayloads(messages, bits);
+      const connection = client(bits);
+      for (const payload of payloads) {
+        connection.receive(encodeFrame(1, payload, { rsv1: true }));
+      }
+      assert.deepEqual(connection.takeEvents(), messages.map((data) => ({ type: "text", data })));
+      // The second "Hello"-like message is tiny on the wire: it refers to the first.
+      assert.ok(payloads[1]!.length < text(messages[1]!).length);
+    });
+  }
+
+  it("still bounds the inflated size with a window kept", () => {
+    const connection = new Connection({
+      role: "client",
+      maxMessageSize: 1000,
+      extensions: [
+        new PerMessageDeflate("client", { ...AGREED, serverNoContextTakeover: false }, zlibDeflate),
+      ],
+    });
+    connection.receive(encodeFrame(2, deflateRawSync(new Uint8Array(1000)), { rsv1: true }));
+    assert.deepEqual(connection.takeEvents(), [{ type: "binary", data: new Uint8Array(1000) }]);
+    connection.receive(encodeFrame(2, deflateRawSync(new Uint8Array(1001)), { rsv1: true }));
+    failedWith(connection.takeEvents(), "MESSAGE_TOO_BIG", 1009);
   });
 });
