@@ -7,6 +7,16 @@
 import { Connection } from "../codec/connection.ts";
 import { buildUpgradeRequestHeaders } from "../codec/handshake_client.ts";
 import { HttpHeadParser } from "../codec/http_head.ts";
+import {
+  acceptDeflateResponse,
+  type DeflateAgreement,
+  deflateOffer,
+  PERMESSAGE_DEFLATE,
+} from "../codec/deflate_negotiation.ts";
+import type { Extension } from "../codec/extension.ts";
+import type { ExtensionOffer } from "../codec/extensions.ts";
+import { PerMessageDeflate, type PerMessageDeflateOptions } from "../codec/permessage_deflate.ts";
+import { zlibDeflate } from "../deflate/zlib.node.ts";
 import type { TcpTransportOptions } from "./tcp_transport.node.ts";
 import { checkProxyOption } from "./_proxy.ts";
 
@@ -24,7 +34,50 @@ export interface TcpSettings {
   closeTimeout: number;
   /** A proxy URL, `false` for none, `undefined` for the environment's. */
   proxy: URL | false | undefined;
+  /** permessage-deflate tuning, `undefined` when it is not offered. */
+  deflate: PerMessageDeflateOptions | undefined;
 }
+
+/**
+ * The permessage-deflate parameters the transport offers: we compress each message on its own
+ * (no compressor kept per connection) and the server may limit our window; the server may take
+ * its context over (we then keep its window, at most 32 KiB).
+ */
+export const DEFLATE_OFFER = {
+  clientNoContextTakeover: true,
+  clientMaxWindowBits: true,
+} as const;
+
+/** The `Sec-WebSocket-Extensions` elements to offer. */
+export function extensionOffers(settings: TcpSettings): ExtensionOffer[] {
+  return settings.deflate === undefined ? [] : [deflateOffer(DEFLATE_OFFER)];
+}
+
+/**
+ * The extensions to run, from those the server accepted (already checked to be offered, once).
+ *
+ * @throws {HandshakeError} `BAD_EXTENSION_PARAMS` when the server's parameters are not allowed.
+ */
+export function acceptedExtensions(
+  deflate: PerMessageDeflateOptions | undefined,
+  accepted: readonly ExtensionOffer[],
+): Extension[] {
+  return accepted.filter((element) => element.name === PERMESSAGE_DEFLATE).map((element) =>
+    new PerMessageDeflate(
+      "client",
+      acceptDeflateResponse(DEFLATE_OFFER, element),
+      zlibDeflate,
+      deflate,
+    )
+  );
+}
+
+const CHECK_AGREEMENT: DeflateAgreement = {
+  serverNoContextTakeover: true,
+  clientNoContextTakeover: true,
+  serverMaxWindowBits: 15,
+  clientMaxWindowBits: 15,
+};
 
 /**
  * Checks `options` and applies the defaults.
@@ -60,5 +113,22 @@ export function resolveTcpOptions(options: TcpTransportOptions): TcpSettings {
     maxHeadSize,
     closeTimeout,
     proxy: checkProxyOption(options.proxy),
+    deflate: checkDeflateOption(options.perMessageDeflate),
   };
+}
+
+function checkDeflateOption(
+  value: boolean | PerMessageDeflateOptions | undefined,
+): PerMessageDeflateOptions | undefined {
+  if (value === undefined || value === true) return {};
+  if (value === false) return undefined;
+  if (typeof value !== "object" || value === null) {
+    throw new TypeError(
+      `Cannot create a TCP transport as 'perMessageDeflate' must be a boolean or an object: current value is ${
+        String(value)
+      }`,
+    );
+  }
+  new PerMessageDeflate("client", CHECK_AGREEMENT, zlibDeflate, value); // checks the values
+  return { ...value };
 }

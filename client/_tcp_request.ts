@@ -9,6 +9,7 @@
 import { generateKey } from "../codec/handshake.ts";
 import { buildUpgradeRequestHeaders } from "../codec/handshake_client.ts";
 import { writeRequestHead } from "../codec/http_write.ts";
+import type { ExtensionOffer } from "../codec/extensions.ts";
 
 /** Where to connect and what to send first. */
 export interface TcpRequest {
@@ -25,7 +26,7 @@ export interface TcpRequest {
 }
 
 /**
- * Builds the request for `url`, offering `protocols` and sending `headers`.
+ * Builds the request for `url`, offering `protocols` and `extensions` and sending `headers`.
  *
  * @throws {SyntaxError} When `url` is not a `ws:` or `wss:` URL, or the request cannot be built.
  */
@@ -33,6 +34,7 @@ export function prepareRequest(
   url: string,
   protocols: readonly string[],
   headers: Headers,
+  extensions: readonly ExtensionOffer[] = [],
 ): TcpRequest {
   let parsed: URL;
   try {
@@ -47,7 +49,13 @@ export function prepareRequest(
   const key = generateKey();
   let head: Uint8Array;
   try {
-    const request = buildUpgradeRequestHeaders({ host: parsed.host, key, protocols, headers });
+    const request = buildUpgradeRequestHeaders({
+      host: parsed.host,
+      key,
+      protocols,
+      headers,
+      extensions,
+    });
     head = writeRequestHead("GET", `${parsed.pathname}${parsed.search}`, request);
   } catch (cause) {
     throw new SyntaxError(cause instanceof Error ? cause.message : String(cause));

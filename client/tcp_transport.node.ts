@@ -12,11 +12,19 @@ import * as tls from "node:tls";
 import { Connection } from "../codec/connection.ts";
 import { HandshakeError, InvalidStateError } from "../codec/errors.ts";
 import { validateUpgradeResponse } from "../codec/handshake_client.ts";
+import type { Extension } from "../codec/extension.ts";
+import type { ExtensionOffer } from "../codec/extensions.ts";
+import type { PerMessageDeflateOptions } from "../codec/permessage_deflate.ts";
 import { HttpHeadParser } from "../codec/http_head.ts";
 import { receiveAndProcess } from "../codec/receive_loop.ts";
 import { ClientError } from "./errors.ts";
 import { OrderedSends } from "./_ordered_sends.ts";
-import { resolveTcpOptions, type TcpSettings } from "./_tcp_options.ts";
+import {
+  acceptedExtensions,
+  extensionOffers,
+  resolveTcpOptions,
+  type TcpSettings,
+} from "./_tcp_options.ts";
 import { prepareRequest } from "./_tcp_request.ts";
 import { proxyFor } from "./_proxy.ts";
 import { openTunnel, processEnv } from "./_proxy_tunnel.node.ts";
@@ -63,6 +71,16 @@ export interface TcpTransportOptions {
    * @default undefined (the environment: `HTTP_PROXY` for `ws:`, `HTTPS_PROXY` for `wss:`, unless `NO_PROXY` lists the host)
    */
   proxy?: string | URL | false;
+  /**
+   * Offer permessage-deflate (RFC 7692): `true` with the defaults, an object to tune it
+   * (`threshold`: messages under it, in bytes, go uncompressed, default 1024; `level`,
+   * `memLevel`), `false` to offer nothing. The offer is `permessage-deflate;
+   * client_no_context_takeover; client_max_window_bits`: we compress each message on its own (no
+   * compressor kept per connection); a server that takes its context over makes us keep its
+   * window (at most 32 KiB). Received messages are inflated within `maxMessageSize` (more: 1009).
+   * @default {true}
+   */
+  perMessageDeflate?: boolean | PerMessageDeflateOptions;
 }
 
 /**
@@ -127,6 +145,10 @@ class TcpTransport implements Transport {
   #closeTimer: ReturnType<typeof setTimeout> | undefined;
   /** The socket ended while the handshake response was being checked. */
   #endedEarly = false;
+  /** The extensions offered in the request. */
+  readonly #offers: ExtensionOffer[];
+  /** permessage-deflate tuning, when offered. */
+  readonly #deflate: PerMessageDeflateOptions | undefined;
 
   constructor(
     settings: TcpSettings,
@@ -134,8 +156,16 @@ class TcpTransport implements Transport {
     protocols: readonly string[],
     listener: TransportListener,
   ) {
-    const { secure, host, port, key, head } = prepareRequest(url, protocols, settings.headers);
+    const offers = extensionOffers(settings);
+    const { secure, host, port, key, head } = prepareRequest(
+      url,
+      protocols,
+      settings.headers,
+      offers,
+    );
     this.#listener = listener;
+    this.#offers = offers;
+    this.#deflate = settings.deflate;
     this.#closeTimeout = settings.closeTimeout;
     this.#parser = new HttpHeadParser("response", { maxHeadSize: settings.maxHeadSize });
     this.#connection = new Connection({
@@ -258,17 +288,24 @@ class TcpTransport implements Transport {
       if (response === undefined) return;
       this.#held.push(this.#parser.takeRest());
       this.#phase = "validating";
-      validateUpgradeResponse(response, { key, protocols }).then(
-        (info) => this.#opened(info.protocol ?? "", response.headers),
+      validateUpgradeResponse(response, { key, protocols, extensions: this.#offers }).then(
+        (info) => this.#opened(info.protocol ?? "", response.headers, info.extensions),
         (error) => this.#refuse(error),
       );
     }
   }
 
-  #opened(protocol: string, headers: Headers): void {
+  #opened(protocol: string, headers: Headers, accepted: ExtensionOffer[]): void {
     if (this.#phase !== "validating") return;
+    let negotiated: Extension[];
+    try {
+      negotiated = acceptedExtensions(this.#deflate, accepted);
+    } catch (error) {
+      this.#refuse(error);
+      return;
+    }
     this.#phase = "open";
-    this.#connection.open();
+    this.#connection.open(negotiated);
     const extensions = headers.get("sec-websocket-extensions") ?? "";
     this.#emit({ type: "open", protocol, extensions });
     const held = this.#held;

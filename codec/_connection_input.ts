@@ -8,6 +8,7 @@
 
 import type { ConnectionSettings } from "./_connection_options.ts";
 import type { ConnectionEvent } from "./_connection_types.ts";
+import type { Extension } from "./extension.ts";
 import { Opcode } from "./constants.ts";
 import { ProtocolError } from "./errors.ts";
 import type { Frame, Role } from "./frame.ts";
@@ -19,11 +20,15 @@ const NO_EVENTS: ConnectionEvent[] = [];
 
 /** The inbox whose push() runs (decoding is synchronous; nested pushes restore it). */
 let active:
-  | { handleFrame(frame: Frame): boolean; handlePart(opcode: number, piece: Uint8Array): void }
+  | {
+    handleFrame(frame: Frame): boolean;
+    handlePart(opcode: number, piece: Uint8Array, rsv: number): void;
+  }
   | undefined;
 /** The decoder callbacks of every inbox (no closure per connection: memory per connection). */
 const onFrame = (frame: Frame): boolean => active!.handleFrame(frame);
-const onPayload = (opcode: number, piece: Uint8Array): void => active!.handlePart(opcode, piece);
+const onPayload = (opcode: number, piece: Uint8Array, rsv: number): void =>
+  active!.handlePart(opcode, piece, rsv);
 
 /**
  * Called with each ping, pong and close frame and the inbox's owner; returns `false` to stop
@@ -39,7 +44,11 @@ export class Inbox<Owner = unknown> {
   #decoder: FrameDecoder | undefined;
   #assembler: MessageAssembler | undefined;
   readonly #role: Role;
-  readonly #allowedRsv: number;
+  #allowedRsv: number;
+  /** Negotiated extensions, in the order of the handshake (decoding runs them backwards). */
+  #extensions: readonly Extension[] = [];
+  /** The message being received had RSV bits set on its first frame (an extension owns it). */
+  #transformed = false;
   readonly #maxMessageSize: number;
   readonly #maxFramesPerMessage: number;
   readonly #owner: Owner;
@@ -64,6 +73,18 @@ export class Inbox<Owner = unknown> {
     this.#maxFramesPerMessage = maxFramesPerMessage;
     this.#owner = owner;
     this.#onControl = onControl;
+  }
+
+  /**
+   * Sets the negotiated extensions (before the first push): their RSV bits become allowed on
+   * data frames, and they decode every data frame.
+   */
+  setExtensions(extensions: readonly Extension[]): void {
+    let rsv = this.#allowedRsv;
+    for (const extension of extensions) rsv |= extension.rsv;
+    checkDecoderOptions(this.#role, rsv);
+    this.#allowedRsv = rsv;
+    this.#extensions = extensions;
   }
 
   /**
@@ -103,15 +124,35 @@ export class Inbox<Owner = unknown> {
    * The decoder's callback (through `onPayload`) for part of a data frame: text is checked as
    * it arrives, so invalid UTF-8 fails at once, not when the frame ends.
    */
-  handlePart(opcode: number, piece: Uint8Array): void {
+  handlePart(opcode: number, piece: Uint8Array, rsv: number): void {
     if (opcode === Opcode.BINARY) return;
+    // An extension's data (compressed text) is checked once decoded, at the frame's end.
+    if (rsv !== 0 || (opcode === Opcode.CONTINUATION && this.#transformed)) return;
     this.#assemblerOf().pushPart(opcode, piece);
   }
 
   /** The decoder's callback (through `onFrame`): `false` stops decoding. */
   handleFrame(frame: Frame): boolean {
-    if (frame.opcode >= Opcode.CLOSE) return this.#onControl(this.#owner, frame);
+    const extensions = this.#extensions;
+    if (frame.opcode >= Opcode.CLOSE) {
+      if (extensions.length > 0 && (frame.rsv1 || frame.rsv2 || frame.rsv3)) {
+        throw new ProtocolError(
+          "RESERVED_BITS",
+          1002,
+          "control frame has an RSV bit set, which no extension allows on control frames",
+        );
+      }
+      return this.#onControl(this.#owner, frame);
+    }
     const assembler = this.#assemblerOf();
+    if (extensions.length > 0) {
+      if (frame.opcode !== Opcode.CONTINUATION) {
+        this.#transformed = frame.rsv1 || frame.rsv2 || frame.rsv3;
+      }
+      for (let i = extensions.length - 1; i >= 0; i--) {
+        frame = extensions[i]!.decode(frame, assembler.remainingSize);
+      }
+    }
     const message = assembler.push(frame);
     if (message !== undefined) {
       this.#events.push(message);

@@ -6,6 +6,7 @@
  */
 
 import type { ConnectionOptions } from "./connection.ts";
+import type { Extension } from "./extension.ts";
 import type { MaskSource, Role } from "./frame.ts";
 import { defaultMaxFramesPerMessage } from "./_limits.ts";
 
@@ -18,6 +19,7 @@ export interface ConnectionSettings {
   allowedRsv: number;
   maskSource: MaskSource | undefined;
   autoPong: boolean;
+  extensions: readonly Extension[];
 }
 
 /**
@@ -36,6 +38,7 @@ export function resolveConnectionOptions(options: ConnectionOptions): Connection
     allowedRsv = 0,
     maskSource,
     autoPong = true,
+    extensions = [],
   } = options;
   if (role !== "client" && role !== "server") {
     throw new TypeError(
@@ -63,6 +66,7 @@ export function resolveConnectionOptions(options: ConnectionOptions): Connection
     allowedRsv,
     maskSource,
     autoPong,
+    extensions,
   };
 }
 

@@ -12,6 +12,7 @@ import { Opcode } from "./constants.ts";
 import type { MaskSource, Role } from "./frame.ts";
 import { FrameEncoder } from "./frame_encoder.ts";
 import { defaultMaskSource } from "./mask.ts";
+import type { Extension, ExtensionEncodeOptions } from "./extension.ts";
 
 /** Outgoing buffers are merged into one when they add up to less than this, in bytes. */
 const COALESCE_LIMIT = 16_384;
@@ -36,6 +37,8 @@ export class Outbox {
   readonly #maskSource: MaskSource;
   /** The client role's key buffer (none in the server role: memory per connection). */
   readonly #key: Uint8Array | undefined;
+  /** Negotiated extensions, in the order of the handshake. */
+  #extensions: readonly Extension[] = [];
   /** Created on first use (memory per idle connection). */
   #parts: Uint8Array[] | undefined;
   #size = 0;
@@ -47,17 +50,37 @@ export class Outbox {
     this.#maskSource = maskSource ?? defaultMaskSource;
   }
 
+  /** Sets the negotiated extensions: every data frame goes through their `encode`. */
+  setExtensions(extensions: readonly Extension[]): void {
+    this.#extensions = extensions;
+  }
+
   /**
    * Queues a data frame. `owned`: the payload belongs to us, so a client may mask it in place;
    * otherwise a large client payload is copied and the caller's bytes stay unchanged.
    */
-  data(opcode: number, payload: Uint8Array, fin: boolean, owned: boolean): void {
+  data(
+    opcode: number,
+    payload: Uint8Array,
+    fin: boolean,
+    owned: boolean,
+    options?: ExtensionEncodeOptions,
+  ): void {
     const encoder = this.#encoder;
+    let rsv1 = false;
+    if (this.#extensions.length > 0) {
+      let frame = { fin, rsv1, rsv2: false, rsv3: false, opcode, payload };
+      for (const extension of this.#extensions) frame = extension.encode(frame, options);
+      if (frame.payload !== payload) owned = true; // an extension's new buffer
+      payload = frame.payload;
+      rsv1 = frame.rsv1;
+    }
+    const frameOptions = { fin, rsv1 };
     if (payload.length < COPY_LIMIT || (this.#client && !owned)) {
       // Small, or a client payload we may not mask in place: one buffer with a copy.
-      this.#push(encoder.encode(opcode, payload, { fin }));
+      this.#push(encoder.encode(opcode, payload, frameOptions));
     } else {
-      const [header, body] = encoder.encodeParts(opcode, payload, { fin });
+      const [header, body] = encoder.encodeParts(opcode, payload, frameOptions);
       this.#push(header);
       this.#push(body);
     }
@@ -68,9 +91,11 @@ export class Outbox {
    * call, about a microsecond in Deno): ASCII is written straight into the frame, other short
    * text is encoded into a scratch buffer that the frame copies.
    */
-  text(text: string): void {
+  text(text: string, options?: ExtensionEncodeOptions): void {
     const length = text.length;
-    if (length <= ASCII_FRAME_MAX && isAscii(text)) {
+    if (this.#extensions.length > 0) {
+      this.data(Opcode.TEXT, textEncoder.encode(text), true, true, options);
+    } else if (length <= ASCII_FRAME_MAX && isAscii(text)) {
       const key = this.#key;
       if (key !== undefined) this.#maskSource(key);
       this.#push(buildAsciiFrame(TEXT_FIN, text, key));

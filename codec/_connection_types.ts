@@ -7,6 +7,7 @@
  */
 
 import type { ProtocolError } from "./errors.ts";
+import type { Extension } from "./extension.ts";
 import type { MaskSource, Role } from "./frame.ts";
 
 /**
@@ -76,4 +77,11 @@ export interface ConnectionOptions {
   maskSource?: MaskSource;
   /** Answer each ping with a pong carrying the same payload (the ping event is emitted either way); `false` leaves it to you. @default true */
   autoPong?: boolean;
+  /**
+   * Extensions negotiated in the handshake, in the order of the response header (their RSV bits
+   * are allowed on data frames; see {@linkcode Extension}). A connection that starts
+   * `connecting` may get them from {@linkcode Connection.open} instead.
+   * @default [] (none)
+   */
+  extensions?: readonly Extension[];
 }

@@ -16,6 +16,7 @@ import {
 } from "./_connection_options.ts";
 import { Outbox, truncateUtf8 } from "./_connection_output.ts";
 import type { ConnectionEvent, ConnectionOptions, ConnectionState } from "./_connection_types.ts";
+import type { Extension, ExtensionEncodeOptions } from "./extension.ts";
 import { encodeClosePayload, parseClosePayload } from "./close.ts";
 import { Opcode } from "./constants.ts";
 import { InvalidStateError, ProtocolError } from "./errors.ts";
@@ -108,6 +109,16 @@ export class Connection {
     this.#autoPong = settings.autoPong;
     this.#inbox = new Inbox<Connection>(settings, this, handleControl);
     this.#outbox = new Outbox(settings.role, settings.maskSource);
+    if (settings.extensions.length > 0) this.#setExtensions(settings.extensions);
+  }
+
+  #setExtensions(extensions: readonly Extension[]): void {
+    if (!Array.isArray(extensions)) {
+      throw new TypeError("Cannot use extensions as 'extensions' must be an array");
+    }
+    const list = [...extensions];
+    this.#inbox.setExtensions(list);
+    this.#outbox.setExtensions(list);
   }
 
   /** The current state; see {@linkcode ConnectionState}. */
@@ -123,12 +134,16 @@ export class Connection {
   /**
    * Moves from `connecting` to `open`, once the HTTP handshake succeeded.
    *
+   * @param extensions The extensions the handshake agreed on, in the order of the response
+   * header (they replace those of the options). @default [] (none)
    * @throws {InvalidStateError} If the state is not `connecting`.
+   * @throws {RangeError} If the extensions' RSV bits are out of range.
    */
-  open(): void {
+  open(extensions?: readonly Extension[]): void {
     if (this.#state !== "connecting") {
       throw new InvalidStateError(`cannot open: the connection is ${this.#state}`);
     }
+    if (extensions !== undefined) this.#setExtensions(extensions);
     this.#state = "open";
   }
 
@@ -214,28 +229,34 @@ export class Connection {
   /**
    * Sends a text message in one frame.
    *
+   * @param text The message.
+   * @param options `compress: false` sends it as is even when a compressing extension was
+   * negotiated. @default { compress: true }
    * @throws {InvalidStateError} If the state is not `open` or a fragmented message is unfinished.
    */
-  sendText(text: string): void {
+  sendText(text: string, options?: ExtensionEncodeOptions): void {
     if (typeof text !== "string") {
       throw new TypeError(
         `Cannot send text as 'text' must be a string: current type is ${typeof text}`,
       );
     }
     this.#checkMessageStart("send text");
-    this.#outbox.text(text);
+    this.#outbox.text(text, options);
   }
 
   /**
    * Sends a binary message in one frame. In the server role a large `data` is sent as a view:
    * do not change it before its bytes are taken. `data` itself is never changed.
    *
+   * @param data The message.
+   * @param options `compress: false` sends it as is even when a compressing extension was
+   * negotiated. @default { compress: true }
    * @throws {InvalidStateError} If the state is not `open` or a fragmented message is unfinished.
    */
-  sendBinary(data: Uint8Array): void {
+  sendBinary(data: Uint8Array, options?: ExtensionEncodeOptions): void {
     checkBytes("send binary", "data", data);
     this.#checkMessageStart("send binary");
-    this.#outbox.data(Opcode.BINARY, data, true, false);
+    this.#outbox.data(Opcode.BINARY, data, true, false, options);
   }
 
   /**

@@ -41,7 +41,8 @@ export type ProtocolErrorCode =
   | "EXPECTED_CONTINUATION"
   | "INVALID_UTF8"
   | "INVALID_CLOSE_CODE"
-  | "INVALID_CLOSE_PAYLOAD";
+  | "INVALID_CLOSE_PAYLOAD"
+  | "BAD_COMPRESSED_DATA";
 
 /**
  * Stable codes for {@linkcode HandshakeError}.
@@ -72,6 +73,7 @@ export type HandshakeErrorCode =
   | "BAD_ACCEPT"
   | "UNEXPECTED_PROTOCOL"
   | "UNEXPECTED_EXTENSION"
+  | "BAD_EXTENSION_PARAMS"
   | "HEAD_TOO_LARGE"
   | "TOO_MANY_HEADERS"
   | "BAD_HTTP";

@@ -159,7 +159,8 @@ export class FrameDecoder {
    * `push` returns at once and the bytes after that frame are dropped (a connection does this
    * after the peer's close frame).
    * @param onPayload Called with each unmasked piece of a data frame's payload that arrives
-   * before the rest of the frame (only when a payload spans chunks), with the frame's opcode: a
+   * before the rest of the frame (only when a payload spans chunks), with the frame's opcode and
+   * RSV bits (4 = RSV1, 2 = RSV2, 1 = RSV3): a
    * connection checks the UTF-8 of a text frame as it arrives. The piece is a view into the
    * payload `onFrame` later gets whole; an error it throws fails the decoder like one from
    * `onFrame`.
@@ -179,7 +180,7 @@ export class FrameDecoder {
   push(
     chunk: Uint8Array,
     onFrame: (frame: Frame) => unknown,
-    onPayload?: (opcode: number, piece: Uint8Array) => void,
+    onPayload?: (opcode: number, piece: Uint8Array, rsv: number) => void,
   ): void {
     if (this.#failed) throw this.#error;
     if (!(chunk instanceof Uint8Array)) {
@@ -218,7 +219,7 @@ export class FrameDecoder {
   #run(
     chunk: Uint8Array,
     onFrame: (frame: Frame) => unknown,
-    onPayload: ((opcode: number, piece: Uint8Array) => void) | undefined,
+    onPayload: ((opcode: number, piece: Uint8Array, rsv: number) => void) | undefined,
   ): void {
     const end = chunk.length;
     let pos = 0;
@@ -242,7 +243,9 @@ export class FrameDecoder {
           const piece = this.#gather!.subarray(from, this.#gathered);
           if (this.#masked) this.#unmask(piece, from);
           if (this.#gathered < length) {
-            if (onPayload !== undefined && this.#opcode < 8) onPayload(this.#opcode, piece);
+            if (onPayload !== undefined && this.#opcode < 8) {
+              onPayload(this.#opcode, piece, this.#rsv);
+            }
             return;
           }
           payload = this.#gather!;
