@@ -187,7 +187,9 @@ export function serveNative<Data>(options: ServeOptions<Data>): ServedWebSocketS
   const server = api.serve(
     { port, hostname, ...(cert !== undefined ? { cert, key } : {}), onListen: () => {} },
     (request, info) => {
-      if (path !== undefined && new URL(request.url).pathname !== path) {
+      const url = urlOf(request);
+      if (url === undefined) return Promise.resolve(toResponse(BAD_URL()));
+      if (path !== undefined && url.pathname !== path) {
         return Promise.resolve(toResponse(refusal(404, "not found\n")));
       }
       return nativeUpgrade(core, request, info);
@@ -215,7 +217,8 @@ async function nativeUpgrade<Data>(
   request: Request,
   info: NativeRequestInfo | undefined,
 ): Promise<Response> {
-  const url = new URL(request.url);
+  const url = urlOf(request);
+  if (url === undefined) return toResponse(BAD_URL());
   if (headSize(request, url) > core.limits.maxHeadSize) {
     return toResponse(refusal(431, "the request head is too large\n"));
   }
@@ -284,6 +287,21 @@ async function nativeUpgrade<Data>(
     core.open(new NativeSocket(ws, core.limits.maxMessageSize), upgradeRequest, protocol, data);
   };
   return upgraded.response;
+}
+
+/** The refusal of a request whose URL cannot be built (a bad `Host` header or target). */
+const BAD_URL = (): Refusal => refusal(400, "malformed request\n");
+
+/**
+ * The request's URL, or `undefined` when Deno cannot build one: `request.url` throws for a
+ * `Host` like `a b` or a bad target, which must become a 400, not a 500 with a stack trace.
+ */
+function urlOf(request: Request): URL | undefined {
+  try {
+    return new URL(request.url);
+  } catch {
+    return undefined;
+  }
 }
 
 function toResponse(answer: Refusal): Response {
