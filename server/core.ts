@@ -12,7 +12,9 @@ import { Heartbeat } from "./heartbeat.ts";
 import { type Limits, resolveLimits } from "./options.ts";
 import type { OutgoingData } from "./prepared_message.ts";
 import { type BroadcastOptions, MemoryAdapter, Rooms } from "./rooms.ts";
-import type { CloseInfo, ServerOptions, Socket, UpgradeRequest } from "./types.ts";
+import type { CloseInfo, ServerOptions, UpgradeRequest } from "./types.ts";
+import type { ByteSocket, ServerTransport } from "./transport.ts";
+import { CodecTransport } from "./_codec_transport.ts";
 import { WriteBatch } from "./_writer.ts";
 import {
   type Decision,
@@ -118,15 +120,25 @@ export class ServerCore<Data> {
     return refusal(500, "internal error\n");
   }
 
-  /** Creates the connection for an upgraded socket and runs `onOpen`. */
+  /** Creates the connection for an upgraded byte socket, with the codec on top. */
+  openBytes(
+    socket: ByteSocket,
+    request: UpgradeRequest,
+    protocol: string,
+    data: Data,
+  ): ServerConnection<Data> {
+    return this.open(new CodecTransport(socket, this.limits, this.batch), request, protocol, data);
+  }
+
+  /** Creates the connection for an upgraded transport and runs `onOpen`. */
   open(
-    socket: Socket,
+    transport: ServerTransport,
     request: UpgradeRequest,
     protocol: string,
     data: Data,
   ): ServerConnection<Data> {
     const conn = new ServerConnection<Data>(
-      socket,
+      transport,
       { id: this.#nextId++, request, protocol, data },
       this,
     );

@@ -52,6 +52,12 @@ export {
   type NativeWebSocketServer,
   upgrade,
 } from "./serve.deno.ts";
+export type {
+  ByteSocket,
+  ByteSocketHandlers,
+  ServerTransport,
+  ServerTransportEvents,
+} from "./transport.ts";
 export {
   serve,
   type ServedWebSocketServer,
@@ -70,8 +76,6 @@ export type {
   ServerConnectionEventMap,
   ServerConnectionListener,
   ServerOptions,
-  Socket,
-  SocketHandlers,
   UpgradeRequest,
   WebSocketServer,
 } from "./types.ts";

@@ -15,7 +15,7 @@
  * @module
  */
 
-import { NativeSocket, type NativeWebSocket, OPEN } from "./native_socket.ts";
+import { NativeTransport, type NativeWebSocket, OPEN } from "./native_transport.ts";
 import { ServerCore } from "./core.ts";
 import type { ServedWebSocketServer, ServeOptions } from "./serve.ts";
 import type {
@@ -284,7 +284,7 @@ async function nativeUpgrade<Data>(
       ws.close(1001, "server shutting down");
       return;
     }
-    core.open(new NativeSocket(ws, core.limits.maxMessageSize), upgradeRequest, protocol, data);
+    core.open(new NativeTransport(ws, core.limits), upgradeRequest, protocol, data);
   };
   return upgraded.response;
 }

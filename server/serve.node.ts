@@ -323,7 +323,7 @@ function answer<Data>(
   socket.setNoDelay(true);
   socket.setTimeout(0);
   socket.write(switchingProtocolsHead(decision.key, decision.protocol), "latin1");
-  core.open(new NodeSocket(socket, head), request, decision.protocol, decision.data);
+  core.openBytes(new NodeSocket(socket, head), request, decision.protocol, decision.data);
   request.settle();
 }
 
