@@ -14,7 +14,7 @@ import type {
 } from "./_connection_host.ts";
 import { addListener, emit, hasListeners, type Listeners } from "./_listeners.ts";
 import { InvalidStateError } from "../codec/errors.ts";
-import { APP_HEARTBEAT_PING, APP_HEARTBEAT_PONG } from "./heartbeat.ts";
+import { HEARTBEAT_PING, HEARTBEAT_PONG } from "../client/heartbeat.ts";
 import { MessageQueue } from "./message_queue.ts";
 import { type OutgoingData, type PreparedMessage, toPayload } from "./prepared_message.ts";
 import type { ServerTransport, ServerTransportEvents } from "./transport.ts";
@@ -294,10 +294,10 @@ export class ServerConnection<Data = undefined> {
 
   #deliverMessage(message: Message): void {
     if (
-      message.type === "text" && message.data === APP_HEARTBEAT_PING &&
+      message.type === "text" && message.data === HEARTBEAT_PING &&
       this.#host.limits.appHeartbeat
     ) {
-      if (this.#transport.state === "open") this.send(APP_HEARTBEAT_PONG);
+      if (this.#transport.state === "open") this.send(HEARTBEAT_PONG);
       return;
     }
     const listeners = this.#listeners;

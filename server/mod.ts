@@ -32,7 +32,7 @@
 
 export type { Message } from "../codec/message.ts";
 export { ServerConnection, type ServerConnectionState } from "./connection.ts";
-export { APP_HEARTBEAT_PING, APP_HEARTBEAT_PONG } from "./heartbeat.ts";
+export { HEARTBEAT_PING, HEARTBEAT_PONG } from "../client/heartbeat.ts";
 export { type OutgoingData, PreparedMessage } from "./prepared_message.ts";
 export {
   type BroadcastEnvelope,

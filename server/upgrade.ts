@@ -7,11 +7,11 @@
 
 import { HandshakeError } from "../codec/errors.ts";
 import {
+  computeAccept,
   handshakeErrorResponse,
   selectSubprotocol,
   validateUpgradeRequest,
 } from "../codec/handshake.ts";
-import { sha1 } from "../codec/_sha1.ts";
 import type { AuthenticateResult, ServerOptions, UpgradeRequest } from "./types.ts";
 
 /** An HTTP answer that refuses the upgrade. */
@@ -168,14 +168,6 @@ function accept<Data>(
   return { accept: true, key, protocol: protocol ?? "", data: data as Data };
 }
 
-const ACCEPT_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
-const ascii = new TextEncoder();
-/** Length of a valid `Sec-WebSocket-Key` (base64 of 16 bytes), in characters. */
-const KEY_LENGTH = 24;
-/** The SHA-1 input of a valid key: the key, then the GUID (reused by every handshake). */
-const acceptInput = new Uint8Array(KEY_LENGTH + ACCEPT_GUID.length);
-acceptInput.set(ascii.encode(ACCEPT_GUID), KEY_LENGTH);
-
 const HEAD_START =
   "HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\n" +
   "sec-websocket-accept: ";
@@ -183,48 +175,13 @@ const HEAD_START =
 /**
  * The head of the `101 Switching Protocols` answer, as a string (Node writes it without a copy
  * into a byte array): the same fields as the codec's `acceptResponseHeaders`, without a
- * `Headers` object. `protocol` was chosen among the offered names (tokens only). Few
- * intermediate objects (memory per handshake): a valid key is hashed from a reused buffer and
- * the digest becomes one string.
+ * `Headers` object. `protocol` was chosen among the offered names (tokens only); the accept
+ * value is the codec's synchronous {@linkcode computeAccept}.
  */
 export function switchingProtocolsHead(key: string, protocol: string): string {
-  const d = digestOf(key);
-  // 20 bytes as a binary string, in one call (no string per byte, no argument array).
-  const accept = btoa(String.fromCharCode(
-    d[0]!,
-    d[1]!,
-    d[2]!,
-    d[3]!,
-    d[4]!,
-    d[5]!,
-    d[6]!,
-    d[7]!,
-    d[8]!,
-    d[9]!,
-    d[10]!,
-    d[11]!,
-    d[12]!,
-    d[13]!,
-    d[14]!,
-    d[15]!,
-    d[16]!,
-    d[17]!,
-    d[18]!,
-    d[19]!,
-  ));
+  const accept = computeAccept(key);
   if (protocol === "") return HEAD_START + accept + "\r\n\r\n";
   return `${HEAD_START}${accept}\r\nsec-websocket-protocol: ${protocol}\r\n\r\n`;
-}
-
-/** SHA-1 of the key and the GUID; a valid (ASCII, 24-character) key is copied into a reused buffer. */
-function digestOf(key: string): Uint8Array {
-  if (key.length !== KEY_LENGTH) return sha1(ascii.encode(key + ACCEPT_GUID));
-  for (let i = 0; i < KEY_LENGTH; i++) {
-    const code = key.charCodeAt(i);
-    if (code >= 0x80) return sha1(ascii.encode(key + ACCEPT_GUID));
-    acceptInput[i] = code;
-  }
-  return sha1(acceptInput);
 }
 
 function originAllowed<Data>(
