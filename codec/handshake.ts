@@ -407,7 +407,7 @@ export async function acceptResponseHeaders(
   const headers = new Headers({
     upgrade: "websocket",
     connection: "Upgrade",
-    "sec-websocket-accept": computeAccept(key),
+    "sec-websocket-accept": await computeAccept(key),
   });
   if (protocol !== undefined) headers.set("sec-websocket-protocol", protocol);
   if (extensions.length > 0) headers.set("sec-websocket-extensions", formatExtensions(extensions));

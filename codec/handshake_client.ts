@@ -210,7 +210,7 @@ export async function validateUpgradeResponse(
   if (!listHas(headers.get("connection"), "upgrade")) {
     throw fail("BAD_CONNECTION", "the response's Connection header must include 'upgrade'");
   }
-  if (headers.get("sec-websocket-accept") !== computeAccept(expected.key)) {
+  if (headers.get("sec-websocket-accept") !== await computeAccept(expected.key)) {
     throw fail("BAD_ACCEPT", "the Sec-WebSocket-Accept header does not match the key sent");
   }
 

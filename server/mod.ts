@@ -31,7 +31,7 @@
  */
 
 export type { Message } from "../codec/message.ts";
-export { ServerConnection, type ServerConnectionState } from "./connection.ts";
+export { type ServerConnection, type ServerConnectionState } from "./connection.ts";
 export { HEARTBEAT_PING, HEARTBEAT_PONG } from "../client/heartbeat.ts";
 export { type OutgoingData, PreparedMessage } from "./prepared_message.ts";
 export {
@@ -45,25 +45,25 @@ export {
   createWebSocketServer,
   type NodeServerOptions,
   type NodeWebSocketServer,
-} from "./serve.node.ts";
+} from "./node_server.ts";
 export {
   createNativeServer,
   type NativeRequestInfo,
   type NativeWebSocketServer,
   upgrade,
-} from "./serve.deno.ts";
-export type {
-  ByteSocket,
-  ByteSocketHandlers,
-  ServerTransport,
-  ServerTransportEvents,
-} from "./transport.ts";
+} from "./native_server.ts";
 export {
-  serve,
   type ServedWebSocketServer,
+  type ServeFunction,
   type ServeOptions,
   type ServerEngine,
 } from "./serve.ts";
+export {
+  type ByteSocket,
+  type ByteSocketHandlers,
+  type ServerTransport,
+  type ServerTransportEvents,
+} from "./transport.ts";
 export type {
   AnyAuthenticateResult,
   AuthenticatedData,
@@ -79,3 +79,4 @@ export type {
   UpgradeRequest,
   WebSocketServer,
 } from "./types.ts";
+export { serve } from "./serve.deno.ts";
