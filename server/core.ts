@@ -17,11 +17,11 @@ import type { ByteSocket, ServerTransport } from "./transport.ts";
 import { CodecTransport } from "./_codec_transport.ts";
 import { WriteBatch } from "./_writer.ts";
 import {
-  type Decision,
   type HeaderLookup,
   negotiate,
   refusal,
   type RequestLine,
+  type UpgradeDecision,
 } from "./upgrade.ts";
 
 /** Shown when a hook fails and the user gave no `onError`. */
@@ -96,9 +96,9 @@ export class ServerCore<Data> {
     request: UpgradeRequest,
     headers?: HeaderLookup,
     line?: RequestLine,
-  ): Decision<Data> | Promise<Decision<Data>> {
+  ): UpgradeDecision<Data> | Promise<UpgradeDecision<Data>> {
     if (this.closing) return refusal(503, "the server is shutting down\n");
-    let decision: Decision<Data> | Promise<Decision<Data>>;
+    let decision: UpgradeDecision<Data> | Promise<UpgradeDecision<Data>>;
     try {
       decision = negotiate(request, this.#options, headers, line);
     } catch (error) {
@@ -110,12 +110,12 @@ export class ServerCore<Data> {
     return this.#checkClosing(decision);
   }
 
-  #checkClosing(decision: Decision<Data>): Decision<Data> {
+  #checkClosing(decision: UpgradeDecision<Data>): UpgradeDecision<Data> {
     if (decision.accept && this.closing) return refusal(503, "the server is shutting down\n");
     return decision;
   }
 
-  #failedDecision(error: unknown): Decision<Data> {
+  #failedDecision(error: unknown): UpgradeDecision<Data> {
     this.reportError(error, undefined);
     return refusal(500, "internal error\n");
   }

@@ -52,6 +52,13 @@ export {
   type NativeWebSocketServer,
   upgrade,
 } from "./native_server.ts";
+export { createServerHandle, type ServerHandle, type ServerLimits } from "./handle.ts";
+export {
+  type HeaderLookup,
+  type UpgradeAcceptance,
+  type UpgradeDecision,
+  type UpgradeRefusal,
+} from "./upgrade.ts";
 export {
   type ServedWebSocketServer,
   type ServeFunction,

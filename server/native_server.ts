@@ -19,7 +19,7 @@ import type {
   UpgradeRequest,
   WebSocketServer,
 } from "./types.ts";
-import { type Acceptance, type Refusal, refusal } from "./upgrade.ts";
+import { refusal, type UpgradeAcceptance, type UpgradeRefusal } from "./upgrade.ts";
 import { headSize, serverHandle } from "./_binding.ts";
 
 /**
@@ -165,12 +165,12 @@ export async function nativeUpgrade<Data>(
     if (pending.socket?.readyState === OPEN) pending.socket.close(1001);
   });
   let timer: ReturnType<typeof setTimeout> | undefined;
-  let decision: Acceptance<Data> | Refusal;
+  let decision: UpgradeAcceptance<Data> | UpgradeRefusal;
   try {
     // Only `authenticate` can make the decision wait: no timer per handshake without it.
     decision = !core.hasAuthenticate ? await core.negotiate(upgradeRequest) : await Promise.race([
       core.negotiate(upgradeRequest),
-      new Promise<Refusal>((resolve) => {
+      new Promise<UpgradeRefusal>((resolve) => {
         timer = setTimeout(
           () => resolve(refusal(503, "the handshake took too long\n")),
           core.limits.handshakeTimeout,
@@ -220,7 +220,7 @@ export async function nativeUpgrade<Data>(
 }
 
 /** The refusal of a request whose URL cannot be built (a bad `Host` header or target). */
-export const BAD_URL = (): Refusal => refusal(400, "malformed request\n");
+export const BAD_URL = (): UpgradeRefusal => refusal(400, "malformed request\n");
 
 /**
  * The request's URL, or `undefined` when Deno cannot build one: `request.url` throws for a
@@ -234,7 +234,7 @@ export function urlOf(request: Request): URL | undefined {
   }
 }
 
-export function toResponse(answer: Refusal): Response {
+export function toResponse(answer: UpgradeRefusal): Response {
   return new Response(answer.body, {
     status: answer.status,
     statusText: answer.reason,

@@ -22,7 +22,12 @@ import type {
   ServerOptions,
   WebSocketServer,
 } from "./types.ts";
-import { type Decision, type Refusal, refusal, switchingProtocolsHead } from "./upgrade.ts";
+import {
+  refusal,
+  switchingProtocolsHead,
+  type UpgradeDecision,
+  type UpgradeRefusal,
+} from "./upgrade.ts";
 import { NodeUpgradeRequest, RawHeaders } from "./_node_socket.ts";
 import { NodeSocket } from "./_node_socket.ts";
 import { headSize, serverHandle } from "./_binding.ts";
@@ -227,7 +232,7 @@ function answer<Data>(
   socket: NetSocket,
   head: Uint8Array,
   request: NodeUpgradeRequest,
-  decision: Decision<Data>,
+  decision: UpgradeDecision<Data>,
 ): void {
   if (socket.destroyed) return;
   if (!decision.accept) {
@@ -242,7 +247,7 @@ function answer<Data>(
 }
 
 /** Answers and closes: the socket is destroyed once the answer is flushed. */
-export function writeRefusal(socket: Duplex, answer: Refusal): void {
+export function writeRefusal(socket: Duplex, answer: UpgradeRefusal): void {
   if (socket.destroyed) return;
   socket.once("finish", () => socket.destroy());
   socket.write(writeResponseHead(answer.status, answer.reason, answer.headers));
@@ -250,7 +255,7 @@ export function writeRefusal(socket: Duplex, answer: Refusal): void {
 }
 
 /** The codec's answer to a request that is not an upgrade (400, 405, ...). */
-export function plainRequestRefusal(request: http.IncomingMessage): Refusal {
+export function plainRequestRefusal(request: http.IncomingMessage): UpgradeRefusal {
   try {
     validateUpgradeRequest({
       method: request.method ?? "GET",

@@ -14,8 +14,19 @@ import {
 } from "../codec/handshake.ts";
 import type { AuthenticateResult, ServerOptions, UpgradeRequest } from "./types.ts";
 
-/** An HTTP answer that refuses the upgrade. */
-export interface Refusal {
+/**
+ * An HTTP answer that refuses the upgrade (`ServerHandle.negotiate()`): send `status`,
+ * `reason`, `headers` and `body`, then close.
+ *
+ * @example As a fetch-style `Response`
+ * ```ts
+ * import type { UpgradeRefusal } from "@wirely/wirely/server";
+ * const toResponse = (r: UpgradeRefusal): Response =>
+ *   new Response(r.body, { status: r.status, statusText: r.reason, headers: r.headers });
+ * console.log(typeof toResponse); // function
+ * ```
+ */
+export interface UpgradeRefusal {
   /** Tells a refusal from an acceptance. */
   accept: false;
   /** HTTP status, 400-599. */
@@ -28,8 +39,23 @@ export interface Refusal {
   body: string;
 }
 
-/** The upgrade is accepted: answer 101 (see {@linkcode switchingProtocolsHead}). */
-export interface Acceptance<Data> {
+/**
+ * The upgrade is accepted: answer 101 with `Sec-WebSocket-Accept: computeAccept(key)` (from
+ * the codec) and `protocol` when not `""`, then open the connection.
+ *
+ * @example
+ * ```ts
+ * import type { UpgradeAcceptance } from "@wirely/wirely/server";
+ * const accepted: UpgradeAcceptance<{ user: string }> = {
+ *   accept: true,
+ *   key: "dGhlIHNhbXBsZSBub25jZQ==",
+ *   protocol: "",
+ *   data: { user: "ada" },
+ * };
+ * console.log(accepted.data.user); // ada
+ * ```
+ */
+export interface UpgradeAcceptance<Data> {
   /** Tells an acceptance from a refusal. */
   accept: true;
   /** The client's `Sec-WebSocket-Key` (checked: base64 of 16 bytes). */
@@ -62,7 +88,7 @@ export function refusal(
   status: number,
   body: string,
   extraHeaders: Readonly<Record<string, string>> = {},
-): Refusal {
+): UpgradeRefusal {
   if (!Number.isInteger(status) || status < 400 || status > 599) {
     throw new RangeError(
       `Cannot refuse the upgrade as 'status' must be an integer from 400 to 599: current value is ${status}`,
@@ -75,7 +101,16 @@ export function refusal(
   return { accept: false, status, reason: REASONS[status] ?? "", headers, body };
 }
 
-/** What the decision reads of the request headers (`Headers` fits; Node's raw list too). */
+/**
+ * What the decision reads of the request headers (`Headers` fits; Node's raw list too).
+ *
+ * @example
+ * ```ts
+ * import type { HeaderLookup } from "@wirely/wirely/server";
+ * const headers: HeaderLookup = new Headers({ origin: "https://example.com" });
+ * console.log(headers.get("Origin")); // https://example.com
+ * ```
+ */
 export interface HeaderLookup {
   /** The value of a header (several joined with `", "`), `null` when absent; any case. */
   get(name: string): string | null;
@@ -92,8 +127,17 @@ export interface RequestLine {
   readonly url?: string;
 }
 
-/** A decision, or the promise of one when an `authenticate` hook runs. */
-export type Decision<Data> = Acceptance<Data> | Refusal;
+/**
+ * The server's answer to an upgrade request: an acceptance or a refusal.
+ *
+ * @example
+ * ```ts
+ * import type { UpgradeDecision } from "@wirely/wirely/server";
+ * const status = (d: UpgradeDecision<undefined>): number => d.accept ? 101 : d.status;
+ * console.log(status({ accept: true, key: "k", protocol: "", data: undefined })); // 101
+ * ```
+ */
+export type UpgradeDecision<Data> = UpgradeAcceptance<Data> | UpgradeRefusal;
 
 /**
  * Decides on an upgrade request, in this order: RFC 6455 validity (400/405/426 from the codec),
@@ -111,7 +155,7 @@ export function negotiate<Data>(
   options: ServerOptions<Data>,
   headers: HeaderLookup = request.headers,
   line?: RequestLine,
-): Decision<Data> | Promise<Decision<Data>> {
+): UpgradeDecision<Data> | Promise<UpgradeDecision<Data>> {
   let key: string;
   let offered: string[];
   try {
@@ -156,7 +200,7 @@ function accept<Data>(
   key: string,
   offered: string[],
   data: Data | undefined,
-): Decision<Data> {
+): UpgradeDecision<Data> {
   const policy = options.protocols;
   const protocol = policy === undefined ? undefined : selectSubprotocol(
     offered,
