@@ -122,7 +122,12 @@ describe("ReconnectingWebSocket against a ws server in a child process", () => {
     app.say("sent while down 2");
     assert.ok(socket.bufferedAmount >= 34, `${socket.bufferedAmount} bytes buffered`);
     await s.start(s.port);
-    await until(() => app.texts.length === 4, 10_000, "the echoes after the restart");
+    // onopen sends text then bytes: the byte echo may trail the text one, wait for both.
+    await until(
+      () => app.texts.length === 4 && app.bytes.length === 2,
+      10_000,
+      "the echoes after the restart",
+    );
     // Queued sends go out first, then what onopen sent.
     assert.deepEqual(app.texts, ["hello #1", "sent while down 1", "sent while down 2", "hello #2"]);
     assert.deepEqual(app.bytes, [[1, 2, 3], [2, 2, 3]]);
