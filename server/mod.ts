@@ -8,6 +8,11 @@
  * native engine's gaps (no ping API, no permessage-deflate, unmasked client frames accepted)
  * and how to choose an engine: `docs/server.md`.
  *
+ * This is the Deno entry (`deno` export condition): importing it loads no Node module until
+ * `engine: "codec"` is chosen. Node, Bun and other runtimes get `mod.node.ts`, with the same
+ * exports. To run the server on another runtime, write a binding against
+ * {@linkcode createServerHandle} and {@linkcode ServerTransport} (see `ARCHITECTURE.md`).
+ *
  * Defaults (all configurable on {@linkcode ServerOptions}): messages up to 1 MiB (bigger: close
  * 1009), 1024 frames per message, 16 MiB waiting in a socket (more: close 1008, "slow
  * consumer"), 10 s closing handshake then the socket is destroyed, 5 s to send the request head

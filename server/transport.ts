@@ -53,10 +53,12 @@ export interface ServerTransportEvents {
  * messages into wirely (then pass it to `ServerHandle.open()`); the binding keeps no other
  * state per connection.
  *
- * Rules: `send*` on a transport that is not `open` throws `InvalidStateError`; a send that
- * finds more than `maxBufferedBytes` waiting fails the connection with 1008 and returns
- * `false` (see `checkSend` in `ServerHandle`); `close()` validates its code and reason like the
- * codec (RangeError) and does nothing once closing.
+ * Rules (the server's `limits`, from `ServerHandle.limits`): `send*` on a transport that is not
+ * `open` throws `InvalidStateError`; a send that finds more than `maxBufferedBytes` waiting
+ * fails the connection with 1008 and returns `false`; a message over `maxMessageSize` fails it
+ * with 1009 and is not delivered; `close()` validates its code and reason like the codec
+ * (RangeError), does nothing once closing, and releases the transport after `closeTimeout` if
+ * the peer does not answer; a drop without a closing handshake reports 1006.
  *
  * @example A loopback transport for tests: what is sent comes back as a message
  * ```ts
