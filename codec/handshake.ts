@@ -47,10 +47,17 @@ export function generateKey(random?: (bytes: Uint8Array) => void): string {
   return btoa(String.fromCharCode(...bytes));
 }
 
+/** Length of a valid `Sec-WebSocket-Key` (base64 of 16 bytes), in characters. */
+const KEY_LENGTH = 24;
+/** The SHA-1 input of a valid key: the key, then the GUID (reused by every handshake). */
+const acceptInput = new Uint8Array(KEY_LENGTH + ACCEPT_GUID.length);
+acceptInput.set(new TextEncoder().encode(ACCEPT_GUID), KEY_LENGTH);
+
 /**
  * Computes the `Sec-WebSocket-Accept` value for a key: base64(SHA-1(key + GUID)), hashed
- * synchronously in TypeScript (cheaper than WebCrypto for these 60 bytes); async for
- * compatibility.
+ * synchronously in TypeScript (much cheaper than WebCrypto for these 60 bytes). A valid key
+ * (24 ASCII characters) is hashed from a reused buffer, without intermediate strings: every
+ * server binding answers its handshakes with it.
  *
  * @param key The `Sec-WebSocket-Key` sent by the client.
  * @returns The value the server must answer with.
@@ -58,13 +65,45 @@ export function generateKey(random?: (bytes: Uint8Array) => void): string {
  * @example The sample of RFC 6455 section 1.3
  * ```ts
  * import { computeAccept } from "@wirely/wirely/codec";
- * console.log(await computeAccept("dGhlIHNhbXBsZSBub25jZQ==")); // s3pPLMBiTxaQ9kYGzzhZRbK+xOo=
+ * console.log(computeAccept("dGhlIHNhbXBsZSBub25jZQ==")); // s3pPLMBiTxaQ9kYGzzhZRbK+xOo=
  * ```
  */
-export async function computeAccept(key: string): Promise<string> {
-  // A synchronous SHA-1 of these 60 bytes is much cheaper than WebCrypto's digest (see _sha1.ts).
-  const digest = sha1(new TextEncoder().encode(key + ACCEPT_GUID));
-  return await Promise.resolve(btoa(String.fromCharCode(...digest)));
+export function computeAccept(key: string): string {
+  const d = acceptDigest(key);
+  // 20 bytes as a binary string, in one call (no string per byte, no argument array).
+  return btoa(String.fromCharCode(
+    d[0]!,
+    d[1]!,
+    d[2]!,
+    d[3]!,
+    d[4]!,
+    d[5]!,
+    d[6]!,
+    d[7]!,
+    d[8]!,
+    d[9]!,
+    d[10]!,
+    d[11]!,
+    d[12]!,
+    d[13]!,
+    d[14]!,
+    d[15]!,
+    d[16]!,
+    d[17]!,
+    d[18]!,
+    d[19]!,
+  ));
+}
+
+/** SHA-1 of the key and the GUID; a valid (ASCII, 24-character) key is copied into a reused buffer. */
+function acceptDigest(key: string): Uint8Array {
+  if (key.length !== KEY_LENGTH) return sha1(new TextEncoder().encode(key + ACCEPT_GUID));
+  for (let i = 0; i < KEY_LENGTH; i++) {
+    const code = key.charCodeAt(i);
+    if (code >= 0x80) return sha1(new TextEncoder().encode(key + ACCEPT_GUID));
+    acceptInput[i] = code;
+  }
+  return sha1(acceptInput);
 }
 
 /**

@@ -26,7 +26,8 @@
 
 import { InvalidStateError } from "../codec/errors.ts";
 import type { ServerConnection } from "../server/connection.ts";
-import { serve, type ServedWebSocketServer, type ServeOptions } from "../server/serve.ts";
+import type { ServedWebSocketServer, ServeOptions } from "../server/serve.ts";
+import { serve } from "../server/mod.ts";
 import type { ServerOptions, WebSocketServer } from "../server/types.ts";
 import { checkTimeout } from "./_core.ts";
 import { BroadcastOperator, type BroadcastTarget, type ExceptTarget } from "./broadcast.ts";

@@ -20,13 +20,17 @@ const TEST_DIR = new URL(".cache/node_test/", ROOT);
 const TEST_TSCONFIG = new URL(".cache/tsconfig.node_test.json", ROOT);
 const TSC = new URL("node_modules/.bin/tsc", ROOT);
 
-/** The package's subpaths: export name, source entry (without `.ts`), Node build if any. */
-const ENTRIES: readonly { name: string; entry: string; node?: string }[] = [
+/**
+ * The package's subpaths: export name, source entry (without `.ts`), Node build if any. With
+ * `runtimes`, the Node build is also the `bun` and `default` target and the entry is the `deno`
+ * one (a runtime binding picked by export condition: a new binding is a line here).
+ */
+const ENTRIES: readonly { name: string; entry: string; node?: string; runtimes?: boolean }[] = [
   { name: ".", entry: "mod", node: "mod.node" },
   { name: "./codec", entry: "codec/mod" },
   { name: "./client", entry: "client/mod", node: "client/mod.node" },
   { name: "./client/tcp", entry: "client/tcp" },
-  { name: "./server", entry: "server/mod" },
+  { name: "./server", entry: "server/mod", node: "server/mod.node", runtimes: true },
   { name: "./events", entry: "events/mod", node: "events/mod.node" },
   { name: "./events/server", entry: "events/server", node: "events/server.node" },
   { name: "./redis", entry: "redis/mod" },
@@ -152,11 +156,14 @@ async function writeRootNodeEntry(): Promise<void> {
 
 function exportsMap(): Record<string, unknown> {
   const map: Record<string, unknown> = {};
-  for (const { name, entry, node } of ENTRIES) {
+  for (const { name, entry, node, runtimes } of ENTRIES) {
     const target = { types: `./${entry}.d.ts`, default: `./${entry}.js` };
+    const nodeTarget = { types: `./${node}.d.ts`, default: `./${node}.js` };
     map[name] = node === undefined
       ? target
-      : { node: { types: `./${node}.d.ts`, default: `./${node}.js` }, ...target };
+      : runtimes
+      ? { deno: target, bun: nodeTarget, node: nodeTarget, ...nodeTarget }
+      : { node: nodeTarget, ...target };
   }
   map["./package.json"] = "./package.json";
   return map;

@@ -1,6 +1,6 @@
 /**
  * The per-connection objects of the `node:http` binding, kept small (memory per idle
- * connection): the {@linkcode Socket} adapter, whose socket listeners are shared functions (the
+ * connection): the {@linkcode ByteSocket} adapter, whose socket listeners are shared functions (the
  * handlers hang on the socket under a symbol), and the {@linkcode UpgradeRequest}, whose
  * `headers` and `url` are built on first use from what Node already parsed.
  *
@@ -9,12 +9,13 @@
 
 import type { IncomingMessage } from "node:http";
 import type { Socket as NetSocket } from "node:net";
-import type { Socket, SocketHandlers, UpgradeRequest } from "./types.ts";
+import type { ByteSocket, ByteSocketHandlers } from "./transport.ts";
+import type { UpgradeRequest } from "./types.ts";
 import type { HeaderLookup } from "./upgrade.ts";
 
 const HANDLERS: unique symbol = Symbol("wirely.handlers");
 
-type Wired = NetSocket & { [HANDLERS]?: SocketHandlers };
+type Wired = NetSocket & { [HANDLERS]?: ByteSocketHandlers };
 
 function onData(this: Wired, chunk: Uint8Array): void {
   this[HANDLERS]!.data(chunk);
@@ -26,11 +27,11 @@ function onDrain(this: Wired): void {
   this[HANDLERS]!.drain();
 }
 function onClose(this: Wired): void {
-  this[HANDLERS]!.close();
+  this[HANDLERS]!.closed();
 }
 
-/** Adapts a `node:net` socket to the runtime-neutral {@linkcode Socket}. */
-export class NodeSocket implements Socket {
+/** Adapts a `node:net` socket to the runtime-neutral {@linkcode ByteSocket}. */
+export class NodeSocket implements ByteSocket {
   readonly #socket: Wired;
   /** Bytes read with the request head; released once delivered (a view of the read buffer). */
   #head: Uint8Array | undefined;
@@ -70,10 +71,10 @@ export class NodeSocket implements Socket {
     this.#socket.resume();
   }
 
-  listen(handlers: SocketHandlers): void {
+  listen(handlers: ByteSocketHandlers): void {
     const socket = this.#socket;
     if (socket.destroyed) {
-      queueMicrotask(() => handlers.close());
+      queueMicrotask(() => handlers.closed());
       return;
     }
     socket[HANDLERS] = handlers;

@@ -9,7 +9,8 @@
  */
 
 import { concatBytes } from "../codec/_bytes.ts";
-import type { Socket } from "./types.ts";
+import { afterRefusedWrite, mayWrite, type SlowConsumerHandler } from "./_limits.ts";
+import type { ByteSocket } from "./transport.ts";
 
 /** Collected bytes of one connection are written at once past this size, in bytes. */
 const FLUSH_LIMIT = 65_536;
@@ -55,42 +56,25 @@ export class WriteBatch {
   }
 }
 
-/** Who a {@linkcode Writer} tells about a slow consumer. */
-export interface SlowConsumerHandler {
-  /**
-   * A write found more than the cap waiting: returns `true` if it failed the connection (the
-   * write is then dropped), `false` to write anyway (a close frame).
-   */
-  slow(): boolean;
-  /** A write left more than half the cap waiting: pause reading until the socket drains. */
-  backlog(): void;
-}
-
-/** Writes a connection's bytes (or whole messages, on a message transport). */
+/** Writes a connection's bytes (the codec transport), batched while a {@linkcode WriteBatch} is open. */
 export class Writer {
   /** What the last write said: `false` while the socket's buffer is above its high-water mark. */
   writable = true;
-  readonly #socket: Socket;
+  readonly #socket: ByteSocket;
   readonly #batch: WriteBatch;
   readonly #maxBufferedBytes: number;
   readonly #owner: SlowConsumerHandler;
   #pending: Uint8Array[] = NONE;
   #size = 0;
-  // Message transports: the last bufferedAmount read, bytes (UTF-16 units for text) sent since,
-  // sends left before the next read, and the bound above which it is always read.
-  #lastRead = 0;
-  #sentSinceRead = 0;
-  #sendsUntilRead = 0;
-  readonly #readAbove: number;
 
   /**
-   * @param socket The transport.
+   * @param socket The byte socket.
    * @param batch The server's batch scope.
    * @param maxBufferedBytes The slow-consumer cap.
    * @param owner Its `slow()` is called when a write finds more than the cap waiting.
    */
   constructor(
-    socket: Socket,
+    socket: ByteSocket,
     batch: WriteBatch,
     maxBufferedBytes: number,
     owner: SlowConsumerHandler,
@@ -99,7 +83,6 @@ export class Writer {
     this.#batch = batch;
     this.#maxBufferedBytes = maxBufferedBytes;
     this.#owner = owner;
-    this.#readAbove = Math.min(maxBufferedBytes, READ_ABOVE);
   }
 
   /** Writes `chunks` in order, or collects them while a batch is open. */
@@ -115,25 +98,6 @@ export class Writer {
     }
     if (this.#size >= FLUSH_LIMIT) this.flush();
     return this.writable;
-  }
-
-  /**
-   * Sends one whole message on a message transport (no batching: it frames by itself). Reading
-   * Deno's `bufferedAmount` is a call into the runtime that costs a good part of a small send,
-   * and the buffer only grows by what we send: so it is read every {@linkcode READ_EVERY} sends
-   * (and whenever the bound nears a limit), and in between the last value plus the bytes sent
-   * since serves as an upper bound.
-   */
-  message(data: string | Uint8Array): boolean {
-    let buffered = this.#lastRead + this.#sentSinceRead;
-    if (--this.#sendsUntilRead <= 0 || buffered > this.#readAbove) {
-      buffered = this.#lastRead = this.#socket.bufferedAmount;
-      this.#sentSinceRead = 0;
-      this.#sendsUntilRead = READ_EVERY;
-    }
-    if (buffered > this.#maxBufferedBytes && this.#owner.slow()) return false;
-    this.#sentSinceRead += data.length;
-    return this.writable = this.#socket.sendMessage!(data, buffered);
   }
 
   /** Writes what was collected. */
@@ -154,10 +118,62 @@ export class Writer {
 
   #send(chunks: readonly Uint8Array[]): boolean {
     const socket = this.#socket;
-    if (socket.bufferedAmount > this.#maxBufferedBytes && this.#owner.slow()) return false;
+    const max = this.#maxBufferedBytes;
+    if (!mayWrite(socket.bufferedAmount, max, this.#owner)) return false;
     this.writable = socket.write(chunks);
     // A peer that does not read cannot make us queue more than the cap: stop reading from it.
-    if (!this.writable && socket.bufferedAmount > this.#maxBufferedBytes / 2) this.#owner.backlog();
+    if (!this.writable) afterRefusedWrite(socket.bufferedAmount, max, this.#owner);
     return this.writable;
+  }
+}
+
+/** Where a {@linkcode MessageWriter} sends: a socket that frames by itself. */
+export interface MessageSink {
+  /** Bytes the runtime has not sent yet (a call into the runtime: read it sparingly). */
+  readonly bufferedAmount: number;
+  /**
+   * Sends one message; `buffered` is the bound on `bufferedAmount` the writer just used.
+   * @returns `false` when the buffer is above its high-water mark.
+   */
+  sendMessage(data: string | Uint8Array, buffered: number): boolean;
+}
+
+/**
+ * Sends whole messages on a message transport (no batching: it frames by itself), with the
+ * same slow-consumer cap. Reading Deno's `bufferedAmount` is a call into the runtime that costs
+ * a good part of a small send, and the buffer only grows by what we send: so it is read every
+ * {@linkcode READ_EVERY} sends (and whenever the bound nears a limit), and in between the last
+ * value plus the bytes sent since serves as an upper bound.
+ */
+export class MessageWriter {
+  /** What the last send said. */
+  writable = true;
+  readonly #sink: MessageSink;
+  readonly #maxBufferedBytes: number;
+  readonly #owner: SlowConsumerHandler;
+  readonly #readAbove: number;
+  #lastRead = 0;
+  /** Bytes (UTF-16 units for text) sent since the last read. */
+  #sentSinceRead = 0;
+  #sendsUntilRead = 0;
+
+  constructor(sink: MessageSink, maxBufferedBytes: number, owner: SlowConsumerHandler) {
+    this.#sink = sink;
+    this.#maxBufferedBytes = maxBufferedBytes;
+    this.#owner = owner;
+    this.#readAbove = Math.min(maxBufferedBytes, READ_ABOVE);
+  }
+
+  /** Sends one message, or fails the connection (1008) when too much is waiting. */
+  send(data: string | Uint8Array): boolean {
+    let buffered = this.#lastRead + this.#sentSinceRead;
+    if (--this.#sendsUntilRead <= 0 || buffered > this.#readAbove) {
+      buffered = this.#lastRead = this.#sink.bufferedAmount;
+      this.#sentSinceRead = 0;
+      this.#sendsUntilRead = READ_EVERY;
+    }
+    if (!mayWrite(buffered, this.#maxBufferedBytes, this.#owner)) return false;
+    this.#sentSinceRead += data.length;
+    return this.writable = this.#sink.sendMessage(data, buffered);
   }
 }

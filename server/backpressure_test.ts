@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import * as net from "node:net";
 import process from "node:process";
 import { serve, type ServerConnection, type ServerEngine } from "./mod.ts";
-import { CLOSED_READ_BUDGET } from "./_connection_engine.ts";
+import { CLOSED_READ_BUDGET } from "./_codec_transport.ts";
 import { encodeFrame } from "../codec/frame_encoder.ts";
 import { inDeno, RawClient, until, upgradeRequest, within } from "./_helpers_test.ts";
 

@@ -1,6 +1,7 @@
 /**
- * {@linkcode ServerConnection}: one peer of a server, driving the sans-I/O codec
- * {@linkcode Connection} over a runtime-neutral {@linkcode Socket}.
+ * {@linkcode ServerConnection}: one peer of a server, over a message-level
+ * {@linkcode ServerTransport} (the codec over a byte socket, or a runtime's own WebSocket). It
+ * sees nothing else of the runtime.
  *
  * @module
  */
@@ -12,15 +13,15 @@ import type {
   ServerConnectionState,
 } from "./_connection_host.ts";
 import { addListener, emit, hasListeners, type Listeners } from "./_listeners.ts";
-import { ConnectionEngine, type EngineEvents } from "./_connection_engine.ts";
-import { APP_HEARTBEAT_PING, APP_HEARTBEAT_PONG } from "./heartbeat.ts";
+import { InvalidStateError } from "../codec/errors.ts";
+import { HEARTBEAT_PING, HEARTBEAT_PONG } from "../client/heartbeat.ts";
 import { MessageQueue } from "./message_queue.ts";
-import type { OutgoingData, PreparedMessage } from "./prepared_message.ts";
+import { type OutgoingData, type PreparedMessage, toPayload } from "./prepared_message.ts";
+import type { ServerTransport, ServerTransportEvents } from "./transport.ts";
 import type {
   CloseInfo,
   ServerConnectionEventMap,
   ServerConnectionListener,
-  Socket,
   UpgradeRequest,
 } from "./types.ts";
 
@@ -58,8 +59,8 @@ export class ServerConnection<Data = undefined> {
 
   /** The upgrade request (its URL and headers may be built on first use). */
   readonly #request: UpgradeRequest;
-  /** The transport, codec and writer. */
-  readonly #engine: ConnectionEngine;
+  /** The message-level transport. */
+  readonly #transport: ServerTransport;
   readonly #host: ConnectionHost<Data>;
   /** Created by the first `on()` (most connections have none). */
   #listeners: Listeners | undefined;
@@ -70,23 +71,26 @@ export class ServerConnection<Data = undefined> {
   /**
    * Created by a server binding after a successful handshake; users never call it.
    *
-   * @param socket The upgraded transport.
+   * @param transport The upgraded transport.
    * @param init Id, request, subprotocol and initial data.
    * @param host The server core.
    */
-  constructor(socket: Socket, init: ServerConnectionInit<Data>, host: ConnectionHost<Data>) {
+  constructor(
+    transport: ServerTransport,
+    init: ServerConnectionInit<Data>,
+    host: ConnectionHost<Data>,
+  ) {
     this.id = init.id;
     this.#request = init.request;
     this.protocol = init.protocol;
     this.data = init.data;
     this.#host = host;
-    const link = new ServerConnection.#Link(this);
-    this.#engine = new ConnectionEngine(socket, host.limits, host.batch, link);
-    this.#engine.listen();
+    this.#transport = transport;
+    transport.listen(new ServerConnection.#Link(this));
   }
 
-  /** What the engine reports, on one object per connection whose methods are shared. */
-  static #Link = class implements EngineEvents {
+  /** What the transport reports, on one object per connection whose methods are shared. */
+  static #Link = class implements ServerTransportEvents {
     readonly conn: ServerConnection<unknown>;
     constructor(conn: ServerConnection<unknown>) {
       this.conn = conn;
@@ -94,16 +98,19 @@ export class ServerConnection<Data = undefined> {
     message(message: Message): void {
       this.conn.#deliverMessage(message);
     }
-    control(type: "ping" | "pong", data: Uint8Array): void {
-      this.conn.#emit(type, data);
+    ping(data: Uint8Array): void {
+      this.conn.#emit("ping", data);
+    }
+    pong(data: Uint8Array): void {
+      this.conn.#emit("pong", data);
     }
     drain(): void {
       this.conn.#emit("drain", undefined);
     }
-    bug(error: unknown): void {
+    error(error: unknown): void {
       this.conn.#host.reportError(error, this.conn);
     }
-    released(info: CloseInfo): void {
+    closed(info: CloseInfo): void {
       this.conn.#released(info);
     }
   };
@@ -125,22 +132,22 @@ export class ServerConnection<Data = undefined> {
 
   /** `open`, `closing` once a close started, `closed` once the transport is released. */
   get state(): ServerConnectionState {
-    return this.#engine.state;
+    return this.#transport.state;
   }
 
   /** Bytes written but not yet handed to the operating system (see `maxBufferedBytes`). */
   get bufferedAmount(): number {
-    return this.#engine.bufferedAmount;
+    return this.#transport.bufferedAmount;
   }
 
   /** Total bytes received from the peer (the heartbeat watches it). */
   get bytesReceived(): number {
-    return this.#engine.bytesReceived;
+    return this.#transport.bytesReceived;
   }
 
   /** Whether ping frames reach the peer (`false` on Deno's native engine: {@linkcode ServerConnection.ping} does nothing there). */
   get canPing(): boolean {
-    return this.#engine.canPing;
+    return this.#transport.canPing;
   }
 
   /** `true` while reading is paused because messages wait for `for await`. */
@@ -162,7 +169,10 @@ export class ServerConnection<Data = undefined> {
    * @throws {TypeError} If `data` has another type.
    */
   send(data: OutgoingData): boolean {
-    return this.#engine.send(data);
+    if (typeof data === "string" || data instanceof Uint8Array) return this.#transport.send(data);
+    if (data instanceof ArrayBuffer) return this.#transport.send(new Uint8Array(data));
+    toPayload(data); // throws the TypeError that names the type
+    return false;
   }
 
   /**
@@ -188,12 +198,12 @@ export class ServerConnection<Data = undefined> {
    * @throws {InvalidStateError} If the connection is not `open`.
    */
   sendPrepared(message: PreparedMessage): boolean {
-    return this.#engine.sendPrepared(message, false);
+    return this.#transport.sendPrepared(message);
   }
 
   /** Like {@linkcode ServerConnection.sendPrepared}, but a connection that is not open ignores it (used by broadcast). */
   deliver(message: PreparedMessage): void {
-    this.#engine.sendPrepared(message, true);
+    if (this.#transport.state === "open") this.#transport.sendPrepared(message);
   }
 
   /**
@@ -204,7 +214,9 @@ export class ServerConnection<Data = undefined> {
    * @throws {InvalidStateError} If the connection is not `open`.
    */
   ping(data?: Uint8Array): void {
-    this.#engine.ping(data);
+    const state = this.#transport.state;
+    if (state !== "open") throw new InvalidStateError(`cannot ping: the connection is ${state}`);
+    this.#transport.ping(data);
   }
 
   /**
@@ -216,17 +228,17 @@ export class ServerConnection<Data = undefined> {
    * @throws {RangeError} If the code may not be sent or the reason is too long.
    */
   close(code: number = 1000, reason: string = ""): void {
-    this.#engine.startClose(code, reason);
+    this.#transport.close(code, reason);
   }
 
   /** Destroys the socket at once, without a closing handshake (the close event says 1006). */
   terminate(): void {
-    this.#engine.terminate();
+    this.#transport.terminate();
   }
 
   /** Adds this connection to `room` (for `broadcast(data, { room })`). Ignored once closed. */
   join(room: string): void {
-    if (!this.#engine.released) this.#host.rooms.join(this, room);
+    if (this.#transport.state !== "closed") this.#host.rooms.join(this, room);
   }
 
   /** Removes this connection from `room`. */
@@ -273,19 +285,19 @@ export class ServerConnection<Data = undefined> {
 
   #messages(): MessageQueue {
     if (this.#queue === undefined) {
-      const engine = this.#engine;
-      this.#queue = new MessageQueue((paused) => engine.pauseReading(paused));
-      if (engine.released) this.#queue.end();
+      const transport = this.#transport;
+      this.#queue = new MessageQueue((paused) => transport.pauseReading(paused));
+      if (transport.state === "closed") this.#queue.end();
     }
     return this.#queue;
   }
 
   #deliverMessage(message: Message): void {
     if (
-      message.type === "text" && message.data === APP_HEARTBEAT_PING &&
+      message.type === "text" && message.data === HEARTBEAT_PING &&
       this.#host.limits.appHeartbeat
     ) {
-      if (this.#engine.state === "open") this.send(APP_HEARTBEAT_PONG);
+      if (this.#transport.state === "open") this.send(HEARTBEAT_PONG);
       return;
     }
     const listeners = this.#listeners;

@@ -5,19 +5,25 @@ import { FrameDecoder } from "../codec/frame_decoder.ts";
 import { encodeFrame } from "../codec/frame_encoder.ts";
 import type { Frame } from "../codec/frame.ts";
 import { ServerCore } from "./core.ts";
-import type { CloseInfo, ServerConnection, ServerOptions, Socket, SocketHandlers } from "./mod.ts";
+import type {
+  ByteSocket,
+  ByteSocketHandlers,
+  CloseInfo,
+  ServerConnection,
+  ServerOptions,
+} from "./mod.ts";
 import { until } from "./_helpers_test.ts";
 
 const MASK = new Uint8Array([9, 8, 7, 6]);
 
-/** An in-memory Socket: records writes, lets the test set backpressure and close it. */
-class FakeSocket implements Socket {
+/** An in-memory ByteSocket: records writes, lets the test set backpressure and close it. */
+class FakeSocket implements ByteSocket {
   bufferedAmount = 0;
   writeResult = true;
   paused = false;
   ended = false;
   destroyed = false;
-  handlers: SocketHandlers | undefined;
+  handlers: ByteSocketHandlers | undefined;
   readonly #decoder = new FrameDecoder({ role: "client", maxPayloadSize: Infinity });
   readonly frames: Frame[] = [];
 
@@ -31,7 +37,7 @@ class FakeSocket implements Socket {
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
-    queueMicrotask(() => this.handlers?.close());
+    queueMicrotask(() => this.handlers?.closed());
   }
   pause(): void {
     this.paused = true;
@@ -39,7 +45,7 @@ class FakeSocket implements Socket {
   resume(): void {
     this.paused = false;
   }
-  listen(handlers: SocketHandlers): void {
+  listen(handlers: ByteSocketHandlers): void {
     this.handlers = handlers;
   }
   /** Delivers a masked client frame. */
@@ -58,7 +64,7 @@ class FakeSocket implements Socket {
 /** Every fake socket of the current test; closed after it so no timer outlives the test. */
 const opened: FakeSocket[] = [];
 afterEach(() => {
-  for (const socket of opened.splice(0)) socket.handlers?.close();
+  for (const socket of opened.splice(0)) socket.handlers?.closed();
 });
 
 interface Opened<Data> {
@@ -85,7 +91,7 @@ function open<Data = undefined>(options: ServerOptions<Data> = {}, data?: Data):
     headers: new Headers({ host: "localhost" }),
     remoteAddress: "127.0.0.1",
   };
-  const conn = core.open(socket, request, "chat", data as Data);
+  const conn = core.openBytes(socket, request, "chat", data as Data);
   return { core, conn, socket, errors, closes };
 }
 
@@ -115,7 +121,7 @@ describe("ServerConnection", () => {
     socket.receive(Opcode.TEXT, "last");
     assert.deepEqual((await iterator.next()).value, { type: "text", data: "last" });
     const pending = iterator.next();
-    socket.handlers!.close();
+    socket.handlers!.closed();
     assert.deepEqual(await pending, { done: true, value: undefined });
   });
 
@@ -158,8 +164,8 @@ describe("ServerConnection", () => {
     conn.on("close", () => void fired++);
     conn.join("lobby");
     assert.deepEqual([...conn.rooms], ["lobby"]);
-    socket.handlers!.close();
-    socket.handlers!.close();
+    socket.handlers!.closed();
+    socket.handlers!.closed();
     assert.equal(fired, 1);
     assert.deepEqual(closes, [{ code: 1006, reason: "", wasClean: false }]);
     assert.equal(core.clients.size, 0);
@@ -173,7 +179,7 @@ describe("ServerConnection", () => {
     socket.receive(Opcode.CLOSE, new Uint8Array([0x0f, 0xa0, 0x68]));
     assert.equal(socket.ended, true);
     assert.equal(socket.closeCode(), 4000);
-    socket.handlers!.close();
+    socket.handlers!.closed();
     assert.deepEqual(closes, [{ code: 4000, reason: "h", wasClean: true }]);
   });
 

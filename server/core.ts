@@ -12,14 +12,16 @@ import { Heartbeat } from "./heartbeat.ts";
 import { type Limits, resolveLimits } from "./options.ts";
 import type { OutgoingData } from "./prepared_message.ts";
 import { type BroadcastOptions, MemoryAdapter, Rooms } from "./rooms.ts";
-import type { CloseInfo, ServerOptions, Socket, UpgradeRequest } from "./types.ts";
+import type { CloseInfo, ServerOptions, UpgradeRequest } from "./types.ts";
+import type { ByteSocket, ServerTransport } from "./transport.ts";
+import { CodecTransport } from "./_codec_transport.ts";
 import { WriteBatch } from "./_writer.ts";
 import {
-  type Decision,
   type HeaderLookup,
   negotiate,
   refusal,
   type RequestLine,
+  type UpgradeDecision,
 } from "./upgrade.ts";
 
 /** Shown when a hook fails and the user gave no `onError`. */
@@ -94,9 +96,9 @@ export class ServerCore<Data> {
     request: UpgradeRequest,
     headers?: HeaderLookup,
     line?: RequestLine,
-  ): Decision<Data> | Promise<Decision<Data>> {
+  ): UpgradeDecision<Data> | Promise<UpgradeDecision<Data>> {
     if (this.closing) return refusal(503, "the server is shutting down\n");
-    let decision: Decision<Data> | Promise<Decision<Data>>;
+    let decision: UpgradeDecision<Data> | Promise<UpgradeDecision<Data>>;
     try {
       decision = negotiate(request, this.#options, headers, line);
     } catch (error) {
@@ -108,25 +110,35 @@ export class ServerCore<Data> {
     return this.#checkClosing(decision);
   }
 
-  #checkClosing(decision: Decision<Data>): Decision<Data> {
+  #checkClosing(decision: UpgradeDecision<Data>): UpgradeDecision<Data> {
     if (decision.accept && this.closing) return refusal(503, "the server is shutting down\n");
     return decision;
   }
 
-  #failedDecision(error: unknown): Decision<Data> {
+  #failedDecision(error: unknown): UpgradeDecision<Data> {
     this.reportError(error, undefined);
     return refusal(500, "internal error\n");
   }
 
-  /** Creates the connection for an upgraded socket and runs `onOpen`. */
+  /** Creates the connection for an upgraded byte socket, with the codec on top. */
+  openBytes(
+    socket: ByteSocket,
+    request: UpgradeRequest,
+    protocol: string,
+    data: Data,
+  ): ServerConnection<Data> {
+    return this.open(new CodecTransport(socket, this.limits, this.batch), request, protocol, data);
+  }
+
+  /** Creates the connection for an upgraded transport and runs `onOpen`. */
   open(
-    socket: Socket,
+    transport: ServerTransport,
     request: UpgradeRequest,
     protocol: string,
     data: Data,
   ): ServerConnection<Data> {
     const conn = new ServerConnection<Data>(
-      socket,
+      transport,
       { id: this.#nextId++, request, protocol, data },
       this,
     );

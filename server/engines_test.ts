@@ -4,9 +4,9 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { makeSelfSigned, skipWithoutOpenssl } from "../testing/tls.ts";
 import {
-  APP_HEARTBEAT_PING,
-  APP_HEARTBEAT_PONG,
   type CloseInfo,
+  HEARTBEAT_PING,
+  HEARTBEAT_PONG,
   serve,
   type ServedWebSocketServer,
   type ServerEngine,
@@ -181,10 +181,10 @@ for (const engine of ENGINES) {
 
     it("answers the heartbeat message without delivering it", async () => {
       const ws = await openWs(server.url);
-      ws.send(APP_HEARTBEAT_PING);
+      ws.send(HEARTBEAT_PING);
       const answer = await messages(ws).next();
-      assert.equal(text(answer.data), APP_HEARTBEAT_PONG);
-      assert.equal(received.includes(APP_HEARTBEAT_PING), false);
+      assert.equal(text(answer.data), HEARTBEAT_PONG);
+      assert.equal(received.includes(HEARTBEAT_PING), false);
       ws.close();
       await wsClosed(ws);
     });
@@ -242,7 +242,7 @@ for (const engine of ENGINES) {
       });
       try {
         const ws = await openWs(server.url);
-        ws.send(APP_HEARTBEAT_PING);
+        ws.send(HEARTBEAT_PING);
         assert.equal(text((await messages(ws).next()).data), "got it");
         ws.close();
         await wsClosed(ws);
@@ -263,7 +263,7 @@ for (const engine of ENGINES) {
       });
       const port = Number(new URL(server.url).port);
       const talker = await openWs(server.url, undefined, { autoPong: false });
-      const timer = setInterval(() => talker.send(APP_HEARTBEAT_PING), interval / 5);
+      const timer = setInterval(() => talker.send(HEARTBEAT_PING), interval / 5);
       try {
         const dead = await RawClient.open(port); // never answers pings
         await dead.waitClosed(interval * 4);

@@ -7,37 +7,11 @@
  * wait for `for await`) are skipped: their pongs could not be read.
  *
  * Also the application-level heartbeat message browsers can send (they cannot send ping
- * frames): the server answers the text message {@linkcode APP_HEARTBEAT_PING} with
- * {@linkcode APP_HEARTBEAT_PONG} and does not deliver it (option `appHeartbeat`).
+ * frames): the server answers the text message `HEARTBEAT_PING` (`{"type":"wirely:ping"}`, the
+ * client's constant) with `HEARTBEAT_PONG` and does not deliver it (option `appHeartbeat`).
  *
  * @module
  */
-
-/**
- * The application-level heartbeat request a client sends as a text message:
- * `{"type":"wirely:ping"}` (the same string as the client's `HEARTBEAT_PING`). The server
- * answers it with {@linkcode APP_HEARTBEAT_PONG} and does not deliver it to handlers, unless
- * the `appHeartbeat` option is `false`.
- *
- * @example
- * ```ts
- * import { APP_HEARTBEAT_PING } from "@wirely/wirely/server";
- * console.log(JSON.parse(APP_HEARTBEAT_PING).type); // "wirely:ping"
- * ```
- */
-export const APP_HEARTBEAT_PING: string = '{"type":"wirely:ping"}';
-
-/**
- * The server's answer to {@linkcode APP_HEARTBEAT_PING}, a text message:
- * `{"type":"wirely:pong"}` (the same string as the client's `HEARTBEAT_PONG`).
- *
- * @example
- * ```ts
- * import { APP_HEARTBEAT_PONG } from "@wirely/wirely/server";
- * console.log(JSON.parse(APP_HEARTBEAT_PONG).type); // "wirely:pong"
- * ```
- */
-export const APP_HEARTBEAT_PONG: string = '{"type":"wirely:pong"}';
 
 /** What the heartbeat needs from a connection. */
 export interface HeartbeatMember {

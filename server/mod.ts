@@ -8,6 +8,11 @@
  * native engine's gaps (no ping API, no permessage-deflate, unmasked client frames accepted)
  * and how to choose an engine: `docs/server.md`.
  *
+ * This is the Deno entry (`deno` export condition): importing it loads no Node module until
+ * `engine: "codec"` is chosen. Node, Bun and other runtimes get `mod.node.ts`, with the same
+ * exports. To run the server on another runtime, write a binding against
+ * {@linkcode createServerHandle} and {@linkcode ServerTransport} (see `ARCHITECTURE.md`).
+ *
  * Defaults (all configurable on {@linkcode ServerOptions}): messages up to 1 MiB (bigger: close
  * 1009), 1024 frames per message, 16 MiB waiting in a socket (more: close 1008, "slow
  * consumer"), 10 s closing handshake then the socket is destroyed, 5 s to send the request head
@@ -31,8 +36,8 @@
  */
 
 export type { Message } from "../codec/message.ts";
-export { ServerConnection, type ServerConnectionState } from "./connection.ts";
-export { APP_HEARTBEAT_PING, APP_HEARTBEAT_PONG } from "./heartbeat.ts";
+export { type ServerConnection, type ServerConnectionState } from "./connection.ts";
+export { HEARTBEAT_PING, HEARTBEAT_PONG } from "../client/heartbeat.ts";
 export { type OutgoingData, PreparedMessage } from "./prepared_message.ts";
 export {
   type AdapterServer,
@@ -46,19 +51,32 @@ export {
   createWebSocketServer,
   type NodeServerOptions,
   type NodeWebSocketServer,
-} from "./serve.node.ts";
+} from "./node_server.ts";
 export {
   createNativeServer,
   type NativeRequestInfo,
   type NativeWebSocketServer,
   upgrade,
-} from "./serve.deno.ts";
+} from "./native_server.ts";
+export { createServerHandle, type ServerHandle, type ServerLimits } from "./handle.ts";
 export {
-  serve,
+  type HeaderLookup,
+  type UpgradeAcceptance,
+  type UpgradeDecision,
+  type UpgradeRefusal,
+} from "./upgrade.ts";
+export {
   type ServedWebSocketServer,
+  type ServeFunction,
   type ServeOptions,
   type ServerEngine,
 } from "./serve.ts";
+export {
+  type ByteSocket,
+  type ByteSocketHandlers,
+  type ServerTransport,
+  type ServerTransportEvents,
+} from "./transport.ts";
 export type {
   AnyAuthenticateResult,
   AuthenticatedData,
@@ -71,8 +89,7 @@ export type {
   ServerConnectionEventMap,
   ServerConnectionListener,
   ServerOptions,
-  Socket,
-  SocketHandlers,
   UpgradeRequest,
   WebSocketServer,
 } from "./types.ts";
+export { serve } from "./serve.deno.ts";

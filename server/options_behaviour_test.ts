@@ -7,7 +7,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { attach, serve, type ServerEngine } from "./mod.ts";
 import { ServerCore } from "./core.ts";
-import { dialableUrl } from "./_url.ts";
+import { dialableUrl } from "./_binding.ts";
 import {
   expectEcho,
   inDeno,

@@ -1,186 +1,28 @@
 /**
- * The `node:http` binding: accepts upgrades on the `upgrade` event and frames with wirely's codec
- * over the raw socket. Works in Node and in Deno (through its `node:http` compatibility).
- * The only server file that touches `node:*`.
+ * The Node binding: `serve()` on `node:http` (or `node:https`), framed by wirely's codec over
+ * the raw socket. Works in Node, in Bun, and in Deno (its `"codec"` engine, loaded on demand).
+ * The only server file that imports a `node:*` module.
  *
  * @module
  */
 
 import * as http from "node:http";
 import * as https from "node:https";
-import type { AddressInfo, Socket as NetSocket } from "node:net";
+import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
-import { HandshakeError } from "../codec/errors.ts";
-import { handshakeErrorResponse, validateUpgradeRequest } from "../codec/handshake.ts";
-import { writeResponseHead } from "../codec/http_write.ts";
 import { ServerCore } from "./core.ts";
-import type { ServedWebSocketServer, ServeOptions } from "./serve.ts";
-import type {
-  AnyAuthenticateResult,
-  AuthenticatedData,
-  AuthenticatedOptions,
-  ServerOptions,
-  WebSocketServer,
-} from "./types.ts";
-import { type Decision, type Refusal, refusal, switchingProtocolsHead } from "./upgrade.ts";
-import { NodeSocket, NodeUpgradeRequest, RawHeaders } from "./_node_socket.ts";
+import {
+  defineServe,
+  type ServedWebSocketServer,
+  type ServeFunction,
+  type ServeOptions,
+} from "./serve.ts";
+import { refusal } from "./upgrade.ts";
+import { handleUpgrade, noop, pathOf, plainRequestRefusal, writeRefusal } from "./node_server.ts";
 import { closeOnce } from "./_close_once.ts";
-import { dialableUrl } from "./_url.ts";
+import { dialableUrl, serverHandle } from "./_binding.ts";
 
-/**
- * Options of {@linkcode createWebSocketServer} and {@linkcode attach}.
- *
- * @example
- * ```ts
- * import type { NodeServerOptions } from "@wirely/wirely/server";
- * const options: NodeServerOptions = { path: "/ws", onMessage: (conn, m) => conn.send(m.data) };
- * console.log(options.path); // "/ws"
- * ```
- */
-export interface NodeServerOptions<Data = undefined> extends ServerOptions<Data> {
-  /** Only upgrades to this pathname are handled; others get 404 (`attach` leaves them alone when the HTTP server has another `upgrade` listener). @default undefined (every path) */
-  path?: string;
-}
-
-/**
- * A server not bound to a listener: call {@linkcode NodeWebSocketServer.handleUpgrade} from
- * your own `upgrade` listener.
- *
- * @example Route an `http.Server`'s upgrades (declared, not run)
- * ```ts
- * import type { Server } from "node:http";
- * import type { NodeWebSocketServer } from "@wirely/wirely/server";
- * function route(http: Server, wss: NodeWebSocketServer): void {
- *   http.on("upgrade", (request, socket, head) => wss.handleUpgrade(request, socket, head));
- * }
- * console.log(typeof route); // function
- * ```
- */
-export interface NodeWebSocketServer<Data = undefined> extends WebSocketServer<Data> {
-  /**
-   * Runs the handshake on a request from an `http.Server`'s `upgrade` event and, if accepted,
-   * opens a connection; refusals are answered with their HTTP status.
-   */
-  handleUpgrade(request: http.IncomingMessage, socket: Duplex, head: Uint8Array): void;
-}
-
-const noop = (): void => {};
 const destroy = (socket: Duplex): void => void socket.destroy();
-
-/**
- * Creates a server without a listener (see the other overload), with the connections' `Data`
- * inferred from what `authenticate` returns (see {@linkcode AuthenticatedData}).
- *
- * @example
- * ```ts
- * import { createWebSocketServer } from "@wirely/wirely/server";
- * const wss = createWebSocketServer({
- *   authenticate: (request) => request.headers.has("x-user") ? { data: { id: 1 } } : false,
- *   onOpen: (conn) => console.log(conn.data.id),
- * });
- * await wss.close();
- * ```
- *
- * @typeParam Result The type `authenticate` returns.
- * @typeParam _Explicit Never given: it keeps explicit `<Data>` calls on the other overload.
- */
-export function createWebSocketServer<Result extends AnyAuthenticateResult, _Explicit>(
-  options: AuthenticatedOptions<Result, NodeServerOptions<AuthenticatedData<Result>>>,
-): NodeWebSocketServer<AuthenticatedData<Result>>;
-/**
- * Creates a server without a listener, for an existing `http.Server` (Express, Koa, ...):
- * call `handleUpgrade` from its `upgrade` event, or use {@linkcode attach}.
- *
- * @example
- * ```ts
- * import { createServer } from "node:http";
- * import { createWebSocketServer } from "@wirely/wirely/server";
- * const wss = createWebSocketServer({ onMessage: (conn, message) => conn.send(message.data) });
- * const http = createServer((_req, res) => res.end("hello"));
- * http.on("upgrade", (req, socket, head) => wss.handleUpgrade(req, socket, head));
- * await wss.close();
- * ```
- */
-export function createWebSocketServer<Data = undefined>(
-  options?: NodeServerOptions<Data>,
-): NodeWebSocketServer<Data>;
-export function createWebSocketServer<Data = undefined>(
-  options: NodeServerOptions<Data> = {},
-): NodeWebSocketServer<Data> {
-  const core = new ServerCore<Data>(options);
-  return {
-    clients: core.clients,
-    broadcast: (data, broadcastOptions) => core.broadcast(data, broadcastOptions),
-    handleUpgrade: (request, socket, head) => handleUpgrade(core, request, socket, head),
-    close: () => core.close(),
-    [Symbol.asyncDispose]: () => core.close(),
-  };
-}
-
-/**
- * Accepts WebSocket upgrades on an existing server (see the other overload), with the
- * connections' `Data` inferred from what `authenticate` returns (see {@linkcode AuthenticatedData}).
- *
- * @example
- * ```ts
- * import { createServer } from "node:http";
- * import { attach } from "@wirely/wirely/server";
- * const wss = attach(createServer(), {
- *   authenticate: (request) => ({ data: { path: request.url.pathname } }),
- *   onOpen: (conn) => console.log(conn.data.path),
- * });
- * await wss.close();
- * ```
- *
- * @typeParam Result The type `authenticate` returns.
- * @typeParam _Explicit Never given: it keeps explicit `<Data>` calls on the other overload.
- */
-export function attach<Result extends AnyAuthenticateResult, _Explicit>(
-  server: http.Server | https.Server,
-  options: AuthenticatedOptions<Result, NodeServerOptions<AuthenticatedData<Result>>>,
-): NodeWebSocketServer<AuthenticatedData<Result>>;
-/**
- * Accepts WebSocket upgrades on an existing `http.Server` or `https.Server`. `close()` stops
- * handling upgrades and closes the WebSocket connections; the HTTP server keeps running.
- *
- * With `path`, an upgrade to another path is answered 404, unless the server has another
- * `upgrade` listener when it arrives (yours, or a second `attach`): then it is left to that
- * listener.
- *
- * @example With a plain `node:http` server (Express: pass the value of `app.listen()`)
- * ```ts
- * import { createServer } from "node:http";
- * import { attach } from "@wirely/wirely/server";
- * const http = createServer((_req, res) => res.end("hello"));
- * const wss = attach(http, { path: "/ws", onMessage: (conn, message) => conn.send(message.data) });
- * await wss.close();
- * ```
- */
-export function attach<Data = undefined>(
-  server: http.Server | https.Server,
-  options?: NodeServerOptions<Data>,
-): NodeWebSocketServer<Data>;
-export function attach<Data = undefined>(
-  server: http.Server | https.Server,
-  options: NodeServerOptions<Data> = {},
-): NodeWebSocketServer<Data> {
-  const wss = createWebSocketServer(options);
-  const listener = (request: http.IncomingMessage, socket: Duplex, head: Uint8Array): void => {
-    if (options.path !== undefined && pathOf(request) !== options.path) {
-      // Another upgrade listener of the app owns the other paths; without one, nobody would
-      // answer and the client would wait out its connect timeout.
-      if (server.listenerCount("upgrade") <= 1) writeRefusal(socket, refusal(404, "not found\n"));
-      return;
-    }
-    wss.handleUpgrade(request, socket, head);
-  };
-  server.on("upgrade", listener);
-  const close = (): Promise<void> => {
-    server.off("upgrade", listener);
-    return wss.close();
-  };
-  return { ...wss, close, [Symbol.asyncDispose]: close };
-}
 
 /**
  * Starts the codec engine on `node:http` (or `node:https` with `cert` and `key`); called by
@@ -188,7 +30,7 @@ export function attach<Data = undefined>(
  * other paths 404 when `path` is set. A client has `handshakeTimeout` ms to send its request
  * head; heads over `maxHeadSize` get 431.
  */
-export async function serveCodec<Data>(
+async function serveCodec<Data>(
   options: ServeOptions<Data>,
 ): Promise<ServedWebSocketServer<Data>> {
   const { port = 8000, hostname = "0.0.0.0", cert, key, signal, path } = options;
@@ -255,108 +97,27 @@ export async function serveCodec<Data>(
     await stopped;
   }, signal);
   return {
+    ...serverHandle(core, close),
     addr,
     url: dialableUrl(tls, addr.hostname, addr.port),
     engine: "codec",
-    clients: core.clients,
-    broadcast: (data, broadcastOptions) => core.broadcast(data, broadcastOptions),
-    close,
-    [Symbol.asyncDispose]: close,
   };
 }
 
-/** Handshake of one upgrade request, then the connection. */
-function handleUpgrade<Data>(
-  core: ServerCore<Data>,
-  request: http.IncomingMessage,
-  duplex: Duplex,
-  head: Uint8Array,
-): void {
-  const socket = duplex as NetSocket;
-  if (socket.listenerCount("error") === 0) socket.on("error", noop);
-  if (headSize(request) > core.limits.maxHeadSize) {
-    writeRefusal(socket, refusal(431, "the request head is too large\n"));
-    return;
-  }
-  let upgradeRequest: NodeUpgradeRequest;
-  try {
-    upgradeRequest = new NodeUpgradeRequest(request, socket);
-  } catch {
-    writeRefusal(socket, refusal(400, "malformed request\n"));
-    return;
-  }
-  const decision = core.negotiate(upgradeRequest, upgradeRequest.lookup, request);
-  // Without an `authenticate` hook the decision is immediate: no promise, timer or tracking.
-  if (!(decision instanceof Promise)) {
-    answer(core, socket, head, upgradeRequest, decision);
-    return;
-  }
-  let aborted = false;
-  const abort = (): void => {
-    aborted = true;
-    socket.destroy();
-  };
-  const done = core.trackHandshake(abort);
-  const timer = setTimeout(abort, core.limits.handshakeTimeout);
-  decision.then((decided) => {
-    clearTimeout(timer);
-    if (!aborted) answer(core, socket, head, upgradeRequest, decided);
-  }).catch((error) => {
-    core.reportError(error, undefined);
-    socket.destroy();
-  }).finally(done);
-}
-
-/** Writes the refusal, or the 101 answer and opens the connection. */
-function answer<Data>(
-  core: ServerCore<Data>,
-  socket: NetSocket,
-  head: Uint8Array,
-  request: NodeUpgradeRequest,
-  decision: Decision<Data>,
-): void {
-  if (socket.destroyed) return;
-  if (!decision.accept) {
-    writeRefusal(socket, decision);
-    return;
-  }
-  socket.setNoDelay(true);
-  socket.setTimeout(0);
-  socket.write(switchingProtocolsHead(decision.key, decision.protocol), "latin1");
-  core.open(new NodeSocket(socket, head), request, decision.protocol, decision.data);
-  request.settle();
-}
-
-/** Answers and closes: the socket is destroyed once the answer is flushed. */
-function writeRefusal(socket: Duplex, answer: Refusal): void {
-  if (socket.destroyed) return;
-  socket.once("finish", () => socket.destroy());
-  socket.write(writeResponseHead(answer.status, answer.reason, answer.headers));
-  socket.end(answer.body);
-}
-
-/** The codec's answer to a request that is not an upgrade (400, 405, ...). */
-function plainRequestRefusal(request: http.IncomingMessage): Refusal {
-  try {
-    validateUpgradeRequest({
-      method: request.method ?? "GET",
-      headers: new RawHeaders(request.rawHeaders).toHeaders(),
-    });
-  } catch (error) {
-    if (error instanceof HandshakeError) return { accept: false, ...handshakeErrorResponse(error) };
-  }
-  return refusal(400, "expected a WebSocket upgrade\n");
-}
-
-/** Bytes of the request head as sent (request line, header lines, blank line). */
-function headSize(request: http.IncomingMessage): number {
-  let size = (request.method?.length ?? 0) + (request.url?.length ?? 0) + 14;
-  for (const field of request.rawHeaders) size += field.length + 2;
-  return size + 2;
-}
-
-function pathOf(request: http.IncomingMessage): string {
-  const target = request.url ?? "/";
-  const end = target.search(/[?#]/);
-  return end === -1 ? target : target.slice(0, end);
-}
+/**
+ * Starts a WebSocket server on `node:http` with wirely's codec (the Node and Bun binding; see
+ * {@linkcode ServeFunction} for the options and overloads).
+ *
+ * @example An echo server on a free port
+ * ```ts
+ * import { serve } from "@wirely/wirely/server";
+ * const server = await serve({
+ *   port: 0,
+ *   hostname: "127.0.0.1",
+ *   engine: "codec",
+ *   onMessage: (conn, message) => conn.send(message.data),
+ * });
+ * await server.close();
+ * ```
+ */
+export const serve: ServeFunction = defineServe(serveCodec);

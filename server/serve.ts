@@ -1,5 +1,8 @@
 /**
- * `serve()`: starts a WebSocket server on the current runtime with one of two engines.
+ * `serve()`'s types, shared by every runtime binding: each binding file (`serve.deno.ts`,
+ * `serve.node.ts`) exports a `serve` of type {@linkcode ServeFunction} made by
+ * {@linkcode defineServe}, and the package's export conditions pick the binding (`deno` ->
+ * `mod.ts`, `node`/`bun`/`default` -> `mod.node.ts`).
  *
  * - `"native"` (the default in Deno): `Deno.serve` and `Deno.upgradeWebSocket`, after wirely's
  *   handshake checks. Framing is Deno's; see `serve.deno.ts` for its gaps (no ping API, no
@@ -11,13 +14,11 @@
  * @module
  */
 
-import type { NodeServerOptions } from "./serve.node.ts";
-import { serveCodec } from "./serve.node.ts";
-import { serveNative } from "./serve.deno.ts";
 import type {
   AnyAuthenticateResult,
   AuthenticatedData,
   AuthenticatedOptions,
+  ServerOptions,
   WebSocketServer,
 } from "./types.ts";
 
@@ -44,7 +45,9 @@ export type ServerEngine = "native" | "codec";
  * console.log(options.port); // 0
  * ```
  */
-export interface ServeOptions<Data = undefined> extends NodeServerOptions<Data> {
+export interface ServeOptions<Data = undefined> extends ServerOptions<Data> {
+  /** Only upgrades to this pathname are handled; others get 404. @default undefined (every path) */
+  path?: string;
   /** TCP port; `0` picks a free one (read it from `addr.port`). @default 8000 */
   port?: number;
   /** Interface to listen on. @default "0.0.0.0" */
@@ -82,94 +85,108 @@ export interface ServedWebSocketServer<Data = undefined> extends WebSocketServer
   readonly engine: ServerEngine;
 }
 
-/** Whether this runtime is Deno (where the native engine exists). */
-function inDeno(): boolean {
-  const scope = globalThis as { Deno?: { upgradeWebSocket?: unknown } };
-  return typeof scope.Deno?.upgradeWebSocket === "function";
+/**
+ * The signature of `serve()`, the same on every runtime binding.
+ *
+ * @example
+ * ```ts
+ * import { serve, type ServeFunction } from "@wirely/wirely/server";
+ * const start: ServeFunction = serve;
+ * const server = await start({ port: 0, hostname: "127.0.0.1" });
+ * await server.close();
+ * ```
+ */
+export interface ServeFunction {
+  /**
+   * Starts a WebSocket server (see the other overload), with the connections' `Data` inferred
+   * from what `authenticate` returns: the type of `data` in its `{ data }` answers (see
+   * {@linkcode AuthenticatedData}). Give `Data` yourself with `serve<Data>(...)`.
+   *
+   * @example Typed per-connection data, inferred from `authenticate`
+   * ```ts
+   * import { serve } from "@wirely/wirely/server";
+   * const server = await serve({
+   *   port: 0,
+   *   hostname: "127.0.0.1",
+   *   authenticate: (request) => {
+   *     const user = request.url.searchParams.get("user");
+   *     return user ? { data: { user } } : { status: 401, body: "who are you?" };
+   *   },
+   *   onMessage: (conn, message) => conn.send(`${conn.data.user}: ${String(message.data)}`),
+   * });
+   * await server.close();
+   * ```
+   *
+   * @typeParam Result The type `authenticate` returns.
+   * @typeParam _Explicit Never given: it keeps `serve<Data>()` calls on the other overload.
+   * @throws {RangeError} If `port` or a limit is out of range.
+   * @throws {TypeError} If `cert` comes without `key`, `engine` is unknown, or an option has the wrong type.
+   */
+  <Result extends AnyAuthenticateResult, _Explicit>(
+    options: AuthenticatedOptions<Result, ServeOptions<AuthenticatedData<Result>>>,
+  ): Promise<ServedWebSocketServer<AuthenticatedData<Result>>>;
+  /**
+   * Starts a WebSocket server on the current runtime: in Deno on `Deno.serve` (engine
+   * `"native"`, the default) or `node:http` (engine `"codec"`); in Node always `node:http` with
+   * the codec. Resolves once it accepts connections.
+   *
+   * @example An echo server on a free port
+   * ```ts
+   * import { serve } from "@wirely/wirely/server";
+   * const server = await serve({
+   *   port: 0,
+   *   hostname: "127.0.0.1",
+   *   onMessage: (conn, message) => conn.send(message.data),
+   * });
+   * console.log(server.url.startsWith("ws://127.0.0.1:")); // true
+   * await server.close();
+   * ```
+   *
+   * @example Per-connection data of a given type
+   * ```ts
+   * import { serve } from "@wirely/wirely/server";
+   * interface Session { user: string }
+   * const server = await serve<Session>({
+   *   port: 0,
+   *   hostname: "127.0.0.1",
+   *   authenticate: (request) => ({ data: { user: request.headers.get("x-user") ?? "guest" } }),
+   *   onOpen: (conn) => conn.send(`hello ${conn.data.user}`),
+   * });
+   * await server.close();
+   * ```
+   *
+   * @typeParam Data The connections' `data` (from `authenticate`'s `{ data }` answers).
+   * @throws {RangeError} If `port` or a limit is out of range.
+   * @throws {TypeError} If `cert` comes without `key`, `engine` is unknown, or an option has the wrong type.
+   */
+  <Data = undefined>(options?: ServeOptions<Data>): Promise<ServedWebSocketServer<Data>>;
 }
 
+/** What a binding implements: start a listener with checked options. */
+export type ServeImplementation = <Data>(
+  options: ServeOptions<Data>,
+) => Promise<ServedWebSocketServer<Data>>;
+
 /**
- * Starts a WebSocket server (see the other overload), with the connections' `Data` inferred
- * from what `authenticate` returns: the type of `data` in its `{ data }` answers (see
- * {@linkcode AuthenticatedData}). Give `Data` yourself with `serve<Data>(...)`.
- *
- * @example Typed per-connection data, inferred from `authenticate`
- * ```ts
- * import { serve } from "@wirely/wirely/server";
- * const server = await serve({
- *   port: 0,
- *   hostname: "127.0.0.1",
- *   authenticate: (request) => {
- *     const user = request.url.searchParams.get("user");
- *     return user ? { data: { user } } : { status: 401, body: "who are you?" };
- *   },
- *   onMessage: (conn, message) => conn.send(`${conn.data.user}: ${String(message.data)}`),
- * });
- * await server.close();
- * ```
- *
- * @typeParam Result The type `authenticate` returns.
- * @typeParam _Explicit Never given: it keeps `serve<Data>()` calls on the other overload.
- * @throws {RangeError} If `port` or a limit is out of range.
- * @throws {TypeError} If `cert` comes without `key`, `engine` is unknown, or an option has the wrong type.
+ * Makes a binding's `serve()`: checks `port`, `cert`/`key` and `engine` (before any I/O; a bad
+ * value rejects), then runs `start`. A new runtime binding calls it once.
  */
-export function serve<Result extends AnyAuthenticateResult, _Explicit>(
-  options: AuthenticatedOptions<Result, ServeOptions<AuthenticatedData<Result>>>,
-): Promise<ServedWebSocketServer<AuthenticatedData<Result>>>;
-/**
- * Starts a WebSocket server on the current runtime: in Deno on `Deno.serve` (engine
- * `"native"`, the default) or `node:http` (engine `"codec"`); in Node always `node:http` with
- * the codec. Resolves once it accepts connections.
- *
- * @example An echo server on a free port
- * ```ts
- * import { serve } from "@wirely/wirely/server";
- * const server = await serve({
- *   port: 0,
- *   hostname: "127.0.0.1",
- *   onMessage: (conn, message) => conn.send(message.data),
- * });
- * console.log(server.url.startsWith("ws://127.0.0.1:")); // true
- * await server.close();
- * ```
- *
- * @example Per-connection data of a given type
- * ```ts
- * import { serve } from "@wirely/wirely/server";
- * interface Session { user: string }
- * const server = await serve<Session>({
- *   port: 0,
- *   hostname: "127.0.0.1",
- *   authenticate: (request) => ({ data: { user: request.headers.get("x-user") ?? "guest" } }),
- *   onOpen: (conn) => conn.send(`hello ${conn.data.user}`),
- * });
- * await server.close();
- * ```
- *
- * @typeParam Data The connections' `data` (from `authenticate`'s `{ data }` answers).
- * @throws {RangeError} If `port` or a limit is out of range.
- * @throws {TypeError} If `cert` comes without `key`, `engine` is unknown, or an option has the wrong type.
- */
-export function serve<Data = undefined>(
-  options?: ServeOptions<Data>,
-): Promise<ServedWebSocketServer<Data>>;
-export async function serve<Data = undefined>(
-  options: ServeOptions<Data> = {},
-): Promise<ServedWebSocketServer<Data>> {
-  const { port = 8000, cert, key, engine } = options;
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new RangeError(
-      `Cannot serve as 'port' must be an integer from 0 to 65535: current value is ${port}`,
-    );
-  }
-  if ((cert === undefined) !== (key === undefined)) {
-    throw new TypeError("Cannot serve as 'cert' and 'key' must be given together");
-  }
-  if (engine !== undefined && engine !== "native" && engine !== "codec") {
-    throw new TypeError(
-      `Cannot serve as 'engine' must be "native" or "codec": current value is ${String(engine)}`,
-    );
-  }
-  if (inDeno() && engine !== "codec") return serveNative(options);
-  return await serveCodec(options);
+export function defineServe(start: ServeImplementation): ServeFunction {
+  return (async <Data>(options: ServeOptions<Data> = {}): Promise<ServedWebSocketServer<Data>> => {
+    const { port = 8000, cert, key, engine } = options;
+    if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+      throw new RangeError(
+        `Cannot serve as 'port' must be an integer from 0 to 65535: current value is ${port}`,
+      );
+    }
+    if ((cert === undefined) !== (key === undefined)) {
+      throw new TypeError("Cannot serve as 'cert' and 'key' must be given together");
+    }
+    if (engine !== undefined && engine !== "native" && engine !== "codec") {
+      throw new TypeError(
+        `Cannot serve as 'engine' must be "native" or "codec": current value is ${String(engine)}`,
+      );
+    }
+    return await start(options);
+  }) as ServeFunction;
 }

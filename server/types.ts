@@ -1,7 +1,6 @@
 /**
- * Runtime-neutral types of the server: the byte {@linkcode Socket} a binding hands to a
- * connection, the {@linkcode UpgradeRequest} hooks see, close details, and the
- * {@linkcode ServerOptions} every binding accepts.
+ * Runtime-neutral types of the server: the {@linkcode UpgradeRequest} hooks see, close
+ * details, and the {@linkcode ServerOptions} every binding accepts.
  *
  * @module
  */
@@ -10,89 +9,6 @@ import type { Message } from "../codec/message.ts";
 import type { ServerConnection } from "./connection.ts";
 import type { OutgoingData } from "./prepared_message.ts";
 import type { BroadcastOptions, PubSubAdapter } from "./rooms.ts";
-
-/**
- * What a connection calls when its {@linkcode Socket} reports something. A binding calls each
- * at most as the transport allows: `data` any number of times, then `end` (the peer stopped
- * sending) and finally `close` exactly once.
- *
- * @example A socket that echoes what it is told
- * ```ts
- * import type { SocketHandlers } from "@wirely/wirely/server";
- * const handlers: SocketHandlers = {
- *   data: (chunk) => console.log("got", chunk.length, "bytes"),
- *   end: () => console.log("peer finished sending"),
- *   drain: () => console.log("room to write again"),
- *   close: () => console.log("transport closed"),
- * };
- * handlers.data(new Uint8Array(3)); // got 3 bytes
- * ```
- */
-export interface SocketHandlers {
-  /** Bytes from the peer; the connection takes ownership of the chunk. */
-  data(chunk: Uint8Array): void;
-  /** A whole message from a message transport (see {@linkcode Socket.sendMessage}): text as a string, binary as bytes; checked against the same limits as framed data. @default undefined */
-  message?(data: string | Uint8Array): void;
-  /** The peer ended its side of the stream (TCP FIN). */
-  end(): void;
-  /** The transport's write buffer went back below its high-water mark. */
-  drain(): void;
-  /** The transport is closed for good (after an error too). Called once. */
-  close(): void;
-}
-
-/**
- * A bidirectional byte stream after the HTTP upgrade: the small surface a runtime binding
- * implements (a `node:net` socket in the Node binding) so that {@linkcode ServerConnection}
- * never touches a runtime API.
- *
- * @example An in-memory socket for tests
- * ```ts
- * import type { Socket, SocketHandlers } from "@wirely/wirely/server";
- * const written: Uint8Array[] = [];
- * let handlers: SocketHandlers | undefined;
- * const socket: Socket = {
- *   bufferedAmount: 0,
- *   write(chunks) { written.push(...chunks); return true; },
- *   end() { handlers?.close(); },
- *   destroy() { handlers?.close(); },
- *   pause() {},
- *   resume() {},
- *   listen(h) { handlers = h; },
- * };
- * socket.write([new Uint8Array([0x81, 0x00])]);
- * console.log(written.length); // 1
- * ```
- */
-export interface Socket {
-  /** Bytes written but not yet handed to the operating system. */
-  readonly bufferedAmount: number;
-  /**
-   * Writes chunks in order, as one batch when the transport can.
-   * @returns `false` when the write buffer is above its high-water mark (wait for `drain`).
-   */
-  write(chunks: readonly Uint8Array[]): boolean;
-  /** Flushes what is buffered, then closes the sending side (TCP FIN). */
-  end(): void;
-  /** Closes at once, dropping anything still buffered. */
-  destroy(): void;
-  /** Stops reading from the peer (read backpressure). */
-  pause(): void;
-  /** Starts reading again after {@linkcode Socket.pause}. */
-  resume(): void;
-  /** Registers the handlers; called once, before any data is delivered. */
-  listen(handlers: SocketHandlers): void;
-  /** Whether ping frames written to it reach the peer (`false` on Deno's native engine). @default true */
-  readonly canPing?: boolean;
-  /**
-   * Present on a message transport (Deno's native socket), which frames by itself: data messages
-   * go out whole through it (text as a string), and come in through
-   * {@linkcode SocketHandlers.message}; `write` then only carries control frames. Returns like
-   * `write`. `bufferedAmount`, when given, is the value the caller has just read (it saves
-   * reading it again). @default undefined (a byte stream)
-   */
-  sendMessage?(data: string | Uint8Array, bufferedAmount?: number): boolean;
-}
 
 /**
  * The HTTP request that asked for the upgrade, as hooks and connections see it on every

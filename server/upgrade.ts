@@ -7,15 +7,26 @@
 
 import { HandshakeError } from "../codec/errors.ts";
 import {
+  computeAccept,
   handshakeErrorResponse,
   selectSubprotocol,
   validateUpgradeRequest,
 } from "../codec/handshake.ts";
-import { sha1 } from "../codec/_sha1.ts";
 import type { AuthenticateResult, ServerOptions, UpgradeRequest } from "./types.ts";
 
-/** An HTTP answer that refuses the upgrade. */
-export interface Refusal {
+/**
+ * An HTTP answer that refuses the upgrade (`ServerHandle.negotiate()`): send `status`,
+ * `reason`, `headers` and `body`, then close.
+ *
+ * @example As a fetch-style `Response`
+ * ```ts
+ * import type { UpgradeRefusal } from "@wirely/wirely/server";
+ * const toResponse = (r: UpgradeRefusal): Response =>
+ *   new Response(r.body, { status: r.status, statusText: r.reason, headers: r.headers });
+ * console.log(typeof toResponse); // function
+ * ```
+ */
+export interface UpgradeRefusal {
   /** Tells a refusal from an acceptance. */
   accept: false;
   /** HTTP status, 400-599. */
@@ -28,8 +39,23 @@ export interface Refusal {
   body: string;
 }
 
-/** The upgrade is accepted: answer 101 (see {@linkcode switchingProtocolsHead}). */
-export interface Acceptance<Data> {
+/**
+ * The upgrade is accepted: answer 101 with `Sec-WebSocket-Accept: computeAccept(key)` (from
+ * the codec) and `protocol` when not `""`, then open the connection.
+ *
+ * @example
+ * ```ts
+ * import type { UpgradeAcceptance } from "@wirely/wirely/server";
+ * const accepted: UpgradeAcceptance<{ user: string }> = {
+ *   accept: true,
+ *   key: "dGhlIHNhbXBsZSBub25jZQ==",
+ *   protocol: "",
+ *   data: { user: "ada" },
+ * };
+ * console.log(accepted.data.user); // ada
+ * ```
+ */
+export interface UpgradeAcceptance<Data> {
   /** Tells an acceptance from a refusal. */
   accept: true;
   /** The client's `Sec-WebSocket-Key` (checked: base64 of 16 bytes). */
@@ -62,7 +88,7 @@ export function refusal(
   status: number,
   body: string,
   extraHeaders: Readonly<Record<string, string>> = {},
-): Refusal {
+): UpgradeRefusal {
   if (!Number.isInteger(status) || status < 400 || status > 599) {
     throw new RangeError(
       `Cannot refuse the upgrade as 'status' must be an integer from 400 to 599: current value is ${status}`,
@@ -75,7 +101,16 @@ export function refusal(
   return { accept: false, status, reason: REASONS[status] ?? "", headers, body };
 }
 
-/** What the decision reads of the request headers (`Headers` fits; Node's raw list too). */
+/**
+ * What the decision reads of the request headers (`Headers` fits; Node's raw list too).
+ *
+ * @example
+ * ```ts
+ * import type { HeaderLookup } from "@wirely/wirely/server";
+ * const headers: HeaderLookup = new Headers({ origin: "https://example.com" });
+ * console.log(headers.get("Origin")); // https://example.com
+ * ```
+ */
 export interface HeaderLookup {
   /** The value of a header (several joined with `", "`), `null` when absent; any case. */
   get(name: string): string | null;
@@ -92,8 +127,17 @@ export interface RequestLine {
   readonly url?: string;
 }
 
-/** A decision, or the promise of one when an `authenticate` hook runs. */
-export type Decision<Data> = Acceptance<Data> | Refusal;
+/**
+ * The server's answer to an upgrade request: an acceptance or a refusal.
+ *
+ * @example
+ * ```ts
+ * import type { UpgradeDecision } from "@wirely/wirely/server";
+ * const status = (d: UpgradeDecision<undefined>): number => d.accept ? 101 : d.status;
+ * console.log(status({ accept: true, key: "k", protocol: "", data: undefined })); // 101
+ * ```
+ */
+export type UpgradeDecision<Data> = UpgradeAcceptance<Data> | UpgradeRefusal;
 
 /**
  * Decides on an upgrade request, in this order: RFC 6455 validity (400/405/426 from the codec),
@@ -111,7 +155,7 @@ export function negotiate<Data>(
   options: ServerOptions<Data>,
   headers: HeaderLookup = request.headers,
   line?: RequestLine,
-): Decision<Data> | Promise<Decision<Data>> {
+): UpgradeDecision<Data> | Promise<UpgradeDecision<Data>> {
   let key: string;
   let offered: string[];
   try {
@@ -156,7 +200,7 @@ function accept<Data>(
   key: string,
   offered: string[],
   data: Data | undefined,
-): Decision<Data> {
+): UpgradeDecision<Data> {
   const policy = options.protocols;
   const protocol = policy === undefined ? undefined : selectSubprotocol(
     offered,
@@ -168,14 +212,6 @@ function accept<Data>(
   return { accept: true, key, protocol: protocol ?? "", data: data as Data };
 }
 
-const ACCEPT_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
-const ascii = new TextEncoder();
-/** Length of a valid `Sec-WebSocket-Key` (base64 of 16 bytes), in characters. */
-const KEY_LENGTH = 24;
-/** The SHA-1 input of a valid key: the key, then the GUID (reused by every handshake). */
-const acceptInput = new Uint8Array(KEY_LENGTH + ACCEPT_GUID.length);
-acceptInput.set(ascii.encode(ACCEPT_GUID), KEY_LENGTH);
-
 const HEAD_START =
   "HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\n" +
   "sec-websocket-accept: ";
@@ -183,48 +219,13 @@ const HEAD_START =
 /**
  * The head of the `101 Switching Protocols` answer, as a string (Node writes it without a copy
  * into a byte array): the same fields as the codec's `acceptResponseHeaders`, without a
- * `Headers` object. `protocol` was chosen among the offered names (tokens only). Few
- * intermediate objects (memory per handshake): a valid key is hashed from a reused buffer and
- * the digest becomes one string.
+ * `Headers` object. `protocol` was chosen among the offered names (tokens only); the accept
+ * value is the codec's synchronous {@linkcode computeAccept}.
  */
 export function switchingProtocolsHead(key: string, protocol: string): string {
-  const d = digestOf(key);
-  // 20 bytes as a binary string, in one call (no string per byte, no argument array).
-  const accept = btoa(String.fromCharCode(
-    d[0]!,
-    d[1]!,
-    d[2]!,
-    d[3]!,
-    d[4]!,
-    d[5]!,
-    d[6]!,
-    d[7]!,
-    d[8]!,
-    d[9]!,
-    d[10]!,
-    d[11]!,
-    d[12]!,
-    d[13]!,
-    d[14]!,
-    d[15]!,
-    d[16]!,
-    d[17]!,
-    d[18]!,
-    d[19]!,
-  ));
+  const accept = computeAccept(key);
   if (protocol === "") return HEAD_START + accept + "\r\n\r\n";
   return `${HEAD_START}${accept}\r\nsec-websocket-protocol: ${protocol}\r\n\r\n`;
-}
-
-/** SHA-1 of the key and the GUID; a valid (ASCII, 24-character) key is copied into a reused buffer. */
-function digestOf(key: string): Uint8Array {
-  if (key.length !== KEY_LENGTH) return sha1(ascii.encode(key + ACCEPT_GUID));
-  for (let i = 0; i < KEY_LENGTH; i++) {
-    const code = key.charCodeAt(i);
-    if (code >= 0x80) return sha1(ascii.encode(key + ACCEPT_GUID));
-    acceptInput[i] = code;
-  }
-  return sha1(acceptInput);
 }
 
 function originAllowed<Data>(

@@ -53,8 +53,6 @@ const NATIVE_KNOWN_GAPS: Record<string, string> = {
     "Deno accepts and echoes data from an unmasked client frame instead of failing with 1002",
   "11.4.1":
     "Deno.serve owns the request line: a Request has no HTTP version, so an HTTP/1.0 upgrade gets 101",
-  "11.4.3":
-    "a Host with a space makes Deno's request.url invalid and serve.deno.ts throws before wirely's checks: 500, not 400",
 };
 
 /**

@@ -1,9 +1,10 @@
 /**
- * The transport side of a {@linkcode ServerConnection}: drives the sans-I/O codec over a
- * {@linkcode Socket} (or passes whole messages on a message transport), writes through the
- * {@linkcode Writer}, runs the closing handshake and its timeout, and reports messages, control
- * frames and the end to the connection. It is the socket's handler object itself (shared
- * methods, no closures per connection).
+ * The codec-backed {@linkcode ServerTransport}: owns the sans-I/O codec {@linkcode Connection}
+ * over a plain {@linkcode ByteSocket}, writes through the {@linkcode Writer}, runs the closing
+ * handshake and its timeout, bounds reads after a failure, pauses reading for backpressure, and
+ * reports messages, control frames and the end. It is the socket's handler object itself (shared
+ * methods, no closures per connection). An extension (permessage-deflate) plugs in at one hook:
+ * {@linkcode createCodec}, where the codec is built with what the handshake negotiated.
  *
  * @module
  */
@@ -11,14 +12,17 @@
 import { Connection, type ConnectionEvent } from "../codec/connection.ts";
 import { receiveAndProcess } from "../codec/receive_loop.ts";
 import { InvalidStateError } from "../codec/errors.ts";
-import type { Message } from "../codec/message.ts";
-import type { ServerConnectionState } from "./_connection_host.ts";
 import type { Limits } from "./options.ts";
-import { type OutgoingData, type PreparedMessage, toPayload } from "./prepared_message.ts";
-import type { CloseInfo, Socket, SocketHandlers } from "./types.ts";
-import { type SlowConsumerHandler, type WriteBatch, Writer } from "./_writer.ts";
-
-const utf8 = new TextEncoder();
+import type { PreparedMessage } from "./prepared_message.ts";
+import type { CloseInfo } from "./types.ts";
+import type {
+  ByteSocket,
+  ByteSocketHandlers,
+  ServerTransport,
+  ServerTransportEvents,
+} from "./transport.ts";
+import { backlogDrained, type SlowConsumerHandler } from "./_limits.ts";
+import { type WriteBatch, Writer } from "./_writer.ts";
 
 /**
  * Bytes a connection still reads (and discards) once its codec is `closed` (after a failure
@@ -33,32 +37,40 @@ export const CLOSED_READ_BUDGET = 65_536;
 export const CLOSED_READ_MESSAGE_CAP = 16_777_216;
 
 /** The close timer's callback (no closure per connection). */
-const destroySocket = (socket: Socket): void => socket.destroy();
+const destroySocket = (socket: ByteSocket): void => socket.destroy();
 
-/** What the engine reports to its connection. */
-export interface EngineEvents {
-  /** A complete message. */
-  message(message: Message): void;
-  /** A ping or a pong arrived. */
-  control(type: "ping" | "pong", data: Uint8Array): void;
-  /** The socket's write buffer went back below its high-water mark. */
-  drain(): void;
-  /** The codec threw (a bug in wirely; it closed with 1011 already). */
-  bug(error: unknown): void;
-  /** The transport is closed: the last call. */
-  released(info: CloseInfo): void;
+/**
+ * The codec of one server connection: the one hook where an extension negotiated in the
+ * handshake (permessage-deflate) is handed to the codec.
+ */
+export function createCodec(limits: Limits): Connection {
+  return new Connection({
+    role: "server",
+    maxMessageSize: limits.maxMessageSize,
+    maxFramesPerMessage: limits.maxFramesPerMessage,
+  });
 }
 
-/** One connection's transport, codec and writer. */
-export class ConnectionEngine implements SocketHandlers, SlowConsumerHandler {
+const ignore = (): void => {};
+/** Events before `listen()` (never called: a connection listens at once). */
+const UNLISTENED: ServerTransportEvents = {
+  message: ignore,
+  ping: ignore,
+  pong: ignore,
+  drain: ignore,
+  error: ignore,
+  closed: ignore,
+};
+
+/** One connection's codec, writer and close timer over a byte socket. */
+export class CodecTransport implements ServerTransport, ByteSocketHandlers, SlowConsumerHandler {
+  readonly canPing = true;
   readonly #codec: Connection;
-  readonly #socket: Socket;
+  readonly #socket: ByteSocket;
   readonly #writer: Writer;
   readonly #batch: WriteBatch;
   readonly #limits: Limits;
-  readonly #events: EngineEvents;
-  /** A message transport (Deno's native socket): whole messages in and out, no framing. */
-  readonly #direct: boolean;
+  #events: ServerTransportEvents = UNLISTENED;
   #bytesReceived = 0;
   #closeTimer: ReturnType<typeof setTimeout> | undefined;
   #ended = false;
@@ -72,27 +84,28 @@ export class ConnectionEngine implements SocketHandlers, SlowConsumerHandler {
   /** Reading stopped for good: the budget after the codec closed is spent. */
   #readingDone = false;
 
-  constructor(socket: Socket, limits: Limits, batch: WriteBatch, events: EngineEvents) {
+  /**
+   * @param socket The upgraded byte socket (the 101 answer already written).
+   * @param limits The server's limits.
+   * @param batch The server's write batch.
+   * @param codec The codec (see {@linkcode createCodec}).
+   */
+  constructor(socket: ByteSocket, limits: Limits, batch: WriteBatch, codec?: Connection) {
     this.#socket = socket;
     this.#limits = limits;
     this.#batch = batch;
-    this.#events = events;
-    this.#codec = new Connection({
-      role: "server",
-      maxMessageSize: limits.maxMessageSize,
-      maxFramesPerMessage: limits.maxFramesPerMessage,
-    });
-    this.#direct = socket.sendMessage !== undefined;
+    this.#codec = codec ?? createCodec(limits);
     this.#writer = new Writer(socket, batch, limits.maxBufferedBytes, this);
   }
 
-  /** Registers with the socket (once the connection is ready for events). */
-  listen(): void {
+  /** Registers the connection's events and starts listening to the socket. */
+  listen(events: ServerTransportEvents): void {
+    this.#events = events;
     this.#socket.listen(this);
   }
 
   /** `open`, `closing` once a close started, `closed` once the transport is released. */
-  get state(): ServerConnectionState {
+  get state(): "open" | "closing" | "closed" {
     if (this.#released) return "closed";
     return this.#codec.state === "open" ? "open" : "closing";
   }
@@ -110,11 +123,6 @@ export class ConnectionEngine implements SocketHandlers, SlowConsumerHandler {
   /** Total bytes received from the peer. */
   get bytesReceived(): number {
     return this.#bytesReceived;
-  }
-
-  /** Whether ping frames reach the peer. */
-  get canPing(): boolean {
-    return this.#socket.canPing !== false;
   }
 
   /** Pauses or resumes reading from the peer for `for await` (the message queue). */
@@ -146,29 +154,18 @@ export class ConnectionEngine implements SocketHandlers, SlowConsumerHandler {
     else this.#socket.resume();
   }
 
-  /** See `ServerConnection.send`. */
-  send(data: OutgoingData): boolean {
-    if (this.#direct) {
-      if (typeof data === "string") return this.#sendMessage("send text", data);
-      if (data instanceof Uint8Array) return this.#sendMessage("send binary", data);
-      if (data instanceof ArrayBuffer) {
-        return this.#sendMessage("send binary", new Uint8Array(data));
-      }
-    }
+  /** See `ServerTransport.send`. */
+  send(data: string | Uint8Array): boolean {
     if (typeof data === "string") this.#codec.sendText(data);
-    else if (data instanceof Uint8Array) this.#codec.sendBinary(data);
-    else if (data instanceof ArrayBuffer) this.#codec.sendBinary(new Uint8Array(data));
-    else toPayload(data); // throws the TypeError that names the type
+    else this.#codec.sendBinary(data);
     return this.#flush();
   }
 
-  /** Sends a prepared message; one on a connection that is not open throws, or with `quiet` is ignored. */
-  sendPrepared(message: PreparedMessage, quiet: boolean): boolean {
+  /** See `ServerTransport.sendPrepared`: the frame encoded once, written as is. */
+  sendPrepared(message: PreparedMessage): boolean {
     if (this.#codec.state !== "open") {
-      if (quiet) return false;
       throw new InvalidStateError(`cannot send: the connection is ${this.state}`);
     }
-    if (this.#direct) return this.#writer.message(message.binary ? message.payload : message.text);
     return this.#write([message.bytes]);
   }
 
@@ -178,8 +175,8 @@ export class ConnectionEngine implements SocketHandlers, SlowConsumerHandler {
     this.#flush();
   }
 
-  /** See `ServerConnection.close`. */
-  startClose(code: number, reason: string): void {
+  /** See `ServerTransport.close`. */
+  close(code: number, reason: string): void {
     this.#codec.close(code, reason);
     this.#process();
   }
@@ -210,25 +207,6 @@ export class ConnectionEngine implements SocketHandlers, SlowConsumerHandler {
     }
   }
 
-  /** A whole message from a message transport: the codec's limits and states, without framing. */
-  message(data: string | Uint8Array): void {
-    if (this.#released || this.#codec.state === "closed") return;
-    this.#bytesReceived += data.length;
-    const max = this.#limits.maxMessageSize;
-    // UTF-8 takes 1-3 bytes per UTF-16 unit: only text between max / 3 and max is measured.
-    if (
-      data.length > max ||
-      (typeof data === "string" && data.length * 3 > max && utf8.encode(data).length > max)
-    ) {
-      this.#codec.fail(1009, `message exceeds the limit of ${max} bytes`);
-      this.#process();
-      return;
-    }
-    this.#events.message(
-      typeof data === "string" ? { type: "text", data } : { type: "binary", data },
-    );
-  }
-
   /** The peer ended its side (a socket handler). */
   end(): void {
     this.#codec.receiveEof();
@@ -238,15 +216,18 @@ export class ConnectionEngine implements SocketHandlers, SlowConsumerHandler {
   /** The socket drained (a socket handler). */
   drain(): void {
     this.#writer.writable = true;
-    if (this.#backlogPaused && this.#socket.bufferedAmount <= this.#limits.maxBufferedBytes / 2) {
+    if (
+      this.#backlogPaused &&
+      backlogDrained(this.#socket.bufferedAmount, this.#limits.maxBufferedBytes)
+    ) {
       this.#backlogPaused = false;
       this.#updateReading();
     }
     this.#events.drain();
   }
 
-  /** The transport closed (a socket handler): the close info goes to the connection. */
-  close(): void {
+  /** The socket closed (a socket handler): the close info goes to the connection. */
+  closed(): void {
     if (this.#released) return;
     this.#codec.receiveEof();
     this.#codec.takeBytes();
@@ -255,7 +236,7 @@ export class ConnectionEngine implements SocketHandlers, SlowConsumerHandler {
     this.#writer.drop();
     if (this.#closeTimer !== undefined) clearTimeout(this.#closeTimer);
     this.#closeTimer = undefined;
-    this.#events.released(this.#closeInfo ?? { code: 1006, reason: "", wasClean: false });
+    this.#events.closed(this.#closeInfo ?? { code: 1006, reason: "", wasClean: false });
   }
 
   /** A write found too much waiting: fail with 1008 (once; the close frame itself goes out). */
@@ -270,15 +251,7 @@ export class ConnectionEngine implements SocketHandlers, SlowConsumerHandler {
     this.#bytesReceived += chunk.length;
     // Messages before a close or a bad frame in the same chunk are dispatched (and may be
     // answered) first. A bug in the codec (it closed with 1011) is reported, never thrown.
-    receiveAndProcess(this.#codec, chunk, () => this.#process(), (e) => this.#events.bug(e));
-  }
-
-  #sendMessage(action: string, data: string | Uint8Array): boolean {
-    const state = this.#codec.state;
-    if (state !== "open") {
-      throw new InvalidStateError(`cannot ${action}: the connection is ${state}`);
-    }
-    return this.#writer.message(data);
+    receiveAndProcess(this.#codec, chunk, () => this.#process(), (e) => this.#events.error(e));
   }
 
   /** Writes pending bytes, dispatches events, and ends or times out the transport as needed. */
@@ -304,8 +277,10 @@ export class ConnectionEngine implements SocketHandlers, SlowConsumerHandler {
         this.#events.message(event);
         break;
       case "ping":
+        this.#events.ping(event.data);
+        break;
       case "pong":
-        this.#events.control(event.type, event.data);
+        this.#events.pong(event.data);
         break;
       case "close":
         this.#closeInfo = { code: event.code, reason: event.reason, wasClean: event.wasClean };

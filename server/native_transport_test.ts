@@ -1,8 +1,8 @@
-// NativeSocket with a fake native WebSocket: runs on every runtime (no Deno needed).
+// NativeTransport with a fake native WebSocket: runs on every runtime (no Deno needed).
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { ServerCore } from "./core.ts";
-import { NativeSocket, type NativeWebSocket } from "./native_socket.ts";
+import { NativeTransport, type NativeWebSocket } from "./native_transport.ts";
 import type { CloseInfo, ServerConnection, ServerOptions } from "./mod.ts";
 import { until } from "./_helpers_test.ts";
 
@@ -53,13 +53,12 @@ function open(options: ServerOptions = {}): {
     headers: new Headers(),
     remoteAddress: undefined,
   };
-  const socket = new NativeSocket(native, core.limits.maxMessageSize);
-  const conn = core.open(socket, request, "", undefined);
+  const conn = core.open(new NativeTransport(native, core.limits), request, "", undefined);
   return { native, conn, closes, core };
 }
 
-describe("NativeSocket", () => {
-  it("delivers native messages through the codec and sends replies as messages", () => {
+describe("NativeTransport", () => {
+  it("delivers native messages whole and sends replies as messages", () => {
     const { native } = open({ onMessage: (conn, message) => conn.send(message.data) });
     native.onmessage?.({ data: "héllo" });
     native.onmessage?.({ data: new Uint8Array([1, 2, 3]).buffer });

@@ -1,0 +1,66 @@
+/**
+ * The Node, Bun and default build of `@wirely/wirely/server` (the package's `node`, `bun` and
+ * `default` export conditions): the same exports as `mod.ts`, with `serve()` from the Node
+ * binding (`serve.node.ts`, `node:http` and the codec). `mod_node_test.ts` checks that both
+ * entries export the same names.
+ *
+ * @module
+ */
+
+export type { Message } from "../codec/message.ts";
+export { type ServerConnection, type ServerConnectionState } from "./connection.ts";
+export { HEARTBEAT_PING, HEARTBEAT_PONG } from "../client/heartbeat.ts";
+export { type OutgoingData, PreparedMessage } from "./prepared_message.ts";
+export {
+  type BroadcastEnvelope,
+  type BroadcastOptions,
+  MemoryAdapter,
+  type PubSubAdapter,
+} from "./rooms.ts";
+export {
+  attach,
+  createWebSocketServer,
+  type NodeServerOptions,
+  type NodeWebSocketServer,
+} from "./node_server.ts";
+export {
+  createNativeServer,
+  type NativeRequestInfo,
+  type NativeWebSocketServer,
+  upgrade,
+} from "./native_server.ts";
+export { createServerHandle, type ServerHandle, type ServerLimits } from "./handle.ts";
+export {
+  type HeaderLookup,
+  type UpgradeAcceptance,
+  type UpgradeDecision,
+  type UpgradeRefusal,
+} from "./upgrade.ts";
+export {
+  type ServedWebSocketServer,
+  type ServeFunction,
+  type ServeOptions,
+  type ServerEngine,
+} from "./serve.ts";
+export {
+  type ByteSocket,
+  type ByteSocketHandlers,
+  type ServerTransport,
+  type ServerTransportEvents,
+} from "./transport.ts";
+export type {
+  AnyAuthenticateResult,
+  AuthenticatedData,
+  AuthenticatedOptions,
+  AuthenticateResult,
+  CloseInfo,
+  HandshakeRefusal,
+  OriginPolicy,
+  ProtocolPolicy,
+  ServerConnectionEventMap,
+  ServerConnectionListener,
+  ServerOptions,
+  UpgradeRequest,
+  WebSocketServer,
+} from "./types.ts";
+export { serve } from "./serve.node.ts";

@@ -1,0 +1,213 @@
+/**
+ * {@linkcode NativeTransport}: the {@linkcode ServerTransport} over a Deno native server-side
+ * `WebSocket` (from `Deno.upgradeWebSocket`). Messages pass whole in both directions and the
+ * closing handshake is Deno's own `close(code, reason)` and close event: no framing, no codec.
+ * Limits are the shared ones (`_limits.ts`). Touches no `Deno.*` API: it only calls the socket
+ * object it is given.
+ *
+ * @module
+ */
+
+import { encodeClosePayload, parseClosePayload } from "../codec/close.ts";
+import { InvalidStateError, ProtocolError } from "../codec/errors.ts";
+import type { Limits } from "./options.ts";
+import type { PreparedMessage } from "./prepared_message.ts";
+import type { CloseInfo } from "./types.ts";
+import type { ServerTransport, ServerTransportEvents } from "./transport.ts";
+import { messageTooBig, type SlowConsumerHandler } from "./_limits.ts";
+import { type MessageSink, MessageWriter } from "./_writer.ts";
+
+/** The part of Deno's server-side `WebSocket` the transport uses. */
+export interface NativeWebSocket {
+  readonly readyState: number;
+  readonly bufferedAmount: number;
+  binaryType: "blob" | "arraybuffer";
+  onopen: (() => void) | null;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  onclose: ((event: { code: number; reason: string }) => void) | null;
+  onerror: (() => void) | null;
+  send(data: string | Uint8Array): void;
+  close(code?: number, reason?: string): void;
+}
+
+/** `WebSocket.OPEN`. */
+export const OPEN = 1;
+/** Buffered bytes above which `send` returns `false` (then `drain` fires below it). */
+const HIGH_WATER_MARK = 16_384;
+/** How often a full buffer is checked for `drain` (the native socket has no drain event). */
+const DRAIN_POLL = 10;
+const utf8 = new TextEncoder();
+
+/** The close timer's callback (no closure per connection). */
+const terminateTransport = (transport: NativeTransport): void => transport.terminate();
+
+/**
+ * How the peer's close event ends the connection, as the codec would decide on the same close
+ * frame: 1006 (or Deno's 0) means no close frame; a code or reason the RFC refuses is 1002.
+ */
+function peerCloseInfo(code: number, reason: string): CloseInfo {
+  if (code === 1006 || code === 0) return { code: 1006, reason: "", wasClean: false };
+  if (code === 1005) return { code: 1005, reason: "", wasClean: true };
+  const text = utf8.encode(reason);
+  const payload = new Uint8Array(2 + text.length);
+  payload[0] = code >> 8;
+  payload[1] = code & 0xff;
+  payload.set(text, 2);
+  try {
+    return { ...parseClosePayload(payload), wasClean: true };
+  } catch (error) {
+    if (!(error instanceof ProtocolError)) throw error;
+    return { code: error.closeCode, reason: "", wasClean: false };
+  }
+}
+
+/** One connection on Deno's native socket. */
+export class NativeTransport implements ServerTransport, MessageSink, SlowConsumerHandler {
+  readonly canPing = false;
+  readonly #ws: NativeWebSocket;
+  readonly #limits: Limits;
+  readonly #writer: MessageWriter;
+  #events: ServerTransportEvents | undefined;
+  #state: "open" | "closing" | "closed" = "open";
+  /** Set when we failed the connection (1008, 1009): incoming messages are dropped. */
+  #failure: CloseInfo | undefined;
+  #bytesReceived = 0;
+  #drainTimer: ReturnType<typeof setInterval> | undefined;
+  #closeTimer: ReturnType<typeof setTimeout> | undefined;
+
+  /**
+   * @param ws The upgraded native socket (open).
+   * @param limits The server's limits.
+   */
+  constructor(ws: NativeWebSocket, limits: Limits) {
+    this.#ws = ws;
+    this.#limits = limits;
+    this.#writer = new MessageWriter(this, limits.maxBufferedBytes, this);
+  }
+
+  get state(): "open" | "closing" | "closed" {
+    return this.#state;
+  }
+
+  get bufferedAmount(): number {
+    return this.#ws.bufferedAmount;
+  }
+
+  get bytesReceived(): number {
+    return this.#bytesReceived;
+  }
+
+  listen(events: ServerTransportEvents): void {
+    this.#events = events;
+    const ws = this.#ws;
+    ws.onmessage = (event) => this.#receive(event.data);
+    ws.onerror = () => {};
+    ws.onclose = (event) => this.#release(this.#failure ?? peerCloseInfo(event.code, event.reason));
+  }
+
+  send(data: string | Uint8Array): boolean {
+    if (this.#state !== "open") {
+      throw new InvalidStateError(`cannot send: the connection is ${this.#state}`);
+    }
+    return this.#writer.send(data);
+  }
+
+  sendPrepared(message: PreparedMessage): boolean {
+    return this.send(message.binary ? message.payload : message.text);
+  }
+
+  /** Deno has no ping API (it pings by itself after `idleTimeout`): does nothing. */
+  ping(): void {}
+
+  close(code: number, reason: string): void {
+    encodeClosePayload(code, reason); // the codec's RangeError for a code or reason it refuses
+    if (this.#state !== "open") return;
+    this.#closeNative(code, reason);
+  }
+
+  terminate(): void {
+    if (this.#ws.readyState === OPEN) this.#ws.close();
+    this.#release(this.#failure ?? { code: 1006, reason: "", wasClean: false });
+  }
+
+  /** Deno's socket cannot pause reading: does nothing. */
+  pauseReading(): void {}
+
+  /** See {@linkcode MessageSink.sendMessage}. */
+  sendMessage(data: string | Uint8Array, buffered: number): boolean {
+    const ws = this.#ws;
+    if (ws.readyState === OPEN) ws.send(data);
+    // Reading bufferedAmount costs a call into Deno (a quarter of a small send): when the caller
+    // has just read it, the buffer after this send is at most that plus the message.
+    if (buffered + data.length * 3 <= HIGH_WATER_MARK) return true;
+    if (ws.bufferedAmount <= HIGH_WATER_MARK) return true;
+    this.#drainTimer ??= setInterval(() => {
+      if (this.#ws.bufferedAmount > HIGH_WATER_MARK) return;
+      clearInterval(this.#drainTimer);
+      this.#drainTimer = undefined;
+      this.#writer.writable = true;
+      this.#events?.drain();
+    }, DRAIN_POLL);
+    return false;
+  }
+
+  /** A send found too much waiting: fail with 1008 (once). */
+  slow(): boolean {
+    if (this.#state !== "open") return false;
+    this.#fail(1008, "slow consumer: too many bytes waiting to be sent");
+    return true;
+  }
+
+  /** Nothing to pause on a native socket. */
+  backlog(): void {}
+
+  #receive(data: unknown): void {
+    if (this.#state === "closed" || this.#failure !== undefined) return;
+    const message = typeof data === "string"
+      ? data
+      : data instanceof ArrayBuffer
+      ? new Uint8Array(data)
+      : undefined;
+    if (message === undefined) return;
+    this.#bytesReceived += message.length;
+    const max = this.#limits.maxMessageSize;
+    if (messageTooBig(message, max)) {
+      this.#fail(1009, `message exceeds the limit of ${max} bytes`);
+      return;
+    }
+    this.#events?.message(
+      typeof message === "string"
+        ? { type: "text", data: message }
+        : { type: "binary", data: message },
+    );
+  }
+
+  /** Fails the connection: the close info is ours, the peer's messages are dropped. */
+  #fail(code: number, reason: string): void {
+    this.#failure = { code, reason, wasClean: false };
+    if (this.#state === "open") this.#closeNative(code, reason);
+  }
+
+  #closeNative(code: number, reason: string): void {
+    this.#state = "closing";
+    const ws = this.#ws;
+    if (ws.readyState === OPEN) {
+      try {
+        ws.close(code, reason);
+      } catch {
+        ws.close();
+      }
+    }
+    this.#closeTimer = setTimeout(terminateTransport, this.#limits.closeTimeout, this);
+  }
+
+  #release(info: CloseInfo): void {
+    if (this.#state === "closed") return;
+    this.#state = "closed";
+    clearInterval(this.#drainTimer);
+    clearTimeout(this.#closeTimer);
+    this.#drainTimer = undefined;
+    this.#closeTimer = undefined;
+    this.#events?.closed(info);
+  }
+}

@@ -1,0 +1,281 @@
+/**
+ * WebSocket upgrades on a `node:http` server you own: {@linkcode createWebSocketServer} and
+ * {@linkcode attach}, and the handshake of one `upgrade` event (also used by `serve.node.ts`).
+ * Only the objects Node hands over are used (type-only `node:*` imports): importing this file
+ * loads no Node module, so the Deno entry can export it.
+ *
+ * @module
+ */
+
+import type * as http from "node:http";
+import type * as https from "node:https";
+import type { Socket as NetSocket } from "node:net";
+import type { Duplex } from "node:stream";
+import { HandshakeError } from "../codec/errors.ts";
+import { handshakeErrorResponse, validateUpgradeRequest } from "../codec/handshake.ts";
+import { writeResponseHead } from "../codec/http_write.ts";
+import { ServerCore } from "./core.ts";
+import type {
+  AnyAuthenticateResult,
+  AuthenticatedData,
+  AuthenticatedOptions,
+  ServerOptions,
+  WebSocketServer,
+} from "./types.ts";
+import {
+  refusal,
+  switchingProtocolsHead,
+  type UpgradeDecision,
+  type UpgradeRefusal,
+} from "./upgrade.ts";
+import { NodeUpgradeRequest, RawHeaders } from "./_node_socket.ts";
+import { NodeSocket } from "./_node_socket.ts";
+import { headSize, serverHandle } from "./_binding.ts";
+
+/** Ignores socket errors (a socket's `close` follows). */
+export const noop = (): void => {};
+
+/**
+ * Options of {@linkcode createWebSocketServer} and {@linkcode attach}.
+ *
+ * @example
+ * ```ts
+ * import type { NodeServerOptions } from "@wirely/wirely/server";
+ * const options: NodeServerOptions = { path: "/ws", onMessage: (conn, m) => conn.send(m.data) };
+ * console.log(options.path); // "/ws"
+ * ```
+ */
+export interface NodeServerOptions<Data = undefined> extends ServerOptions<Data> {
+  /** Only upgrades to this pathname are handled; others get 404 (`attach` leaves them alone when the HTTP server has another `upgrade` listener). @default undefined (every path) */
+  path?: string;
+}
+
+/**
+ * A server not bound to a listener: call {@linkcode NodeWebSocketServer.handleUpgrade} from
+ * your own `upgrade` listener.
+ *
+ * @example Route an `http.Server`'s upgrades (declared, not run)
+ * ```ts
+ * import type { Server } from "node:http";
+ * import type { NodeWebSocketServer } from "@wirely/wirely/server";
+ * function route(http: Server, wss: NodeWebSocketServer): void {
+ *   http.on("upgrade", (request, socket, head) => wss.handleUpgrade(request, socket, head));
+ * }
+ * console.log(typeof route); // function
+ * ```
+ */
+export interface NodeWebSocketServer<Data = undefined> extends WebSocketServer<Data> {
+  /**
+   * Runs the handshake on a request from an `http.Server`'s `upgrade` event and, if accepted,
+   * opens a connection; refusals are answered with their HTTP status.
+   */
+  handleUpgrade(request: http.IncomingMessage, socket: Duplex, head: Uint8Array): void;
+}
+
+/**
+ * Creates a server without a listener (see the other overload), with the connections' `Data`
+ * inferred from what `authenticate` returns (see {@linkcode AuthenticatedData}).
+ *
+ * @example
+ * ```ts
+ * import { createWebSocketServer } from "@wirely/wirely/server";
+ * const wss = createWebSocketServer({
+ *   authenticate: (request) => request.headers.has("x-user") ? { data: { id: 1 } } : false,
+ *   onOpen: (conn) => console.log(conn.data.id),
+ * });
+ * await wss.close();
+ * ```
+ *
+ * @typeParam Result The type `authenticate` returns.
+ * @typeParam _Explicit Never given: it keeps explicit `<Data>` calls on the other overload.
+ */
+export function createWebSocketServer<Result extends AnyAuthenticateResult, _Explicit>(
+  options: AuthenticatedOptions<Result, NodeServerOptions<AuthenticatedData<Result>>>,
+): NodeWebSocketServer<AuthenticatedData<Result>>;
+/**
+ * Creates a server without a listener, for an existing `http.Server` (Express, Koa, ...):
+ * call `handleUpgrade` from its `upgrade` event, or use {@linkcode attach}.
+ *
+ * @example
+ * ```ts
+ * import { createServer } from "node:http";
+ * import { createWebSocketServer } from "@wirely/wirely/server";
+ * const wss = createWebSocketServer({ onMessage: (conn, message) => conn.send(message.data) });
+ * const http = createServer((_req, res) => res.end("hello"));
+ * http.on("upgrade", (req, socket, head) => wss.handleUpgrade(req, socket, head));
+ * await wss.close();
+ * ```
+ */
+export function createWebSocketServer<Data = undefined>(
+  options?: NodeServerOptions<Data>,
+): NodeWebSocketServer<Data>;
+export function createWebSocketServer<Data = undefined>(
+  options: NodeServerOptions<Data> = {},
+): NodeWebSocketServer<Data> {
+  const core = new ServerCore<Data>(options);
+  return {
+    ...serverHandle(core),
+    handleUpgrade: (request, socket, head) => handleUpgrade(core, request, socket, head),
+  };
+}
+
+/**
+ * Accepts WebSocket upgrades on an existing server (see the other overload), with the
+ * connections' `Data` inferred from what `authenticate` returns (see {@linkcode AuthenticatedData}).
+ *
+ * @example
+ * ```ts
+ * import { createServer } from "node:http";
+ * import { attach } from "@wirely/wirely/server";
+ * const wss = attach(createServer(), {
+ *   authenticate: (request) => ({ data: { path: request.url.pathname } }),
+ *   onOpen: (conn) => console.log(conn.data.path),
+ * });
+ * await wss.close();
+ * ```
+ *
+ * @typeParam Result The type `authenticate` returns.
+ * @typeParam _Explicit Never given: it keeps explicit `<Data>` calls on the other overload.
+ */
+export function attach<Result extends AnyAuthenticateResult, _Explicit>(
+  server: http.Server | https.Server,
+  options: AuthenticatedOptions<Result, NodeServerOptions<AuthenticatedData<Result>>>,
+): NodeWebSocketServer<AuthenticatedData<Result>>;
+/**
+ * Accepts WebSocket upgrades on an existing `http.Server` or `https.Server`. `close()` stops
+ * handling upgrades and closes the WebSocket connections; the HTTP server keeps running.
+ *
+ * With `path`, an upgrade to another path is answered 404, unless the server has another
+ * `upgrade` listener when it arrives (yours, or a second `attach`): then it is left to that
+ * listener.
+ *
+ * @example With a plain `node:http` server (Express: pass the value of `app.listen()`)
+ * ```ts
+ * import { createServer } from "node:http";
+ * import { attach } from "@wirely/wirely/server";
+ * const http = createServer((_req, res) => res.end("hello"));
+ * const wss = attach(http, { path: "/ws", onMessage: (conn, message) => conn.send(message.data) });
+ * await wss.close();
+ * ```
+ */
+export function attach<Data = undefined>(
+  server: http.Server | https.Server,
+  options?: NodeServerOptions<Data>,
+): NodeWebSocketServer<Data>;
+export function attach<Data = undefined>(
+  server: http.Server | https.Server,
+  options: NodeServerOptions<Data> = {},
+): NodeWebSocketServer<Data> {
+  const wss = createWebSocketServer(options);
+  const listener = (request: http.IncomingMessage, socket: Duplex, head: Uint8Array): void => {
+    if (options.path !== undefined && pathOf(request) !== options.path) {
+      // Another upgrade listener of the app owns the other paths; without one, nobody would
+      // answer and the client would wait out its connect timeout.
+      if (server.listenerCount("upgrade") <= 1) writeRefusal(socket, refusal(404, "not found\n"));
+      return;
+    }
+    wss.handleUpgrade(request, socket, head);
+  };
+  server.on("upgrade", listener);
+  const close = (): Promise<void> => {
+    server.off("upgrade", listener);
+    return wss.close();
+  };
+  return { ...wss, close, [Symbol.asyncDispose]: close };
+}
+
+/** Handshake of one upgrade request, then the connection. */
+export function handleUpgrade<Data>(
+  core: ServerCore<Data>,
+  request: http.IncomingMessage,
+  duplex: Duplex,
+  head: Uint8Array,
+): void {
+  const socket = duplex as NetSocket;
+  if (socket.listenerCount("error") === 0) socket.on("error", noop);
+  if (nodeHeadSize(request) > core.limits.maxHeadSize) {
+    writeRefusal(socket, refusal(431, "the request head is too large\n"));
+    return;
+  }
+  let upgradeRequest: NodeUpgradeRequest;
+  try {
+    upgradeRequest = new NodeUpgradeRequest(request, socket);
+  } catch {
+    writeRefusal(socket, refusal(400, "malformed request\n"));
+    return;
+  }
+  const decision = core.negotiate(upgradeRequest, upgradeRequest.lookup, request);
+  // Without an `authenticate` hook the decision is immediate: no promise, timer or tracking.
+  if (!(decision instanceof Promise)) {
+    answer(core, socket, head, upgradeRequest, decision);
+    return;
+  }
+  let aborted = false;
+  const abort = (): void => {
+    aborted = true;
+    socket.destroy();
+  };
+  const done = core.trackHandshake(abort);
+  const timer = setTimeout(abort, core.limits.handshakeTimeout);
+  decision.then((decided) => {
+    clearTimeout(timer);
+    if (!aborted) answer(core, socket, head, upgradeRequest, decided);
+  }).catch((error) => {
+    core.reportError(error, undefined);
+    socket.destroy();
+  }).finally(done);
+}
+
+/** Writes the refusal, or the 101 answer and opens the connection. */
+function answer<Data>(
+  core: ServerCore<Data>,
+  socket: NetSocket,
+  head: Uint8Array,
+  request: NodeUpgradeRequest,
+  decision: UpgradeDecision<Data>,
+): void {
+  if (socket.destroyed) return;
+  if (!decision.accept) {
+    writeRefusal(socket, decision);
+    return;
+  }
+  socket.setNoDelay(true);
+  socket.setTimeout(0);
+  socket.write(switchingProtocolsHead(decision.key, decision.protocol), "latin1");
+  core.openBytes(new NodeSocket(socket, head), request, decision.protocol, decision.data);
+  request.settle();
+}
+
+/** Answers and closes: the socket is destroyed once the answer is flushed. */
+export function writeRefusal(socket: Duplex, answer: UpgradeRefusal): void {
+  if (socket.destroyed) return;
+  socket.once("finish", () => socket.destroy());
+  socket.write(writeResponseHead(answer.status, answer.reason, answer.headers));
+  socket.end(answer.body);
+}
+
+/** The codec's answer to a request that is not an upgrade (400, 405, ...). */
+export function plainRequestRefusal(request: http.IncomingMessage): UpgradeRefusal {
+  try {
+    validateUpgradeRequest({
+      method: request.method ?? "GET",
+      headers: new RawHeaders(request.rawHeaders).toHeaders(),
+    });
+  } catch (error) {
+    if (error instanceof HandshakeError) return { accept: false, ...handshakeErrorResponse(error) };
+  }
+  return refusal(400, "expected a WebSocket upgrade\n");
+}
+
+/** Bytes of the request head as sent (request line, header lines, blank line). */
+function nodeHeadSize(request: http.IncomingMessage): number {
+  let fields = 0;
+  for (const field of request.rawHeaders) fields += field.length + 2;
+  return headSize(request.method?.length ?? 0, request.url?.length ?? 0, fields);
+}
+
+export function pathOf(request: http.IncomingMessage): string {
+  const target = request.url ?? "/";
+  const end = target.search(/[?#]/);
+  return end === -1 ? target : target.slice(0, end);
+}
