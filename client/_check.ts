@@ -6,8 +6,8 @@
  * @module
  */
 
-/** The largest delay `setTimeout` honours, in milliseconds. */
-export const MAX_TIMER_DELAY = 2_147_483_647;
+/** The largest delay `setTimeout` honours, in milliseconds (one constant for every layer). */
+export { MAX_TIMER_DELAY } from "../codec/_limits.ts";
 
 /**
  * Builds the error for an option that breaks its rule (a `RangeError` unless `type` says

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { DEFAULT_MAX_HEAD_SIZE, MAX_TIMER_DELAY } from "../codec/_limits.ts";
 import { Connection } from "../codec/connection.ts";
 import { buildUpgradeRequestHeaders } from "../codec/handshake_client.ts";
 import { HttpHeadParser } from "../codec/http_head.ts";
@@ -20,7 +21,6 @@ import { zlibDeflate } from "../deflate/zlib.node.ts";
 import type { TcpTransportOptions } from "./tcp_transport.node.ts";
 import { checkProxyOption } from "./_proxy.ts";
 
-const MAX_TIMER_DELAY = 2_147_483_647;
 const DUMMY_KEY = "AAAAAAAAAAAAAAAAAAAAAA==";
 
 /** {@linkcode TcpTransportOptions} checked, with every default filled in. */
@@ -92,7 +92,7 @@ export function resolveTcpOptions(options: TcpTransportOptions): TcpSettings {
     rejectUnauthorized = true,
     servername,
     maxMessageSize = 1_048_576,
-    maxHeadSize = 16_384,
+    maxHeadSize = DEFAULT_MAX_HEAD_SIZE,
     closeTimeout = 5_000,
   } = options;
   if (!(closeTimeout > 0 && closeTimeout <= MAX_TIMER_DELAY)) {

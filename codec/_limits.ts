@@ -1,9 +1,17 @@
 // This module is browser compatible.
 /**
- * The default frame-count limit of a received message, derived from its size limit.
+ * Limits and defaults shared by every layer, defined once: the default frame-count limit of a
+ * received message (derived from its size limit), the head size limit the codec's HTTP parser and
+ * the server share, and the ceiling every timer option is checked against.
  *
  * @module
  */
+
+/** Largest timer delay the platforms accept, in milliseconds (2^31 - 1): `setTimeout` ceiling. */
+export const MAX_TIMER_DELAY = 2_147_483_647;
+
+/** Largest HTTP head (start line, headers, blank line), in bytes, unless an option says otherwise. */
+export const DEFAULT_MAX_HEAD_SIZE = 16_384;
 
 /** Payload bytes per frame that the default frame-count limit allows for. */
 export const BYTES_PER_FRAME = 256;

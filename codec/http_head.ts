@@ -12,6 +12,7 @@
  * @module
  */
 
+import { DEFAULT_MAX_HEAD_SIZE } from "./_limits.ts";
 import { concatBytes } from "./_bytes.ts";
 import { HandshakeError, type HandshakeErrorCode, InvalidStateError } from "./errors.ts";
 import { isFieldValueChar, isToken, trimOws } from "./header_tokens.ts";
@@ -112,7 +113,7 @@ export interface HttpHeadParserOptions {
   /**
    * Largest head accepted, in bytes, counting the start line, the header lines and the final
    * blank line. Passing it throws `HEAD_TOO_LARGE` (431).
-   * @default 8192
+   * @default 16_384
    */
   maxHeadSize?: number;
   /**
@@ -171,7 +172,7 @@ export class HttpHeadParser<K extends "request" | "response"> {
    * @throws {RangeError} If a limit is not a positive integer.
    */
   constructor(kind: K, options: HttpHeadParserOptions = {}) {
-    const { maxHeadSize = 8192, maxHeaders = 100 } = options;
+    const { maxHeadSize = DEFAULT_MAX_HEAD_SIZE, maxHeaders = 100 } = options;
     for (const [name, value] of [["maxHeadSize", maxHeadSize], ["maxHeaders", maxHeaders]]) {
       if (!Number.isSafeInteger(value) || (value as number) < 1) {
         throw new RangeError(

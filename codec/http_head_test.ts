@@ -181,10 +181,10 @@ describe("HttpHeadParser limits", () => {
     return start + "a".repeat(size - start.length - 4) + "\r\n\r\n";
   };
 
-  it("accepts a head of exactly 8192 bytes and refuses 8193 with 431 HEAD_TOO_LARGE", () => {
-    assert.ok(new HttpHeadParser("request").push(encode(padded(8192))));
-    const error = assertHttpError("request", padded(8193), "HEAD_TOO_LARGE", 431);
-    assert.equal(error.message, "request head exceeds 8192 bytes");
+  it("accepts a head of exactly 16384 bytes and refuses 16385 with 431 HEAD_TOO_LARGE", () => {
+    assert.ok(new HttpHeadParser("request").push(encode(padded(16384))));
+    const error = assertHttpError("request", padded(16385), "HEAD_TOO_LARGE", 431);
+    assert.equal(error.message, "request head exceeds 16384 bytes");
   });
 
   it("refuses a 1 MB head without a blank line in the first push", () => {
@@ -195,8 +195,8 @@ describe("HttpHeadParser limits", () => {
   it("refuses as soon as the limit is passed, not at the end of the stream", () => {
     const parser = new HttpHeadParser("request");
     const kib = new Uint8Array(1024).fill(0x61);
-    for (let i = 0; i < 8; i++) assert.equal(parser.push(kib), undefined);
-    assert.throws(() => parser.push(Uint8Array.of(0x61)), /request head exceeds 8192 bytes/);
+    for (let i = 0; i < 16; i++) assert.equal(parser.push(kib), undefined);
+    assert.throws(() => parser.push(Uint8Array.of(0x61)), /request head exceeds 16384 bytes/);
   });
 
   it("follows maxHeadSize and refuses bad limits with RangeError", () => {
@@ -221,11 +221,11 @@ describe("HttpHeadParser limits", () => {
   it("reports status 0 for a response that passes a limit", () => {
     const error = assertHttpError(
       "response",
-      "HTTP/1.1 101 OK\r\nX: " + "a".repeat(9000),
+      "HTTP/1.1 101 OK\r\nX: " + "a".repeat(17_000),
       "HEAD_TOO_LARGE",
       0,
     );
-    assert.equal(error.message, "response head exceeds 8192 bytes");
+    assert.equal(error.message, "response head exceeds 16384 bytes");
   });
 });
 

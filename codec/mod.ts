@@ -29,22 +29,87 @@
  *
  * @module
  */
-export * from "./constants.ts";
-export * from "./errors.ts";
-export * from "./frame.ts";
-export * from "./mask.ts";
-export * from "./frame_encoder.ts";
-export * from "./frame_decoder.ts";
-export * from "./utf8.ts";
-export * from "./close.ts";
-export * from "./message.ts";
-export * from "./connection.ts";
-export * from "./receive_loop.ts";
-export * from "./extensions.ts";
-export * from "./extension.ts";
-export * from "./deflate_negotiation.ts";
-export * from "./permessage_deflate.ts";
-export * from "./handshake.ts";
-export * from "./handshake_client.ts";
-export * from "./http_head.ts";
-export * from "./http_write.ts";
+export { CloseCode, isControlOpcode, isValidWireCloseCode, Opcode } from "./constants.ts";
+export {
+  type ErrorCode,
+  HandshakeError,
+  type HandshakeErrorCode,
+  InvalidStateError,
+  ProtocolError,
+  type ProtocolErrorCode,
+  WirelyError,
+} from "./errors.ts";
+export { type Frame, type MaskSource, type Role } from "./frame.ts";
+export { applyMask, defaultMaskSource } from "./mask.ts";
+export {
+  encodeFrame,
+  encodeFrameHeader,
+  type EncodeFrameOptions,
+  FrameEncoder,
+  type FrameEncoderFrameOptions,
+  type FrameEncoderOptions,
+} from "./frame_encoder.ts";
+export { FrameDecoder, type FrameDecoderOptions } from "./frame_decoder.ts";
+export { Utf8StreamDecoder } from "./utf8.ts";
+export { encodeClosePayload, parseClosePayload } from "./close.ts";
+export { type Message, MessageAssembler, type MessageAssemblerOptions } from "./message.ts";
+export {
+  Connection,
+  type ConnectionEvent,
+  type ConnectionOptions,
+  type ConnectionState,
+} from "./connection.ts";
+export { receiveAndProcess } from "./receive_loop.ts";
+export {
+  type ExtensionOffer,
+  type ExtensionParam,
+  formatExtensions,
+  parseExtensions,
+} from "./extensions.ts";
+export {
+  type Extension,
+  type ExtensionEncodeOptions,
+  type ExtensionNegotiator,
+} from "./extension.ts";
+export {
+  acceptDeflateOffers,
+  acceptDeflateResponse,
+  type DeflateAgreement,
+  deflateOffer,
+  type DeflateParameters,
+  type DeflateServerOptions,
+  parseDeflateParameters,
+  PERMESSAGE_DEFLATE,
+} from "./deflate_negotiation.ts";
+export {
+  type DeflateBinding,
+  PerMessageDeflate,
+  type PerMessageDeflateOptions,
+  perMessageDeflateServer,
+} from "./permessage_deflate.ts";
+export {
+  acceptResponseHeaders,
+  computeAccept,
+  generateKey,
+  handshakeErrorResponse,
+  selectSubprotocol,
+  type UpgradeRequestInfo,
+  type UpgradeRequestOptions,
+  validateUpgradeRequest,
+} from "./handshake.ts";
+export {
+  buildUpgradeRequestHeaders,
+  type UpgradeRequestHeadersOptions,
+  type UpgradeResponseExpectation,
+  type UpgradeResponseInfo,
+  validateUpgradeResponse,
+} from "./handshake_client.ts";
+export {
+  type HttpHead,
+  type HttpHeadOf,
+  HttpHeadParser,
+  type HttpHeadParserOptions,
+  type HttpRequestHead,
+  type HttpResponseHead,
+} from "./http_head.ts";
+export { type HeaderFields, writeRequestHead, writeResponseHead } from "./http_write.ts";

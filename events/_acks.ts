@@ -6,17 +6,17 @@
  * @module
  */
 
+import { MAX_TIMER_DELAY } from "../codec/_limits.ts";
 import { EventError, type EventErrorCode } from "./errors.ts";
 import { MAX_ACK_ID } from "./wire.ts";
 
 /** Largest timer delay the platforms accept. */
-const MAX_DELAY = 2_147_483_647;
 
 /** Checks an answer timeout: an integer number of milliseconds >= 1, or `Infinity`. */
 export function checkTimeout(name: string, value: number): number {
-  if (value !== Infinity && !(Number.isInteger(value) && value >= 1 && value <= MAX_DELAY)) {
+  if (value !== Infinity && !(Number.isInteger(value) && value >= 1 && value <= MAX_TIMER_DELAY)) {
     throw new RangeError(
-      `Cannot wait for an answer as '${name}' must be an integer from 1 to ${MAX_DELAY} or Infinity: current value is ${value}`,
+      `Cannot wait for an answer as '${name}' must be an integer from 1 to ${MAX_TIMER_DELAY} or Infinity: current value is ${value}`,
     );
   }
   return value;

@@ -4,7 +4,11 @@
  * @module
  */
 
-import { defaultMaxFramesPerMessage } from "../codec/_limits.ts";
+import {
+  DEFAULT_MAX_HEAD_SIZE,
+  defaultMaxFramesPerMessage,
+  MAX_TIMER_DELAY,
+} from "../codec/_limits.ts";
 import type { ServerOptions } from "./types.ts";
 
 /** The limits a connection and a binding read, with every default applied. */
@@ -36,14 +40,11 @@ export const DEFAULT_LIMITS: Limits = {
   maxBufferedBytes: 16_777_216,
   closeTimeout: 10_000,
   handshakeTimeout: 5_000,
-  maxHeadSize: 16_384,
+  maxHeadSize: DEFAULT_MAX_HEAD_SIZE,
   heartbeatInterval: 30_000,
   heartbeatTimeout: 10_000,
   appHeartbeat: true,
 };
-
-/** Largest timer delay the platforms accept (2^31 - 1 ms). */
-const MAX_DELAY = 2_147_483_647;
 
 /**
  * Applies defaults and checks every limit of `options`.
@@ -166,9 +167,9 @@ function size(name: string, value: number | undefined, fallback: number): number
 /** A delay in milliseconds: an integer from `min` to 2^31 - 1. */
 function delay(name: string, value: number | undefined, fallback: number, min: number): number {
   if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < min || value > MAX_DELAY) {
+  if (!Number.isInteger(value) || value < min || value > MAX_TIMER_DELAY) {
     throw new RangeError(
-      `Cannot create server as '${name}' must be an integer from ${min} to ${MAX_DELAY}: current value is ${value}`,
+      `Cannot create server as '${name}' must be an integer from ${min} to ${MAX_TIMER_DELAY}: current value is ${value}`,
     );
   }
   return value;
