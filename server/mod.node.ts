@@ -29,6 +29,14 @@ export {
   type NativeWebSocketServer,
   upgrade,
 } from "./native_server.ts";
+export {
+  type BunServer,
+  type BunSocketData,
+  type BunWebSocketHandler,
+  type BunWebSocketServer,
+  createBunServer,
+} from "./bun_server.ts";
+export type { BunServerWebSocket } from "./bun_transport.ts";
 export { createServerHandle, type ServerHandle, type ServerLimits } from "./handle.ts";
 export {
   type HeaderLookup,
