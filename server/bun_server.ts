@@ -172,7 +172,7 @@ const BUN_MAX = 2 ** 31 - 1;
 export function bunServerOver<Data>(core: ServerCore<Data>): BunWebSocketServer<Data> {
   const { maxMessageSize, maxBufferedBytes } = core.limits;
   const websocket: BunWebSocketHandler = {
-    open(ws) {
+    open(ws): void {
       const state = ws.data;
       state.done();
       if (core.closing) {
@@ -184,7 +184,7 @@ export function bunServerOver<Data>(core: ServerCore<Data>): BunWebSocketServer<
       core.open(transport, state.request, state.protocol, state.data as Data);
     },
     message: (ws, message) => ws.data.transport?.onMessage(message),
-    close(ws, code, reason) {
+    close(ws, code, reason): void {
       ws.data.done();
       ws.data.transport?.onClose(code, reason);
     },

@@ -62,7 +62,7 @@ async function serveBun<Data>(options: ServeOptions<Data>): Promise<ServedWebSoc
     hostname,
     ...(cert !== undefined && key !== undefined ? { tls: { cert, key } } : {}),
     idleTimeout: idleSeconds(core.limits.handshakeTimeout),
-    fetch(request, bun) {
+    fetch(request, bun): Promise<Response | undefined> | Response {
       if (path !== undefined && new URL(request.url).pathname !== path) {
         return toResponse(refusal(404, "not found\n"));
       }
