@@ -11,6 +11,7 @@
 import { ServerCore } from "./core.ts";
 import { type BunServerWebSocket, BunTransport } from "./bun_transport.ts";
 import { BAD_URL, toResponse, urlOf } from "./native_server.ts";
+import type { ServerTransport } from "./transport.ts";
 import type {
   AnyAuthenticateResult,
   AuthenticatedData,
@@ -50,7 +51,7 @@ export interface BunSocketData {
   /** Ends the handshake's tracking. */
   readonly done: () => void;
   /** The connection's transport, once open. */
-  transport: BunTransport | undefined;
+  transport: ServerTransport | undefined;
 }
 
 /**
@@ -165,6 +166,10 @@ export function createBunServer<Data = undefined>(
   return bunServerOver(new ServerCore<Data>(options));
 }
 
+/** The transport of a Bun socket (always a `BunTransport`: `open` put it there). */
+const bunTransport = (ws: BunServerWebSocket<BunSocketData>): BunTransport | undefined =>
+  ws.data.transport as BunTransport | undefined;
+
 /** Bun's largest 32-bit settings (for an unlimited `maxMessageSize` or `maxBufferedBytes`). */
 const BUN_MAX = 2 ** 31 - 1;
 
@@ -183,14 +188,14 @@ export function bunServerOver<Data>(core: ServerCore<Data>): BunWebSocketServer<
       state.transport = transport;
       core.open(transport, state.request, state.protocol, state.data as Data);
     },
-    message: (ws, message) => ws.data.transport?.onMessage(message),
+    message: (ws, message) => bunTransport(ws)?.onMessage(message),
     close(ws, code, reason): void {
       ws.data.done();
-      ws.data.transport?.onClose(code, reason);
+      bunTransport(ws)?.onClose(code, reason);
     },
-    drain: (ws) => ws.data.transport?.onDrain(),
-    ping: (ws, data) => ws.data.transport?.onPing(data),
-    pong: (ws, data) => ws.data.transport?.onPong(data),
+    drain: (ws) => bunTransport(ws)?.onDrain(),
+    ping: (ws, data) => bunTransport(ws)?.onPing(data),
+    pong: (ws, data) => bunTransport(ws)?.onPong(data),
     maxPayloadLength: Math.min(maxMessageSize, BUN_MAX),
     backpressureLimit: Math.min(maxBufferedBytes * 2 + maxMessageSize, BUN_MAX),
     closeOnBackpressureLimit: false,

@@ -20,16 +20,38 @@ import { peerCloseInfo } from "./native_transport.ts";
 import { messageTooBig, type SlowConsumerHandler } from "./_limits.ts";
 import { type MessageSink, MessageWriter } from "./_writer.ts";
 
-/** The part of Bun's `ServerWebSocket` the transport uses. */
+/**
+ * The part of Bun's `ServerWebSocket` that wirely uses (Bun's own type fits it).
+ *
+ * @example
+ * ```ts
+ * import type { BunServerWebSocket } from "@wirely/wirely/server";
+ * const sent: unknown[] = [];
+ * const ws: BunServerWebSocket<undefined> = {
+ *   readyState: 1, data: undefined, remoteAddress: "127.0.0.1",
+ *   send: (data) => sent.push(data), close: () => {}, terminate: () => {},
+ *   ping: () => 0, getBufferedAmount: () => 0,
+ * };
+ * ws.send("hi");
+ * console.log(sent); // [ "hi" ]
+ * ```
+ */
 export interface BunServerWebSocket<Data = unknown> {
+  /** `WebSocket.OPEN` (1) while open. */
   readonly readyState: number;
+  /** What `server.upgrade(request, { data })` attached. */
   readonly data: Data;
+  /** The peer's address. */
   readonly remoteAddress: string;
-  /** Bytes sent, `-1` enqueued with backpressure, `0` dropped. */
+  /** Sends a message: bytes sent, `-1` enqueued with backpressure, `0` dropped. */
   send(data: string | Uint8Array, compress?: boolean): number;
+  /** Starts the closing handshake. */
   close(code?: number, reason?: string): void;
+  /** Closes at once, without a closing handshake. */
   terminate(): void;
+  /** Sends a ping. */
   ping(data?: Uint8Array): number;
+  /** Bytes queued and not yet sent. */
   getBufferedAmount(): number;
 }
 

@@ -6,7 +6,7 @@ import WebSocket from "ws";
 const [url, maxText] = process.argv.slice(2);
 const max = Number(maxText);
 
-function open(protocols) {
+const open = (protocols) => {
   const ws = new WebSocket(url, protocols, { perMessageDeflate: false, maxPayload: 64 << 20 });
   const inbox = [];
   const waiters = [];
@@ -26,12 +26,12 @@ function open(protocols) {
   const next = () =>
     inbox.length > 0 ? Promise.resolve(inbox.shift()) : new Promise((r) => waiters.push(r));
   return { ws, opened, closed, next };
-}
+};
 
-function check(condition, what) {
+const check = (condition, what) => {
   if (!condition) throw new Error(`failed: ${what}`);
   console.log(`ok ${what}`);
-}
+};
 
 const timer = setTimeout(() => {
   console.log("failed: timed out");
