@@ -156,6 +156,29 @@ describe("the Bun binding", { skip: SKIP }, () => {
     }
   });
 
+  it("close(): 1001 to every peer, waits for them, and answers a handshake in progress with 503", async () => {
+    let authenticating = false;
+    const server = await serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      authenticate: async (request) => {
+        if (request.url.pathname !== "/slow") return true;
+        authenticating = true;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        return true;
+      },
+    });
+    const clients = await Promise.all([1, 2, 3].map(() => openWs(server.url)));
+    const codes = Promise.all(clients.map(wsClosed));
+    await until(() => server.clients.size === 3, 2_000, "three clients");
+    const slow = rawStatus(server.addr.port, upgradeHead("").replace("GET / ", "GET /slow "));
+    await until(() => authenticating, 2_000, "authentication started");
+    await within(server.close(), 5_000, "graceful close");
+    assert.deepEqual((await codes).map((c) => c.code), [1001, 1001, 1001]);
+    assert.equal(server.clients.size, 0);
+    assert.match(await slow, /^HTTP\/1\.1 503/);
+  });
+
   it("rooms and broadcast reach exactly a room's members over Bun's sockets", async () => {
     const server: ServedWebSocketServer = await serve({
       port: 0,
