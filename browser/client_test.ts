@@ -1,6 +1,6 @@
 // WirelyClient from the npm build (npm/client/mod.js, bundled by esbuild) in a real Chromium,
-// against wirely's server in Deno (in-process, native engine) and on Node 20 (npm/server in a
-// child process). Every assertion is on what the page observed (through `page.evaluate`), on
+// against wirely's server in Deno (in-process, native engine), on Node 20 and on Bun (npm/server in
+// a child process; Bun's is its `bun` entry on Bun.serve). Every assertion is on what the page observed (through `page.evaluate`), on
 // the WebSocket frames Chromium reports, or on what the server's app received.
 // Run by `deno task test:browser` (which builds npm/ first); Deno only.
 import { after, before, describe, it } from "node:test";

@@ -3,10 +3,11 @@
  *
  *     deno run --allow-net examples/echo.ts --port 8080 [--host 127.0.0.1] [--engine native|codec]
  *     node examples/echo.ts --port 8080
+ *     bun examples/echo.ts --port 8080 [--engine native|codec]
  *
  * `--engine` picks the Deno engine: `native` (the default: `Deno.serve` and
  * `Deno.upgradeWebSocket`) or `codec` (`node:http` and wirely's codec). Node always uses the
- * codec engine.
+ * codec engine. In Bun, `native` is `Bun.serve` with Bun's own WebSockets.
  *
  * Prints `listening on ws://HOST:PORT/` once it accepts connections (with `--port 0`, the port
  * the system picked). Ctrl-C (SIGINT) closes every connection with 1001, then exits.

@@ -7,7 +7,7 @@
  * Markdown tables, with the CPU use of the servers and of the generator.
  *
  * Run with `deno task bench:server` (about 5 minutes). Flags: `--quick` (short rounds),
- * `--only=node` or `--only=deno`, `--idle=<connections>` (memory scenario, default 5000),
+ * `--only=node`, `--only=deno` or `--only=bun`, `--idle=<connections>` (memory scenario, default 5000),
  * `--scenarios=echo1,echo50,echo64k,broadcast,memory,handshakes`.
  *
  * @module
@@ -52,6 +52,8 @@ interface Scenario {
   maxOps: number;
   goalNode: string;
   goalDeno: string;
+  /** wirely on Bun against a bare `Bun.serve` (the Bun binding's requirement). */
+  goalBun: string;
 }
 
 const text = { binary: false, size: 32 };
@@ -64,6 +66,7 @@ const SCENARIOS: Scenario[] = [
     maxOps: 50_000_000,
     goalNode: ">= 2x",
     goalDeno: ">= 0.95x",
+    goalBun: ">= 0.9x",
   },
   {
     key: "echo50",
@@ -73,6 +76,7 @@ const SCENARIOS: Scenario[] = [
     maxOps: 50_000_000,
     goalNode: ">= 2x",
     goalDeno: ">= 0.95x",
+    goalBun: ">= 0.9x",
   },
   {
     key: "echo64k",
@@ -83,6 +87,7 @@ const SCENARIOS: Scenario[] = [
     maxOps: 5_000_000,
     goalNode: ">= 3x",
     goalDeno: ">= 0.95x",
+    goalBun: "-",
   },
   {
     key: "broadcast",
@@ -92,6 +97,7 @@ const SCENARIOS: Scenario[] = [
     maxOps: 100_000_000,
     goalNode: ">= 4x",
     goalDeno: ">= 0.95x",
+    goalBun: ">= 0.9x",
   },
   {
     key: "handshakes",
@@ -101,6 +107,7 @@ const SCENARIOS: Scenario[] = [
     maxOps: 15_000,
     goalNode: ">= 1.5x",
     goalDeno: ">= 0.95x",
+    goalBun: "-",
   },
 ];
 
@@ -140,6 +147,9 @@ const node = (impl: string) => () =>
     impl,
     `${OUT}npm/server/mod.js`,
   ]);
+const BUN = `${ROOT}node_modules/.bin/bun`;
+const bun = (impl: string) => () =>
+  startServer(`bun ${impl}`, BUN, [`${ROOT}scripts/bench/server_bun.ts`, impl]);
 const deno = (impl: string) => () =>
   startServer(`deno ${impl}`, DENO, [
     "run",
@@ -162,6 +172,14 @@ const groups: { name: string; reference: string; contenders: Contender[] }[] = [
       { label: "native", start: deno("native") },
       { label: "codec", start: deno("codec") },
       { label: "bare", start: deno("bare") },
+    ],
+  },
+  {
+    name: "bun",
+    reference: "bare",
+    contenders: [
+      { label: "wirely", start: bun("native") },
+      { label: "bare", start: bun("bare") },
     ],
   },
 ].filter((group) => only === undefined || only.includes(group.name));
@@ -269,7 +287,11 @@ function printGroup(
       scenario.unit,
       ...labels.map((l) => human(cells.get(l)!.rate)),
       ...ours.map((l) => `${(cells.get(l)!.rate / ref).toFixed(2)}x`),
-      group.name === "node" ? scenario.goalNode : scenario.goalDeno,
+      group.name === "node"
+        ? scenario.goalNode
+        : group.name === "bun"
+        ? scenario.goalBun
+        : scenario.goalDeno,
       labels.map((l) => cells.get(l)!.serverCpu.toFixed(0)).join(" / "),
       Math.max(...labels.map((l) => cells.get(l)!.loadCpu)).toFixed(0),
     ];

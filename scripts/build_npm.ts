@@ -22,15 +22,28 @@ const TSC = new URL("node_modules/.bin/tsc", ROOT);
 
 /**
  * The package's subpaths: export name, source entry (without `.ts`), Node build if any. With
- * `runtimes`, the Node build is also the `bun` and `default` target and the entry is the `deno`
+ * `runtimes`, the Node build is also the `default` target (and `bun` unless a `bun` build is
+ * given) and the entry is the `deno`
  * one (a runtime binding picked by export condition: a new binding is a line here).
  */
-const ENTRIES: readonly { name: string; entry: string; node?: string; runtimes?: boolean }[] = [
+const ENTRIES: readonly {
+  name: string;
+  entry: string;
+  node?: string;
+  bun?: string;
+  runtimes?: boolean;
+}[] = [
   { name: ".", entry: "mod", node: "mod.node" },
   { name: "./codec", entry: "codec/mod" },
   { name: "./client", entry: "client/mod", node: "client/mod.node" },
   { name: "./client/tcp", entry: "client/tcp" },
-  { name: "./server", entry: "server/mod", node: "server/mod.node", runtimes: true },
+  {
+    name: "./server",
+    entry: "server/mod",
+    node: "server/mod.node",
+    bun: "server/mod.bun",
+    runtimes: true,
+  },
   { name: "./events", entry: "events/mod", node: "events/mod.node" },
   { name: "./events/server", entry: "events/server", node: "events/server.node" },
   { name: "./redis", entry: "redis/mod" },
@@ -156,13 +169,16 @@ async function writeRootNodeEntry(): Promise<void> {
 
 function exportsMap(): Record<string, unknown> {
   const map: Record<string, unknown> = {};
-  for (const { name, entry, node, runtimes } of ENTRIES) {
+  for (const { name, entry, node, bun, runtimes } of ENTRIES) {
     const target = { types: `./${entry}.d.ts`, default: `./${entry}.js` };
     const nodeTarget = { types: `./${node}.d.ts`, default: `./${node}.js` };
+    const bunTarget = bun === undefined
+      ? nodeTarget
+      : { types: `./${bun}.d.ts`, default: `./${bun}.js` };
     map[name] = node === undefined
       ? target
       : runtimes
-      ? { deno: target, bun: nodeTarget, node: nodeTarget, ...nodeTarget }
+      ? { deno: target, bun: bunTarget, node: nodeTarget, ...nodeTarget }
       : { node: nodeTarget, ...target };
   }
   map["./package.json"] = "./package.json";

@@ -1,10 +1,12 @@
 // The entries of @wirely/wirely/server by export condition: the Deno entry (mod.ts) loads no
 // Node module until the codec engine is chosen, the client entry loads no server code, and the
-// Node entry (mod.node.ts) exports the same names with the Node binding's serve().
+// Node entry (mod.node.ts) and the Bun entry (mod.bun.ts) export the same names with their
+// binding's serve().
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as denoEntry from "./mod.ts";
 import * as nodeEntry from "./mod.node.ts";
+import * as bunEntry from "./mod.bun.ts";
 import { inDeno } from "./_helpers_test.ts";
 
 interface InfoDependency {
@@ -74,5 +76,14 @@ describe("server entries", () => {
       if (name !== "serve") assert.equal(nodeEntry[name], denoEntry[name], name);
     }
     assert.notEqual(nodeEntry.serve, denoEntry.serve);
+  });
+
+  it("the Bun entry exports the same names; only serve() differs (Bun.serve)", () => {
+    assert.deepEqual(Object.keys(bunEntry).sort(), Object.keys(denoEntry).sort());
+    for (const name of Object.keys(denoEntry) as (keyof typeof denoEntry)[]) {
+      if (name !== "serve") assert.equal(bunEntry[name], denoEntry[name], name);
+    }
+    assert.notEqual(bunEntry.serve, nodeEntry.serve);
+    assert.notEqual(bunEntry.serve, denoEntry.serve);
   });
 });

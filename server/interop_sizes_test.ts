@@ -9,6 +9,7 @@ import { Buffer } from "node:buffer";
 import { fileURLToPath } from "node:url";
 import { serve, type ServedWebSocketServer, type ServerEngine } from "./mod.ts";
 import { runPython, skipWithoutPythonWebsockets } from "../testing/python.ts";
+import { inBun } from "../testing/runtime.ts";
 import { inDeno, until, WebSocket, within } from "./_helpers_test.ts";
 
 const MIB = 1_048_576;
@@ -131,7 +132,9 @@ function sendFragments(ws: WebSocket, parts: Uint8Array[], binary: boolean): voi
 const PYTHON_SKIP = skipWithoutPythonWebsockets(PYTHON_CLIENT);
 
 for (const engine of ["codec", "native"] as ServerEngine[]) {
-  const skip = engine === "native" && !inDeno ? "the native engine needs Deno" : false;
+  const skip = engine === "native" && !inDeno && !inBun
+    ? "the native engine needs Deno or Bun"
+    : false;
   describe(`interop at every size (engine "${engine}")`, { skip }, () => {
     let server: ServedWebSocketServer;
 

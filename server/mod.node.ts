@@ -1,8 +1,8 @@
 /**
- * The Node, Bun and default build of `@wirely/wirely/server` (the package's `node`, `bun` and
- * `default` export conditions): the same exports as `mod.ts`, with `serve()` from the Node
- * binding (`serve.node.ts`, `node:http` and the codec). `mod_node_test.ts` checks that both
- * entries export the same names.
+ * The Node and default build of `@wirely/wirely/server` (the package's `node` and `default`
+ * export conditions): the same exports as `mod.ts`, with `serve()` from the Node binding
+ * (`serve.node.ts`, `node:http` and the codec). `entries_test.ts` checks that every entry
+ * exports the same names.
  *
  * @module
  */
@@ -29,6 +29,14 @@ export {
   type NativeWebSocketServer,
   upgrade,
 } from "./native_server.ts";
+export {
+  type BunServer,
+  type BunSocketData,
+  type BunWebSocketHandler,
+  type BunWebSocketServer,
+  createBunServer,
+} from "./bun_server.ts";
+export type { BunServerWebSocket } from "./bun_transport.ts";
 export { createServerHandle, type ServerHandle, type ServerLimits } from "./handle.ts";
 export {
   type HeaderLookup,

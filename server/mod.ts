@@ -9,8 +9,8 @@
  * and how to choose an engine: `docs/server.md`.
  *
  * This is the Deno entry (`deno` export condition): importing it loads no Node module until
- * `engine: "codec"` is chosen. Node, Bun and other runtimes get `mod.node.ts`, with the same
- * exports. To run the server on another runtime, write a binding against
+ * `engine: "codec"` is chosen. Bun gets `mod.bun.ts` (`serve()` on `Bun.serve`), Node and other
+ * runtimes `mod.node.ts`, with the same exports. To run the server on another runtime, write a binding against
  * {@linkcode createServerHandle} and {@linkcode ServerTransport} (see `ARCHITECTURE.md`).
  *
  * Defaults (all configurable on {@linkcode ServerOptions}): messages up to 1 MiB (bigger: close
@@ -58,6 +58,14 @@ export {
   type NativeWebSocketServer,
   upgrade,
 } from "./native_server.ts";
+export {
+  type BunServer,
+  type BunSocketData,
+  type BunWebSocketHandler,
+  type BunWebSocketServer,
+  createBunServer,
+} from "./bun_server.ts";
+export type { BunServerWebSocket } from "./bun_transport.ts";
 export { createServerHandle, type ServerHandle, type ServerLimits } from "./handle.ts";
 export {
   type HeaderLookup,

@@ -45,7 +45,7 @@ const terminateTransport = (transport: NativeTransport): void => transport.termi
  * How the peer's close event ends the connection, as the codec would decide on the same close
  * frame: 1006 (or Deno's 0) means no close frame; a code or reason the RFC refuses is 1002.
  */
-function peerCloseInfo(code: number, reason: string): CloseInfo {
+export function peerCloseInfo(code: number, reason: string): CloseInfo {
   if (code === 1006 || code === 0) return { code: 1006, reason: "", wasClean: false };
   if (code === 1005) return { code: 1005, reason: "", wasClean: true };
   const text = utf8.encode(reason);

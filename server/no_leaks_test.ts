@@ -10,6 +10,7 @@ import { spawn } from "node:child_process";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { serve, type ServerEngine } from "./mod.ts";
+import { inBun } from "../testing/runtime.ts";
 import {
   activeResources,
   beyond,
@@ -27,7 +28,7 @@ const ROUNDS = 25;
 const PER_ROUND = 20;
 
 function skipFor(engine: ServerEngine): string | false {
-  return engine === "native" && !inDeno ? "the native engine needs Deno" : false;
+  return engine === "native" && !inDeno && !inBun ? "the native engine needs Deno or Bun" : false;
 }
 
 /** Runs testdata/no_leaks.ts in a Deno child; resolves when its `done` line is printed. */

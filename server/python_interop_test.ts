@@ -2,6 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { type CloseInfo, serve } from "./mod.ts";
+import { inBun } from "../testing/runtime.ts";
 import { runPython, skipWithoutPythonWebsockets } from "../testing/python.ts";
 import { inDeno, until, within } from "./_helpers_test.ts";
 
@@ -13,8 +14,8 @@ describe("interop with python-websockets", () => {
   for (const engine of ["codec", "native"] as const) {
     const skip = SKIP !== false
       ? SKIP
-      : engine === "native" && !inDeno
-      ? "the native engine needs Deno"
+      : engine === "native" && !inDeno && !inBun
+      ? "the native engine needs Deno or Bun"
       : false;
     it(
       `echoes 0 B-1 MiB, answers pings, negotiates a subprotocol, passes close codes both ways and refuses oversize with 1009 (${engine})`,

@@ -69,8 +69,13 @@ function inDeno(): boolean {
 
 /** Starts `Deno.serve` with the native engine, or the codec engine (loaded on demand). */
 async function serveDeno<Data>(options: ServeOptions<Data>): Promise<ServedWebSocketServer<Data>> {
-  if (!inDeno() || options.engine === "codec") {
-    // node:http is loaded only when the codec engine is chosen (or outside Deno).
+  if (!inDeno()) {
+    // This entry run by Bun directly (a .ts file): the Bun binding (node:http elsewhere).
+    const { serve } = await import("./serve.bun.ts");
+    return await serve(options);
+  }
+  if (options.engine === "codec") {
+    // node:http is loaded only when the codec engine is chosen.
     const { serve } = await import("./serve.node.ts");
     return await serve(options);
   }

@@ -1,13 +1,15 @@
 /**
  * `serve()`'s types, shared by every runtime binding: each binding file (`serve.deno.ts`,
- * `serve.node.ts`) exports a `serve` of type {@linkcode ServeFunction} made by
+ * `serve.node.ts`, `serve.bun.ts`) exports a `serve` of type {@linkcode ServeFunction} made by
  * {@linkcode defineServe}, and the package's export conditions pick the binding (`deno` ->
- * `mod.ts`, `node`/`bun`/`default` -> `mod.node.ts`).
+ * `mod.ts`, `bun` -> `mod.bun.ts`, `node`/`default` -> `mod.node.ts`).
  *
- * - `"native"` (the default in Deno): `Deno.serve` and `Deno.upgradeWebSocket`, after wirely's
- *   handshake checks. Framing is Deno's; see `serve.deno.ts` for its gaps (no ping API, no
- *   permessage-deflate, unmasked client frames accepted, no read backpressure).
- * - `"codec"` (always in Node, optional in Deno): `node:http`'s `upgrade` event and wirely's
+ * - `"native"` (the default in Deno and Bun): in Deno `Deno.serve` and `Deno.upgradeWebSocket`,
+ *   after wirely's handshake checks. Framing is Deno's; see `serve.deno.ts` for its gaps (no ping
+ *   API, no permessage-deflate, unmasked client frames accepted, no read backpressure). In Bun
+ *   `Bun.serve` and its `ServerWebSocket` (see `serve.bun.ts`: real pings and strict framing; no
+ *   read backpressure, no permessage-deflate, Bun's own head parsing).
+ * - `"codec"` (always in Node, optional in Deno and Bun): `node:http`'s `upgrade` event and wirely's
  *   RFC 6455 codec over the raw socket: strict framing, ping-based heartbeat, socket
  *   backpressure, handshake head limits and timeout.
  *
@@ -58,7 +60,7 @@ export interface ServeOptions<Data = undefined> extends ServerOptions<Data> {
   key?: string;
   /** Aborting it shuts the server down gracefully. @default undefined */
   signal?: AbortSignal;
-  /** `"native"` (Deno only) or `"codec"`; ignored outside Deno (always `"codec"`). @default "native" in Deno */
+  /** `"native"` (Deno and Bun) or `"codec"`; ignored elsewhere (always `"codec"`). @default "native" in Deno and Bun */
   engine?: ServerEngine;
 }
 
@@ -127,8 +129,9 @@ export interface ServeFunction {
   ): Promise<ServedWebSocketServer<AuthenticatedData<Result>>>;
   /**
    * Starts a WebSocket server on the current runtime: in Deno on `Deno.serve` (engine
-   * `"native"`, the default) or `node:http` (engine `"codec"`); in Node always `node:http` with
-   * the codec. Resolves once it accepts connections.
+   * `"native"`, the default) or `node:http` (engine `"codec"`); in Bun on `Bun.serve` (engine
+   * `"native"`, the default) or `node:http`; in Node always `node:http` with the codec. Resolves
+   * once it accepts connections.
    *
    * @example An echo server on a free port
    * ```ts

@@ -17,3 +17,11 @@ export const inBun: boolean = typeof (globalThis as { Bun?: unknown }).Bun !== "
 export function skipOnBun(reason: string): string | false {
   return inBun ? `Bun: ${reason}` : false;
 }
+
+/**
+ * The inverse of {@linkcode skipOnBun}, for `node:test`'s `skip` option: `reason` when the
+ * tests do NOT run in Bun (what the test needs from Bun), else `false`.
+ */
+export function onlyOnBun(reason: string): string | false {
+  return inBun ? false : reason;
+}

@@ -1,7 +1,8 @@
 /**
  * Echo servers for `browser/client_test.ts`, one per runtime, behind one interface: wirely's
  * server in this Deno process (`serve()` from the sources, default native engine), and wirely's
- * server from the npm build in a Node child process (`node_echo_server.mjs`). Each records the
+ * server from the npm build in a Node or Bun child process (`node_echo_server.mjs`; on Bun its
+ * `bun` entry, `Bun.serve`). Each records the
  * text messages its app received and the connections it accepted, across restarts, and can be
  * restarted on the same port. Also a static HTTP server that gives the page its origin.
  *
@@ -84,14 +85,26 @@ class DenoEchoServer extends BaseServer implements EchoServer {
 
 const NODE_SCRIPT = fileURLToPath(new URL("./node_echo_server.mjs", import.meta.url));
 
-/** wirely's npm build in a Node child; `stop()` kills it (SIGKILL: no closing handshake). */
+/** The Bun binary of the npm package bun (a devDependency). */
+export const BUN: string = fileURLToPath(new URL("../../node_modules/.bin/bun", import.meta.url));
+
+/**
+ * wirely's npm build in a child `node` (or `bun`: then `npm/server/mod.bun.js`, `Bun.serve`);
+ * `stop()` kills it (SIGKILL: no closing handshake).
+ */
 class NodeEchoServer extends BaseServer implements EchoServer {
+  readonly #runtime: string;
   #child: ChildProcess | undefined;
   #exited: Promise<void> = Promise.resolve();
 
+  constructor(runtime = "node") {
+    super();
+    this.#runtime = runtime;
+  }
+
   async start({ port = 0, silent = false }: EchoServerOptions = {}): Promise<string> {
     if (this.#child !== undefined) throw new Error("already running");
-    const child = spawn("node", [NODE_SCRIPT, String(port), silent ? "silent" : "echo"], {
+    const child = spawn(this.#runtime, [NODE_SCRIPT, String(port), silent ? "silent" : "echo"], {
       stdio: ["pipe", "pipe", "pipe"],
     });
     this.#child = child;
@@ -137,7 +150,7 @@ export interface ServerRuntime {
   create(): EchoServer;
 }
 
-/** The two server runtimes. */
+/** The server runtimes. */
 export const SERVER_RUNTIMES: readonly ServerRuntime[] = [
   {
     name: "Deno",
@@ -148,6 +161,11 @@ export const SERVER_RUNTIMES: readonly ServerRuntime[] = [
     name: "Node",
     label: "Node (npm/server/mod.js in a child `node`; stop: SIGKILL, no close frame)",
     create: () => new NodeEchoServer(),
+  },
+  {
+    name: "Bun",
+    label: "Bun (npm/server/mod.bun.js in a child `bun`, Bun.serve; stop: SIGKILL, no close frame)",
+    create: () => new NodeEchoServer(BUN),
   },
 ];
 

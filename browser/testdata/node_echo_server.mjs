@@ -1,4 +1,5 @@
-// wirely's server from the npm build (npm/server/mod.js) on Node, for browser/client_test.ts.
+// wirely's server from the npm build (npm/server/mod.js) on Node, or on Bun (npm/server/mod.bun.js,
+// Bun.serve), for browser/client_test.ts.
 // Usage: node node_echo_server.mjs <port> [echo|silent]
 //   echo:   echoes every message; the server answers the heartbeat message itself.
 //   silent: `appHeartbeat: false`, and heartbeat messages get no answer (a dead server, as the
@@ -6,7 +7,9 @@
 // Reports one JSON line per event on stdout: listening (with the port), open, text (with the
 // data). Exits when its stdin closes (the test process is gone) or on SIGTERM (gracefully).
 // A computed specifier: `deno check .` must not resolve npm/, which exists only after a build.
-const { serve } = await import(new URL("../../npm/server/mod.js", import.meta.url).href);
+// Run by bun: the package's `bun` entry (Bun.serve), as the export map gives it to Bun.
+const entry = typeof Bun === "undefined" ? "mod.js" : "mod.bun.js";
+const { serve } = await import(new URL(`../../npm/server/${entry}`, import.meta.url).href);
 
 const PING = '{"type":"wirely:ping"}';
 const [portArgument = "0", mode = "echo"] = process.argv.slice(2);
