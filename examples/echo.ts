@@ -6,7 +6,8 @@
  *
  * `--engine` picks the Deno engine: `native` (the default: `Deno.serve` and
  * `Deno.upgradeWebSocket`) or `codec` (`node:http` and wirely's codec). Node always uses the
- * codec engine.
+ * codec engine. permessage-deflate is accepted whenever a client offers it on the codec engine
+ * (`--engine codec`, and Node); Deno's default native engine has none, so there it is not.
  *
  * Prints `listening on ws://HOST:PORT/` once it accepts connections (with `--port 0`, the port
  * the system picked). Ctrl-C (SIGINT) closes every connection with 1001, then exits.

@@ -20,9 +20,9 @@ import { type OutgoingData, type PreparedMessage, toPayload } from "./prepared_m
 import type { ServerTransport, ServerTransportEvents } from "./transport.ts";
 import type {
   CloseInfo,
-  SendOptions,
   ServerConnectionEventMap,
   ServerConnectionListener,
+  ServerSendOptions,
   UpgradeRequest,
 } from "./types.ts";
 
@@ -172,7 +172,7 @@ export class ServerConnection<Data = undefined> {
    * @throws {InvalidStateError} If the connection is not `open`.
    * @throws {TypeError} If `data` has another type.
    */
-  send(data: OutgoingData, options?: SendOptions): boolean {
+  send(data: OutgoingData, options?: ServerSendOptions): boolean {
     if (typeof data === "string" || data instanceof Uint8Array) {
       return this.#transport.send(data, options);
     }
@@ -188,7 +188,7 @@ export class ServerConnection<Data = undefined> {
    * @returns Like {@linkcode ServerConnection.send}.
    * @throws {TypeError} If `value` cannot be serialised (undefined, a function, a cycle).
    */
-  sendJson(value: unknown, options?: SendOptions): boolean {
+  sendJson(value: unknown, options?: ServerSendOptions): boolean {
     const text = JSON.stringify(value);
     if (typeof text !== "string") {
       throw new TypeError(

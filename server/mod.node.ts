@@ -58,10 +58,10 @@ export type {
   OriginPolicy,
   PerMessageDeflateServerOptions,
   ProtocolPolicy,
-  SendOptions,
   ServerConnectionEventMap,
   ServerConnectionListener,
   ServerOptions,
+  ServerSendOptions,
   UpgradeRequest,
   WebSocketServer,
 } from "./types.ts";

@@ -228,13 +228,13 @@ export type ProtocolPolicy =
  *
  * @example Send a message that does not compress well as it is
  * ```ts
- * import type { SendOptions } from "@wirely/wirely/server";
- * const options: SendOptions = { compress: false };
+ * import type { ServerSendOptions } from "@wirely/wirely/server";
+ * const options: ServerSendOptions = { compress: false };
  * // conn.send(jpegBytes, options);
  * console.log(options.compress); // false
  * ```
  */
-export interface SendOptions {
+export interface ServerSendOptions {
   /** `false`: send this message uncompressed even when permessage-deflate is agreed (already compressed data, tiny latency-bound messages). @default true (messages of at least `threshold` bytes are compressed) */
   compress?: boolean;
 }
