@@ -243,7 +243,12 @@ function payloadOf(frame: { rsv1: boolean; payload: Uint8Array }): Uint8Array {
 }
 
 /** Sends `data` compressed with `windowBits`, in frames of `fragment` bytes (0: one frame). */
-function sendCompressed(raw: RawClient, data: Uint8Array, windowBits: number, fragment: number) {
+function sendCompressed(
+  raw: RawClient,
+  data: Uint8Array,
+  windowBits: number,
+  fragment: number,
+): void {
   const full = zlibDeflate.deflate(data, { windowBits, level: 6, memLevel: 8 });
   const packed = full.subarray(0, full.length - 4);
   const step = fragment === 0 ? Math.max(1, packed.length) : fragment;
