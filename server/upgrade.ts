@@ -43,7 +43,7 @@ export interface UpgradeRefusal {
 
 /**
  * The upgrade is accepted: answer 101 with `Sec-WebSocket-Accept: computeAccept(key)` (from
- * the codec) and `protocol` when not `""`, then open the connection.
+ * the codec), `protocol` when not `""` and `extensionsHeader` when set, then open the connection.
  *
  * @example
  * ```ts
