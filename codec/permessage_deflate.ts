@@ -227,6 +227,35 @@ export class PerMessageDeflate implements Extension {
     return { ...frame, rsv1: true, payload: out.subarray(0, end) };
   }
 
+  /**
+   * What decides the bytes {@linkcode PerMessageDeflate.encode} makes of a whole message of
+   * `length` bytes: a key equal for every connection that would compress it the same way (each
+   * message is compressed on its own, so the output depends only on the payload and this key),
+   * or `undefined` when the message is sent as it is. A broadcast compresses once per key.
+   *
+   * @param length The payload's size, in bytes.
+   * @returns The key, or `undefined` when such a message is not compressed.
+   *
+   * @example
+   * ```ts
+   * import { constants, deflateRawSync, inflateRawSync } from "node:zlib";
+   * import { PerMessageDeflate } from "@wirely/wirely/codec";
+   * const zlib = {
+   *   deflate: (data: Uint8Array, options: { windowBits: number; level: number; memLevel: number }) =>
+   *     deflateRawSync(data, { ...options, finishFlush: constants.Z_SYNC_FLUSH }),
+   *   inflate: (data: Uint8Array, { maxOutputLength }: { maxOutputLength: number }) =>
+   *     inflateRawSync(data, { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength }),
+   * };
+   * const agreement = { serverNoContextTakeover: true, clientNoContextTakeover: true, serverMaxWindowBits: 15, clientMaxWindowBits: 15 };
+   * const deflate = new PerMessageDeflate("server", agreement, zlib, { threshold: 100 });
+   * console.log(deflate.encodingKey(10), deflate.encodingKey(1000)); // undefined 15/6/8
+   * ```
+   */
+  encodingKey(length: number): string | undefined {
+    if (this.#windowBits === 0 || length < this.#threshold) return undefined;
+    return `${this.#windowBits}/${this.#level}/${this.#memLevel}`;
+  }
+
   #inflate(parts: Uint8Array[], maxSize: number): Uint8Array {
     const window = this.#window;
     const primed = window === undefined ? 0 : window.length;
@@ -292,6 +321,7 @@ function storedBlockHeader(length: number): Uint8Array {
  * {@linkcode DeflateServerOptions} and {@linkcode PerMessageDeflateOptions}.
  * @returns The negotiator; call it once per upgrade request.
  * @throws {RangeError} If an option is out of range.
+ * @throws {TypeError} If `clientNoContextTakeover` is not a boolean.
  *
  * @example
  * ```ts
@@ -308,14 +338,22 @@ function storedBlockHeader(length: number): Uint8Array {
 export function perMessageDeflateServer(
   binding: DeflateBinding,
   options:
-    & Omit<DeflateServerOptions, "serverNoContextTakeover" | "clientNoContextTakeover">
+    & Omit<DeflateServerOptions, "serverNoContextTakeover">
     & PerMessageDeflateOptions = {},
 ): ExtensionNegotiator {
   const { threshold, level, memLevel, serverMaxWindowBits, clientMaxWindowBits } = options;
+  const clientNoContextTakeover = options.clientNoContextTakeover ?? true;
+  if (typeof clientNoContextTakeover !== "boolean") {
+    throw new TypeError(
+      `Cannot use permessage-deflate as 'clientNoContextTakeover' must be a boolean: current value is ${
+        String(clientNoContextTakeover)
+      }`,
+    );
+  }
   const tuning = { threshold, level, memLevel };
   const limits: DeflateServerOptions = {
     serverNoContextTakeover: true,
-    clientNoContextTakeover: true,
+    clientNoContextTakeover,
     serverMaxWindowBits,
     clientMaxWindowBits,
   };

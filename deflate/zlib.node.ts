@@ -6,15 +6,9 @@
  * @module
  */
 
-import { constants, deflateRawSync, inflateRawSync } from "node:zlib";
+import * as zlib from "node:zlib";
 import type { DeflateBinding } from "../codec/permessage_deflate.ts";
-
-/** Node refuses a larger `maxOutputLength` (the largest Buffer on 64-bit platforms). */
-const MAX_OUTPUT = 2 ** 32;
-
-function bytes(buffer: Uint8Array): Uint8Array {
-  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-}
+import { zlibBinding } from "./_zlib_binding.ts";
 
 /**
  * Raw DEFLATE from `node:zlib`: `deflateRawSync` with a sync flush, `inflateRawSync` with a
@@ -28,22 +22,4 @@ function bytes(buffer: Uint8Array): Uint8Array {
  * console.log(packed); // Uint8Array(11) [ 242, 72, 205, 201, 201, 7, 0, 0, 0, 255, 255 ]
  * ```
  */
-export const zlibDeflate: DeflateBinding = {
-  deflate(data, { windowBits, level, memLevel }): Uint8Array {
-    return bytes(
-      deflateRawSync(data, { windowBits, level, memLevel, finishFlush: constants.Z_SYNC_FLUSH }),
-    );
-  },
-  inflate(data, { maxOutputLength }): Uint8Array | undefined {
-    try {
-      const out = inflateRawSync(data, {
-        finishFlush: constants.Z_SYNC_FLUSH,
-        maxOutputLength: Math.max(1, Math.min(maxOutputLength, MAX_OUTPUT)),
-      });
-      return out.length > maxOutputLength ? undefined : bytes(out);
-    } catch (error) {
-      if ((error as { code?: unknown }).code === "ERR_BUFFER_TOO_LARGE") return undefined;
-      throw error;
-    }
-  },
-};
+export const zlibDeflate: DeflateBinding = zlibBinding(zlib);

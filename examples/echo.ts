@@ -7,7 +7,9 @@
  *
  * `--engine` picks the Deno engine: `native` (the default: `Deno.serve` and
  * `Deno.upgradeWebSocket`) or `codec` (`node:http` and wirely's codec). Node always uses the
- * codec engine. In Bun, `native` is `Bun.serve` with Bun's own WebSockets.
+ * codec engine. In Bun, `native` is `Bun.serve` with Bun's own WebSockets. permessage-deflate is
+ * accepted whenever a client offers it on the codec engine (`--engine codec`, and Node); the
+ * native engines (Deno's default, Bun's) have none, so there it is not.
  *
  * Prints `listening on ws://HOST:PORT/` once it accepts connections (with `--port 0`, the port
  * the system picked). Ctrl-C (SIGINT) closes every connection with 1001, then exits.

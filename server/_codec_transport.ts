@@ -10,6 +10,8 @@
  */
 
 import { Connection, type ConnectionEvent } from "../codec/connection.ts";
+import type { Extension, ExtensionEncodeOptions } from "../codec/extension.ts";
+import { PerMessageDeflate } from "../codec/permessage_deflate.ts";
 import { receiveAndProcess } from "../codec/receive_loop.ts";
 import { InvalidStateError } from "../codec/errors.ts";
 import type { Limits } from "./options.ts";
@@ -43,11 +45,12 @@ const destroySocket = (socket: ByteSocket): void => socket.destroy();
  * The codec of one server connection: the one hook where an extension negotiated in the
  * handshake (permessage-deflate) is handed to the codec.
  */
-export function createCodec(limits: Limits): Connection {
+export function createCodec(limits: Limits, extensions?: readonly Extension[]): Connection {
   return new Connection({
     role: "server",
     maxMessageSize: limits.maxMessageSize,
     maxFramesPerMessage: limits.maxFramesPerMessage,
+    ...(extensions !== undefined && extensions.length > 0 ? { extensions } : {}),
   });
 }
 
@@ -70,6 +73,8 @@ export class CodecTransport implements ServerTransport, ByteSocketHandlers, Slow
   readonly #writer: Writer;
   readonly #batch: WriteBatch;
   readonly #limits: Limits;
+  /** The connection's permessage-deflate, when agreed (a broadcast reuses its compressed frame). */
+  readonly #deflate: PerMessageDeflate | undefined;
   #events: ServerTransportEvents = UNLISTENED;
   #bytesReceived = 0;
   #closeTimer: ReturnType<typeof setTimeout> | undefined;
@@ -88,13 +93,19 @@ export class CodecTransport implements ServerTransport, ByteSocketHandlers, Slow
    * @param socket The upgraded byte socket (the 101 answer already written).
    * @param limits The server's limits.
    * @param batch The server's write batch.
-   * @param codec The codec (see {@linkcode createCodec}).
+   * @param extensions The extensions the handshake agreed (see {@linkcode createCodec}).
    */
-  constructor(socket: ByteSocket, limits: Limits, batch: WriteBatch, codec?: Connection) {
+  constructor(
+    socket: ByteSocket,
+    limits: Limits,
+    batch: WriteBatch,
+    extensions?: readonly Extension[],
+  ) {
     this.#socket = socket;
     this.#limits = limits;
     this.#batch = batch;
-    this.#codec = codec ?? createCodec(limits);
+    this.#codec = createCodec(limits, extensions);
+    this.#deflate = extensions === undefined ? undefined : findDeflate(extensions);
     this.#writer = new Writer(socket, batch, limits.maxBufferedBytes, this);
   }
 
@@ -155,18 +166,21 @@ export class CodecTransport implements ServerTransport, ByteSocketHandlers, Slow
   }
 
   /** See `ServerTransport.send`. */
-  send(data: string | Uint8Array): boolean {
-    if (typeof data === "string") this.#codec.sendText(data);
-    else this.#codec.sendBinary(data);
+  send(data: string | Uint8Array, options?: ExtensionEncodeOptions): boolean {
+    if (typeof data === "string") this.#codec.sendText(data, options);
+    else this.#codec.sendBinary(data, options);
     return this.#flush();
   }
 
-  /** See `ServerTransport.sendPrepared`: the frame encoded once, written as is. */
+  /**
+   * See `ServerTransport.sendPrepared`: the frame encoded once, written as is; with
+   * permessage-deflate, compressed once per set of settings (see `PreparedMessage.bytesFor`).
+   */
   sendPrepared(message: PreparedMessage): boolean {
     if (this.#codec.state !== "open") {
       throw new InvalidStateError(`cannot send: the connection is ${this.state}`);
     }
-    return this.#write([message.bytes]);
+    return this.#write([message.bytesFor(this.#deflate)]);
   }
 
   /** See `ServerConnection.ping`. */
@@ -306,4 +320,12 @@ export class CodecTransport implements ServerTransport, ByteSocketHandlers, Slow
     if (this.#released) return false;
     return this.#writer.write(chunks);
   }
+}
+
+/** The connection's permessage-deflate, if the handshake agreed it. */
+function findDeflate(extensions: readonly Extension[]): PerMessageDeflate | undefined {
+  for (const extension of extensions) {
+    if (extension instanceof PerMessageDeflate) return extension;
+  }
+  return undefined;
 }

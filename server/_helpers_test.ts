@@ -145,7 +145,7 @@ export class RawClient {
   readonly frames: Frame[] = [];
   closed = false;
   #buffer = new Uint8Array(0);
-  #decoder = new FrameDecoder({ role: "client", maxPayloadSize: Infinity });
+  #decoder = new FrameDecoder({ role: "client", maxPayloadSize: Infinity, allowedRsv: 4 });
 
   private constructor(socket: net.Socket) {
     this.socket = socket;
@@ -167,9 +167,13 @@ export class RawClient {
   }
 
   /** Connects and completes a valid handshake (throws unless the answer is 101). */
-  static async open(port: number, path = "/"): Promise<RawClient> {
+  static async open(
+    port: number,
+    path = "/",
+    extra: Record<string, string> = {},
+  ): Promise<RawClient> {
     const client = await RawClient.connect(port);
-    client.write(upgradeRequest(path));
+    client.write(upgradeRequest(path, extra));
     await client.waitFor(() => client.head !== "", "101 response");
     if (!client.head.startsWith("HTTP/1.1 101")) throw new Error(`refused: ${client.head}`);
     return client;
@@ -180,9 +184,15 @@ export class RawClient {
   }
 
   /** Sends one frame, masked unless `masked` is false. */
-  sendFrame(opcode: number, payload: Uint8Array | string, masked = true, fin = true): void {
+  sendFrame(
+    opcode: number,
+    payload: Uint8Array | string,
+    masked = true,
+    fin = true,
+    rsv1 = false,
+  ): void {
     const bytes = typeof payload === "string" ? new TextEncoder().encode(payload) : payload;
-    this.write(encodeFrame(opcode, bytes, { fin, mask: masked ? MASK : undefined }));
+    this.write(encodeFrame(opcode, bytes, { fin, rsv1, mask: masked ? MASK : undefined }));
   }
 
   /** Waits (2 s at most by default) until `check` holds. */

@@ -22,6 +22,7 @@ import type {
   CloseInfo,
   ServerConnectionEventMap,
   ServerConnectionListener,
+  ServerSendOptions,
   UpgradeRequest,
 } from "./types.ts";
 
@@ -164,31 +165,37 @@ export class ServerConnection<Data = undefined> {
    * Sends a text message (string) or a binary message (`Uint8Array` or `ArrayBuffer`). Bytes are
    * sent without a copy when large: do not change them afterwards.
    *
+   * With permessage-deflate agreed, messages of at least `threshold` bytes are compressed unless
+   * `options.compress` is `false`.
+   *
    * @returns `false` when the socket's buffer is full: wait for the `drain` event to send more.
    * @throws {InvalidStateError} If the connection is not `open`.
    * @throws {TypeError} If `data` has another type.
    */
-  send(data: OutgoingData): boolean {
-    if (typeof data === "string" || data instanceof Uint8Array) return this.#transport.send(data);
-    if (data instanceof ArrayBuffer) return this.#transport.send(new Uint8Array(data));
+  send(data: OutgoingData, options?: ServerSendOptions): boolean {
+    if (typeof data === "string" || data instanceof Uint8Array) {
+      return this.#transport.send(data, options);
+    }
+    if (data instanceof ArrayBuffer) return this.#transport.send(new Uint8Array(data), options);
     toPayload(data); // throws the TypeError that names the type
     return false;
   }
 
   /**
-   * Sends `JSON.stringify(value)` as a text message.
+   * Sends `JSON.stringify(value)` as a text message (`options` as for
+   * {@linkcode ServerConnection.send}).
    *
    * @returns Like {@linkcode ServerConnection.send}.
    * @throws {TypeError} If `value` cannot be serialised (undefined, a function, a cycle).
    */
-  sendJson(value: unknown): boolean {
+  sendJson(value: unknown, options?: ServerSendOptions): boolean {
     const text = JSON.stringify(value);
     if (typeof text !== "string") {
       throw new TypeError(
         `Cannot send JSON as 'value' must serialise to JSON: current type is ${typeof value}`,
       );
     }
-    return this.send(text);
+    return this.send(text, options);
   }
 
   /**

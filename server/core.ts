@@ -6,7 +6,9 @@
  * @module
  */
 
+import type { Extension, ExtensionNegotiator } from "../codec/extension.ts";
 import type { Message } from "../codec/message.ts";
+import type { DeflateBinding } from "../codec/permessage_deflate.ts";
 import { ServerConnection } from "./connection.ts";
 import { Heartbeat } from "./heartbeat.ts";
 import { type Limits, resolveLimits } from "./options.ts";
@@ -15,6 +17,7 @@ import { type BroadcastOptions, MemoryAdapter, Rooms } from "./rooms.ts";
 import type { CloseInfo, ServerOptions, UpgradeRequest } from "./types.ts";
 import type { ByteSocket, ServerTransport } from "./transport.ts";
 import { CodecTransport } from "./_codec_transport.ts";
+import { deflateNegotiator } from "./_deflate.ts";
 import { WriteBatch } from "./_writer.ts";
 import {
   type HeaderLookup,
@@ -44,6 +47,8 @@ export class ServerCore<Data> {
   /** Collects writes while one socket read is handled (one write per connection). */
   readonly batch: WriteBatch = new WriteBatch();
   readonly #options: ServerOptions<Data>;
+  /** Negotiates permessage-deflate (codec engines with a compressor; `undefined`: never). */
+  readonly #extensions: ExtensionNegotiator | undefined;
   readonly #heartbeat: Heartbeat<ServerConnection<Data>>;
   readonly #handshakes = new Set<() => void>();
   #nextId = 1;
@@ -52,11 +57,14 @@ export class ServerCore<Data> {
 
   /**
    * @param options The user's options (validated here).
+   * @param deflate The compressor of a codec engine: with it, permessage-deflate is negotiated
+   * (unless `perMessageDeflate: false`); without it, never.
    * @throws {RangeError | TypeError} For a bad option.
    */
-  constructor(options: ServerOptions<Data>) {
+  constructor(options: ServerOptions<Data>, deflate?: DeflateBinding) {
     this.limits = resolveLimits(options);
     this.#options = options;
+    this.#extensions = deflateNegotiator(options as ServerOptions<unknown>, deflate);
     this.hasMessageHook = options.onMessage !== undefined;
     this.hasAuthenticate = options.authenticate !== undefined;
     this.rooms = new Rooms(
@@ -100,7 +108,7 @@ export class ServerCore<Data> {
     if (this.closing) return refusal(503, "the server is shutting down\n");
     let decision: UpgradeDecision<Data> | Promise<UpgradeDecision<Data>>;
     try {
-      decision = negotiate(request, this.#options, headers, line);
+      decision = negotiate(request, this.#options, headers, line, this.#extensions);
     } catch (error) {
       return this.#failedDecision(error);
     }
@@ -120,14 +128,19 @@ export class ServerCore<Data> {
     return refusal(500, "internal error\n");
   }
 
-  /** Creates the connection for an upgraded byte socket, with the codec on top. */
+  /**
+   * Creates the connection for an upgraded byte socket, with the codec on top (and the
+   * extensions the handshake agreed).
+   */
   openBytes(
     socket: ByteSocket,
     request: UpgradeRequest,
     protocol: string,
     data: Data,
+    extensions?: readonly Extension[],
   ): ServerConnection<Data> {
-    return this.open(new CodecTransport(socket, this.limits, this.batch), request, protocol, data);
+    const transport = new CodecTransport(socket, this.limits, this.batch, extensions);
+    return this.open(transport, request, protocol, data);
   }
 
   /** Creates the connection for an upgraded transport and runs `onOpen`. */

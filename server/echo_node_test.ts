@@ -82,6 +82,7 @@ describe("examples/echo.ts on Node", () => {
           const match = stdout.text.match(/^listening on ws:\/\/127\.0\.0\.1:(\d+)\/\n$/);
           assert.ok(match, `unexpected output ${JSON.stringify(stdout.text)}; ${stderr.text}`);
           const ws = await openWs(`ws://127.0.0.1:${match[1]}/any/path`);
+          assert.equal(ws.extensions, "permessage-deflate"); // the Node binding accepts ws's offer
           await expectEcho(ws);
           const closed = wsClosed(ws);
           child.kill("SIGINT");

@@ -127,7 +127,7 @@ export function createServerHandle<Data = undefined>(
     open: (transport, request, accepted) =>
       core.open(transport, request, accepted.protocol, accepted.data),
     openBytes: (socket, request, accepted) =>
-      core.openBytes(socket, request, accepted.protocol, accepted.data),
+      core.openBytes(socket, request, accepted.protocol, accepted.data, accepted.extensions),
     trackHandshake: (abort) => core.trackHandshake(abort),
   };
 }

@@ -64,10 +64,12 @@ export type {
   CloseInfo,
   HandshakeRefusal,
   OriginPolicy,
+  PerMessageDeflateServerOptions,
   ProtocolPolicy,
   ServerConnectionEventMap,
   ServerConnectionListener,
   ServerOptions,
+  ServerSendOptions,
   UpgradeRequest,
   WebSocketServer,
 } from "./types.ts";

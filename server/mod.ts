@@ -93,10 +93,12 @@ export type {
   CloseInfo,
   HandshakeRefusal,
   OriginPolicy,
+  PerMessageDeflateServerOptions,
   ProtocolPolicy,
   ServerConnectionEventMap,
   ServerConnectionListener,
   ServerOptions,
+  ServerSendOptions,
   UpgradeRequest,
   WebSocketServer,
 } from "./types.ts";

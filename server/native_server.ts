@@ -9,6 +9,7 @@
  */
 
 import { ServerCore } from "./core.ts";
+import { refuseDeflate } from "./_deflate.ts";
 import { NativeTransport, type NativeWebSocket, OPEN } from "./native_transport.ts";
 import { denoApi } from "./serve.deno.ts";
 import type {
@@ -104,6 +105,7 @@ export function createNativeServer<Data = undefined>(
 export function createNativeServer<Data = undefined>(
   options: ServerOptions<Data> = {},
 ): NativeWebSocketServer<Data> {
+  refuseDeflate(options as ServerOptions<unknown>, "create a native server");
   const core = new ServerCore<Data>(options);
   return { ...serverHandle(core), upgrade: (request, info) => nativeUpgrade(core, request, info) };
 }

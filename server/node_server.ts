@@ -14,6 +14,7 @@ import type { Duplex } from "node:stream";
 import { HandshakeError } from "../codec/errors.ts";
 import { handshakeErrorResponse, validateUpgradeRequest } from "../codec/handshake.ts";
 import { writeResponseHead } from "../codec/http_write.ts";
+import { builtinZlibDeflate } from "../deflate/_zlib_binding.ts";
 import { ServerCore } from "./core.ts";
 import type {
   AnyAuthenticateResult,
@@ -112,7 +113,8 @@ export function createWebSocketServer<Data = undefined>(
 export function createWebSocketServer<Data = undefined>(
   options: NodeServerOptions<Data> = {},
 ): NodeWebSocketServer<Data> {
-  const core = new ServerCore<Data>(options);
+  // node:zlib is looked up now, not imported: the Deno entry exports this file.
+  const core = new ServerCore<Data>(options, builtinZlibDeflate());
   return {
     ...serverHandle(core),
     handleUpgrade: (request, socket, head) => handleUpgrade(core, request, socket, head),
@@ -241,8 +243,9 @@ function answer<Data>(
   }
   socket.setNoDelay(true);
   socket.setTimeout(0);
-  socket.write(switchingProtocolsHead(decision.key, decision.protocol), "latin1");
-  core.openBytes(new NodeSocket(socket, head), request, decision.protocol, decision.data);
+  const { key, protocol, extensionsHeader = "", extensions } = decision;
+  socket.write(switchingProtocolsHead(key, protocol, extensionsHeader), "latin1");
+  core.openBytes(new NodeSocket(socket, head), request, protocol, decision.data, extensions);
   request.settle();
 }
 

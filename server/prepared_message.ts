@@ -7,6 +7,7 @@
 
 import { Opcode } from "../codec/constants.ts";
 import { encodeFrame } from "../codec/frame_encoder.ts";
+import type { PerMessageDeflate } from "../codec/permessage_deflate.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -43,6 +44,8 @@ export class PreparedMessage {
   /** The payload: a view of the end of `bytes`. Never modify it. */
   readonly payload: Uint8Array;
   #text: string | undefined;
+  /** Compressed frames by permessage-deflate settings (see `bytesFor`), made on first use. */
+  #compressed: Map<string, Uint8Array> | undefined;
 
   /**
    * Encodes `data` once into a frame.
@@ -58,6 +61,37 @@ export class PreparedMessage {
     this.bytes = encodeFrame(this.binary ? Opcode.BINARY : Opcode.TEXT, payload);
     this.payload = this.bytes.subarray(this.bytes.length - payload.length);
     if (typeof data === "string") this.#text = data;
+  }
+
+  /**
+   * The frame to write on a connection with `deflate` (permessage-deflate), or without
+   * (`undefined`: `bytes`). Every message is compressed on its own, so connections whose
+   * settings are the same (`deflate.encodingKey`) get the same bytes: the message is compressed
+   * once per settings, not once per receiver.
+   *
+   * @param deflate The receiving connection's permessage-deflate, if any.
+   * @returns The encoded frame (compressed with RSV1 set when the settings call for it).
+   */
+  bytesFor(deflate: PerMessageDeflate | undefined): Uint8Array {
+    if (deflate === undefined) return this.bytes;
+    const key = deflate.encodingKey(this.payload.length);
+    if (key === undefined) return this.bytes;
+    const cache = this.#compressed ??= new Map();
+    let bytes = cache.get(key);
+    if (bytes === undefined) {
+      const opcode = this.binary ? Opcode.BINARY : Opcode.TEXT;
+      const frame = deflate.encode({
+        fin: true,
+        rsv1: false,
+        rsv2: false,
+        rsv3: false,
+        opcode,
+        payload: this.payload,
+      });
+      bytes = frame.rsv1 ? encodeFrame(opcode, frame.payload, { rsv1: true }) : this.bytes;
+      cache.set(key, bytes);
+    }
+    return bytes;
   }
 
   /** The payload as a string (decoded once, on first use), for transports that send text as strings. */

@@ -16,6 +16,7 @@
  */
 
 import { ServerCore } from "./core.ts";
+import { refuseDeflate } from "./_deflate.ts";
 import type { NativeWebSocket } from "./native_transport.ts";
 import {
   BAD_URL,
@@ -79,6 +80,7 @@ async function serveDeno<Data>(options: ServeOptions<Data>): Promise<ServedWebSo
     const { serve } = await import("./serve.node.ts");
     return await serve(options);
   }
+  refuseDeflate(options as ServeOptions<unknown>, "serve on the native engine");
   const { port = 8000, hostname = "0.0.0.0", cert, key, signal, path } = options;
   const api = denoApi();
   const core = new ServerCore<Data>(options);

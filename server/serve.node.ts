@@ -10,6 +10,7 @@ import * as http from "node:http";
 import * as https from "node:https";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
+import { zlibDeflate } from "../deflate/zlib.node.ts";
 import { ServerCore } from "./core.ts";
 import {
   defineServe,
@@ -34,7 +35,7 @@ async function serveCodec<Data>(
   options: ServeOptions<Data>,
 ): Promise<ServedWebSocketServer<Data>> {
   const { port = 8000, hostname = "0.0.0.0", cert, key, signal, path } = options;
-  const core = new ServerCore<Data>(options);
+  const core = new ServerCore<Data>(options, zlibDeflate);
   const { handshakeTimeout, maxHeadSize } = core.limits;
   const tls = cert !== undefined;
   const serverOptions = { maxHeaderSize: maxHeadSize === Infinity ? undefined : maxHeadSize };

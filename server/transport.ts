@@ -12,7 +12,7 @@
 
 import type { Message } from "../codec/message.ts";
 import type { PreparedMessage } from "./prepared_message.ts";
-import type { CloseInfo } from "./types.ts";
+import type { CloseInfo, ServerSendOptions } from "./types.ts";
 
 /**
  * What a {@linkcode ServerTransport} reports to its connection. The order is fixed: `message`,
@@ -104,10 +104,11 @@ export interface ServerTransport {
   /** Registers the events; called once by the connection, before anything is delivered. */
   listen(events: ServerTransportEvents): void;
   /**
-   * Sends a text (string) or binary message.
+   * Sends a text (string) or binary message; `options.compress: false` asks an extension that
+   * compresses (permessage-deflate) to leave it alone (a transport without one ignores it).
    * @returns `false` when the send buffer is full: wait for `drain`.
    */
-  send(data: string | Uint8Array): boolean;
+  send(data: string | Uint8Array, options?: ServerSendOptions): boolean;
   /** Sends a message prepared once for many connections (a broadcast). Returns like `send`. */
   sendPrepared(message: PreparedMessage): boolean;
   /** Sends a ping of at most 125 bytes, where the runtime can (see `canPing`). */

@@ -224,6 +224,50 @@ export type ProtocolPolicy =
   | ((offered: string[], request: UpgradeRequest) => string | undefined);
 
 /**
+ * Per-message choices of `ServerConnection.send`.
+ *
+ * @example Send a message that does not compress well as it is
+ * ```ts
+ * import type { ServerSendOptions } from "@wirely/wirely/server";
+ * const options: ServerSendOptions = { compress: false };
+ * // conn.send(jpegBytes, options);
+ * console.log(options.compress); // false
+ * ```
+ */
+export interface ServerSendOptions {
+  /** `false`: send this message uncompressed even when permessage-deflate is agreed (already compressed data, tiny latency-bound messages). @default true (messages of at least `threshold` bytes are compressed) */
+  compress?: boolean;
+}
+
+/**
+ * Tuning of permessage-deflate (RFC 7692) on a server (the `perMessageDeflate` option). The
+ * server always compresses each message on its own (`server_no_context_takeover`: no compressor
+ * is kept per connection, and a broadcast is compressed once for every receiver with the same
+ * settings).
+ *
+ * @example
+ * ```ts
+ * import type { PerMessageDeflateServerOptions } from "@wirely/wirely/server";
+ * const options: PerMessageDeflateServerOptions = { threshold: 256, level: 1 };
+ * console.log(options.threshold); // 256
+ * ```
+ */
+export interface PerMessageDeflateServerOptions {
+  /** Messages smaller than this, in bytes, are sent uncompressed (`0` compresses all). @default 1024 */
+  threshold?: number;
+  /** zlib compression level, 0 (none) to 9 (best, slowest). @default 6 */
+  level?: number;
+  /** zlib memory level, 1-9: the compressor uses about 2^(memLevel + 9) bytes while it runs (nothing between messages). @default 8 */
+  memLevel?: number;
+  /** Largest LZ77 window the server compresses with, in bits (9-15; a client's smaller offer wins). @default undefined (15, or the client's offer) */
+  serverMaxWindowBits?: number;
+  /** Largest window a client may compress with, in bits (8-15); a client that cannot limit its window is served without compression. @default undefined (no limit) */
+  clientMaxWindowBits?: number;
+  /** Ask clients to compress each message on their own; `false` lets them keep their context, and the server then keeps up to 32 KiB of each client's window (made at its first compressed message). @default true */
+  clientNoContextTakeover?: boolean;
+}
+
+/**
  * Options every server binding accepts: handshake policy, hooks, limits and liveness. Times are
  * in milliseconds, sizes in bytes; `Infinity` (or `0` where said) turns a limit off.
  *
@@ -287,6 +331,16 @@ export interface ServerOptions<Data = undefined> {
   heartbeatTimeout?: number;
   /** Answer the text message `{"type":"wirely:ping"}` with `{"type":"wirely:pong"}` instead of delivering it; `false` delivers it like any message. @default true */
   appHeartbeat?: boolean;
+  /**
+   * permessage-deflate (RFC 7692): `true` or settings to accept it when a client offers it, `false`
+   * to never. The codec engine (Node, Bun, Deno's `"codec"` engine, `attach`,
+   * `createWebSocketServer`) accepts it by default: nothing is kept per connection between
+   * messages, so an idle connection costs about 0.2 kB more (docs/server.md). Deno's `"native"` engine cannot compress: it
+   * ignores the default, and an explicit `true` or object there throws a `TypeError` at startup.
+   * `maxMessageSize` applies to the inflated size.
+   * @default true (codec engine); false (native engine)
+   */
+  perMessageDeflate?: boolean | PerMessageDeflateServerOptions;
   /** Where broadcasts are published; swap it to span several processes. @default new MemoryAdapter() */
   adapter?: PubSubAdapter;
 }

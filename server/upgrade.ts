@@ -6,6 +6,8 @@
  */
 
 import { HandshakeError } from "../codec/errors.ts";
+import type { Extension, ExtensionNegotiator } from "../codec/extension.ts";
+import { type ExtensionOffer, formatExtensions } from "../codec/extensions.ts";
 import {
   computeAccept,
   handshakeErrorResponse,
@@ -41,7 +43,7 @@ export interface UpgradeRefusal {
 
 /**
  * The upgrade is accepted: answer 101 with `Sec-WebSocket-Accept: computeAccept(key)` (from
- * the codec) and `protocol` when not `""`, then open the connection.
+ * the codec), `protocol` when not `""` and `extensionsHeader` when set, then open the connection.
  *
  * @example
  * ```ts
@@ -64,6 +66,16 @@ export interface UpgradeAcceptance<Data> {
   protocol: string;
   /** The connection's initial data. */
   data: Data;
+  /**
+   * The `Sec-WebSocket-Extensions` value to answer in the 101 (permessage-deflate when a codec
+   * engine accepted it), `""` or absent for none.
+   */
+  extensionsHeader?: string;
+  /**
+   * The extensions agreed, for the codec (`ServerHandle.openBytes` builds the connection's codec
+   * with them); a message transport (`ServerHandle.open`) runs without. Empty or absent for none.
+   */
+  extensions?: readonly Extension[];
 }
 
 const REASONS: Readonly<Record<number, string>> = {
@@ -155,11 +167,13 @@ export function negotiate<Data>(
   options: ServerOptions<Data>,
   headers: HeaderLookup = request.headers,
   line?: RequestLine,
+  extensions?: ExtensionNegotiator,
 ): UpgradeDecision<Data> | Promise<UpgradeDecision<Data>> {
   let key: string;
   let offered: string[];
+  let offers: ExtensionOffer[];
   try {
-    ({ key, protocols: offered } = validateUpgradeRequest({
+    ({ key, protocols: offered, extensions: offers } = validateUpgradeRequest({
       method: request.method,
       headers,
       version: line?.httpVersion,
@@ -174,7 +188,10 @@ export function negotiate<Data>(
     return refusal(403, "this origin may not open a WebSocket here\n");
   }
   const authenticate = options.authenticate;
-  if (authenticate === undefined) return accept(request, options, key, offered, undefined);
+  const agreed = { extensions, offers };
+  if (authenticate === undefined) {
+    return accept(request, options, key, offered, undefined, agreed);
+  }
   return (async () => {
     const result: AuthenticateResult<Data> = await authenticate(request);
     if (result === false) return refusal(403, "forbidden\n");
@@ -189,7 +206,7 @@ export function negotiate<Data>(
         }`,
       );
     }
-    return accept(request, options, key, offered, data);
+    return accept(request, options, key, offered, data, agreed);
   })();
 }
 
@@ -200,6 +217,7 @@ function accept<Data>(
   key: string,
   offered: string[],
   data: Data | undefined,
+  agreed: { extensions: ExtensionNegotiator | undefined; offers: ExtensionOffer[] },
 ): UpgradeDecision<Data> {
   const policy = options.protocols;
   const protocol = policy === undefined ? undefined : selectSubprotocol(
@@ -209,7 +227,22 @@ function accept<Data>(
   if (protocol === undefined && offered.length > 0 && options.refuseUnknownProtocols === true) {
     return refusal(400, "none of the offered subprotocols is spoken here\n");
   }
-  return { accept: true, key, protocol: protocol ?? "", data: data as Data };
+  const decision: UpgradeAcceptance<Data> = {
+    accept: true,
+    key,
+    protocol: protocol ?? "",
+    data: data as Data,
+  };
+  // Extensions are negotiated last, once the upgrade is accepted (an offer that cannot be
+  // honoured is declined: the connection goes on without the extension).
+  if (agreed.extensions !== undefined && agreed.offers.length > 0) {
+    const { response, extensions } = agreed.extensions(agreed.offers);
+    if (extensions.length > 0) {
+      decision.extensionsHeader = formatExtensions(response);
+      decision.extensions = extensions;
+    }
+  }
+  return decision;
 }
 
 const HEAD_START =
@@ -220,12 +253,20 @@ const HEAD_START =
  * The head of the `101 Switching Protocols` answer, as a string (Node writes it without a copy
  * into a byte array): the same fields as the codec's `acceptResponseHeaders`, without a
  * `Headers` object. `protocol` was chosen among the offered names (tokens only); the accept
- * value is the codec's synchronous {@linkcode computeAccept}.
+ * value is the codec's synchronous {@linkcode computeAccept}; `extensions` is the agreed
+ * `Sec-WebSocket-Extensions` value (`""` for none).
  */
-export function switchingProtocolsHead(key: string, protocol: string): string {
+export function switchingProtocolsHead(
+  key: string,
+  protocol: string,
+  extensions: string = "",
+): string {
   const accept = computeAccept(key);
-  if (protocol === "") return HEAD_START + accept + "\r\n\r\n";
-  return `${HEAD_START}${accept}\r\nsec-websocket-protocol: ${protocol}\r\n\r\n`;
+  if (protocol === "" && extensions === "") return HEAD_START + accept + "\r\n\r\n";
+  let head = HEAD_START + accept;
+  if (protocol !== "") head += `\r\nsec-websocket-protocol: ${protocol}`;
+  if (extensions !== "") head += `\r\nsec-websocket-extensions: ${extensions}`;
+  return head + "\r\n\r\n";
 }
 
 function originAllowed<Data>(
