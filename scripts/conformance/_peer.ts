@@ -63,12 +63,17 @@ export class Peer {
   eof = false;
   /** The suite gave up waiting for the target to close the transport. */
   eofMissing = false;
+  /**
+   * Set once permessage-deflate is negotiated: RSV1 on the first frame of a data message then
+   * means "compressed", and the message is inflated with this before it is recorded.
+   */
+  inflate: ((data: Uint8Array) => Uint8Array) | undefined;
 
   readonly #session: TargetSession;
   readonly #stream: FrameStream;
   readonly #idleMs: number;
   readonly #patienceMs: number;
-  #fragments: { binary: boolean; parts: Uint8Array[] } | undefined;
+  #fragments: { binary: boolean; compressed: boolean; parts: Uint8Array[] } | undefined;
   readonly #outgoing = new OutgoingFrames();
 
   constructor(
@@ -181,7 +186,11 @@ export class Peer {
       return;
     }
     if (frame.masked) this.violations.push(`the target masked a frame (${name})`);
-    if (frame.rsv !== 0) this.violations.push(`the target set reserved bits ${frame.rsv}`);
+    const compressed = frame.rsv === 4 && this.inflate !== undefined &&
+      (frame.opcode === OP.TEXT || frame.opcode === OP.BINARY);
+    if (frame.rsv !== 0 && !compressed) {
+      this.violations.push(`the target set reserved bits ${frame.rsv}`);
+    }
     if (frame.opcode >= 8) {
       if (!frame.fin) this.violations.push(`the target fragmented a control frame (${name})`);
       if (frame.payload.length > 125) {
@@ -203,7 +212,7 @@ export class Peer {
         if (this.#fragments !== undefined) {
           this.violations.push("the target started a message inside a fragmented one");
         }
-        this.#fragments = { binary: frame.opcode === OP.BINARY, parts: [] };
+        this.#fragments = { binary: frame.opcode === OP.BINARY, compressed, parts: [] };
         break;
       case OP.CONTINUATION:
         if (this.#fragments === undefined) {
@@ -217,9 +226,16 @@ export class Peer {
     }
     this.#fragments.parts.push(frame.payload);
     if (!frame.fin) return;
-    const { binary, parts } = this.#fragments;
+    const { binary, compressed: deflated, parts } = this.#fragments;
     this.#fragments = undefined;
-    const data = parts.length === 1 ? parts[0]! : concat(parts);
+    let data = parts.length === 1 ? parts[0]! : concat(parts);
+    if (deflated) {
+      try {
+        data = this.inflate!(data);
+      } catch (error) {
+        this.violations.push(`the target sent a message that does not inflate: ${error}`);
+      }
+    }
     if (!binary && !isUtf8(data)) {
       this.violations.push("the target sent invalid UTF-8 in a text message");
     }

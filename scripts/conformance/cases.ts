@@ -1,6 +1,7 @@
 /**
  * The conformance cases, modelled on the Autobahn TestSuite's fuzzingclient categories 1-7, 9
- * and 10 (our own cases and text), plus category 11: wirely's own cases from field defects.
+ * and 10 (our own cases and text), plus category 11: wirely's own cases from field defects, and
+ * categories 12 and 13 (permessage-deflate: message sizes, fragments, offers).
  * Each case plays the client against an echo target and returns a verdict:
  *
  * - `OK`: what RFC 6455 (and Autobahn) expects.
@@ -17,6 +18,7 @@ import { casesFiveAndSix } from "./_cases_5_6.ts";
 import { casesSeven } from "./_cases_7.ts";
 import { casesNineAndTen } from "./_cases_9_10.ts";
 import { casesEleven } from "./_cases_11.ts";
+import { casesTwelveAndThirteen } from "./_cases_12_13.ts";
 import type { CaseResult, ConformanceCase, Verdict } from "./_case.ts";
 
 export type { CaseResult, ConformanceCase, Verdict };
@@ -29,4 +31,5 @@ export const cases: readonly ConformanceCase[] = [
   ...casesSeven(),
   ...casesNineAndTen(),
   ...casesEleven(),
+  ...casesTwelveAndThirteen(),
 ];

@@ -7,7 +7,8 @@ import { ConnectionTarget } from "./connection_target.ts";
 import { runCase } from "./run.ts";
 import type { Target, TargetSession } from "./target.ts";
 import { TcpTarget } from "./tcp_target.ts";
-import { skipOnBun } from "../../testing/runtime.ts";
+import { inBun, skipOnBun } from "../../testing/runtime.ts";
+import { OP, rawFrame, WireReader } from "./_wire.ts";
 
 const MAX_MESSAGE_SIZE = 4 * 1024 * 1024;
 /** Set explicitly so 9.3.1 / 9.4.1 (65536 fragments) check the 1008/1009 refusal path on ws. */
@@ -33,6 +34,8 @@ const WS_KNOWN_GAPS: Record<string, string> = {
 };
 /** Sockets: silence that means "nothing more is coming" (fail-fast cases wait this long). */
 const IDLE_MS = 200;
+/** The permessage-deflate cases (categories 12 and 13). */
+const isDeflateCase = (id: string): boolean => id.startsWith("12.") || id.startsWith("13.");
 
 function byId(id: string): ConformanceCase {
   const found = cases.find((item) => item.id === id);
@@ -66,6 +69,11 @@ describe("conformance suite against the in-process codec Connection echo", () =>
     it(`${item.id} ${item.description}`, async () => {
       const result = await runCase(target, item, { caseTimeoutMs: Infinity });
       assert.notEqual(result.verdict, "FAILED", `${item.id}: ${result.detail}`);
+      if (isDeflateCase(item.id)) {
+        // No HTTP handshake in process, so no offer: Autobahn's UNIMPLEMENTED.
+        assert.equal(result.verdict, "INFORMATIONAL", result.detail);
+        assert.match(result.detail, /UNIMPLEMENTED/);
+      }
     });
   }
 });
@@ -77,6 +85,8 @@ describe("conformance suite against a ws echo server over TCP (validates the sui
     const started = await startEchoServer({
       maxPayload: MAX_MESSAGE_SIZE,
       maxFragments: WS_MAX_FRAGMENTS,
+      // For categories 12 and 13; the other cases offer no extension, so it stays off there.
+      perMessageDeflate: true,
     });
     server = started.server;
     target = new TcpTarget(started.url, {
@@ -100,6 +110,9 @@ describe("conformance suite against a ws echo server over TCP (validates the sui
       } else {
         assert.notEqual(result.verdict, "FAILED", `${item.id}: ${result.detail}`);
       }
+      if (isDeflateCase(item.id) && !inBun) {
+        assert.equal(result.verdict, "OK", `${item.id}: ${result.detail}`);
+      }
     });
   }
 });
@@ -116,6 +129,44 @@ const silentTarget: Target = {
       dispose: () => Promise.resolve(),
     }),
 };
+
+/**
+ * A target that answers every offer with `extensions`; it then stays silent, or (with `garble`)
+ * echoes each frame unmasked with its payload bytes inverted.
+ */
+function answering(extensions: string, garble = false): Target {
+  return {
+    name: "answering",
+    limits: {},
+    deterministic: true,
+    connect: (): Promise<TargetSession> => {
+      const reader = new WireReader();
+      const out: Uint8Array[] = [];
+      return Promise.resolve({
+        extensions,
+        send: (bytes) => {
+          if (!garble) return Promise.resolve();
+          reader.push(bytes.slice());
+          for (let frame = reader.next(); frame !== undefined; frame = reader.next()) {
+            if (frame.opcode === OP.CLOSE) return Promise.resolve();
+            const header = rawFrame(frame.opcode, frame.payload.map((b) => b ^ 0xff), {
+              fin: frame.fin,
+              rsv: frame.rsv,
+              mask: false,
+            });
+            out.push(header);
+          }
+          return Promise.resolve();
+        },
+        read: () => {
+          const bytes = out.shift();
+          return Promise.resolve(bytes === undefined ? { type: "idle" } : { type: "bytes", bytes });
+        },
+        dispose: () => Promise.resolve(),
+      });
+    },
+  };
+}
 
 describe("conformance suite catches broken targets", () => {
   it("fails a target that never answers (2.1 ping, 7.3.3 close, 5.1 fragmented ping)", async () => {
@@ -141,6 +192,41 @@ describe("conformance suite catches broken targets", () => {
     } finally {
       await stopServer(server);
     }
+  });
+
+  it("reports UNIMPLEMENTED (INFORMATIONAL) for ws without perMessageDeflate (12.1.1, 13.8.2)", async () => {
+    const { server, url } = await startEchoServer({ perMessageDeflate: false });
+    try {
+      for (const id of ["12.1.1", "13.8.2"]) {
+        const result = await runCase(new TcpTarget(url), byId(id), { idleMs: IDLE_MS });
+        assert.equal(result.verdict, "INFORMATIONAL", `${id}: ${result.detail}`);
+        assert.match(result.detail, /UNIMPLEMENTED/);
+      }
+    } finally {
+      await stopServer(server);
+    }
+  });
+
+  it("fails a deflate answer that does not fit the offer (13.6.1, 13.2.1, 12.1.1)", async () => {
+    const answers: Record<string, [string, RegExp]> = {
+      // offered server_max_window_bits=9
+      "13.6.1": ["permessage-deflate; server_max_window_bits=10", /above the offered 9/],
+      // offered no client_max_window_bits
+      "13.2.1": ["permessage-deflate; client_max_window_bits=10", /answered but not offered/],
+      "12.1.1": ["x-webkit-deflate-frame", /not one permessage-deflate/],
+    };
+    for (const [id, [extensions, why]] of Object.entries(answers)) {
+      const result = await runCase(answering(extensions), byId(id));
+      assert.equal(result.verdict, "FAILED", `${id}: ${result.detail}`);
+      assert.match(result.detail, why);
+    }
+  });
+
+  it("fails a target whose compressed echo does not inflate to the message (12.1.3)", async () => {
+    // Answers the offer, then echoes every frame with the compressed bytes flipped.
+    const result = await runCase(answering("permessage-deflate", true), byId("12.1.3"));
+    assert.equal(result.verdict, "FAILED", result.detail);
+    assert.match(result.detail, /does not inflate|expected text 256 B/);
   });
 
   it("expects 1009 from a target whose limit is lower than the message", async () => {

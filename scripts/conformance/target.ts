@@ -30,8 +30,19 @@ export type TransportRead =
   /** The target itself broke (threw an exception, or the transport failed unexpectedly). */
   | { type: "fault"; message: string };
 
+/** What {@linkcode Target.connect} puts in the upgrade request. */
+export interface ConnectOptions {
+  /** A `Sec-WebSocket-Extensions` offer, such as `"permessage-deflate"`. @default none */
+  extensions?: string;
+}
+
 /** One connection to the target, already past the opening handshake. */
 export interface TargetSession {
+  /**
+   * The target's `Sec-WebSocket-Extensions` answer to an offer (`""`: none). `undefined` when
+   * the target has no HTTP handshake (in-process), so it cannot take an offer.
+   */
+  readonly extensions?: string;
   /** Writes raw bytes to the target. Silently dropped once the transport is closed. */
   send(bytes: Uint8Array): Promise<void>;
   /** The next bytes from the target, EOF, or idle (see the module doc for how long it waits). */
@@ -51,8 +62,8 @@ export interface Target {
    * `false` for sockets, where `idle` only means "nothing within the wait".
    */
   readonly deterministic: boolean;
-  /** Opens a fresh connection for one case. */
-  connect(): Promise<TargetSession>;
+  /** Opens a fresh connection for one case, offering `options.extensions` if given. */
+  connect(options?: ConnectOptions): Promise<TargetSession>;
   /**
    * Sends `head` (an HTTP request head, blank line included) on a fresh connection and returns
    * the status line of the answer, or `"no status line"` if none came. Only targets

@@ -7,7 +7,13 @@
  */
 
 import { connect, type Socket } from "node:net";
-import type { Target, TargetLimits, TargetSession, TransportRead } from "./target.ts";
+import type {
+  ConnectOptions,
+  Target,
+  TargetLimits,
+  TargetSession,
+  TransportRead,
+} from "./target.ts";
 
 /** Options of {@linkcode TcpTarget}. */
 export interface TcpTargetOptions {
@@ -72,7 +78,7 @@ export class TcpTarget implements Target {
     }
   }
 
-  async connect(): Promise<TargetSession> {
+  async connect(options: ConnectOptions = {}): Promise<TargetSession> {
     const socket = connect({
       host: this.#url.hostname.replace(/^\[|\]$/g, ""),
       port: Number(this.#url.port || 80),
@@ -80,7 +86,7 @@ export class TcpTarget implements Target {
     socket.setNoDelay(true);
     const session = new TcpSession(socket);
     try {
-      await session.handshake(this.#url, this.#connectTimeoutMs);
+      await session.handshake(this.#url, this.#connectTimeoutMs, options.extensions);
     } catch (error) {
       await session.dispose();
       throw error;
@@ -135,7 +141,10 @@ class TcpSession implements TargetSession {
     });
   }
 
-  async handshake(url: URL, timeoutMs: number): Promise<void> {
+  /** The target's `Sec-WebSocket-Extensions` answer (`""`: none). */
+  extensions = "";
+
+  async handshake(url: URL, timeoutMs: number, offer?: string): Promise<void> {
     const key = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(16))));
     const request = [
       `GET ${url.pathname}${url.search} HTTP/1.1`,
@@ -144,6 +153,7 @@ class TcpSession implements TargetSession {
       "Connection: Upgrade",
       `Sec-WebSocket-Key: ${key}`,
       "Sec-WebSocket-Version: 13",
+      ...(offer === undefined ? [] : [`Sec-WebSocket-Extensions: ${offer}`]),
       "",
       "",
     ].join("\r\n");
@@ -155,7 +165,9 @@ class TcpSession implements TargetSession {
       if (end >= 0) {
         const rest = head.subarray(end + 4);
         if (rest.length > 0) this.#queue.unshift(rest);
-        return await checkResponse(new TextDecoder().decode(head.subarray(0, end)), key);
+        const text = new TextDecoder().decode(head.subarray(0, end));
+        this.extensions = await checkResponse(text, key, offer !== undefined);
+        return;
       }
       if (head.length > MAX_HEAD) throw new Error("the upgrade response head is too large");
       const chunk = this.#queue.shift();
@@ -210,7 +222,8 @@ function findHeadEnd(bytes: Uint8Array): number {
   return -1;
 }
 
-async function checkResponse(head: string, key: string): Promise<void> {
+/** Checks the 101 answer; returns its `Sec-WebSocket-Extensions` (`""`: none). */
+async function checkResponse(head: string, key: string, offered: boolean): Promise<string> {
   const [statusLine = "", ...lines] = head.split("\r\n");
   if (!/^HTTP\/1\.1 101\b/.test(statusLine)) {
     throw new Error(`the target answered the upgrade with "${statusLine}"`);
@@ -219,7 +232,10 @@ async function checkResponse(head: string, key: string): Promise<void> {
   for (const line of lines) {
     const colon = line.indexOf(":");
     if (colon > 0) {
-      headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
+      const name = line.slice(0, colon).trim().toLowerCase();
+      const value = line.slice(colon + 1).trim();
+      const before = headers.get(name);
+      headers.set(name, before === undefined ? value : `${before}, ${value}`);
     }
   }
   const digest = await crypto.subtle.digest("SHA-1", new TextEncoder().encode(key + GUID));
@@ -230,7 +246,9 @@ async function checkResponse(head: string, key: string): Promise<void> {
   if (headers.get("upgrade")?.toLowerCase() !== "websocket") {
     throw new Error(`wrong Upgrade header: ${headers.get("upgrade")}`);
   }
-  if (headers.has("sec-websocket-extensions")) {
+  const extensions = headers.get("sec-websocket-extensions") ?? "";
+  if (extensions !== "" && !offered) {
     throw new Error("the target accepted an extension the suite did not offer");
   }
+  return extensions;
 }
