@@ -1,5 +1,5 @@
 /**
- * Conformance suite CLI (Autobahn-style categories 1-7, 9, 10 against an echo target).
+ * Conformance suite CLI (Autobahn-style categories 1-7 and 9-13 against an echo target: 11 request-line and ordering cases, 12-13 permessage-deflate).
  *
  * ```sh
  * deno run -A scripts/conformance.ts                      # in-process codec Connection echo
