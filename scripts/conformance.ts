@@ -1,5 +1,6 @@
 /**
- * Conformance suite CLI (Autobahn-style categories 1-7 and 9-13 against an echo target: 11 request-line and ordering cases, 12-13 permessage-deflate).
+ * Conformance suite CLI (Autobahn-style categories 1-7 and 9-13 against an echo target; 11 holds
+ * the request-line and ordering cases, 12-13 permessage-deflate).
  *
  * ```sh
  * deno run -A scripts/conformance.ts                      # in-process codec Connection echo
