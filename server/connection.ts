@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { RoomMember } from "./rooms.ts";
 import type { Message } from "../codec/message.ts";
 import type {
   ConnectionHost,
@@ -31,6 +32,16 @@ export type {
   ServerConnectionInit,
   ServerConnectionState,
 } from "./_connection_host.ts";
+
+let deliverTo: (conn: ServerConnection<unknown>, message: PreparedMessage) => void;
+
+/**
+ * Like `sendPrepared`, but a connection that is not open ignores it (broadcast delivery). Internal:
+ * not exported from the package's entries.
+ */
+export function deliverPrepared(member: RoomMember, message: PreparedMessage): void {
+  if (member instanceof ServerConnection) deliverTo(member, message);
+}
 
 /**
  * One client connected to the server. Receive with `onMessage`, {@linkcode ServerConnection.on}
@@ -208,9 +219,11 @@ export class ServerConnection<Data = undefined> {
     return this.#transport.sendPrepared(message);
   }
 
-  /** Like {@linkcode ServerConnection.sendPrepared}, but a connection that is not open ignores it (used by broadcast). */
-  deliver(message: PreparedMessage): void {
-    if (this.#transport.state === "open") this.#transport.sendPrepared(message);
+  static {
+    // Broadcast delivery without a public method: the core passes deliverPrepared to its rooms.
+    deliverTo = (conn, message) => {
+      if (conn.#transport.state === "open") conn.#transport.sendPrepared(message);
+    };
   }
 
   /**

@@ -9,7 +9,7 @@
 import type { Extension, ExtensionNegotiator } from "../codec/extension.ts";
 import type { Message } from "../codec/message.ts";
 import type { DeflateBinding } from "../codec/permessage_deflate.ts";
-import { ServerConnection } from "./connection.ts";
+import { deliverPrepared, ServerConnection } from "./connection.ts";
 import { Heartbeat } from "./heartbeat.ts";
 import { type Limits, resolveLimits } from "./options.ts";
 import type { OutgoingData } from "./prepared_message.ts";
@@ -71,6 +71,7 @@ export class ServerCore<Data> {
       this.clients,
       options.adapter ?? new MemoryAdapter(),
       (error) => this.reportError(error, undefined),
+      deliverPrepared,
     );
     this.#heartbeat = new Heartbeat(
       this.clients,

@@ -194,8 +194,6 @@ export interface RoomMember {
   readonly id: number;
   /** The negotiated subprotocol (for `broadcast(data, { protocol })`). */
   readonly protocol?: string;
-  /** Sends an encoded frame; a closing or closed member ignores it. */
-  deliver(message: PreparedMessage): void;
 }
 
 /** The rooms of one server process. Created by the server core, not by users. */
@@ -205,6 +203,7 @@ export class Rooms<Member extends RoomMember> {
   readonly #clients: ReadonlySet<Member>;
   readonly #adapter: PubSubAdapter;
   readonly #onError: (error: unknown) => void;
+  readonly #deliver: (member: RoomMember, message: PreparedMessage) => void;
   readonly #rooms = new Map<string, Set<Member>>();
   readonly #memberships = new Map<Member, Set<string>>();
 
@@ -212,7 +211,9 @@ export class Rooms<Member extends RoomMember> {
     clients: ReadonlySet<Member>,
     adapter: PubSubAdapter,
     onError: (error: unknown) => void,
+    deliver: (member: RoomMember, message: PreparedMessage) => void,
   ) {
+    this.#deliver = deliver;
     this.#clients = clients;
     this.#adapter = adapter;
     this.#onError = onError;
@@ -336,7 +337,7 @@ export class Rooms<Member extends RoomMember> {
         return;
       }
       if (left.length > 0 && left.some((set) => set.has(member))) return;
-      member.deliver(prepared);
+      this.#deliver(member, prepared);
       sent++;
     };
     if (rooms.length === 0) {

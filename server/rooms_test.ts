@@ -12,9 +12,6 @@ class Member implements RoomMember {
   static #next = 1;
   readonly id: number = Member.#next++;
   readonly received: PreparedMessage[] = [];
-  deliver(message: PreparedMessage): void {
-    this.received.push(message);
-  }
 }
 
 interface Setup {
@@ -27,7 +24,12 @@ interface Setup {
 function setup(adapter: PubSubAdapter = new MemoryAdapter()): Setup {
   const clients = new Set<Member>();
   const errors: unknown[] = [];
-  const rooms = new Rooms<Member>(clients, adapter, (error) => errors.push(error));
+  const rooms = new Rooms<Member>(
+    clients,
+    adapter,
+    (error) => errors.push(error),
+    (member, message) => (member as Member).received.push(message),
+  );
   const add = (): Member => {
     const member = new Member();
     clients.add(member);
