@@ -146,13 +146,21 @@ interface Memory {
   deflate: number;
   /** RSS per connection after each sent and received 4 compressed messages, KiB. */
   traffic: number;
+  /** The same three, V8 heap in use per connection, KiB. */
+  heap: [number, number, number];
+  /** The same three, Node's `external` (zlib and Buffers) per connection, KiB. */
+  external: [number, number, number];
 }
 
 const KiB = (bytes: number, connections: number) => bytes / connections / 1024;
 
 /** RSS per connection on a fresh server: idle (with and without deflate) and after traffic. */
 async function memory(load: LineProcess, label: Label): Promise<Memory> {
-  const result = { plain: 0, deflate: 0, traffic: 0 };
+  const result: Memory = { plain: 0, deflate: 0, traffic: 0, heap: [0, 0, 0], external: [0, 0, 0] };
+  const note = (at: 0 | 1 | 2, base: ServerStats, now: ServerStats) => {
+    result.heap[at] = KiB(now.heapUsed - base.heapUsed, IDLE);
+    result.external[at] = KiB(now.external - base.external, IDLE);
+  };
   for (const deflate of [false, true]) {
     const server = await start(label);
     try {
@@ -162,6 +170,7 @@ async function memory(load: LineProcess, label: Label): Promise<Memory> {
       const idle = await stats(server, "gc");
       if (idle.connections !== IDLE) console.error(`${label}: ${idle.connections} of ${IDLE} open`);
       result[deflate ? "deflate" : "plain"] = KiB(idle.rss - base.rss, IDLE);
+      note(deflate ? 1 : 0, base, idle);
       if (deflate) {
         const run = await load.ask<DeflateResult>({ cmd: "exchange", id: "idle", perClient: 4 });
         if (!run.drained || run.compressed !== IDLE * 4) {
@@ -169,6 +178,7 @@ async function memory(load: LineProcess, label: Label): Promise<Memory> {
         }
         const after = await stats(server, "gc");
         result.traffic = KiB(after.rss - base.rss, IDLE);
+        note(2, base, after);
       }
       await load.ask({ cmd: "close", id: "idle" });
     } finally {
@@ -315,6 +325,12 @@ function table(
     load.toFixed(0)
   }% of its core. Burst complete (every echo back, compressed): ${
     LABELS.map((l) => `${l} ${bursts[l].ok ? "yes" : "NO"}`).join(", ")
+  }.\n\nV8 heap / external per connection, KiB (no deflate idle, deflate idle, after traffic): ${
+    LABELS.map((l) =>
+      `${l} ${mem[l].heap.map((v) => v.toFixed(1)).join(" / ")} (${
+        mem[l].external.map((v) => v.toFixed(1)).join(" / ")
+      })`
+    ).join("; ")
   }.`;
 }
 
