@@ -148,6 +148,8 @@ interface Memory {
   traffic: number;
   /** The same three, V8 heap in use per connection, KiB. */
   heap: [number, number, number];
+  /** The same three, V8 heap committed (`heapTotal`, part of the RSS) per connection, KiB. */
+  committed: [number, number, number];
   /** The same three, Node's `external` (zlib and Buffers) per connection, KiB. */
   external: [number, number, number];
 }
@@ -156,9 +158,17 @@ const KiB = (bytes: number, connections: number) => bytes / connections / 1024;
 
 /** RSS per connection on a fresh server: idle (with and without deflate) and after traffic. */
 async function memory(load: LineProcess, label: Label): Promise<Memory> {
-  const result: Memory = { plain: 0, deflate: 0, traffic: 0, heap: [0, 0, 0], external: [0, 0, 0] };
+  const result: Memory = {
+    plain: 0,
+    deflate: 0,
+    traffic: 0,
+    heap: [0, 0, 0],
+    committed: [0, 0, 0],
+    external: [0, 0, 0],
+  };
   const note = (at: 0 | 1 | 2, base: ServerStats, now: ServerStats) => {
     result.heap[at] = KiB(now.heapUsed - base.heapUsed, IDLE);
+    result.committed[at] = KiB(now.heapTotal - base.heapTotal, IDLE);
     result.external[at] = KiB(now.external - base.external, IDLE);
   };
   for (const deflate of [false, true]) {
@@ -325,12 +335,14 @@ function table(
     load.toFixed(0)
   }% of its core. Burst complete (every echo back, compressed): ${
     LABELS.map((l) => `${l} ${bursts[l].ok ? "yes" : "NO"}`).join(", ")
-  }.\n\nV8 heap / external per connection, KiB (no deflate idle, deflate idle, after traffic): ${
-    LABELS.map((l) =>
-      `${l} ${mem[l].heap.map((v) => v.toFixed(1)).join(" / ")} (${
-        mem[l].external.map((v) => v.toFixed(1)).join(" / ")
-      })`
-    ).join("; ")
+  }.\n\nPer connection, KiB, as no deflate idle / deflate idle / after traffic — ${
+    LABELS.map((l) => {
+      const list = (values: number[]) => values.map((v) => v.toFixed(1)).join(" / ");
+      const m = mem[l];
+      return `${l}: heap used ${list(m.heap)}, heap committed ${list(m.committed)}, external ${
+        list(m.external)
+      }`;
+    }).join("; ")
   }.`;
 }
 
