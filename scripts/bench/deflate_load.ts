@@ -11,7 +11,7 @@
  */
 
 import process from "node:process";
-import { FrameCounter } from "./server_frames.ts";
+import type { FrameCounter } from "./server_frames.ts";
 import { type Client, connect, inBatches } from "./server_load.ts";
 import {
   chatMessages,
