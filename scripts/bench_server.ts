@@ -16,6 +16,7 @@
 import {
   bundleForNode,
   closeSession,
+  compilePackage,
   LineProcess,
   measure,
   median,
@@ -118,25 +119,7 @@ interface Contender {
 }
 
 async function prepare(): Promise<void> {
-  // The npm package's JavaScript, compiled like `deno task build:npm` does (same
-  // tsconfig.build.json) into a private folder: other work rebuilding npm/ (or a test file that
-  // does not compile yet, which fails build:npm) cannot disturb the run.
-  await Deno.remove(`${OUT}npm`, { recursive: true }).catch(() => {});
-  const tsc = await new Deno.Command(`${ROOT}node_modules/.bin/tsc`, {
-    args: [
-      "-p",
-      `${ROOT}tsconfig.build.json`,
-      "--outDir",
-      `${OUT}npm`,
-      "--isolatedDeclarations",
-      "false",
-      "--declaration",
-      "false",
-    ],
-    cwd: ROOT,
-  }).output();
-  if (!tsc.success) throw new Error(new TextDecoder().decode(tsc.stdout));
-  await Deno.writeTextFile(`${OUT}npm/package.json`, '{ "type": "module" }\n');
+  await compilePackage(ROOT, OUT);
   await bundleForNode(["server_node", "server_load_main"], OUT, ["ws"]);
 }
 

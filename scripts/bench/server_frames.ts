@@ -37,12 +37,15 @@ export function upgradeRequest(host: string, port: number, path: string): Uint8A
 
 /**
  * Counts the unmasked frames a server sends, across chunk boundaries, reading only headers.
- * `frames` counts complete data frames, `closes` close frames, `bytes` their payload bytes.
+ * `frames` counts complete data frames, `closes` close frames, `bytes` their payload bytes,
+ * `compressed` the data frames with RSV1 set (permessage-deflate).
  */
 export class FrameCounter {
   frames = 0;
   closes = 0;
   bytes = 0;
+  compressed = 0;
+  #rsv1 = false;
   /** Payload bytes of the current frame still to skip. */
   #skip = 0;
   /** Header bytes of the current frame read so far (at most 10: server frames are unmasked). */
@@ -68,6 +71,7 @@ export class FrameCounter {
       const head = this.#head;
       if (this.#headLength === 0 && end - i >= 2 && (chunk[i + 1]! & 0x7f) < 126) {
         this.#opcode = chunk[i]! & 0x0f;
+        this.#rsv1 = (chunk[i]! & 0x40) !== 0;
         const length = chunk[i + 1]! & 0x7f;
         i += 2;
         this.#start(length);
@@ -85,6 +89,7 @@ export class FrameCounter {
         for (let k = 2; k < 10; k++) length = length * 256 + head[k]!;
       }
       this.#opcode = head[0]! & 0x0f;
+      this.#rsv1 = (head[0]! & 0x40) !== 0;
       this.#headLength = 0;
       this.#start(length);
     }
@@ -102,6 +107,7 @@ export class FrameCounter {
     else if (this.#opcode < 8) {
       this.frames++;
       this.bytes += this.#length;
+      if (this.#rsv1) this.compressed++;
     }
   }
 }

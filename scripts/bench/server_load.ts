@@ -39,7 +39,8 @@ export interface RunResult {
   drained: boolean;
 }
 
-interface Client {
+/** An upgraded generator connection. */
+export interface Client {
   socket: Socket;
   counter: FrameCounter;
   /** Bytes that came with the 101 response. */
@@ -72,7 +73,7 @@ function join(a: Uint8Array, b: Uint8Array): Uint8Array {
  * Reads the response head from `socket`'s data; calls `done` once with the bytes after it, or
  * with an error. Returns the data listener to remove afterwards.
  */
-function readHead(
+export function readHead(
   done: (error: Error | undefined, rest: Uint8Array) => void,
 ): (chunk: Uint8Array) => void {
   let head: Uint8Array = new Uint8Array(0);
@@ -91,7 +92,7 @@ function readHead(
 }
 
 /** Connects and upgrades; the socket's data listener is removed once the head is read. */
-function connect(port: number, request: Uint8Array): Promise<Client> {
+export function connect(port: number, request: Uint8Array): Promise<Client> {
   return new Promise((resolve, reject) => {
     const socket = netConnect({ host: HOST, port });
     socket.setNoDelay(true);
@@ -119,7 +120,11 @@ function connect(port: number, request: Uint8Array): Promise<Client> {
 }
 
 /** Runs `task` for `items` indices with at most `limit` at a time. */
-async function inBatches<T>(items: number, limit: number, task: () => Promise<T>): Promise<T[]> {
+export async function inBatches<T>(
+  items: number,
+  limit: number,
+  task: () => Promise<T>,
+): Promise<T[]> {
   const out: T[] = [];
   let started = 0;
   const worker = async () => {

@@ -136,6 +136,30 @@ export async function bundleForNode(
   }
 }
 
+/**
+ * Compiles the npm package's JavaScript like `deno task build:npm` does (same
+ * `tsconfig.build.json`) into `<outDir>npm/`, a private folder: other work rebuilding npm/ (or a
+ * test file that does not compile yet, which fails build:npm) cannot disturb a run.
+ */
+export async function compilePackage(root: string, outDir: string): Promise<void> {
+  await Deno.remove(`${outDir}npm`, { recursive: true }).catch(() => {});
+  const tsc = await new Deno.Command(`${root}node_modules/.bin/tsc`, {
+    args: [
+      "-p",
+      `${root}tsconfig.build.json`,
+      "--outDir",
+      `${outDir}npm`,
+      "--isolatedDeclarations",
+      "false",
+      "--declaration",
+      "false",
+    ],
+    cwd: root,
+  }).output();
+  if (!tsc.success) throw new Error(new TextDecoder().decode(tsc.stdout));
+  await Deno.writeTextFile(`${outDir}npm/package.json`, '{ "type": "module" }\n');
+}
+
 /** A server process and its port. */
 export interface ServerProcess {
   proc: LineProcess;

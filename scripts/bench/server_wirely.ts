@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { serve as serveFn, ServerEngine } from "../../server/mod.ts";
+import type { serve as serveFn, ServerEngine, ServerOptions } from "../../server/mod.ts";
 
 /** A started benchmark server. */
 export interface BenchServer {
@@ -19,8 +19,10 @@ export interface BenchServer {
 export async function startWirely(
   serve: typeof serveFn,
   engine?: ServerEngine,
+  options: Pick<ServerOptions<boolean>, "perMessageDeflate"> = {},
 ): Promise<BenchServer> {
   const server = await serve<boolean>({
+    ...options,
     port: 0,
     hostname: "127.0.0.1",
     ...(engine !== undefined ? { engine } : {}),
