@@ -1,6 +1,6 @@
 // This module is browser compatible.
 /**
- * The bounded buffer behind `for await (const message of client)`.
+ * The bounded buffer behind `for await (const message of messages(client))`.
  *
  * @module
  */

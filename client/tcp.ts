@@ -7,13 +7,13 @@
  *
  * @example A client on Node 20, with a header and real pings
  * ```ts ignore
- * import { WirelyClient } from "@wirely/wirely/client";
+ * import { sendJson, WirelyClient } from "@wirely/wirely/client";
  * import { tcpTransport } from "@wirely/wirely/client/tcp";
  * const client = new WirelyClient("wss://example.com/live", {
  *   transport: tcpTransport({ headers: { authorization: "Bearer t0k3n" } }),
  * });
  * await client.opened;
- * client.sendJson({ subscribe: "prices" });
+ * sendJson(client, { subscribe: "prices" });
  * ```
  *
  * @module
