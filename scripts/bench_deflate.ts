@@ -233,8 +233,12 @@ async function main(): Promise<void> {
       const mem = await memory(load, "wirely");
       const f = (n: number) => n.toFixed(1);
       console.log(
-        `wirely, ${IDLE} idle connections, KiB per connection: RSS ${f(mem.plain)} without deflate, ` +
-          `${f(mem.deflate)} with (+${f(mem.deflate - mem.plain)}), ${f(mem.traffic)} after traffic; ` +
+        `wirely, ${IDLE} idle connections, KiB per connection: RSS ${
+          f(mem.plain)
+        } without deflate, ` +
+          `${f(mem.deflate)} with (+${f(mem.deflate - mem.plain)}), ${
+            f(mem.traffic)
+          } after traffic; ` +
           `heap used ${mem.heap.map(f).join(" / ")}, committed ${mem.committed.map(f).join(" / ")}`,
       );
     } finally {
