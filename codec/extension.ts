@@ -83,7 +83,9 @@ export interface Extension {
  * {@linkcode validateUpgradeRequest}), it returns the elements to answer in
  * `Sec-WebSocket-Extensions` (pass them to {@linkcode acceptResponseHeaders}) and the extensions
  * to give the connection (in the same order). Offers it cannot honour are declined: both lists are
- * then empty. It keeps no state between requests.
+ * then empty. It keeps no state about a connection: it may remember its answer to a frozen list of
+ * offers (the server shares one such list among requests with the same header, and reuses a
+ * returned `response` list as it is), never the extensions, which are new at every call.
  *
  * @example Negotiate for one request with permessage-deflate
  * ```ts

@@ -206,7 +206,10 @@ export interface UpgradeRequestInfo {
   key: string;
   /** The subprotocols the client offered, in its order (empty when none). */
   protocols: string[];
-  /** The extensions the client offered, in its order (empty when none). */
+  /**
+   * The extensions the client offered, in its order (empty when none). Frozen: a header seen
+   * before gives back the same list (a small cache spares the parse at every upgrade).
+   */
   extensions: ExtensionOffer[];
   /** The subprotocol chosen with `options.protocols`, or `undefined`. */
   selectedProtocol: string | undefined;
@@ -326,9 +329,32 @@ export function validateUpgradeRequest(
   }
   const protocols = parseProtocolOffer(headers.get("sec-websocket-protocol"));
   const extensionHeader = headers.get("sec-websocket-extensions");
-  const extensions = extensionHeader === null ? [] : parseExtensions(extensionHeader);
+  const extensions = extensionHeader === null ? [] : parseOffers(extensionHeader);
   const selectedProtocol = selectSubprotocol(protocols, options.protocols ?? []);
   return { key, protocols, extensions, selectedProtocol };
+}
+
+/** Offers parsed before, by raw header (clients send a handful of distinct headers). */
+const OFFERS = new Map<string, ExtensionOffer[]>();
+/** Distinct headers kept; past it the cache starts over. */
+const OFFERS_KEPT = 32;
+
+/** {@linkcode parseExtensions}, frozen and remembered for the next request with that header. */
+function parseOffers(header: string): ExtensionOffer[] {
+  const known = OFFERS.get(header);
+  if (known !== undefined) return known;
+  const offers = parseExtensions(header); // throws on a bad header: never cached
+  for (const offer of offers) {
+    for (const param of offer.params) Object.freeze(param);
+    Object.freeze(offer.params);
+    Object.freeze(offer);
+  }
+  Object.freeze(offers);
+  if (header.length <= 256) {
+    if (OFFERS.size >= OFFERS_KEPT) OFFERS.clear();
+    OFFERS.set(header, offers);
+  }
+  return offers;
 }
 
 /**

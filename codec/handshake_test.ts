@@ -96,6 +96,25 @@ describe("validateUpgradeRequest accepts", () => {
     });
   });
 
+  it("the same Sec-WebSocket-Extensions twice: one frozen list, parsed once", () => {
+    const offer = 'permessage-deflate; client_max_window_bits, x-other; a="b c"';
+    const ask = () =>
+      validateUpgradeRequest({
+        method: "GET",
+        headers: requestHeaders({ "sec-websocket-extensions": offer }),
+      }).extensions;
+    const first = ask();
+    assert.deepEqual(first, [
+      { name: "permessage-deflate", params: [["client_max_window_bits", true]] },
+      { name: "x-other", params: [["a", "b c"]] },
+    ]);
+    assert.equal(ask(), first);
+    assert.ok(
+      Object.isFrozen(first) && Object.isFrozen(first[0]) && Object.isFrozen(first[0]!.params),
+    );
+    assert.throws(() => (first[0]!.params as unknown[]).push(["x", true]), TypeError);
+  });
+
   it("mixed-case names and values, and Firefox's Connection: keep-alive, Upgrade", () => {
     const headers = new Headers({
       HOST: "example.com",

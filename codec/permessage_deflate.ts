@@ -18,6 +18,7 @@ import {
 } from "./deflate_negotiation.ts";
 import { ProtocolError } from "./errors.ts";
 import type { Extension, ExtensionEncodeOptions, ExtensionNegotiator } from "./extension.ts";
+import type { ExtensionOffer } from "./extensions.ts";
 import type { Frame, Role } from "./frame.ts";
 
 /**
@@ -359,14 +360,39 @@ export function perMessageDeflateServer(
   };
   acceptDeflateOffers([], limits); // checks the window bits
   new PerMessageDeflate("server", CHECK_AGREEMENT, binding, tuning); // checks the tuning
+  // The same offers (a frozen list, shared by requests with the same header) get the same
+  // answer: the response and the agreement are made once, only the extension per connection.
+  const answers = new WeakMap<readonly ExtensionOffer[], Answer | null>();
   return (offers) => {
-    const accepted = acceptDeflateOffers(offers, limits);
-    if (accepted === undefined) return { response: [], extensions: [] };
+    let answer = Object.isFrozen(offers) ? answers.get(offers) : undefined;
+    if (answer === undefined) {
+      const accepted = acceptDeflateOffers(offers, limits);
+      answer = accepted === undefined
+        ? null
+        : { response: [accepted.response], agreement: accepted.agreement };
+      if (Object.isFrozen(offers)) {
+        if (answer !== null) {
+          for (const param of accepted!.response.params) Object.freeze(param);
+          Object.freeze(accepted!.response.params);
+          Object.freeze(accepted!.response);
+          Object.freeze(answer.response);
+          Object.freeze(answer.agreement);
+        }
+        answers.set(offers, answer);
+      }
+    }
+    if (answer === null) return { response: [], extensions: [] };
     return {
-      response: [accepted.response],
-      extensions: [new PerMessageDeflate("server", accepted.agreement, binding, tuning)],
+      response: answer.response,
+      extensions: [new PerMessageDeflate("server", answer.agreement, binding, tuning)],
     };
   };
+}
+
+/** The answer to one list of offers, shared by every request that sent it. */
+interface Answer {
+  response: ExtensionOffer[];
+  agreement: DeflateAgreement;
 }
 
 const CHECK_AGREEMENT: DeflateAgreement = {

@@ -4,7 +4,12 @@ import { constants, createDeflateRaw, deflateRawSync } from "node:zlib";
 import { Connection, type ConnectionEvent } from "./connection.ts";
 import { encodeFrame } from "./frame_encoder.ts";
 import type { DeflateAgreement } from "./deflate_negotiation.ts";
-import { PerMessageDeflate, type PerMessageDeflateOptions } from "./permessage_deflate.ts";
+import {
+  PerMessageDeflate,
+  type PerMessageDeflateOptions,
+  perMessageDeflateServer,
+} from "./permessage_deflate.ts";
+import { parseExtensions } from "./extensions.ts";
 import { zlibDeflate } from "../deflate/zlib.node.ts";
 
 const AGREED: DeflateAgreement = {
@@ -366,5 +371,27 @@ describe("permessage-deflate receiving from a peer with context takeover", () =>
     assert.deepEqual(connection.takeEvents(), [{ type: "binary", data: new Uint8Array(1000) }]);
     connection.receive(encodeFrame(2, deflateRawSync(new Uint8Array(1001)), { rsv1: true }));
     failedWith(connection.takeEvents(), "MESSAGE_TOO_BIG", 1009);
+  });
+});
+
+describe("perMessageDeflateServer", () => {
+  it("answers a frozen list of offers once: same response, a new extension per connection", () => {
+    const negotiate = perMessageDeflateServer(zlibDeflate, { serverMaxWindowBits: 12 });
+    const offers = Object.freeze(parseExtensions("permessage-deflate; client_max_window_bits"));
+    const first = negotiate(offers);
+    const second = negotiate(offers);
+    assert.equal(second.response, first.response);
+    assert.ok(Object.isFrozen(first.response) && Object.isFrozen(first.response[0]));
+    assert.notEqual(second.extensions[0], first.extensions[0]);
+    assert.ok(second.extensions[0] instanceof PerMessageDeflate);
+    // An equal list that is not frozen (not shared) is answered afresh, with the same answer.
+    const fresh = negotiate(parseExtensions("permessage-deflate; client_max_window_bits"));
+    assert.notEqual(fresh.response, first.response);
+    assert.deepEqual(fresh.response, first.response);
+    const declined = Object.freeze(
+      parseExtensions("permessage-deflate; server_max_window_bits=16"),
+    );
+    assert.deepEqual(negotiate(declined), { response: [], extensions: [] });
+    assert.deepEqual(negotiate(declined), { response: [], extensions: [] });
   });
 });

@@ -9,7 +9,8 @@
  *
  * Run with `deno task bench:deflate` (about 3 minutes). Flags: `--quick` (short rounds, small
  * counts), `--burst=<connections>` (default 10000, capped by the file-descriptor limit),
- * `--idle=<connections>` (default 2000).
+ * `--idle=<connections>` (default 2000), `--memory` (only the idle and after-traffic RSS of wirely:
+ * about 20 seconds).
  *
  * @module
  */
@@ -227,6 +228,24 @@ async function main(): Promise<void> {
     "node",
     `${OUT}deflate_load_main.mjs`,
   ], 1);
+  if (Deno.args.includes("--memory")) {
+    try {
+      const mem = await memory(load, "wirely");
+      const f = (n: number) => n.toFixed(1);
+      console.log(
+        `wirely, ${IDLE} idle connections, KiB per connection: RSS ${
+          f(mem.plain)
+        } without deflate, ` +
+          `${f(mem.deflate)} with (+${f(mem.deflate - mem.plain)}), ${
+            f(mem.traffic)
+          } after traffic; ` +
+          `heap used ${mem.heap.map(f).join(" / ")}, committed ${mem.committed.map(f).join(" / ")}`,
+      );
+    } finally {
+      await load.stop();
+    }
+    return;
+  }
   const servers = {} as Record<Label, ServerProcess>;
   try {
     for (const label of LABELS) servers[label] = await start(label);

@@ -155,6 +155,43 @@ describe("permessage-deflate on the codec engine", () => {
     ws.terminate();
   });
 
+  it("answers remembered per offer never cross servers or offers (two servers, offers repeated)", async () => {
+    const plain = await echoServer();
+    const narrow = await echoServer({ perMessageDeflate: { serverMaxWindowBits: 12 } });
+    const expected = [
+      [plain, "permessage-deflate; client_max_window_bits", `${BOTH_WAYS}\r\n`],
+      [
+        narrow,
+        "permessage-deflate; client_max_window_bits",
+        `${BOTH_WAYS}; server_max_window_bits=12\r\n`,
+      ],
+      [
+        plain,
+        "permessage-deflate; server_max_window_bits=10",
+        `${BOTH_WAYS}; server_max_window_bits=10\r\n`,
+      ],
+      [
+        narrow,
+        "permessage-deflate; server_max_window_bits=10",
+        `${BOTH_WAYS}; server_max_window_bits=10\r\n`,
+      ],
+      [
+        narrow,
+        "x-unknown, permessage-deflate; server_max_window_bits=14",
+        `${BOTH_WAYS}; server_max_window_bits=12\r\n`,
+      ],
+    ] as const;
+    for (let round = 0; round < 3; round++) {
+      for (const [server, offer, answer] of expected) {
+        const raw = await RawClient.open(server.addr.port, "/", {
+          "Sec-WebSocket-Extensions": offer,
+        });
+        assert.ok(raw.head.toLowerCase().includes(`sec-websocket-extensions: ${answer}`), raw.head);
+        raw.destroy();
+      }
+    }
+  });
+
   it("a compressed message inflating past maxMessageSize closes with 1009, memory stays bounded", async () => {
     const server = await echoServer({ maxMessageSize: 1_048_576 });
     const raw = await RawClient.open(server.addr.port, "/", {

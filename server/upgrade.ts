@@ -238,12 +238,20 @@ function accept<Data>(
   if (agreed.extensions !== undefined && agreed.offers.length > 0) {
     const { response, extensions } = agreed.extensions(agreed.offers);
     if (extensions.length > 0) {
-      decision.extensionsHeader = formatExtensions(response);
+      let header = FORMATTED.get(response);
+      if (header === undefined) {
+        header = formatExtensions(response);
+        FORMATTED.set(response, header);
+      }
+      decision.extensionsHeader = header;
       decision.extensions = extensions;
     }
   }
   return decision;
 }
+
+/** Response headers by the negotiator's response list (shared by requests with the same offers). */
+const FORMATTED = new WeakMap<readonly ExtensionOffer[], string>();
 
 const HEAD_START =
   "HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\n" +
