@@ -5,11 +5,11 @@
  *     node examples/echo.ts --port 8080
  *     bun examples/echo.ts --port 8080 [--engine native|codec]
  *
- * `--engine` picks the Deno engine: `native` (the default: `Deno.serve` and
- * `Deno.upgradeWebSocket`) or `codec` (`node:http` and wirely's codec). Node always uses the
- * codec engine. In Bun, `native` is `Bun.serve` with Bun's own WebSockets. permessage-deflate is
- * accepted whenever a client offers it on the codec engine (`--engine codec`, and Node); the
- * native engines (Deno's default, Bun's) have none, so there it is not.
+ * `--engine` picks the engine; without it, the runtime's default: in Deno `codec` (`node:http` and
+ * wirely's codec; `native` is `Deno.serve` and `Deno.upgradeWebSocket`), in Bun `native`
+ * (`Bun.serve` with Bun's own WebSockets; `codec` is `node:http`). Node always uses the codec
+ * engine. permessage-deflate is accepted whenever a client offers it on the codec engine (Deno's
+ * default, and Node); the native engines have none.
  *
  * Prints `listening on ws://HOST:PORT/` once it accepts connections (with `--port 0`, the port
  * the system picked). Ctrl-C (SIGINT) closes every connection with 1001, then exits.
@@ -25,13 +25,14 @@ const USAGE = "usage: echo.ts --port PORT [--host HOST] [--engine native|codec]"
 interface Args {
   port: number;
   host: string;
-  engine: ServerEngine;
+  /** Absent: the runtime's default engine. */
+  engine: ServerEngine | undefined;
 }
 
 function parseArgs(args: readonly string[]): Args {
   let port = 8080;
   let host = "127.0.0.1";
-  let engine: ServerEngine = "native";
+  let engine: ServerEngine | undefined;
   for (let i = 0; i < args.length; i++) {
     const flag = args[i];
     const value = args[i + 1];
@@ -69,7 +70,7 @@ try {
 }
 
 const server = await serve({
-  engine: options.engine,
+  ...(options.engine === undefined ? {} : { engine: options.engine }),
   port: options.port,
   hostname: options.host,
   maxMessageSize: 16 * 1_048_576,

@@ -277,7 +277,7 @@ describe("Deno's native engine has no permessage-deflate", () => {
   it("an explicit perMessageDeflate needs the codec engine: TypeError before listening", async () => {
     if (inDeno) {
       await assert.rejects(
-        serve({ port: 0, hostname: "127.0.0.1", perMessageDeflate: true }),
+        serve({ port: 0, hostname: "127.0.0.1", engine: "native", perMessageDeflate: true }),
         /engine: "codec"/,
       );
       await assert.rejects(
@@ -310,6 +310,7 @@ describe("Deno's native engine has no permessage-deflate", () => {
     { skip: inDeno ? false : "Deno only" },
     async () => {
       const server = await serve({
+        engine: "native",
         port: 0,
         hostname: "127.0.0.1",
         onMessage: (conn, message) => conn.send(message.data),

@@ -1,15 +1,15 @@
 /**
  * WebSocket server: one handler API with limits, heartbeats, rooms and broadcast, on two
- * engines: in Deno, `Deno.serve` + `Deno.upgradeWebSocket` (engine `"native"`, the default,
- * after wirely's handshake checks); everywhere, `node:http`'s `upgrade` event framed by wirely's
- * codec (engine `"codec"`, the only one in Node). `upgrade(request, options)` serves one route
+ * engines: everywhere, `node:http`'s `upgrade` event framed by wirely's codec (engine `"codec"`,
+ * the default in Deno and the only one in Node); in Deno, `Deno.serve` + `Deno.upgradeWebSocket`
+ * (engine `"native"`, after wirely's handshake checks). `upgrade(request, options)` serves one route
  * of your own `Deno.serve` handler; `attach`/`handleUpgrade` one of your `node:http` server.
  * The text message `{"type":"wirely:ping"}` is answered with `{"type":"wirely:pong"}`. The
  * native engine's gaps (no ping API, no permessage-deflate, unmasked client frames accepted)
  * and how to choose an engine: `docs/server.md`.
  *
- * This is the Deno entry (`deno` export condition): importing it loads no Node module until
- * `engine: "codec"` is chosen. Bun gets `mod.bun.ts` (`serve()` on `Bun.serve`), Node and other
+ * This is the Deno entry (`deno` export condition): importing it loads no Node module; the
+ * first `serve()` on the codec engine (the default) loads `node:http` then. Bun gets `mod.bun.ts` (`serve()` on `Bun.serve`), Node and other
  * runtimes `mod.node.ts`, with the same exports. To run the server on another runtime, write a binding against
  * {@linkcode createServerHandle} and {@linkcode ServerTransport} (see `ARCHITECTURE.md`).
  *

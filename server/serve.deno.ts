@@ -1,8 +1,7 @@
 /**
- * The Deno binding: `serve()` on `Deno.serve` with Deno's native sockets (engine `"native"`, the
- * default), or the codec engine on `node:http` (`engine: "codec"`, loaded with a dynamic import
- * only then: importing the Deno entry loads no Node module). The only server file that touches
- * `Deno.*`.
+ * The Deno binding: `serve()` with the codec engine on `node:http` (the default, loaded with a
+ * dynamic import only then: importing the Deno entry loads no Node module), or on `Deno.serve`
+ * with Deno's native sockets (`engine: "native"`). The only server file that touches `Deno.*`.
  *
  * Gaps of the native socket that wirely cannot fix from outside (pick the `"codec"` engine when
  * they matter): it echoes data from unmasked client frames instead of closing with 1002; it has
@@ -68,15 +67,16 @@ function inDeno(): boolean {
   return typeof scope.Deno?.upgradeWebSocket === "function";
 }
 
-/** Starts `Deno.serve` with the native engine, or the codec engine (loaded on demand). */
+/** Starts the codec engine (the default, loaded on demand), or `Deno.serve` with the native engine. */
 async function serveDeno<Data>(options: ServeOptions<Data>): Promise<ServedWebSocketServer<Data>> {
   if (!inDeno()) {
     // This entry run by Bun directly (a .ts file): the Bun binding (node:http elsewhere).
     const { serve } = await import("./serve.bun.ts");
     return await serve(options);
   }
-  if (options.engine === "codec") {
-    // node:http is loaded only when the codec engine is chosen.
+  if (options.engine !== "native") {
+    // The default: the codec engine holds every limit and measures faster than Deno's native
+    // sockets on small messages and broadcast (BENCHMARKS.md); node:http is loaded on demand.
     const { serve } = await import("./serve.node.ts");
     return await serve(options);
   }
@@ -110,8 +110,9 @@ async function serveDeno<Data>(options: ServeOptions<Data>): Promise<ServedWebSo
 }
 
 /**
- * Starts a WebSocket server: in Deno on `Deno.serve` (engine `"native"`, the default) or
- * `node:http` (engine `"codec"`); elsewhere always `node:http` with the codec. See
+ * Starts a WebSocket server: in Deno on `node:http` with wirely's codec (engine `"codec"`, the
+ * default) or on `Deno.serve` with Deno's native sockets (engine `"native"`); in Bun on
+ * `Bun.serve`; elsewhere always `node:http` with the codec. See
  * {@linkcode ServeFunction} for the options and overloads.
  *
  * @example An echo server on a free port

@@ -4,12 +4,12 @@
  * {@linkcode defineServe}, and the package's export conditions pick the binding (`deno` ->
  * `mod.ts`, `bun` -> `mod.bun.ts`, `node`/`default` -> `mod.node.ts`).
  *
- * - `"native"` (the default in Deno and Bun): in Deno `Deno.serve` and `Deno.upgradeWebSocket`,
+ * - `"native"` (the default in Bun): in Deno `Deno.serve` and `Deno.upgradeWebSocket`,
  *   after wirely's handshake checks. Framing is Deno's; see `serve.deno.ts` for its gaps (no ping
  *   API, no permessage-deflate, unmasked client frames accepted, no read backpressure). In Bun
  *   `Bun.serve` and its `ServerWebSocket` (see `serve.bun.ts`: real pings and strict framing; no
  *   read backpressure, no permessage-deflate, Bun's own head parsing).
- * - `"codec"` (always in Node, optional in Deno and Bun): `node:http`'s `upgrade` event and wirely's
+ * - `"codec"` (always in Node, the default in Deno, optional in Bun): `node:http`'s `upgrade` event and wirely's
  *   RFC 6455 codec over the raw socket: strict framing, ping-based heartbeat, socket
  *   backpressure, handshake head limits and timeout.
  *
@@ -60,7 +60,7 @@ export interface ServeOptions<Data = undefined> extends ServerOptions<Data> {
   key?: string;
   /** Aborting it shuts the server down gracefully. @default undefined */
   signal?: AbortSignal;
-  /** `"native"` (Deno and Bun) or `"codec"`; ignored elsewhere (always `"codec"`). @default "native" in Deno and Bun */
+  /** `"codec"` (wirely's codec on `node:http`) or `"native"` (Deno's and Bun's own sockets); ignored in Node (always `"codec"`). @default "codec" in Deno and Node, "native" in Bun */
   engine?: ServerEngine;
 }
 
@@ -72,7 +72,7 @@ export interface ServeOptions<Data = undefined> extends ServerOptions<Data> {
  * import { serve, type ServedWebSocketServer } from "@wirely/wirely/server";
  * async function start(): Promise<ServedWebSocketServer> {
  *   const server = await serve({ port: 0, hostname: "127.0.0.1" });
- *   console.log(server.url, server.engine, server.addr.port); // ws://127.0.0.1:<port>/ native <port>
+ *   console.log(server.url, server.engine, server.addr.port); // ws://127.0.0.1:<port>/ codec <port>
  *   return server;
  * }
  * console.log(typeof start); // function
@@ -128,8 +128,8 @@ export interface ServeFunction {
     options: AuthenticatedOptions<Result, ServeOptions<AuthenticatedData<Result>>>,
   ): Promise<ServedWebSocketServer<AuthenticatedData<Result>>>;
   /**
-   * Starts a WebSocket server on the current runtime: in Deno on `Deno.serve` (engine
-   * `"native"`, the default) or `node:http` (engine `"codec"`); in Bun on `Bun.serve` (engine
+   * Starts a WebSocket server on the current runtime: in Deno on `node:http` with wirely's codec
+   * (engine `"codec"`, the default) or `Deno.serve` (engine `"native"`); in Bun on `Bun.serve` (engine
    * `"native"`, the default) or `node:http`; in Node always `node:http` with the codec. Resolves
    * once it accepts connections.
    *

@@ -91,6 +91,7 @@ describe("upgrade() in a user's Deno.serve handler", { skip: SKIP }, () => {
 describe("serve() native engine details", { skip: SKIP }, () => {
   it("echoes with Deno's WebSocket client and passes the server's close code", async () => {
     const server = await serve({
+      engine: "native",
       port: 0,
       hostname: "127.0.0.1",
       onMessage: (conn, message) => {
@@ -124,6 +125,7 @@ describe("serve() native engine details", { skip: SKIP }, () => {
   it("closes with 1009 on a text message over maxMessageSize; ping() is a no-op", async () => {
     let opened: ServerConnection | undefined;
     const server = await serve({
+      engine: "native",
       port: 0,
       hostname: "127.0.0.1",
       maxMessageSize: 1_000,
@@ -151,6 +153,7 @@ describe("serve() native engine details", { skip: SKIP }, () => {
 
   it("answers 431 over maxHeadSize and 503 when authenticate outlasts handshakeTimeout", async () => {
     const server = await serve({
+      engine: "native",
       port: 0,
       hostname: "127.0.0.1",
       maxHeadSize: 1_000,
