@@ -60,8 +60,8 @@ export function deflateNegotiator(
 }
 
 /**
- * For an engine without permessage-deflate (Deno's native socket): the default is silently off,
- * an explicit request is a mistake the caller hears about before any I/O.
+ * For an engine without permessage-deflate (Deno's and Bun's native sockets): the default is
+ * silently off, an explicit request is a mistake the caller hears about before any I/O.
  *
  * @throws {TypeError} If `perMessageDeflate` is `true` or an object.
  */
@@ -69,7 +69,7 @@ export function refuseDeflate(options: ServerOptions<unknown>, where: string): v
   const option = options.perMessageDeflate;
   if (option === undefined || option === false) return;
   throw new TypeError(
-    `Cannot ${where} with 'perMessageDeflate' as Deno's native engine has no permessage-deflate: ` +
+    `Cannot ${where} with 'perMessageDeflate' as the native engine has no permessage-deflate: ` +
       `use the codec engine (engine: "codec"), or leave 'perMessageDeflate' unset or false`,
   );
 }

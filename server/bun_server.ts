@@ -22,6 +22,7 @@ import type {
 } from "./types.ts";
 import { refusal, type UpgradeAcceptance, type UpgradeRefusal } from "./upgrade.ts";
 import { headSize, serverHandle } from "./_binding.ts";
+import { refuseDeflate } from "./_deflate.ts";
 
 /**
  * The part of Bun's `Server` (`fetch`'s second argument) that {@linkcode createBunServer} uses.
@@ -163,6 +164,7 @@ export function createBunServer<Data = undefined>(
 export function createBunServer<Data = undefined>(
   options: ServerOptions<Data> = {},
 ): BunWebSocketServer<Data> {
+  refuseDeflate(options as ServerOptions<unknown>, "create a Bun server");
   return bunServerOver(new ServerCore<Data>(options));
 }
 

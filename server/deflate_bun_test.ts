@@ -6,7 +6,7 @@
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { connect, createServer, type Server, type Socket } from "node:net";
-import { serve, type ServedWebSocketServer, type ServerOptions } from "./mod.ts";
+import { createBunServer, serve, type ServedWebSocketServer, type ServerOptions } from "./mod.ts";
 import { onlyOnBun } from "../testing/runtime.ts";
 import { within } from "../testing/async.ts";
 
@@ -119,5 +119,16 @@ describe("permessage-deflate with Bun's WebSocket client", { skip: SKIP }, () =>
     assert.equal(echo, MESSAGE);
     assert.ok(received[0]! > 4_096, `the server received ${received[0]} bytes`);
     assert.ok(counts.down > 4_096, `server to client: ${counts.down} bytes`);
+  });
+});
+
+describe("Bun's native engine has no permessage-deflate", { skip: SKIP }, () => {
+  it("an explicit perMessageDeflate needs the codec engine: TypeError before listening", async () => {
+    await assert.rejects(
+      serve({ port: 0, hostname: "127.0.0.1", perMessageDeflate: true }),
+      /engine: "codec"/,
+    );
+    assert.throws(() => createBunServer({ perMessageDeflate: { level: 3 } }), TypeError);
+    await createBunServer({ perMessageDeflate: false }).close();
   });
 });

@@ -22,6 +22,7 @@ import {
 } from "./serve.ts";
 import { refusal } from "./upgrade.ts";
 import { closeOnce } from "./_close_once.ts";
+import { refuseDeflate } from "./_deflate.ts";
 import { dialableUrl } from "./_binding.ts";
 
 /** The part of the `Bun` namespace the binding uses. */
@@ -55,6 +56,7 @@ async function serveBun<Data>(options: ServeOptions<Data>): Promise<ServedWebSoc
     return await serve(options);
   }
   const { port = 8000, hostname = "0.0.0.0", cert, key, signal, path } = options;
+  refuseDeflate(options as ServeOptions<unknown>, "serve on the native engine");
   const core = new ServerCore<Data>(options);
   const wss = bunServerOver(core);
   const server = api.serve({
