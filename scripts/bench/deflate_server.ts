@@ -11,9 +11,9 @@
 
 import process from "node:process";
 import { pathToFileURL } from "node:url";
-import { WebSocket, WebSocketServer } from "ws";
 import { control } from "./server_control.ts";
-import { type BenchServer, startWirely } from "./server_wirely.ts";
+import { serveWs } from "./server_ws.ts";
+import { startWirely } from "./server_wirely.ts";
 
 type WirelyServer = typeof import("../../server/mod.ts");
 
@@ -23,38 +23,11 @@ const WS_DEFLATE = {
   "ws-matched": { serverNoContextTakeover: true, clientNoContextTakeover: true, threshold: 1024 },
 } as const;
 
-async function serveWs(impl: keyof typeof WS_DEFLATE): Promise<BenchServer> {
-  const wss = new WebSocketServer({
-    host: "127.0.0.1",
-    port: 0,
-    perMessageDeflate: WS_DEFLATE[impl],
-  });
-  await new Promise<void>((resolve) => wss.once("listening", () => resolve()));
-  wss.on("connection", (ws, request) => {
-    ws.on("error", () => {});
-    if (request.url === "/broadcast") {
-      ws.on("message", (data, isBinary) => {
-        for (const client of wss.clients) {
-          if (client !== ws && client.readyState === WebSocket.OPEN) {
-            client.send(data, { binary: isBinary });
-          }
-        }
-      });
-    } else {
-      ws.on("message", (data, isBinary) => ws.send(data, { binary: isBinary }));
-    }
-  });
-  const address = wss.address();
-  return {
-    port: typeof address === "object" && address !== null ? address.port : 0,
-    connections: () => wss.clients.size,
-    stop: () => new Promise<void>((resolve) => wss.close(() => resolve())),
-  };
-}
-
 const impl = process.argv[2] ?? "wirely";
-const started = impl === "ws" || impl === "ws-matched" ? await serveWs(impl) : await startWirely(
-  ((await import(pathToFileURL(process.argv[3] ?? "npm/server/mod.js").href)) as WirelyServer)
-    .serve,
-);
+const started = impl === "ws" || impl === "ws-matched"
+  ? await serveWs(WS_DEFLATE[impl])
+  : await startWirely(
+    ((await import(pathToFileURL(process.argv[3] ?? "npm/server/mod.js").href)) as WirelyServer)
+      .serve,
+  );
 control(started.port, started.connections, started.stop);

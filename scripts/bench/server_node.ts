@@ -10,36 +10,11 @@
 
 import process from "node:process";
 import { pathToFileURL } from "node:url";
-import { WebSocket, WebSocketServer } from "ws";
 import { control } from "./server_control.ts";
-import { type BenchServer, startWirely } from "./server_wirely.ts";
+import { serveWs } from "./server_ws.ts";
+import { startWirely } from "./server_wirely.ts";
 
 type WirelyServer = typeof import("../../server/mod.ts");
-
-async function serveWs(): Promise<BenchServer> {
-  const wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
-  await new Promise<void>((resolve) => wss.once("listening", () => resolve()));
-  wss.on("connection", (ws, request) => {
-    ws.on("error", () => {});
-    if (request.url === "/broadcast") {
-      ws.on("message", (data, isBinary) => {
-        for (const client of wss.clients) {
-          if (client !== ws && client.readyState === WebSocket.OPEN) {
-            client.send(data, { binary: isBinary });
-          }
-        }
-      });
-    } else {
-      ws.on("message", (data, isBinary) => ws.send(data, { binary: isBinary }));
-    }
-  });
-  const address = wss.address();
-  return {
-    port: typeof address === "object" && address !== null ? address.port : 0,
-    connections: () => wss.clients.size,
-    stop: () => new Promise<void>((resolve) => wss.close(() => resolve())),
-  };
-}
 
 const impl = process.argv[2] ?? "wirely";
 const started = impl === "ws" ? await serveWs() : await startWirely(
