@@ -6,8 +6,8 @@
  * @module
  */
 
-/** The largest delay `setTimeout` honours, in milliseconds (one constant for every layer). */
-export { MAX_TIMER_DELAY } from "../codec/_limits.ts";
+/** The largest delay `setTimeout` honours and the default closing-handshake deadline, in milliseconds (one constant each for every layer). */
+export { DEFAULT_CLOSE_TIMEOUT, MAX_TIMER_DELAY } from "../codec/_limits.ts";
 
 /**
  * Builds the error for an option that breaks its rule (a `RangeError` unless `type` says

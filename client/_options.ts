@@ -16,7 +16,7 @@ import type { NetworkSignals } from "./network.ts";
 import type { SendData, SendOptions, WirelyClientOptions } from "./options.ts";
 import { byteLength, SendQueue } from "./queue.ts";
 import type { TransportData, TransportFactory } from "./transport.ts";
-import { invalid, MAX_TIMER_DELAY } from "./_check.ts";
+import { DEFAULT_CLOSE_TIMEOUT, invalid, MAX_TIMER_DELAY } from "./_check.ts";
 
 const CREATE = "create the client";
 
@@ -73,7 +73,7 @@ function checkPlugin(name: string, value: unknown, method: string, rule: string)
 export function resolveSettings(options: WirelyClientOptions): ClientSettings {
   const {
     connectTimeout = 10_000,
-    closeTimeout = 5_000,
+    closeTimeout = DEFAULT_CLOSE_TIMEOUT,
     closePolicy = defaultClosePolicy,
     autoConnect = true,
     clock = systemClock,

@@ -4,7 +4,12 @@
  * @module
  */
 
-import { DEFAULT_MAX_HEAD_SIZE, MAX_TIMER_DELAY } from "../codec/_limits.ts";
+import {
+  DEFAULT_CLOSE_TIMEOUT,
+  DEFAULT_MAX_HEAD_SIZE,
+  DEFAULT_MAX_MESSAGE_SIZE,
+  MAX_TIMER_DELAY,
+} from "../codec/_limits.ts";
 import { Connection } from "../codec/connection.ts";
 import { buildUpgradeRequestHeaders } from "../codec/handshake_client.ts";
 import { HttpHeadParser } from "../codec/http_head.ts";
@@ -91,9 +96,9 @@ export function resolveTcpOptions(options: TcpTransportOptions): TcpSettings {
     ca,
     rejectUnauthorized = true,
     servername,
-    maxMessageSize = 1_048_576,
+    maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE,
     maxHeadSize = DEFAULT_MAX_HEAD_SIZE,
-    closeTimeout = 5_000,
+    closeTimeout = DEFAULT_CLOSE_TIMEOUT,
   } = options;
   if (!(closeTimeout > 0 && closeTimeout <= MAX_TIMER_DELAY)) {
     throw new RangeError(

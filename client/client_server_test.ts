@@ -51,7 +51,7 @@ for (const { engine, skip } of ENGINES) {
         port,
         hostname: "127.0.0.1",
         engine,
-        closeTimeout: 500,
+        limits: { closeTimeout: 500 },
         onOpen,
         onMessage: (conn, message) => {
           if (message.type === "text") received.push(message.data);

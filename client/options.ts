@@ -103,7 +103,7 @@ export interface WirelyClientOptions {
   WebSocket?: WebSocketConstructor;
   /** Milliseconds an attempt (URL function and handshake) may take before it fails with 1006. @default {10_000} */
   connectTimeout?: number;
-  /** Milliseconds `close()` waits for the server's close frame before dropping the connection. @default {5_000} */
+  /** The closing-handshake deadline, in milliseconds: once `close()` sent our close frame, how long the server has to answer before the connection is dropped (`CLOSE_TIMEOUT`). The same meaning as the server's `limits.closeTimeout` and `tcpTransport`'s `closeTimeout`. @default {5_000} */
   closeTimeout?: number;
   /** Retry delays and limits (see {@linkcode BackoffOptions}). @default {{}} */
   backoff?: BackoffOptions;

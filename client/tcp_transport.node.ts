@@ -62,7 +62,7 @@ export interface TcpTransportOptions {
   maxMessageSize?: number;
   /** Largest response head of the handshake, in bytes. @default {16_384} */
   maxHeadSize?: number;
-  /** Milliseconds to wait, after the close frames, for the server to end TCP before dropping it. @default {5_000} */
+  /** The closing-handshake deadline, in milliseconds: once our close frame is sent (first, or answering the server's), how long the server has to finish the handshake (its close frame, then its end of TCP) before the socket is dropped. The same meaning as the server's `limits.closeTimeout`. @default {5_000} */
   closeTimeout?: number;
   /**
    * An HTTP proxy to tunnel through with `CONNECT` (`http://user:pass@host:port`; credentials
@@ -362,7 +362,7 @@ class TcpTransport implements Transport {
     for (const event of connection.takeEvents()) this.#report(event);
     if (connection.shouldCloseTransport) {
       if (!socket.destroyed) socket.end();
-      // The peer gets the close frame; it may not answer the FIN, so it gets `closeTimeout` to.
+      // The peer gets the close frame; it may not answer the FIN: the same `closeTimeout` runs.
       this.#startCloseTimer();
     } else if (connection.state === "closing") {
       this.#startCloseTimer();

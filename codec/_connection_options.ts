@@ -8,7 +8,7 @@
 import type { ConnectionOptions } from "./connection.ts";
 import type { Extension } from "./extension.ts";
 import type { MaskSource, Role } from "./frame.ts";
-import { defaultMaxFramesPerMessage } from "./_limits.ts";
+import { DEFAULT_MAX_MESSAGE_SIZE, defaultMaxFramesPerMessage } from "./_limits.ts";
 
 /** {@linkcode ConnectionOptions} checked, with every default filled in. */
 export interface ConnectionSettings {
@@ -33,7 +33,7 @@ export function resolveConnectionOptions(options: ConnectionOptions): Connection
   const {
     role,
     state = "open",
-    maxMessageSize = 1_048_576,
+    maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE,
     maxFramesPerMessage,
     allowedRsv = 0,
     maskSource,

@@ -16,6 +16,7 @@ import {
   readLength64,
 } from "./_frame_header.ts";
 import { InvalidStateError } from "./errors.ts";
+import { DEFAULT_MAX_MESSAGE_SIZE } from "./_limits.ts";
 import type { Frame, Role } from "./frame.ts";
 import { applyMask } from "./mask.ts";
 
@@ -120,7 +121,7 @@ export class FrameDecoder {
    * @throws {RangeError} If `maxPayloadSize` or `allowedRsv` is out of range.
    */
   constructor(options: FrameDecoderOptions) {
-    const { role, maxPayloadSize = 1_048_576, allowedRsv = 0 } = options;
+    const { role, maxPayloadSize = DEFAULT_MAX_MESSAGE_SIZE, allowedRsv = 0 } = options;
     checkDecoderOptions(role, allowedRsv);
     this.#server = role === "server";
     this.#allowedRsv = allowedRsv;

@@ -11,7 +11,7 @@ import { Opcode } from "./constants.ts";
 import { ProtocolError, type ProtocolErrorCode } from "./errors.ts";
 import type { Frame } from "./frame.ts";
 import { Utf8StreamDecoder } from "./utf8.ts";
-import { defaultMaxFramesPerMessage } from "./_limits.ts";
+import { DEFAULT_MAX_MESSAGE_SIZE, defaultMaxFramesPerMessage } from "./_limits.ts";
 
 /**
  * A complete message: text is decoded, binary is the payload bytes.
@@ -100,7 +100,7 @@ export class MessageAssembler {
    * or `Infinity`.
    */
   constructor(options: MessageAssemblerOptions = {}) {
-    const { maxMessageSize = 1_048_576 } = options;
+    const { maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE } = options;
     checkLimit("maxMessageSize", maxMessageSize, 0);
     const maxFramesPerMessage = options.maxFramesPerMessage ??
       defaultMaxFramesPerMessage(maxMessageSize);

@@ -40,7 +40,7 @@ for (const { engine, skip } of ENGINES) {
           return bytes.slice().reverse();
         });
       });
-      await rig.start(engine, { maxMessageSize: 2 * MiB });
+      await rig.start(engine, { limits: { maxMessageSize: 2 * MiB } });
       client = await rig.client<ServerToClient, ClientToServer>();
     });
     after(() => rig.stop());

@@ -95,7 +95,7 @@ export interface EventServerOptions<Data = undefined> {
  * import { EventServer } from "@wirely/wirely/events/server";
  * import { createWebSocketServer } from "@wirely/wirely/server";
  * const io = new EventServer();
- * const wss = io.bind(createWebSocketServer(io.serverOptions({ maxMessageSize: 65_536 })));
+ * const wss = io.bind(createWebSocketServer(io.serverOptions({ limits: { maxMessageSize: 65_536 } })));
  * console.log(io.sockets.size, wss.clients.size); // 0 0
  * await wss.close();
  * ```
@@ -189,17 +189,21 @@ export class EventServer<
   }
 
   /**
-   * `options` with `wirely.v1` first among the subprotocols and hooks that route `wirely.v1`
+   * `options` with `wirely.v1` first among the subprotocols (`handshake.protocols`) and hooks that route `wirely.v1`
    * connections to events; your own hooks still run (`onMessage` for plain connections only).
    */
   serverOptions(options: ServerOptions<Data> = {}): ServerOptions<Data> {
-    const { protocols, onOpen, onMessage, onClose } = options;
+    const { handshake, onOpen, onMessage, onClose } = options;
+    const protocols = handshake?.protocols;
     return {
       ...options,
-      protocols: typeof protocols === "function"
-        ? (offered, request) =>
-          offered.includes(EVENTS_PROTOCOL) ? EVENTS_PROTOCOL : protocols(offered, request)
-        : [EVENTS_PROTOCOL, ...(protocols ?? []).filter((name) => name !== EVENTS_PROTOCOL)],
+      handshake: {
+        ...handshake,
+        protocols: typeof protocols === "function"
+          ? (offered, request) =>
+            offered.includes(EVENTS_PROTOCOL) ? EVENTS_PROTOCOL : protocols(offered, request)
+          : [EVENTS_PROTOCOL, ...(protocols ?? []).filter((name) => name !== EVENTS_PROTOCOL)],
+      },
       onOpen: (conn) => {
         const results: unknown[] = [onOpen?.(conn)];
         if (conn.protocol === EVENTS_PROTOCOL) {

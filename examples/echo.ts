@@ -73,7 +73,7 @@ const server = await serve({
   ...(options.engine === undefined ? {} : { engine: options.engine }),
   port: options.port,
   hostname: options.host,
-  maxMessageSize: 16 * 1_048_576,
+  limits: { maxMessageSize: 16 * 1_048_576 },
   onMessage: (conn, message) => {
     // The peer may already have started closing; sending then throws InvalidStateError.
     if (conn.state === "open") conn.send(message.data);

@@ -7,15 +7,17 @@
 
 import type { Message } from "../codec/message.ts";
 import type { ServerConnection } from "./connection.ts";
-import type { Limits } from "./options.ts";
+import type { HeartbeatSettings, Limits } from "./options.ts";
 import type { Rooms } from "./rooms.ts";
 import type { CloseInfo, UpgradeRequest } from "./types.ts";
 import type { WriteBatch } from "./_writer.ts";
 
 /** What a connection needs from its server; implemented by the server core. */
 export interface ConnectionHost<Data> {
-  /** Limits with defaults applied. */
+  /** Per-connection limits with defaults applied. */
   readonly limits: Limits;
+  /** Heartbeat settings with defaults applied (`appMessage`: answer the heartbeat message). */
+  readonly heartbeat: HeartbeatSettings;
   /** The server's rooms. */
   readonly rooms: Rooms<ServerConnection<Data>>;
   /** Whether a server-level `onMessage` hook exists. */

@@ -75,8 +75,10 @@ describe("reads after the server failed a connection (codec engine)", () => {
       engine: "codec",
       port: 0,
       hostname: "127.0.0.1",
-      closeTimeout: 1_000, // then the socket is destroyed: bytes are what is measured
-      maxMessageSize: 65_536, // the budget after a failure is 64 KiB + maxMessageSize
+      limits: {
+        closeTimeout: 1_000, // then the socket is destroyed: bytes are what is measured
+        maxMessageSize: 65_536, // the budget after a failure is 64 KiB + maxMessageSize
+      },
       onOpen: (c) => void (conn = c),
       onClose: (c, info) => void closes.push({ code: info.code, received: c.bytesReceived }),
     });
@@ -120,9 +122,8 @@ async function slowReader(engine: ServerEngine): Promise<{
     engine,
     port: 0,
     hostname: "127.0.0.1",
-    maxBufferedBytes: cap,
-    maxMessageSize: 2 * MiB,
-    heartbeatInterval: 0,
+    limits: { maxBufferedBytes: cap, maxMessageSize: 2 * MiB },
+    heartbeat: { interval: 0 },
     onOpen: (c) => void (conn = c),
     onMessage: (c, message) => {
       if (c.state !== "open") return;

@@ -57,13 +57,13 @@ export interface BunSocketData {
 
 /**
  * The `websocket` option of `Bun.serve` made by {@linkcode createBunServer}: Bun's handlers and
- * the settings that carry wirely's limits (`maxPayloadLength` is `maxMessageSize`; Bun's own
+ * the settings that carry wirely's limits (`maxPayloadLength` is `limits.maxMessageSize`; Bun's own
  * idle timeout, pings, backpressure close and compression are off: wirely does those).
  *
  * @example
  * ```ts
  * import { createBunServer } from "@wirely/wirely/server";
- * const wss = createBunServer({ maxMessageSize: 1024 });
+ * const wss = createBunServer({ limits: { maxMessageSize: 1024 } });
  * console.log(wss.websocket.maxPayloadLength); // 1024
  * await wss.close();
  * ```
@@ -222,7 +222,7 @@ async function bunUpgrade<Data>(
   let fields = 0;
   for (const [name, value] of request.headers) fields += name.length + value.length + 4;
   const size = headSize(request.method.length, url.pathname.length + url.search.length, fields);
-  if (size > core.limits.maxHeadSize) {
+  if (size > core.handshake.maxHeadSize) {
     return toResponse(refusal(431, "the request head is too large\n"));
   }
   const upgradeRequest: UpgradeRequest = {
@@ -244,7 +244,7 @@ async function bunUpgrade<Data>(
       new Promise<UpgradeRefusal>((resolve) => {
         timer = setTimeout(
           () => resolve(refusal(503, "the handshake took too long\n")),
-          core.limits.handshakeTimeout,
+          core.handshake.timeout,
         );
       }),
     ]);

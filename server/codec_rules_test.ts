@@ -161,7 +161,7 @@ describe("codec engine: invalid UTF-8 inside one text frame", () => {
 
 describe("codec engine: the frame-count limit follows maxMessageSize", () => {
   it("echoes 4 MiB sent by ws in 256-byte fragments with maxMessageSize 16 MiB", () =>
-    withServer({ maxMessageSize: 16 * 1_048_576 }, async (server) => {
+    withServer({ limits: { maxMessageSize: 16 * 1_048_576 } }, async (server) => {
       const ws = await openWs(server.url);
       const inbox = messages(ws);
       const size = 4 * 1_048_576;
@@ -177,7 +177,7 @@ describe("codec engine: the frame-count limit follows maxMessageSize", () => {
     }));
 
   it("still closes a flood of 1-byte fragments with 1009", () =>
-    withServer({ maxMessageSize: 16 * 1_048_576 }, async (server) => {
+    withServer({ limits: { maxMessageSize: 16 * 1_048_576 } }, async (server) => {
       const client = await RawClient.open(server.addr.port);
       const limit = (16 * 1_048_576) / 256;
       const one = masked(Opcode.CONTINUATION, new Uint8Array(1), false);

@@ -241,7 +241,7 @@ export class ServerConnection<Data = undefined> {
 
   /**
    * Starts the closing handshake; the socket is destroyed if the peer does not answer within
-   * `closeTimeout`. Does nothing when already closing or closed.
+   * `limits.closeTimeout`. Does nothing when already closing or closed.
    *
    * @param code 1000-1003, 1007-1014 or 3000-4999. @default 1000
    * @param reason At most 123 bytes of UTF-8. @default ""
@@ -315,7 +315,7 @@ export class ServerConnection<Data = undefined> {
   #deliverMessage(message: Message): void {
     if (
       message.type === "text" && message.data === HEARTBEAT_PING &&
-      this.#host.limits.appHeartbeat
+      this.#host.heartbeat.appMessage
     ) {
       if (this.#transport.state === "open") this.send(HEARTBEAT_PONG);
       return;

@@ -196,7 +196,7 @@ describe("ServerConnection", () => {
   });
 
   it("closes with 1008 when more than maxBufferedBytes wait in the socket", () => {
-    const { conn, socket } = open({ maxBufferedBytes: 1_000 });
+    const { conn, socket } = open({ limits: { maxBufferedBytes: 1_000 } });
     socket.bufferedAmount = 1_001;
     conn.send("one too many");
     assert.equal(socket.closeCode(), 1008);
@@ -204,8 +204,8 @@ describe("ServerConnection", () => {
     assert.equal(conn.state, "closing");
   });
 
-  it("destroys the socket when the closing handshake outlasts closeTimeout", async () => {
-    const { conn, socket, closes } = open({ closeTimeout: 20 });
+  it("destroys the socket when the closing handshake outlasts limits.closeTimeout", async () => {
+    const { conn, socket, closes } = open({ limits: { closeTimeout: 20 } });
     conn.close();
     await until(() => closes.length === 1, 1_000, "close after timeout");
     assert.equal(socket.destroyed, true);
@@ -213,7 +213,7 @@ describe("ServerConnection", () => {
   });
 
   it("pings a silent connection and terminates it after the heartbeat timeout", async () => {
-    const { socket, closes } = open({ heartbeatInterval: 30, heartbeatTimeout: 10 });
+    const { socket, closes } = open({ heartbeat: { interval: 30, timeout: 10 } });
     await until(() => socket.frames.some((f) => f.opcode === Opcode.PING), 1_000, "ping");
     await until(() => closes.length === 1, 1_000, "terminated");
     assert.equal(socket.destroyed, true);
@@ -222,16 +222,70 @@ describe("ServerConnection", () => {
 
 describe("server options", () => {
   it("refuse out-of-range limits with a RangeError naming the option", () => {
-    assert.throws(() => new ServerCore({ maxMessageSize: 0 }), {
+    assert.throws(() => new ServerCore({ limits: { maxMessageSize: 0 } }), {
       name: "RangeError",
       message:
-        "Cannot create server as 'maxMessageSize' must be an integer >= 1 or Infinity: current value is 0",
+        "Cannot create server as 'limits.maxMessageSize' must be an integer >= 1 or Infinity: current value is 0",
     });
-    assert.throws(() => new ServerCore({ closeTimeout: -1 }), { name: "RangeError" });
-    assert.throws(() => new ServerCore({ heartbeatInterval: 100, heartbeatTimeout: 100 }), {
+    assert.throws(() => new ServerCore({ limits: { closeTimeout: -1 } }), { name: "RangeError" });
+    assert.throws(() => new ServerCore({ heartbeat: { interval: 100, timeout: 100 } }), {
       name: "RangeError",
     });
     assert.throws(() => new ServerCore({ onMessage: "nope" as never }), { name: "TypeError" });
-    assert.doesNotThrow(() => new ServerCore({ maxMessageSize: Infinity, heartbeatInterval: 0 }));
+    assert.doesNotThrow(() =>
+      new ServerCore({ limits: { maxMessageSize: Infinity }, heartbeat: { interval: 0 } })
+    );
+  });
+
+  it("name each option by its path in the groups", () => {
+    const refusals: [ServerOptions<undefined>, string, string][] = [
+      [{ limits: { maxFramesPerMessage: 0.5 } }, "limits.maxFramesPerMessage", "RangeError"],
+      [{ limits: { maxBufferedBytes: -1 } }, "limits.maxBufferedBytes", "RangeError"],
+      [{ limits: { closeTimeout: 0 } }, "limits.closeTimeout", "RangeError"],
+      [{ handshake: { timeout: 2 ** 31 } }, "handshake.timeout", "RangeError"],
+      [{ handshake: { maxHeadSize: 0 } }, "handshake.maxHeadSize", "RangeError"],
+      [{ handshake: { origins: "x" as never } }, "handshake.origins", "TypeError"],
+      [{ handshake: { protocols: "x" as never } }, "handshake.protocols", "TypeError"],
+      [
+        { handshake: { refuseUnknownProtocols: 1 as never } },
+        "handshake.refuseUnknownProtocols",
+        "TypeError",
+      ],
+      [{ heartbeat: { interval: -1 } }, "heartbeat.interval", "RangeError"],
+      [{ heartbeat: { timeout: 0 } }, "heartbeat.timeout", "RangeError"],
+      [{ heartbeat: { appMessage: "yes" as never } }, "heartbeat.appMessage", "TypeError"],
+      [{ heartbeat: true as never }, "heartbeat", "TypeError"],
+      [{ limits: 1_024 as never }, "limits", "TypeError"],
+      [{ handshake: null as never }, "handshake", "TypeError"],
+      [{ shutdownTimeout: 0 }, "shutdownTimeout", "RangeError"],
+    ];
+    for (const [options, path, name] of refusals) {
+      assert.throws(() => new ServerCore(options), (error: Error) => {
+        assert.equal(error.name, name, path);
+        assert.match(error.message, new RegExp(`^Cannot create server as '${path}' must `));
+        return true;
+      });
+    }
+  });
+
+  it("apply one default per setting, and heartbeat: false turns pings and the answer off", () => {
+    const core = new ServerCore({});
+    assert.deepEqual(core.settings, {
+      limits: {
+        maxMessageSize: 1_048_576,
+        maxFramesPerMessage: 4_096,
+        maxBufferedBytes: 16_777_216,
+        closeTimeout: 5_000,
+      },
+      handshake: { timeout: 5_000, maxHeadSize: 16_384 },
+      heartbeat: { interval: 30_000, timeout: 10_000, appMessage: true },
+      shutdownTimeout: 10_000,
+    });
+    assert.deepEqual(new ServerCore({ heartbeat: false }).heartbeat, {
+      interval: 0,
+      timeout: 10_000,
+      appMessage: false,
+    });
+    assert.deepEqual(new ServerCore({ heartbeat: { interval: 0 } }).heartbeat.appMessage, true);
   });
 });

@@ -11,7 +11,13 @@ import type { Message } from "../codec/message.ts";
 import type { DeflateBinding } from "../codec/permessage_deflate.ts";
 import { deliverPrepared, ServerConnection } from "./connection.ts";
 import { Heartbeat } from "./heartbeat.ts";
-import { type Limits, resolveLimits } from "./options.ts";
+import {
+  type HandshakeLimits,
+  type HeartbeatSettings,
+  type Limits,
+  resolveServerOptions,
+  type ServerSettings,
+} from "./options.ts";
 import type { OutgoingData } from "./prepared_message.ts";
 import { type BroadcastOptions, MemoryAdapter, Rooms } from "./rooms.ts";
 import type { CloseInfo, ServerOptions, UpgradeRequest } from "./types.ts";
@@ -34,8 +40,14 @@ function defaultOnError(error: unknown): void {
 
 /** The shared part of every server binding. */
 export class ServerCore<Data> {
-  /** Limits with defaults applied. */
+  /** Every setting with defaults applied. */
+  readonly settings: ServerSettings;
+  /** Per-connection limits with defaults applied (`settings.limits`). */
   readonly limits: Limits;
+  /** Handshake limits with defaults applied (`settings.handshake`). */
+  readonly handshake: HandshakeLimits;
+  /** Heartbeat settings with defaults applied (`settings.heartbeat`). */
+  readonly heartbeat: HeartbeatSettings;
   /** Open (and closing) connections. */
   readonly clients: Set<ServerConnection<Data>> = new Set();
   /** Rooms and broadcast. */
@@ -49,7 +61,7 @@ export class ServerCore<Data> {
   readonly #options: ServerOptions<Data>;
   /** Negotiates permessage-deflate (codec engines with a compressor; `undefined`: never). */
   readonly #extensions: ExtensionNegotiator | undefined;
-  readonly #heartbeat: Heartbeat<ServerConnection<Data>>;
+  readonly #pings: Heartbeat<ServerConnection<Data>>;
   readonly #handshakes = new Set<() => void>();
   #nextId = 1;
   #closing: Promise<void> | undefined;
@@ -62,7 +74,10 @@ export class ServerCore<Data> {
    * @throws {RangeError | TypeError} For a bad option.
    */
   constructor(options: ServerOptions<Data>, deflate?: DeflateBinding) {
-    this.limits = resolveLimits(options);
+    this.settings = resolveServerOptions(options);
+    this.limits = this.settings.limits;
+    this.handshake = this.settings.handshake;
+    this.heartbeat = this.settings.heartbeat;
     this.#options = options;
     this.#extensions = deflateNegotiator(options as ServerOptions<unknown>, deflate);
     this.hasMessageHook = options.onMessage !== undefined;
@@ -73,10 +88,10 @@ export class ServerCore<Data> {
       (error) => this.reportError(error, undefined),
       deliverPrepared,
     );
-    this.#heartbeat = new Heartbeat(
+    this.#pings = new Heartbeat(
       this.clients,
-      this.limits.heartbeatInterval,
-      this.limits.heartbeatTimeout,
+      this.heartbeat.interval,
+      this.heartbeat.timeout,
     );
   }
 
@@ -86,7 +101,7 @@ export class ServerCore<Data> {
   }
 
   /**
-   * Tracks a handshake in progress so that `close()` waits for it (up to the close timeout,
+   * Tracks a handshake in progress so that `close()` waits for it (up to `shutdownTimeout`,
    * then calls `abort`). Returns the function to call when it is over.
    */
   trackHandshake(abort: () => void): () => void {
@@ -157,7 +172,7 @@ export class ServerCore<Data> {
       this,
     );
     this.clients.add(conn);
-    this.#heartbeat.start();
+    this.#pings.start();
     const onOpen = this.#options.onOpen;
     if (onOpen !== undefined) this.guard(conn, () => onOpen(conn));
     return conn;
@@ -204,7 +219,7 @@ export class ServerCore<Data> {
   release(conn: ServerConnection<Data>, info: CloseInfo): void {
     this.clients.delete(conn);
     this.rooms.leaveAll(conn);
-    if (this.clients.size === 0) this.#heartbeat.stop();
+    if (this.clients.size === 0) this.#pings.stop();
     const onClose = this.#options.onClose;
     if (onClose !== undefined) this.guard(conn, () => onClose(conn, info));
     this.#checkIdle();
@@ -213,7 +228,7 @@ export class ServerCore<Data> {
   /**
    * Graceful shutdown of the connections: new handshakes get 503, every client gets
    * `code` (1001), then waits until all are closed and handshakes answered, destroying what is
-   * left after the close timeout. Calling it again returns the same promise.
+   * left after `shutdownTimeout`. Calling it again returns the same promise.
    */
   close(code: number = 1001, reason: string = "server shutting down"): Promise<void> {
     this.#closing ??= this.#shutdown(code, reason);
@@ -232,7 +247,7 @@ export class ServerCore<Data> {
     const idle = new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
     this.#checkIdle();
     const deadline = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, this.limits.closeTimeout);
+      timer = setTimeout(resolve, this.settings.shutdownTimeout);
     });
     await Promise.race([idle, deadline]);
     clearTimeout(timer);
@@ -252,7 +267,7 @@ export class ServerCore<Data> {
       ]);
       clearTimeout(timer);
     }
-    this.#heartbeat.stop();
+    this.#pings.stop();
     await this.rooms.stop();
   }
 

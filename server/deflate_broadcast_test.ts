@@ -28,7 +28,7 @@ describe("broadcast with permessage-deflate", () => {
       inflate: (data, options) => zlibDeflate.inflate(data, options),
     };
     const core = new ServerCore<undefined>({
-      heartbeatInterval: 0,
+      heartbeat: { interval: 0 },
       onOpen: (conn) => conn.join("room"),
     }, counting);
     const http = createServer();

@@ -29,7 +29,7 @@ async function echoServer(
     port: 0,
     hostname: "127.0.0.1",
     engine: "codec",
-    heartbeatInterval: 0,
+    heartbeat: { interval: 0 },
     onMessage: (conn, message) => {
       received.push(conn.bytesReceived);
       conn.send(message.data);

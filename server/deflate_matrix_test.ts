@@ -22,7 +22,7 @@ async function echoServer(options: ServerOptions = {}): Promise<ServedWebSocketS
     port: 0,
     hostname: "127.0.0.1",
     engine: "codec",
-    heartbeatInterval: 0,
+    heartbeat: { interval: 0 },
     onMessage: (conn, message) => conn.send(message.data),
     ...options,
   });

@@ -35,7 +35,7 @@ async function echoServer(options: ServerOptions = {}): Promise<ServedWebSocketS
     port: 0,
     hostname: "127.0.0.1",
     engine: "codec",
-    heartbeatInterval: 0,
+    heartbeat: { interval: 0 },
     onMessage: (conn, message) => conn.send(message.data),
     ...options,
   });
@@ -193,7 +193,7 @@ describe("permessage-deflate on the codec engine", () => {
   });
 
   it("a compressed message inflating past maxMessageSize closes with 1009, memory stays bounded", async () => {
-    const server = await echoServer({ maxMessageSize: 1_048_576 });
+    const server = await echoServer({ limits: { maxMessageSize: 1_048_576 } });
     const raw = await RawClient.open(server.addr.port, "/", {
       "Sec-WebSocket-Extensions": "permessage-deflate",
     });

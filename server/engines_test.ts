@@ -60,9 +60,8 @@ for (const engine of ENGINES) {
         engine,
         port: 0,
         hostname: "127.0.0.1",
-        maxMessageSize: 2 * 1_048_576,
-        origins: ["https://good.example"],
-        protocols: ["chat.v2", "chat.v1"],
+        limits: { maxMessageSize: 2 * 1_048_576 },
+        handshake: { origins: ["https://good.example"], protocols: ["chat.v2", "chat.v1"] },
         authenticate: (request) =>
           request.url.pathname === "/private" ? { status: 401, body: "log in first" } : true,
         onMessage: (conn, message) => {
@@ -234,24 +233,27 @@ for (const engine of ENGINES) {
   });
 
   describe(`serve({ engine: "${engine}" }) options`, { skip: skipFor(engine) }, () => {
-    it("delivers the heartbeat message like any other with appHeartbeat: false", async () => {
-      const server = await serve({
-        engine,
-        port: 0,
-        hostname: "127.0.0.1",
-        appHeartbeat: false,
-        onMessage: (conn, message) => conn.send(message.type === "text" ? "got it" : ""),
+    for (const heartbeat of [{ appMessage: false }, false] as const) {
+      const shown = heartbeat === false ? "heartbeat: false" : "heartbeat.appMessage: false";
+      it(`delivers the heartbeat message like any other with ${shown}`, async () => {
+        const server = await serve({
+          engine,
+          port: 0,
+          hostname: "127.0.0.1",
+          heartbeat,
+          onMessage: (conn, message) => conn.send(message.type === "text" ? "got it" : ""),
+        });
+        try {
+          const ws = await openWs(server.url);
+          ws.send(HEARTBEAT_PING);
+          assert.equal(text((await messages(ws).next()).data), "got it");
+          ws.close();
+          await wsClosed(ws);
+        } finally {
+          await within(server.close(), 5_000, "server close");
+        }
       });
-      try {
-        const ws = await openWs(server.url);
-        ws.send(HEARTBEAT_PING);
-        assert.equal(text((await messages(ws).next()).data), "got it");
-        ws.close();
-        await wsClosed(ws);
-      } finally {
-        await within(server.close(), 5_000, "server close");
-      }
-    });
+    }
 
     it("drops a peer that answers nothing, keeps one that only sends heartbeat messages", async () => {
       // Deno's idleTimeout counts whole seconds (at least 2: ping after 1 s); Bun's socket pings.
@@ -261,8 +263,7 @@ for (const engine of ENGINES) {
         engine,
         port: 0,
         hostname: "127.0.0.1",
-        heartbeatInterval: interval,
-        heartbeatTimeout: interval / 2,
+        heartbeat: { interval: interval, timeout: interval / 2 },
       });
       const port = Number(new URL(server.url).port);
       const talker = await openWs(server.url, undefined, { autoPong: false });

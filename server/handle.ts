@@ -10,24 +10,39 @@
 
 import type { ServerConnection } from "./connection.ts";
 import { ServerCore } from "./core.ts";
-import type { Limits } from "./options.ts";
+import type { HandshakeLimits, Limits } from "./options.ts";
 import type { ByteSocket, ServerTransport } from "./transport.ts";
 import type { ServerOptions, UpgradeRequest, WebSocketServer } from "./types.ts";
 import type { HeaderLookup, UpgradeAcceptance, UpgradeDecision } from "./upgrade.ts";
 import { serverHandle } from "./_binding.ts";
 
 /**
- * The limits of a server with every default applied (sizes in bytes, times in milliseconds),
- * for a transport to enforce: `maxMessageSize`, `maxBufferedBytes`, `closeTimeout`, ...
+ * The per-connection limits of a server (its `limits` option) with every default applied, for a
+ * transport to enforce: `maxMessageSize`, `maxFramesPerMessage`, `maxBufferedBytes` (bytes,
+ * counts) and `closeTimeout` (milliseconds).
  *
  * @example
  * ```ts
  * import { createServerHandle, type ServerLimits } from "@wirely/wirely/server";
- * const limits: ServerLimits = createServerHandle({ maxMessageSize: 1024 }).limits;
- * console.log(limits.maxMessageSize); // 1024
+ * const limits: ServerLimits = createServerHandle({ limits: { maxMessageSize: 1024 } }).limits;
+ * console.log(limits.maxMessageSize, limits.closeTimeout); // 1024 5000
  * ```
  */
 export type ServerLimits = Limits;
+
+/**
+ * The handshake limits of a server (from its `handshake` option) with every default applied, for
+ * a binding that reads request heads itself: `timeout` (milliseconds) and `maxHeadSize` (bytes).
+ *
+ * @example
+ * ```ts
+ * import { createServerHandle, type ServerHandshakeLimits } from "@wirely/wirely/server";
+ * const handshake: ServerHandshakeLimits = createServerHandle({ handshake: { timeout: 2_000 } })
+ *   .handshake;
+ * console.log(handshake.timeout, handshake.maxHeadSize); // 2000 16384
+ * ```
+ */
+export type ServerHandshakeLimits = HandshakeLimits;
 
 /**
  * A server without a listener, for a runtime binding: decide on upgrades, then run each
@@ -41,10 +56,12 @@ export type ServerLimits = Limits;
  * ```
  */
 export interface ServerHandle<Data = undefined> extends WebSocketServer<Data> {
-  /** The server's limits, defaults applied: what a transport enforces. */
+  /** The server's per-connection limits, defaults applied: what a transport enforces. */
   readonly limits: ServerLimits;
+  /** The server's handshake limits, defaults applied: what a binding that reads heads enforces. */
+  readonly handshake: ServerHandshakeLimits;
   /**
-   * Decides on an upgrade request: RFC 6455 validity (400/405/426), `origins` (403),
+   * Decides on an upgrade request: RFC 6455 validity (400/405/426), `handshake.origins` (403),
    * `authenticate` (its refusal; 500 if it throws, reported to `onError`), subprotocol; 503
    * while closing. Synchronous unless an `authenticate` hook runs.
    *
@@ -71,7 +88,7 @@ export interface ServerHandle<Data = undefined> extends WebSocketServer<Data> {
   ): ServerConnection<Data>;
   /**
    * Tracks a handshake in progress (an `authenticate` that waits) so that `close()` waits for it,
-   * calling `abort` after `closeTimeout`. Returns the function to call when it is over.
+   * calling `abort` after `shutdownTimeout`. Returns the function to call when it is over.
    */
   trackHandshake(abort: () => void): () => void;
 }
@@ -123,6 +140,7 @@ export function createServerHandle<Data = undefined>(
   return {
     ...serverHandle(core),
     limits: core.limits,
+    handshake: core.handshake,
     negotiate: (request, headers) => core.negotiate(request, headers),
     open: (transport, request, accepted) =>
       core.open(transport, request, accepted.protocol, accepted.data),

@@ -86,8 +86,8 @@ async function listen(handle: ServerHandle): Promise<{ url: string; stop(): Prom
 describe("createServerHandle() in a binding written outside wirely", () => {
   it("echoes over a ByteSocket, refuses by policy, and closes peers with 1001", async () => {
     const handle = createServerHandle({
-      origins: ["https://good.example"],
-      heartbeatInterval: 0,
+      handshake: { origins: ["https://good.example"] },
+      heartbeat: { interval: 0 },
       onMessage: (conn, message) => conn.send(message.data),
     });
     const binding = await listen(handle);
@@ -110,7 +110,7 @@ describe("createServerHandle() in a binding written outside wirely", () => {
   it("runs a connection over a message transport of its own", async () => {
     const sent: (string | Uint8Array)[] = [];
     const handle = createServerHandle({
-      heartbeatInterval: 0,
+      heartbeat: { interval: 0 },
       onMessage: (conn, message) => conn.send(`echo ${String(message.data)}`),
     });
     const request: UpgradeRequest = {

@@ -33,11 +33,13 @@ describe("handshake policy", () => {
       port: 0,
       hostname: "127.0.0.1",
       path: "/ws",
-      handshakeTimeout: 300,
-      maxHeadSize: 2_048,
-      origins: ["https://good.example"],
-      protocols: (offered, request) =>
-        offered.find((name) => name === request.url.searchParams.get("want")),
+      handshake: {
+        timeout: 300,
+        maxHeadSize: 2_048,
+        origins: ["https://good.example"],
+        protocols: (offered, request) =>
+          offered.find((name) => name === request.url.searchParams.get("want")),
+      },
       authenticate: async (request) => {
         const token = request.url.searchParams.get("token");
         if (token === "slow") await new Promise((resolve) => setTimeout(resolve, 1_000));

@@ -8,7 +8,7 @@
  *
  * Also the application-level heartbeat message browsers can send (they cannot send ping
  * frames): the server answers the text message `HEARTBEAT_PING` (`{"type":"wirely:ping"}`, the
- * client's constant) with `HEARTBEAT_PONG` and does not deliver it (option `appHeartbeat`).
+ * client's constant) with `HEARTBEAT_PONG` and does not deliver it (option `heartbeat.appMessage`).
  *
  * @module
  */

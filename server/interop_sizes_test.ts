@@ -143,7 +143,7 @@ for (const engine of ["codec", "native"] as ServerEngine[]) {
         engine,
         port: 0,
         hostname: "127.0.0.1",
-        maxMessageSize: 16 * MIB,
+        limits: { maxMessageSize: 16 * MIB },
         onMessage: (conn, message) => {
           if (conn.state === "open") conn.send(message.data);
         },

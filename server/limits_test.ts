@@ -36,7 +36,7 @@ async function withServer(
 
 describe("limits", () => {
   it("closes an oversized message's connection with 1009 while another keeps being served", () =>
-    withServer({ maxMessageSize: 1024 }, async (server) => {
+    withServer({ limits: { maxMessageSize: 1024 } }, async (server) => {
       const big = await openWs(server.url);
       const small = await openWs(server.url);
       const inbox = messages(small);
@@ -51,7 +51,7 @@ describe("limits", () => {
     }));
 
   it("closes with 1009 when a message has more than maxFramesPerMessage frames", () =>
-    withServer({ maxFramesPerMessage: 3 }, async (server) => {
+    withServer({ limits: { maxFramesPerMessage: 3 } }, async (server) => {
       const client = await RawClient.open(server.addr.port);
       client.sendFrame(Opcode.TEXT, "a", true, false);
       for (let i = 0; i < 3; i++) client.sendFrame(Opcode.CONTINUATION, "b", true, false);
@@ -85,8 +85,7 @@ describe("limits", () => {
   it("closes a peer that never reads with 1008 once maxBufferedBytes pile up", () => {
     let sends = 0;
     return withServer({
-      maxBufferedBytes: 262_144,
-      closeTimeout: 300,
+      limits: { maxBufferedBytes: 262_144, closeTimeout: 300 },
       onOpen: (conn) => {
         const chunk = new Uint8Array(65_536);
         while (conn.state === "open" && sends < 2_000) {
@@ -107,26 +106,28 @@ describe("limits", () => {
   });
 
   it("echoes one 16 MiB message with maxBufferedBytes 1 MiB to a peer that reads", () =>
-    withServer({ maxMessageSize: 16_777_216, maxBufferedBytes: 1_048_576 }, async (server) => {
-      const client = await RawClient.open(server.addr.port);
-      const big = new Uint8Array(16_777_216).map((_, i) => i & 0xff);
-      client.sendFrame(Opcode.BINARY, big);
-      await client.waitFor(() => client.frames.length > 0, "16 MiB echo", 10_000);
-      const frame = client.frames[0]!;
-      assert.equal(frame.opcode, Opcode.BINARY);
-      assert.equal(frame.payload.length, big.length);
-      assert.ok(frame.payload.every((byte, i) => byte === (i & 0xff)), "payload differs");
-      client.sendFrame(Opcode.TEXT, "still open");
-      await client.waitFor(() => client.frames.length > 1, "second echo", 5_000);
-      assert.equal(new TextDecoder().decode(client.frames[1]!.payload), "still open");
-      client.destroy();
-    }));
+    withServer(
+      { limits: { maxMessageSize: 16_777_216, maxBufferedBytes: 1_048_576 } },
+      async (server) => {
+        const client = await RawClient.open(server.addr.port);
+        const big = new Uint8Array(16_777_216).map((_, i) => i & 0xff);
+        client.sendFrame(Opcode.BINARY, big);
+        await client.waitFor(() => client.frames.length > 0, "16 MiB echo", 10_000);
+        const frame = client.frames[0]!;
+        assert.equal(frame.opcode, Opcode.BINARY);
+        assert.equal(frame.payload.length, big.length);
+        assert.ok(frame.payload.every((byte, i) => byte === (i & 0xff)), "payload differs");
+        client.sendFrame(Opcode.TEXT, "still open");
+        await client.waitFor(() => client.frames.length > 1, "second echo", 5_000);
+        assert.equal(new TextDecoder().decode(client.frames[1]!.payload), "still open");
+        client.destroy();
+      },
+    ));
 
   it("closes with 1008 when a second message finds the first still waiting for a peer that never reads", () => {
     let second: boolean | undefined;
     return withServer({
-      maxBufferedBytes: 1_048_576,
-      closeTimeout: 300,
+      limits: { maxBufferedBytes: 1_048_576, closeTimeout: 300 },
       onOpen: (conn) => {
         conn.send(new Uint8Array(16_777_216));
         setTimeout(() => second = conn.send("second"), 50);
@@ -173,7 +174,7 @@ describe("limits", () => {
 describe("liveness", () => {
   it("terminates a peer that does not answer pings, and keeps one that does", () =>
     withServer(
-      { heartbeatInterval: 100, heartbeatTimeout: 50 },
+      { heartbeat: { interval: 100, timeout: 50 } },
       async (server, closes) => {
         const ws = await openWs(server.url);
         const silent = await RawClient.open(server.addr.port);
@@ -193,7 +194,7 @@ describe("liveness", () => {
     ));
 
   it("destroys the socket when the peer never answers the close frame", () =>
-    withServer({ closeTimeout: 200 }, async (server, closes) => {
+    withServer({ limits: { closeTimeout: 200 } }, async (server, closes) => {
       const client = await RawClient.open(server.addr.port);
       await until(() => server.clients.size === 1, 2_000, "open");
       const started = Date.now();
@@ -235,6 +236,33 @@ describe("shutdown", () => {
     await within(server.close(), 5_000, "graceful close");
     assert.equal((await answer).status, 503);
   });
+
+  it("close() destroys a peer that never answers at shutdownTimeout, before the connection's closeTimeout", () =>
+    withServer(
+      { limits: { closeTimeout: 2_147_483_647 }, shutdownTimeout: 100 },
+      async (server, closes) => {
+        const client = await RawClient.open(server.addr.port);
+        await until(() => server.clients.size === 1, 2_000, "open");
+        await within(server.close(), 5_000, "close() past shutdownTimeout");
+        await client.waitClosed(2_000);
+        assert.equal(client.closeCode, 1001);
+        assert.deepEqual(closes, [{ code: 1006, reason: "", wasClean: false }]);
+        assert.equal(server.clients.size, 0);
+      },
+    ));
+
+  it("close() resolves once a silent peer is dropped at its closeTimeout, before shutdownTimeout", () =>
+    withServer(
+      { limits: { closeTimeout: 100 }, shutdownTimeout: 2_147_483_647 },
+      async (server, closes) => {
+        const client = await RawClient.open(server.addr.port);
+        await until(() => server.clients.size === 1, 2_000, "open");
+        await within(server.close(), 5_000, "close() after the connection's closeTimeout");
+        await client.waitClosed(2_000);
+        assert.equal(client.closeCode, 1001);
+        assert.deepEqual(closes, [{ code: 1006, reason: "", wasClean: false }]);
+      },
+    ));
 
   it("shuts down when the signal aborts", async () => {
     const controller = new AbortController();

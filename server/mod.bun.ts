@@ -36,7 +36,12 @@ export {
   createBunServer,
 } from "./bun_server.ts";
 export type { BunServerWebSocket } from "./bun_transport.ts";
-export { createServerHandle, type ServerHandle, type ServerLimits } from "./handle.ts";
+export {
+  createServerHandle,
+  type ServerHandle,
+  type ServerHandshakeLimits,
+  type ServerLimits,
+} from "./handle.ts";
 export {
   type HeaderLookup,
   type UpgradeAcceptance,
@@ -66,6 +71,9 @@ export type {
   ProtocolPolicy,
   ServerConnectionEventMap,
   ServerConnectionListener,
+  ServerHandshakeOptions,
+  ServerHeartbeatOptions,
+  ServerLimitOptions,
   ServerOptions,
   UpgradeRequest,
   WebSocketServer,

@@ -37,7 +37,12 @@ export {
   createBunServer,
 } from "./bun_server.ts";
 export type { BunServerWebSocket } from "./bun_transport.ts";
-export { createServerHandle, type ServerHandle, type ServerLimits } from "./handle.ts";
+export {
+  createServerHandle,
+  type ServerHandle,
+  type ServerHandshakeLimits,
+  type ServerLimits,
+} from "./handle.ts";
 export {
   type HeaderLookup,
   type UpgradeAcceptance,
@@ -68,6 +73,9 @@ export type {
   ProtocolPolicy,
   ServerConnectionEventMap,
   ServerConnectionListener,
+  ServerHandshakeOptions,
+  ServerHeartbeatOptions,
+  ServerLimitOptions,
   ServerOptions,
   ServerSendOptions,
   UpgradeRequest,

@@ -13,11 +13,12 @@
  * runtimes `mod.node.ts`, with the same exports. To run the server on another runtime, write a binding against
  * {@linkcode createServerHandle} and {@linkcode ServerTransport} (see `ARCHITECTURE.md`).
  *
- * Defaults (all configurable on {@linkcode ServerOptions}): messages up to 1 MiB (bigger: close
- * 1009), 1024 frames per message, 16 MiB waiting in a socket (more: close 1008, "slow
- * consumer"), 10 s closing handshake then the socket is destroyed, 5 s to send the request head
- * and 5 s for `authenticate`, 16 KiB request head (bigger: 431), a ping to peers silent for
- * 30 s and 10 s to answer. A hook that throws closes its connection with 1011 and reaches
+ * Defaults (all configurable on {@linkcode ServerOptions}, grouped as `limits`, `handshake` and
+ * `heartbeat`): messages up to 1 MiB (bigger: close 1009), 4096 frames per message, 16 MiB
+ * waiting in a socket (more: close 1008, "slow consumer"), 5 s for a closing handshake then the
+ * socket is destroyed (`limits`); 5 s to send the request head and 5 s for `authenticate`,
+ * 16 KiB request head (bigger: 431) (`handshake`); a ping to peers silent for 30 s and 10 s to
+ * answer (`heartbeat`); `server.close()` waits up to 10 s (`shutdownTimeout`). A hook that throws closes its connection with 1011 and reaches
  * `onError`.
  *
  * @example An echo server
@@ -66,7 +67,12 @@ export {
   createBunServer,
 } from "./bun_server.ts";
 export type { BunServerWebSocket } from "./bun_transport.ts";
-export { createServerHandle, type ServerHandle, type ServerLimits } from "./handle.ts";
+export {
+  createServerHandle,
+  type ServerHandle,
+  type ServerHandshakeLimits,
+  type ServerLimits,
+} from "./handle.ts";
 export {
   type HeaderLookup,
   type UpgradeAcceptance,
@@ -97,6 +103,9 @@ export type {
   ProtocolPolicy,
   ServerConnectionEventMap,
   ServerConnectionListener,
+  ServerHandshakeOptions,
+  ServerHeartbeatOptions,
+  ServerLimitOptions,
   ServerOptions,
   ServerSendOptions,
   UpgradeRequest,

@@ -151,7 +151,7 @@ export async function nativeUpgrade<Data>(
   let fields = 0;
   for (const [name, value] of request.headers) fields += name.length + value.length + 4;
   const size = headSize(request.method.length, url.pathname.length + url.search.length, fields);
-  if (size > core.limits.maxHeadSize) {
+  if (size > core.handshake.maxHeadSize) {
     return toResponse(refusal(431, "the request head is too large\n"));
   }
   const upgradeRequest: UpgradeRequest = {
@@ -175,7 +175,7 @@ export async function nativeUpgrade<Data>(
       new Promise<UpgradeRefusal>((resolve) => {
         timer = setTimeout(
           () => resolve(refusal(503, "the handshake took too long\n")),
-          core.limits.handshakeTimeout,
+          core.handshake.timeout,
         );
       }),
     ]);
@@ -188,7 +188,7 @@ export async function nativeUpgrade<Data>(
     return toResponse(decision);
   }
   const { protocol, data } = decision;
-  const heartbeat = core.limits.heartbeatInterval;
+  const heartbeat = core.heartbeat.interval;
   let upgraded: { socket: NativeWebSocket; response: Response };
   try {
     upgraded = denoApi().upgradeWebSocket(request, {

@@ -40,7 +40,7 @@ function open(options: ServerOptions = {}): {
 } {
   const closes: CloseInfo[] = [];
   const core = new ServerCore<undefined>({
-    heartbeatInterval: 0,
+    heartbeat: { interval: 0 },
     onClose: (_conn, info) => {
       closes.push(info);
     },
@@ -68,7 +68,10 @@ describe("NativeTransport", () => {
 
   it("closes with 1009 past maxMessageSize, for text and binary", () => {
     for (const data of ["x".repeat(11), "é".repeat(6), new ArrayBuffer(11)]) {
-      const { native } = open({ maxMessageSize: 10, onMessage: () => assert.fail("delivered") });
+      const { native } = open({
+        limits: { maxMessageSize: 10 },
+        onMessage: () => assert.fail("delivered"),
+      });
       native.onmessage?.({ data });
       assert.equal(native.closes[0]?.[0], 1009);
       native.peerClose(1009); // ends the closing handshake (and its timer)

@@ -76,8 +76,7 @@ describe("no leaks", () => {
         engine,
         port: 0,
         hostname: "127.0.0.1",
-        heartbeatInterval: 50,
-        heartbeatTimeout: 20,
+        heartbeat: { interval: 50, timeout: 20 },
         onMessage: (conn, message) => conn.send(message.data),
       });
       try {

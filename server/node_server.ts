@@ -195,7 +195,7 @@ export function handleUpgrade<Data>(
 ): void {
   const socket = duplex as NetSocket;
   if (socket.listenerCount("error") === 0) socket.on("error", noop);
-  if (nodeHeadSize(request) > core.limits.maxHeadSize) {
+  if (nodeHeadSize(request) > core.handshake.maxHeadSize) {
     writeRefusal(socket, refusal(431, "the request head is too large\n"));
     return;
   }
@@ -218,7 +218,7 @@ export function handleUpgrade<Data>(
     socket.destroy();
   };
   const done = core.trackHandshake(abort);
-  const timer = setTimeout(abort, core.limits.handshakeTimeout);
+  const timer = setTimeout(abort, core.handshake.timeout);
   decision.then((decided) => {
     clearTimeout(timer);
     if (!aborted) answer(core, socket, head, upgradeRequest, decided);

@@ -1,6 +1,6 @@
 // Options whose defaults a client relies on: attach()'s answer on other paths, the refusal of
 // clients that offered only unknown subprotocols, a dialable server.url, and a heartbeat
-// interval below 10 s without a heartbeatTimeout. Each over a real socket with a real peer (ws).
+// heartbeat.interval below 10 s without a heartbeat.timeout. Each over a real socket with a real peer (ws).
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
@@ -84,8 +84,7 @@ for (const engine of ENGINES) {
         engine,
         port: 0,
         hostname: "127.0.0.1",
-        protocols: ["chat.v2"],
-        refuseUnknownProtocols: true,
+        handshake: { protocols: ["chat.v2"], refuseUnknownProtocols: true },
       });
       try {
         assert.equal((await refused(server.url, ["mqtt", "chat.v9"])).status, 400);
@@ -102,7 +101,12 @@ for (const engine of ENGINES) {
     });
 
     it("by default accepts such a client without a subprotocol (ws then fails it)", async () => {
-      const server = await serve({ engine, port: 0, hostname: "127.0.0.1", protocols: ["a"] });
+      const server = await serve({
+        engine,
+        port: 0,
+        hostname: "127.0.0.1",
+        handshake: { protocols: ["a"] },
+      });
       try {
         const ws = new WebSocket(server.url, ["b"]);
         const error = await within(
@@ -143,13 +147,13 @@ describe("dialableUrl", () => {
   });
 });
 
-describe("heartbeatInterval below 10 s without heartbeatTimeout", () => {
+describe("heartbeat.interval below 10 s without heartbeat.timeout", () => {
   it("is accepted; the timeout is half the interval, at most 10 s", () => {
-    assert.equal(new ServerCore({ heartbeatInterval: 1_000 }).limits.heartbeatTimeout, 500);
-    assert.equal(new ServerCore({ heartbeatInterval: 1 }).limits.heartbeatTimeout, 1);
-    assert.equal(new ServerCore({ heartbeatInterval: 60_000 }).limits.heartbeatTimeout, 10_000);
-    assert.equal(new ServerCore({}).limits.heartbeatTimeout, 10_000);
-    assert.throws(() => new ServerCore({ heartbeatInterval: 1_000, heartbeatTimeout: 1_000 }), {
+    assert.equal(new ServerCore({ heartbeat: { interval: 1_000 } }).heartbeat.timeout, 500);
+    assert.equal(new ServerCore({ heartbeat: { interval: 1 } }).heartbeat.timeout, 1);
+    assert.equal(new ServerCore({ heartbeat: { interval: 60_000 } }).heartbeat.timeout, 10_000);
+    assert.equal(new ServerCore({}).heartbeat.timeout, 10_000);
+    assert.throws(() => new ServerCore({ heartbeat: { interval: 1_000, timeout: 1_000 } }), {
       name: "RangeError",
     });
   });
@@ -160,7 +164,7 @@ describe("heartbeatInterval below 10 s without heartbeatTimeout", () => {
       engine: "codec",
       port: 0,
       hostname: "127.0.0.1",
-      heartbeatInterval: 100,
+      heartbeat: { interval: 100 },
       onClose: (_c, info) => void closes.push(info.code),
     });
     try {

@@ -28,8 +28,8 @@ describe("interop with python-websockets", () => {
           engine,
           port: 0,
           hostname: "127.0.0.1",
-          maxMessageSize: MAX_MESSAGE_SIZE,
-          protocols: ["chat.v2", "chat.v1"],
+          limits: { maxMessageSize: MAX_MESSAGE_SIZE },
+          handshake: { protocols: ["chat.v2", "chat.v1"] },
           onMessage: (conn, message) => {
             if (message.type === "text" && message.data === "close-me") {
               conn.close(4001, "server bye");

@@ -4,9 +4,9 @@
  * The only server file that touches `Bun.*`. The per-request code is `bun_server.ts`.
  *
  * What Bun enforces itself and wirely cannot change: the request head is parsed by Bun (over
- * Bun's own header limit, 16 KiB by default, Bun answers 431; `maxHeadSize` is checked after
- * parsing), a slow head is bounded by Bun's HTTP idle timeout (whole seconds, set from
- * `handshakeTimeout`), reading cannot be paused, and there is no permessage-deflate here.
+ * Bun's own header limit, 16 KiB by default, Bun answers 431; `handshake.maxHeadSize` is checked
+ * after parsing), a slow head is bounded by Bun's HTTP idle timeout (whole seconds, set from
+ * `handshake.timeout`), reading cannot be paused, and there is no permessage-deflate here.
  *
  * @module
  */
@@ -63,7 +63,7 @@ async function serveBun<Data>(options: ServeOptions<Data>): Promise<ServedWebSoc
     port,
     hostname,
     ...(cert !== undefined && key !== undefined ? { tls: { cert, key } } : {}),
-    idleTimeout: idleSeconds(core.limits.handshakeTimeout),
+    idleTimeout: idleSeconds(core.handshake.timeout),
     fetch(request, bun): Promise<Response | undefined> | Response {
       if (path !== undefined && new URL(request.url).pathname !== path) {
         return toResponse(refusal(404, "not found\n"));

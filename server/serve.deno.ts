@@ -6,10 +6,10 @@
  * Gaps of the native socket that wirely cannot fix from outside (pick the `"codec"` engine when
  * they matter): it echoes data from unmasked client frames instead of closing with 1002; it has
  * no ping API (`ServerConnection.ping()` does nothing; dead peers are found by Deno's
- * `idleTimeout`, derived from `heartbeatInterval`); it has no permessage-deflate; it cannot
+ * `idleTimeout`, derived from `heartbeat.interval`); it has no permessage-deflate; it cannot
  * pause reading; a message is read whole before its size can be checked (then 1009); the
- * request head limits are Deno's (`maxHeadSize` is checked after parsing, `handshakeTimeout`
- * only bounds `authenticate`).
+ * request head limits are Deno's (`handshake.maxHeadSize` is checked after parsing,
+ * `handshake.timeout` only bounds `authenticate`).
  *
  * @module
  */

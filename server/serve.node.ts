@@ -28,15 +28,15 @@ const destroy = (socket: Duplex): void => void socket.destroy();
 /**
  * Starts the codec engine on `node:http` (or `node:https` with `cert` and `key`); called by
  * `serve()` (which checked the options). Plain HTTP requests get the codec's refusal (400/405),
- * other paths 404 when `path` is set. A client has `handshakeTimeout` ms to send its request
- * head; heads over `maxHeadSize` get 431.
+ * other paths 404 when `path` is set. A client has `handshake.timeout` ms to send its
+ * request head; heads over `handshake.maxHeadSize` get 431.
  */
 async function serveCodec<Data>(
   options: ServeOptions<Data>,
 ): Promise<ServedWebSocketServer<Data>> {
   const { port = 8000, hostname = "0.0.0.0", cert, key, signal, path } = options;
   const core = new ServerCore<Data>(options, zlibDeflate);
-  const { handshakeTimeout, maxHeadSize } = core.limits;
+  const { timeout: handshakeTimeout, maxHeadSize } = core.handshake;
   const tls = cert !== undefined;
   const serverOptions = { maxHeaderSize: maxHeadSize === Infinity ? undefined : maxHeadSize };
   const server: http.Server = tls

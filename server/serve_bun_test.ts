@@ -77,8 +77,8 @@ describe("the Bun binding", { skip: SKIP }, () => {
   it("createBunServer in the app's own Bun.serve: a Node + ws peer gets echo 0 B-16 MiB, the subprotocol, close codes both ways and 1009", async () => {
     const closes: CloseInfo[] = [];
     const wss = createBunServer({
-      maxMessageSize: MAX,
-      protocols: ["chat.v2", "chat.v1"],
+      limits: { maxMessageSize: MAX },
+      handshake: { protocols: ["chat.v2", "chat.v1"] },
       onMessage: (conn, message) => {
         if (message.type === "text" && message.data === "close-me") conn.close(4001, "server bye");
         else conn.send(message.data);
@@ -114,7 +114,7 @@ describe("the Bun binding", { skip: SKIP }, () => {
   });
 
   it("refuses an upgrade from the app's fetch with the codec's status (Bun would have upgraded it)", async () => {
-    const wss = createBunServer({ origins: ["https://good.example"] });
+    const wss = createBunServer({ handshake: { origins: ["https://good.example"] } });
     const server = bun().serve({
       port: 0,
       hostname: "127.0.0.1",
@@ -137,8 +137,16 @@ describe("the Bun binding", { skip: SKIP }, () => {
   });
 
   it("request heads: over maxHeadSize wirely answers 431 after Bun parsed it; over Bun's own limit Bun answers 431", async () => {
-    const server = await serve({ port: 0, hostname: "127.0.0.1", maxHeadSize: 1024 });
-    const big = await serve({ port: 0, hostname: "127.0.0.1", maxHeadSize: Infinity });
+    const server = await serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      handshake: { maxHeadSize: 1024 },
+    });
+    const big = await serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      handshake: { maxHeadSize: Infinity },
+    });
     try {
       assert.equal(server.engine, "native");
       const padding = (n: number): string => `X-Pad: ${"a".repeat(n)}\r\n`;

@@ -128,7 +128,7 @@ describe("serve() native engine details", { skip: SKIP }, () => {
       engine: "native",
       port: 0,
       hostname: "127.0.0.1",
-      maxMessageSize: 1_000,
+      limits: { maxMessageSize: 1_000 },
       onOpen: (conn) => {
         opened = conn;
       },
@@ -151,13 +151,12 @@ describe("serve() native engine details", { skip: SKIP }, () => {
     }
   });
 
-  it("answers 431 over maxHeadSize and 503 when authenticate outlasts handshakeTimeout", async () => {
+  it("answers 431 over maxHeadSize and 503 when authenticate outlasts handshake.timeout", async () => {
     const server = await serve({
       engine: "native",
       port: 0,
       hostname: "127.0.0.1",
-      maxHeadSize: 1_000,
-      handshakeTimeout: 100,
+      handshake: { maxHeadSize: 1_000, timeout: 100 },
       authenticate: async (request) => {
         if (request.url.pathname === "/slow") await new Promise((r) => setTimeout(r, 300));
         return true;

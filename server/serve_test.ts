@@ -21,8 +21,8 @@ describe("serve() with the ws client", () => {
       engine: "codec",
       port: 0,
       hostname: "127.0.0.1",
-      maxMessageSize: 8 * 1_048_576,
-      protocols: ["chat.v2", "chat.v1"],
+      limits: { maxMessageSize: 8 * 1_048_576 },
+      handshake: { protocols: ["chat.v2", "chat.v1"] },
       authenticate: (request) => {
         const user = request.url.searchParams.get("user");
         return user === null ? true : { data: { user } };
@@ -203,7 +203,7 @@ describe("serve() with Deno's native WebSocket client", () => {
       engine: "codec",
       port: 0,
       hostname: "127.0.0.1",
-      maxMessageSize: 8 * 1_048_576,
+      limits: { maxMessageSize: 8 * 1_048_576 },
       onMessage: (conn, message) => {
         if (message.type === "text" && message.data === "bye") conn.close(4002, "later");
         else conn.send(message.data);

@@ -268,15 +268,91 @@ export interface PerMessageDeflateServerOptions {
 }
 
 /**
- * Options every server binding accepts: handshake policy, hooks, limits and liveness. Times are
- * in milliseconds, sizes in bytes; `Infinity` (or `0` where said) turns a limit off.
+ * Per-connection limits (the `limits` option): what every connection's transport enforces. Sizes
+ * in bytes, times in milliseconds; `Infinity` turns a size limit off.
+ *
+ * @example
+ * ```ts
+ * import type { ServerLimitOptions } from "@wirely/wirely/server";
+ * const limits: ServerLimitOptions = { maxMessageSize: 65_536, closeTimeout: 2_000 };
+ * console.log(limits.maxMessageSize); // 65536
+ * ```
+ */
+export interface ServerLimitOptions {
+  /** Largest incoming message, in bytes (text measured as UTF-8, compressed messages once inflated); a bigger one closes the connection with 1009. `Infinity` turns the limit off. @default 1_048_576 */
+  maxMessageSize?: number;
+  /**
+   * Most frames in one incoming message (a count); more closes with 1009. The default scales with
+   * `maxMessageSize`, so a client that fragments a message within the size limit into frames of
+   * 256 bytes or more is never refused for the count, while a flood of tiny fragments is.
+   * `Infinity` turns the limit off.
+   * @default max(1024, ceil(maxMessageSize / 256)) (4096 for the default 1 MiB)
+   */
+  maxFramesPerMessage?: number;
+  /** Outgoing bytes a connection may have waiting in its socket, checked before each write (so one bigger message still goes out); a write that finds more waiting closes with 1008. While more than half of it waits, the codec engine stops reading from that peer. `Infinity` turns the limit off. @default 16_777_216 */
+  maxBufferedBytes?: number;
+  /** The closing-handshake deadline of one connection, in milliseconds: once our close frame is sent (first, or answering the peer's), how long the peer has to finish the handshake before the socket is dropped (1006 locally). The same meaning as the client's and `tcpTransport`'s `closeTimeout`. @default 5_000 */
+  closeTimeout?: number;
+}
+
+/**
+ * The handshake policy and limits of a server (the `handshake` option). The `authenticate` hook
+ * stays a top-level option beside the other hooks.
+ *
+ * @example
+ * ```ts
+ * import type { ServerHandshakeOptions } from "@wirely/wirely/server";
+ * const handshake: ServerHandshakeOptions = {
+ *   origins: ["https://chat.example.com"],
+ *   protocols: ["chat.v1"],
+ *   timeout: 2_000,
+ * };
+ * console.log(handshake.protocols); // [ "chat.v1" ]
+ * ```
+ */
+export interface ServerHandshakeOptions {
+  /** Milliseconds a client has to send its request head (codec engine), and again to be authenticated. @default 5_000 */
+  timeout?: number;
+  /** Largest request head (request line and headers), in bytes; bigger gets 431. `Infinity` turns the limit off. @default 16_384 */
+  maxHeadSize?: number;
+  /** Origins allowed to connect; others get 403. @default undefined (every origin) */
+  origins?: OriginPolicy;
+  /** Subprotocols the server speaks. @default undefined (answer without a subprotocol) */
+  protocols?: ProtocolPolicy;
+  /** Refuse with 400 a client that offered subprotocols none of which `protocols` accepts; by default it is accepted without a subprotocol (RFC 6455 4.2.2), which browsers and `ws` then fail themselves. A client that offered none is always accepted. @default false */
+  refuseUnknownProtocols?: boolean;
+}
+
+/**
+ * The server's heartbeat (the `heartbeat` option): pings to silent peers, and the answer to the
+ * application-level heartbeat message of wirely's client. `heartbeat: false` turns both off.
+ *
+ * @example
+ * ```ts
+ * import type { ServerHeartbeatOptions } from "@wirely/wirely/server";
+ * const heartbeat: ServerHeartbeatOptions = { interval: 20_000, timeout: 5_000 };
+ * console.log(heartbeat.interval); // 20000
+ * ```
+ */
+export interface ServerHeartbeatOptions {
+  /** Milliseconds between pings to silent peers; `0` sends no pings (the heartbeat message is still answered). Native engine: Deno's `idleTimeout` = 2x this, in whole seconds, at least 2. @default 30_000 */
+  interval?: number;
+  /** Milliseconds a pinged peer has to answer (with anything) before it is dropped (codec engine only); when set, it must be below `interval`. @default 10_000, or half of `interval` when that is shorter (at least 1) */
+  timeout?: number;
+  /** Answer the text message `{"type":"wirely:ping"}` with `{"type":"wirely:pong"}` instead of delivering it; `false` delivers it like any message. @default true */
+  appMessage?: boolean;
+}
+
+/**
+ * Options every server binding accepts: hooks, handshake policy, per-connection limits and
+ * heartbeat, grouped. Times are in milliseconds, sizes in bytes; `Infinity` (or `0` where said)
+ * turns a limit off.
  *
  * @example An authenticated chat server's options
  * ```ts
  * import type { ServerOptions } from "@wirely/wirely/server";
  * const options: ServerOptions<{ user: string }> = {
- *   origins: ["https://chat.example.com"],
- *   protocols: ["chat.v1"],
+ *   handshake: { origins: ["https://chat.example.com"], protocols: ["chat.v1"] },
  *   authenticate: (request) => {
  *     const user = request.url.searchParams.get("user");
  *     return user ? { data: { user } } : { status: 401, body: "who are you?" };
@@ -284,19 +360,16 @@ export interface PerMessageDeflateServerOptions {
  *   onMessage: (conn, message) => {
  *     if (message.type === "text") conn.send(`${conn.data.user}: ${message.data}`);
  *   },
- *   maxMessageSize: 65_536,
+ *   limits: { maxMessageSize: 65_536 },
+ *   heartbeat: { interval: 20_000 },
  * };
- * console.log(options.maxMessageSize); // 65536
+ * console.log(options.limits?.maxMessageSize); // 65536
  * ```
  */
 export interface ServerOptions<Data = undefined> {
-  /** Origins allowed to connect; others get 403. @default undefined (every origin) */
-  origins?: OriginPolicy;
-  /** Subprotocols the server speaks. @default undefined (answer without a subprotocol) */
-  protocols?: ProtocolPolicy;
-  /** Refuse with 400 a client that offered subprotocols none of which `protocols` accepts; by default it is accepted without a subprotocol (RFC 6455 4.2.2), which browsers and `ws` then fail themselves. A client that offered none is always accepted. @default false */
-  refuseUnknownProtocols?: boolean;
-  /** Accepts or refuses a valid upgrade request before the 101 answer. @default undefined (accept all) */
+  /** Handshake policy and limits: `timeout`, `maxHeadSize`, `origins`, `protocols`, `refuseUnknownProtocols` (see {@linkcode ServerHandshakeOptions}). @default {} */
+  handshake?: ServerHandshakeOptions;
+  /** Accepts or refuses a valid upgrade request (after the `handshake` checks) before the 101 answer. @default undefined (accept all) */
   authenticate?: (
     request: UpgradeRequest,
   ) => AuthenticateResult<Data> | Promise<AuthenticateResult<Data>>;
@@ -308,36 +381,19 @@ export interface ServerOptions<Data = undefined> {
   onClose?: (conn: ServerConnection<Data>, info: CloseInfo) => unknown;
   /** Gets every error thrown or rejected by a hook or listener (the connection closes with 1011). @default console.error */
   onError?: (error: unknown, conn: ServerConnection<Data> | undefined) => void;
-  /** Largest incoming message in bytes; a bigger one closes the connection with 1009. @default 1_048_576 */
-  maxMessageSize?: number;
-  /**
-   * Most frames in one incoming message; more closes with 1009. The default scales with
-   * `maxMessageSize`, so a client that fragments a message within the size limit into frames of
-   * 256 bytes or more is never refused for the count, while a flood of tiny fragments is.
-   * @default max(1024, ceil(maxMessageSize / 256)) (4096 for the default 1 MiB)
-   */
-  maxFramesPerMessage?: number;
-  /** Outgoing bytes a connection may have waiting in its socket, checked before each write (so one bigger message still goes out); a write that finds more waiting closes with 1008. While more than half of it waits, the codec engine stops reading from that peer. @default 16_777_216 */
-  maxBufferedBytes?: number;
-  /** Milliseconds to wait for the closing handshake before destroying the socket. @default 10_000 */
-  closeTimeout?: number;
-  /** Milliseconds a client has to send its request head (codec engine), and again to be authenticated. @default 5_000 */
-  handshakeTimeout?: number;
-  /** Largest request head (request line and headers) in bytes; bigger gets 431. @default 16_384 */
-  maxHeadSize?: number;
-  /** Milliseconds between pings to silent peers; `0` turns the heartbeat off (native engine: Deno's `idleTimeout` = 2x this, in whole seconds, at least 2). @default 30_000 */
-  heartbeatInterval?: number;
-  /** Milliseconds a pinged peer has to answer (with anything) before it is dropped (codec engine only); when set, it must be below `heartbeatInterval`. @default 10_000, or half of `heartbeatInterval` when that is shorter (at least 1) */
-  heartbeatTimeout?: number;
-  /** Answer the text message `{"type":"wirely:ping"}` with `{"type":"wirely:pong"}` instead of delivering it; `false` delivers it like any message. @default true */
-  appHeartbeat?: boolean;
+  /** Per-connection limits: `maxMessageSize`, `maxFramesPerMessage`, `maxBufferedBytes`, `closeTimeout` (see {@linkcode ServerLimitOptions}). @default {} */
+  limits?: ServerLimitOptions;
+  /** Pings to silent peers and the answer to the client's heartbeat message (see {@linkcode ServerHeartbeatOptions}); `false` turns both off. @default {} (a ping every 30 s, 10 s to answer) */
+  heartbeat?: ServerHeartbeatOptions | false;
+  /** Milliseconds `server.close()` (and `signal`, `await using`) waits for the closing handshakes and the handshakes in progress before destroying what is left. @default 10_000 */
+  shutdownTimeout?: number;
   /**
    * permessage-deflate (RFC 7692): `true` or settings to accept it when a client offers it, `false`
    * to never. The codec engine (Node, Bun, Deno's `"codec"` engine, `attach`,
    * `createWebSocketServer`) accepts it by default: nothing is kept per connection between
    * messages, so an idle connection costs about 0.2 kB more (docs/server.md). Deno's `"native"` engine cannot compress: it
    * ignores the default, and an explicit `true` or object there throws a `TypeError` at startup.
-   * `maxMessageSize` applies to the inflated size.
+   * `limits.maxMessageSize` applies to the inflated size.
    * @default true (codec engine); false (native engine)
    */
   perMessageDeflate?: boolean | PerMessageDeflateServerOptions;
@@ -370,7 +426,7 @@ export interface WebSocketServer<Data = undefined> {
   broadcast(data: OutgoingData, options?: BroadcastOptions<ServerConnection<Data>>): number;
   /**
    * Graceful shutdown: stops accepting, answers new handshakes with 503, sends 1001 to every
-   * peer, waits for the closing handshakes and handshakes in progress up to `closeTimeout`,
+   * peer, waits for the closing handshakes and handshakes in progress up to `shutdownTimeout`,
    * destroys what is left, and resolves once everything is released.
    */
   close(): Promise<void>;

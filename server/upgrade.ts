@@ -153,8 +153,8 @@ export type UpgradeDecision<Data> = UpgradeAcceptance<Data> | UpgradeRefusal;
 
 /**
  * Decides on an upgrade request, in this order: RFC 6455 validity (400/405/426 from the codec),
- * `origins` (403), `authenticate` (its refusal), then the subprotocol (400 when the client
- * offered only unknown ones and `refuseUnknownProtocols` is set). Synchronous unless an
+ * `handshake.origins` (403), `authenticate` (its refusal), then the subprotocol (400 when the
+ * client offered only unknown ones and `handshake.refuseUnknownProtocols` is set). Synchronous unless an
  * `authenticate` hook runs.
  *
  * @param headers Where the headers are read (the request's own, or a cheaper view of them).
@@ -219,12 +219,15 @@ function accept<Data>(
   data: Data | undefined,
   agreed: { extensions: ExtensionNegotiator | undefined; offers: ExtensionOffer[] },
 ): UpgradeDecision<Data> {
-  const policy = options.protocols;
+  const policy = options.handshake?.protocols;
   const protocol = policy === undefined ? undefined : selectSubprotocol(
     offered,
     typeof policy === "function" ? (names) => policy(names, request) : policy,
   );
-  if (protocol === undefined && offered.length > 0 && options.refuseUnknownProtocols === true) {
+  if (
+    protocol === undefined && offered.length > 0 &&
+    options.handshake?.refuseUnknownProtocols === true
+  ) {
     return refusal(400, "none of the offered subprotocols is spoken here\n");
   }
   const decision: UpgradeAcceptance<Data> = {
@@ -282,7 +285,7 @@ function originAllowed<Data>(
   options: ServerOptions<Data>,
   headers: HeaderLookup,
 ): boolean {
-  const policy = options.origins;
+  const policy = options.handshake?.origins;
   if (policy === undefined) return true;
   const origin = headers.get("origin") ?? undefined;
   if (typeof policy === "function") return policy(origin, request) === true;

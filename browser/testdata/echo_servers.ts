@@ -62,8 +62,8 @@ class DenoEchoServer extends BaseServer implements EchoServer {
     this.#server = await serve({
       port,
       hostname: "127.0.0.1",
-      closeTimeout: 500,
-      appHeartbeat: !silent,
+      limits: { closeTimeout: 500 },
+      heartbeat: { appMessage: !silent },
       onOpen: () => this.opens++,
       onMessage: (conn, message) => {
         if (message.type === "text") this.received.push(message.data);

@@ -2,7 +2,7 @@
 // Bun.serve), for browser/client_test.ts.
 // Usage: node node_echo_server.mjs <port> [echo|silent]
 //   echo:   echoes every message; the server answers the heartbeat message itself.
-//   silent: `appHeartbeat: false`, and heartbeat messages get no answer (a dead server, as the
+//   silent: `heartbeat: { appMessage: false }`, and heartbeat messages get no answer (a dead server, as the
 //           client's heartbeat sees it); other messages are still echoed.
 // Reports one JSON line per event on stdout: listening (with the port), open, text (with the
 // data). Exits when its stdin closes (the test process is gone) or on SIGTERM (gracefully).
@@ -20,8 +20,8 @@ const report = (event) => process.stdout.write(JSON.stringify(event) + "\n");
 const server = await serve({
   port: Number(portArgument),
   hostname: "127.0.0.1",
-  closeTimeout: 500,
-  appHeartbeat: !silent,
+  limits: { closeTimeout: 500 },
+  heartbeat: { appMessage: !silent },
   onOpen: () => report({ event: "open" }),
   onMessage: (conn, message) => {
     if (message.type === "text") report({ event: "text", data: message.data });

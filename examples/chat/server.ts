@@ -54,7 +54,7 @@ const app = await startApp<Seat>({
   base: import.meta.url,
   defaultPort: 8001,
   ws: {
-    maxMessageSize: 16_384,
+    limits: { maxMessageSize: 16_384 },
     authenticate: (request) => {
       const query = request.url.searchParams;
       const name = cleanName(query.get("name"));

@@ -12,7 +12,7 @@ import { pack, unpack } from "../_shared/packing.ts";
 export const MAX_IMAGE_BYTES = 5_000_000;
 /** Largest header, in bytes. */
 export const MAX_HEADER_BYTES = 1_024;
-/** The server's `maxMessageSize`: a bigger message is refused with close code 1009. */
+/** The server's `limits.maxMessageSize`: a bigger message is refused with close code 1009. */
 export const MAX_MESSAGE_BYTES: number = MAX_IMAGE_BYTES + 4 + MAX_HEADER_BYTES;
 /** Image types the room accepts. */
 export const IMAGE_TYPES: readonly string[] = [

@@ -68,7 +68,7 @@ const app = await startApp<Seat>({
   base: import.meta.url,
   defaultPort: 8002,
   ws: {
-    maxMessageSize: MAX_MESSAGE_BYTES,
+    limits: { maxMessageSize: MAX_MESSAGE_BYTES },
     authenticate: (request) => {
       const name = cleanName(request.url.searchParams.get("name"));
       const room = cleanName(request.url.searchParams.get("room"));

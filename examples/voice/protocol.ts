@@ -16,7 +16,7 @@ export const RECORDER_MIME = "audio/webm;codecs=opus";
 export const PLAYER_MIME = 'audio/webm; codecs="opus"';
 /** Milliseconds of audio per chunk (`MediaRecorder.start(timeslice)`). */
 export const CHUNK_MS = 250;
-/** The server's `maxMessageSize` in bytes: far above a 250 ms Opus chunk. */
+/** The server's `limits.maxMessageSize` in bytes: far above a 250 ms Opus chunk. */
 export const MAX_CHUNK_BYTES = 262_144;
 /** Largest header, in bytes. */
 export const MAX_HEADER_BYTES = 512;

@@ -50,7 +50,7 @@ const app = await startApp<Seat>({
   base: import.meta.url,
   defaultPort: 8003,
   ws: {
-    maxMessageSize: MAX_CHUNK_BYTES,
+    limits: { maxMessageSize: MAX_CHUNK_BYTES },
     authenticate: (request) => {
       const name = cleanName(request.url.searchParams.get("name"));
       const room = cleanName(request.url.searchParams.get("room"));

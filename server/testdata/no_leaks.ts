@@ -17,8 +17,7 @@ const server = await serve({
   engine: process.argv.includes("--engine=native") ? "native" : "codec",
   port: 0,
   hostname: "127.0.0.1",
-  heartbeatInterval: 50,
-  heartbeatTimeout: 20,
+  heartbeat: { interval: 50, timeout: 20 },
   onMessage: (conn, message) => conn.send(message.data),
 });
 for (let round = 0; round < ROUNDS; round++) {
