@@ -22,7 +22,29 @@ import type { UrlSource } from "../client/options.ts";
 import { EventClient as BaseEventClient, type EventClientOptions, splitOptions } from "./client.ts";
 import type { DefaultEvents } from "./types.ts";
 
-export * from "./mod.ts";
+export {
+  type AckArgs,
+  type AckOptions,
+  decodePacket,
+  type DefaultEvents,
+  type EmitArgs,
+  encodeAck,
+  encodeError,
+  encodeEvent,
+  type EventAnswer,
+  type EventClientOptions,
+  type EventData,
+  EventError,
+  type EventErrorCode,
+  type EventErrorOptions,
+  type EventHandler,
+  type EventName,
+  EVENTS_PROTOCOL,
+  type Frame,
+  MAX_ACK_ID,
+  MAX_EVENT_NAME_BYTES,
+  type Packet,
+} from "./mod.ts";
 
 /**
  * {@linkcode BaseEventClient | EventClient} whose default transport also works on Node 20: the

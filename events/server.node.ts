@@ -6,5 +6,35 @@
  * @module
  */
 
-export * from "./server.ts";
+export {
+  type AckArgs,
+  type AckOptions,
+  BroadcastOperator,
+  type BroadcastTarget,
+  decodePacket,
+  type DefaultEvents,
+  type EmitArgs,
+  encodeAck,
+  encodeError,
+  encodeEvent,
+  type EventAnswer,
+  type EventClientOptions,
+  type EventData,
+  EventError,
+  type EventErrorCode,
+  type EventErrorOptions,
+  type EventHandler,
+  type EventMiddleware,
+  type EventName,
+  EVENTS_PROTOCOL,
+  EventServer,
+  type EventServerOptions,
+  EventSocket,
+  type ExceptTarget,
+  type Frame,
+  MAX_ACK_ID,
+  MAX_EVENT_NAME_BYTES,
+  type Packet,
+  type SocketHost,
+} from "./server.ts";
 export { EventClient } from "./mod.node.ts";

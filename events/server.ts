@@ -28,7 +28,30 @@
  * @module
  */
 
-export * from "./mod.ts";
+export {
+  type AckArgs,
+  type AckOptions,
+  decodePacket,
+  type DefaultEvents,
+  type EmitArgs,
+  encodeAck,
+  encodeError,
+  encodeEvent,
+  type EventAnswer,
+  EventClient,
+  type EventClientOptions,
+  type EventData,
+  EventError,
+  type EventErrorCode,
+  type EventErrorOptions,
+  type EventHandler,
+  type EventName,
+  EVENTS_PROTOCOL,
+  type Frame,
+  MAX_ACK_ID,
+  MAX_EVENT_NAME_BYTES,
+  type Packet,
+} from "./mod.ts";
 export { type EventMiddleware, EventServer, type EventServerOptions } from "./event_server.ts";
 export { EventSocket, type SocketHost } from "./socket.ts";
 export { BroadcastOperator, type BroadcastTarget, type ExceptTarget } from "./broadcast.ts";

@@ -33,7 +33,7 @@ const ENTRIES: readonly {
   bun?: string;
   runtimes?: boolean;
 }[] = [
-  { name: ".", entry: "mod", node: "mod.node" },
+  { name: ".", entry: "mod", node: "mod.node", bun: "mod.bun", runtimes: true },
   { name: "./codec", entry: "codec/mod" },
   { name: "./client", entry: "client/mod", node: "client/mod.node" },
   { name: "./client/tcp", entry: "client/tcp" },
@@ -154,19 +154,6 @@ async function checkSameJavaScript(): Promise<void> {
   }
 }
 
-/** The `"."` entry's Node build: everything of mod.js, with the Node client. */
-async function writeRootNodeEntry(): Promise<void> {
-  const text = [
-    "// The Node build of the package root: the client falls back to the codec transport on",
-    "// runtimes without a global WebSocket (see client/mod.node.js).",
-    'export * from "./mod.js";',
-    'export { WirelyClient } from "./client/mod.node.js";',
-    "",
-  ].join("\n");
-  await Deno.writeTextFile(new URL("mod.node.js", NPM_DIR), text);
-  await Deno.writeTextFile(new URL("mod.node.d.ts", NPM_DIR), text);
-}
-
 function exportsMap(): Record<string, unknown> {
   const map: Record<string, unknown> = {};
   for (const { name, entry, node, bun, runtimes } of ENTRIES) {
@@ -263,7 +250,6 @@ export async function build(version?: string): Promise<BuildResult> {
   await rewriteJsrName(TEST_DIR);
   await checkSameJavaScript();
   const fixed = await fixDeclarations();
-  await writeRootNodeEntry();
   await writePackageJson(packageVersion);
   for (const name of ["README.md", "LICENSE"]) {
     await Deno.copyFile(new URL(name, ROOT), new URL(name, NPM_DIR));

@@ -11,6 +11,7 @@ export { type ServerConnection, type ServerConnectionState } from "./connection.
 export { HEARTBEAT_PING, HEARTBEAT_PONG } from "../client/heartbeat.ts";
 export { type OutgoingData, PreparedMessage } from "./prepared_message.ts";
 export {
+  type AdapterServer,
   type BroadcastEnvelope,
   type BroadcastOptions,
   MemoryAdapter,
@@ -68,6 +69,7 @@ export type {
   CloseInfo,
   HandshakeRefusal,
   OriginPolicy,
+  PerMessageDeflateServerOptions,
   ProtocolPolicy,
   ServerConnectionEventMap,
   ServerConnectionListener,
@@ -75,6 +77,7 @@ export type {
   ServerHeartbeatOptions,
   ServerLimitOptions,
   ServerOptions,
+  ServerSendOptions,
   UpgradeRequest,
   WebSocketServer,
 } from "./types.ts";

@@ -12,6 +12,7 @@ export { type ServerConnection, type ServerConnectionState } from "./connection.
 export { HEARTBEAT_PING, HEARTBEAT_PONG } from "../client/heartbeat.ts";
 export { type OutgoingData, PreparedMessage } from "./prepared_message.ts";
 export {
+  type AdapterServer,
   type BroadcastEnvelope,
   type BroadcastOptions,
   MemoryAdapter,
