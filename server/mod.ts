@@ -59,13 +59,13 @@ export {
   type NativeWebSocketServer,
   upgrade,
 } from "./native_server.ts";
-export {
-  type BunServer,
-  type BunSocketData,
-  type BunWebSocketHandler,
-  type BunWebSocketServer,
-  createBunServer,
-} from "./bun_server.ts";
+export { createBunServer } from "./bun_server.ts";
+export type {
+  BunServer,
+  BunSocketData,
+  BunWebSocketHandler,
+  BunWebSocketServer,
+} from "./bun_types.ts";
 export type { BunServerWebSocket } from "./bun_transport.ts";
 export {
   createServerHandle,

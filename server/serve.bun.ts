@@ -12,7 +12,8 @@
  */
 
 import { ServerCore } from "./core.ts";
-import { type BunServer, bunServerOver, type BunWebSocketHandler } from "./bun_server.ts";
+import { bunServerOver } from "./bun_server.ts";
+import type { BunServer, BunWebSocketHandler } from "./bun_types.ts";
 import { toResponse } from "./native_server.ts";
 import {
   defineServe,
