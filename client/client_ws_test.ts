@@ -181,7 +181,7 @@ describe("WirelyClient against ws's server", () => {
       const started = Date.now();
       await reachState(c, "closed", 3_000);
       const elapsed = Date.now() - started;
-      assert.ok(elapsed >= 190 && elapsed < 2_000, `took ${elapsed} ms`);
+      assert.ok(elapsed >= 190, `gave up after ${elapsed} ms, before two connect timeouts`);
       assert.equal(silent.accepted(), 2);
       assert.deepEqual(log.filter((e) => !e.startsWith("state:")), [
         "error:CONNECT_TIMEOUT",
