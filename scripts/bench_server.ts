@@ -270,6 +270,14 @@ async function runMemory(
   return out;
 }
 
+/**
+ * Operations per second of server CPU: on a shared machine, or when the generator is the
+ * bottleneck, this ratio moves less than the rates.
+ */
+function perCpu(cell: Cell): number {
+  return cell.rate / Math.max(cell.serverCpu, 1);
+}
+
 function human(value: number): string {
   if (value >= 1e6) return `${(value / 1e6).toFixed(2)} M`;
   if (value >= 1e4) return `${(value / 1e3).toFixed(1)} k`;
@@ -288,6 +296,7 @@ function printGroup(
     "unit",
     ...labels,
     ...ours.map((l) => `${l}/${group.reference}`),
+    ...ours.map((l) => `per server CPU (${l}/${group.reference})`),
     "goal",
     `server CPU % (${labels.join(" / ")})`,
     "generator CPU %",
@@ -302,6 +311,9 @@ function printGroup(
       scenario.unit,
       ...labels.map((l) => human(cells.get(l)!.rate)),
       ...ours.map((l) => `${(cells.get(l)!.rate / ref).toFixed(2)}x`),
+      ...ours.map((l) =>
+        `${(perCpu(cells.get(l)!) / perCpu(cells.get(group.reference)!)).toFixed(2)}x`
+      ),
       group.name.startsWith("node")
         ? scenario.goalNode
         : group.name === "bun"
@@ -319,6 +331,7 @@ function printGroup(
       "KiB",
       ...labels.map((l) => `${memory.get(l)!.rss.toFixed(1)} (${memory.get(l)!.heap.toFixed(1)})`),
       ...ours.map((l) => `${(memory.get(l)!.rss / ref).toFixed(2)}x`),
+      ...ours.map(() => "-"),
       group.name.startsWith("node") ? "<= 5 KiB" : "-",
       "-",
       "-",
