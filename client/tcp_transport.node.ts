@@ -102,6 +102,10 @@ class TcpTransport implements Transport {
     (error) => this.#emit({ type: "error", error }),
   );
   #closeTimer: ReturnType<typeof setTimeout> | undefined;
+  /** A flush of the sends of this tick is queued (one write for all of them). */
+  #flushQueued = false;
+  /** Size of the sends not written yet (as `bufferedAmount` counts: UTF-16 units for text). */
+  #unflushed = 0;
   /** The socket ended while the handshake response was being checked. */
   #endedEarly = false;
   /** The extensions offered in the request. */
@@ -178,7 +182,7 @@ class TcpTransport implements Transport {
   }
 
   get bufferedAmount(): number {
-    return (this.#socket?.writableLength ?? 0) + this.#sends.bytes;
+    return (this.#socket?.writableLength ?? 0) + this.#sends.bytes + this.#unflushed;
   }
 
   send(data: TransportData): void {
@@ -217,10 +221,21 @@ class TcpTransport implements Transport {
     this.#tunnel?.abort();
   }
 
+  /**
+   * Frames a message now and writes it at the end of the tick, with every other message sent in
+   * the same tick: one system call for a burst (an echo of the messages of one read, a loop of
+   * sends) instead of one per message. Order is kept: every write goes through the connection.
+   */
   #sendNow(data: string | Uint8Array): void {
     if (typeof data === "string") this.#connection.sendText(data);
     else this.#connection.sendBinary(data);
-    this.#flush();
+    this.#unflushed += data.length;
+    if (this.#flushQueued) return;
+    this.#flushQueued = true;
+    queueMicrotask(() => {
+      this.#flushQueued = false;
+      this.#flush();
+    });
   }
 
   #onData(chunk: Uint8Array): void {
@@ -313,6 +328,7 @@ class TcpTransport implements Transport {
 
   /** Writes the connection's bytes, reports its events, and ends the socket when it must. */
   #flush(): void {
+    this.#unflushed = 0;
     const connection = this.#connection;
     const socket = this.#socket;
     if (socket === undefined) return;
