@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { IncomingMessage } from "node:http";
 import type { Socket as NetSocket } from "node:net";
 import type { Duplex } from "node:stream";
 import { writeResponseHead } from "../codec/http_write.ts";
@@ -14,6 +15,7 @@ import type { ServerCore } from "./core.ts";
 import { switchingProtocolsHead, type UpgradeDecision, type UpgradeRefusal } from "./upgrade.ts";
 import { NodeSocket, type NodeUpgradeRequest } from "./_node_socket.ts";
 import type { RequestLine } from "./upgrade.ts";
+import { headSize } from "./_binding.ts";
 
 /** Ignores socket errors (a socket's `close` follows). */
 export const noop = (): void => {};
@@ -88,4 +90,11 @@ export function writeRefusal(socket: Duplex, answer: UpgradeRefusal): void {
 export function pathOf(target: string): string {
   const end = target.search(/[?#]/);
   return end === -1 ? target : target.slice(0, end);
+}
+
+/** Bytes of a `node:http` request head as sent (request line, header lines, blank line). */
+export function nodeHeadSize(request: IncomingMessage): number {
+  let fields = 0;
+  for (const field of request.rawHeaders) fields += field.length + 2;
+  return headSize(request.method?.length ?? 0, request.url?.length ?? 0, fields);
 }

@@ -22,8 +22,8 @@ import type {
 } from "./types.ts";
 import { refusal } from "./upgrade.ts";
 import { NodeUpgradeRequest } from "./_node_socket.ts";
-import { noop, pathOf, upgradeSocket, writeRefusal } from "./_node_upgrade.ts";
-import { headSize, serverHandle } from "./_binding.ts";
+import { nodeHeadSize, noop, pathOf, upgradeSocket, writeRefusal } from "./_node_upgrade.ts";
+import { serverHandle } from "./_binding.ts";
 
 /**
  * Options of {@linkcode createWebSocketServer} and {@linkcode attach}.
@@ -197,11 +197,4 @@ export function handleUpgrade<Data>(
     return;
   }
   upgradeSocket(core, socket, head, upgradeRequest, request);
-}
-
-/** Bytes of the request head as sent (request line, header lines, blank line). */
-function nodeHeadSize(request: http.IncomingMessage): number {
-  let fields = 0;
-  for (const field of request.rawHeaders) fields += field.length + 2;
-  return headSize(request.method?.length ?? 0, request.url?.length ?? 0, fields);
 }
