@@ -23,10 +23,56 @@ import type { Extension } from "../codec/extension.ts";
 import type { ExtensionOffer } from "../codec/extensions.ts";
 import { PerMessageDeflate, type PerMessageDeflateOptions } from "../codec/permessage_deflate.ts";
 import { zlibDeflate } from "../deflate/zlib.node.ts";
-import type { TcpTransportOptions } from "./tcp_transport.node.ts";
 import { checkProxyOption } from "./_proxy.ts";
 
 const DUMMY_KEY = "AAAAAAAAAAAAAAAAAAAAAA==";
+
+/**
+ * Options of {@linkcode tcpTransport}. Sizes in bytes, times in milliseconds.
+ *
+ * @example Send a token header and trust a private CA
+ * ```ts
+ * import type { TcpTransportOptions } from "@wirely/wirely/client/tcp";
+ * const options: TcpTransportOptions = {
+ *   headers: { authorization: "Bearer t0k3n" },
+ *   ca: "-----BEGIN CERTIFICATE-----\n...",
+ * };
+ * console.log(Object.keys(options)); // [ "headers", "ca" ]
+ * ```
+ */
+export interface TcpTransportOptions {
+  /** Extra request headers (`authorization`, `origin`, `cookie`...); not the handshake's own. @default {{}} */
+  headers?: Headers | Array<[string, string]> | Record<string, string>;
+  /** PEM certificates trusted for `wss://`, instead of the system's. @default undefined (system CAs) */
+  ca?: string | string[];
+  /** Refuse a `wss://` server whose certificate does not verify; `false` only for tests. @default {true} */
+  rejectUnauthorized?: boolean;
+  /** The TLS server name (SNI) and name checked in the certificate. @default the URL's host name */
+  servername?: string;
+  /** Largest message received, in bytes (bigger: close 1009); `Infinity` turns it off. @default {1_048_576} */
+  maxMessageSize?: number;
+  /** Largest response head of the handshake, in bytes. @default {16_384} */
+  maxHeadSize?: number;
+  /** The closing-handshake deadline, in milliseconds: once our close frame is sent (first, or answering the server's), how long the server has to finish the handshake (its close frame, then its end of TCP) before the socket is dropped. The same meaning as the server's `limits.closeTimeout`. @default {5_000} */
+  closeTimeout?: number;
+  /**
+   * An HTTP proxy to tunnel through with `CONNECT` (`http://user:pass@host:port`; credentials
+   * go in `Proxy-Authorization: Basic`), or `false` for none. Either way the environment is not
+   * read.
+   * @default undefined (the environment: `HTTP_PROXY` for `ws:`, `HTTPS_PROXY` for `wss:`, unless `NO_PROXY` lists the host)
+   */
+  proxy?: string | URL | false;
+  /**
+   * Offer permessage-deflate (RFC 7692): `true` with the defaults, an object to tune it
+   * (`threshold`: messages under it, in bytes, go uncompressed, default 1024; `level`,
+   * `memLevel`), `false` to offer nothing. The offer is `permessage-deflate;
+   * client_no_context_takeover; client_max_window_bits`: we compress each message on its own (no
+   * compressor kept per connection); a server that takes its context over makes us keep its
+   * window (at most 32 KiB). Received messages are inflated within `maxMessageSize` (more: 1009).
+   * @default {true}
+   */
+  perMessageDeflate?: boolean | PerMessageDeflateOptions;
+}
 
 /** {@linkcode TcpTransportOptions} checked, with every default filled in. */
 export interface TcpSettings {

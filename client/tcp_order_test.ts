@@ -80,3 +80,33 @@ describe("tcpTransport: messages before a bad frame or a close in one read", () 
     }
   });
 });
+
+describe("tcpTransport: the sends of one tick", () => {
+  it("go out in order at the end of the tick, counted in bufferedAmount until then", async () => {
+    let peer: (() => Uint8Array) | undefined;
+    const raw = await startRawServer((_socket, received) => {
+      peer = received;
+    });
+    let transport: Transport | undefined;
+    try {
+      let open = false;
+      transport = tcpTransport().connect(raw.url, [], (event) => {
+        if (event.type === "open") open = true;
+      });
+      await until(() => open, 2_000, "open");
+      const sent: string[] = [];
+      for (let i = 0; i < 50; i++) {
+        sent.push(`m${i}`);
+        transport.send(`m${i}`);
+      }
+      // Not written yet: the 50 messages are counted (UTF-16 units, as the queue counts).
+      assert.ok(transport.bufferedAmount >= sent.join("").length, `${transport.bufferedAmount}`);
+      await until(() => framesOf(peer!()).length >= 50, 2_000, "50 frames");
+      assert.deepEqual(framesOf(peer!()), sent.map((m) => `text:${m}`));
+      assert.equal(transport.bufferedAmount, 0);
+    } finally {
+      transport?.abort();
+      await raw.stop();
+    }
+  });
+});

@@ -24,6 +24,7 @@ import {
   extensionOffers,
   resolveTcpOptions,
   type TcpSettings,
+  type TcpTransportOptions,
 } from "./_tcp_options.ts";
 import { prepareRequest } from "./_tcp_request.ts";
 import { proxyFor } from "./_proxy.ts";
@@ -36,52 +37,7 @@ import type {
   TransportListener,
 } from "./transport.ts";
 
-/**
- * Options of {@linkcode tcpTransport}. Sizes in bytes, times in milliseconds.
- *
- * @example Send a token header and trust a private CA
- * ```ts
- * import type { TcpTransportOptions } from "@wirely/wirely/client/tcp";
- * const options: TcpTransportOptions = {
- *   headers: { authorization: "Bearer t0k3n" },
- *   ca: "-----BEGIN CERTIFICATE-----\n...",
- * };
- * console.log(Object.keys(options)); // [ "headers", "ca" ]
- * ```
- */
-export interface TcpTransportOptions {
-  /** Extra request headers (`authorization`, `origin`, `cookie`...); not the handshake's own. @default {{}} */
-  headers?: Headers | Array<[string, string]> | Record<string, string>;
-  /** PEM certificates trusted for `wss://`, instead of the system's. @default undefined (system CAs) */
-  ca?: string | string[];
-  /** Refuse a `wss://` server whose certificate does not verify; `false` only for tests. @default {true} */
-  rejectUnauthorized?: boolean;
-  /** The TLS server name (SNI) and name checked in the certificate. @default the URL's host name */
-  servername?: string;
-  /** Largest message received, in bytes (bigger: close 1009); `Infinity` turns it off. @default {1_048_576} */
-  maxMessageSize?: number;
-  /** Largest response head of the handshake, in bytes. @default {16_384} */
-  maxHeadSize?: number;
-  /** The closing-handshake deadline, in milliseconds: once our close frame is sent (first, or answering the server's), how long the server has to finish the handshake (its close frame, then its end of TCP) before the socket is dropped. The same meaning as the server's `limits.closeTimeout`. @default {5_000} */
-  closeTimeout?: number;
-  /**
-   * An HTTP proxy to tunnel through with `CONNECT` (`http://user:pass@host:port`; credentials
-   * go in `Proxy-Authorization: Basic`), or `false` for none. Either way the environment is not
-   * read.
-   * @default undefined (the environment: `HTTP_PROXY` for `ws:`, `HTTPS_PROXY` for `wss:`, unless `NO_PROXY` lists the host)
-   */
-  proxy?: string | URL | false;
-  /**
-   * Offer permessage-deflate (RFC 7692): `true` with the defaults, an object to tune it
-   * (`threshold`: messages under it, in bytes, go uncompressed, default 1024; `level`,
-   * `memLevel`), `false` to offer nothing. The offer is `permessage-deflate;
-   * client_no_context_takeover; client_max_window_bits`: we compress each message on its own (no
-   * compressor kept per connection); a server that takes its context over makes us keep its
-   * window (at most 32 KiB). Received messages are inflated within `maxMessageSize` (more: 1009).
-   * @default {true}
-   */
-  perMessageDeflate?: boolean | PerMessageDeflateOptions;
-}
+export type { TcpTransportOptions };
 
 /**
  * A transport that speaks WebSocket itself over TCP (`ws://`) or TLS (`wss://`): the runtime
@@ -134,6 +90,9 @@ class TcpTransport implements Transport {
   #listener: TransportListener | undefined;
   #phase: Phase = "handshake";
   #parser: HttpHeadParser<"response">;
+  /** The request's key and offered subprotocols, for checking the response. */
+  readonly #key: string;
+  readonly #protocols: string[];
   /** Chunks that arrived while the handshake response was being checked. */
   #held: Uint8Array[] = [];
   /** Sends waiting behind a `Blob` being read, to keep call order. */
@@ -143,6 +102,10 @@ class TcpTransport implements Transport {
     (error) => this.#emit({ type: "error", error }),
   );
   #closeTimer: ReturnType<typeof setTimeout> | undefined;
+  /** A flush of the sends of this tick is queued (one write for all of them). */
+  #flushQueued = false;
+  /** Size of the sends not written yet (as `bufferedAmount` counts: UTF-16 units for text). */
+  #unflushed = 0;
   /** The socket ended while the handshake response was being checked. */
   #endedEarly = false;
   /** The extensions offered in the request. */
@@ -164,6 +127,8 @@ class TcpTransport implements Transport {
       offers,
     );
     this.#listener = listener;
+    this.#key = key;
+    this.#protocols = [...protocols];
     this.#offers = offers;
     this.#deflate = settings.deflate;
     this.#closeTimeout = settings.closeTimeout;
@@ -181,7 +146,7 @@ class TcpTransport implements Transport {
     };
     const target = { secure, host, port };
     const proxy = proxyFor(target, settings.proxy, processEnv);
-    const start = (socket: net.Socket): void => this.#start(socket, key, protocols, head);
+    const start = (socket: net.Socket): void => this.#start(socket, head);
     if (proxy === undefined) {
       start(secure ? tls.connect({ host, port, ...tlsOptions }) : net.connect({ host, port }));
       return;
@@ -194,14 +159,12 @@ class TcpTransport implements Transport {
   }
 
   /** Takes the connected (or connecting) socket and sends the upgrade request. */
-  #start(socket: net.Socket, key: string, protocols: readonly string[], head: Uint8Array): void {
+  #start(socket: net.Socket, head: Uint8Array): void {
     this.#socket = socket;
     this.#tunnel = undefined;
     socket.setNoDelay(true);
     socket.on("data", (chunk: Uint8Array) => {
-      this.#onData(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength), key, [
-        ...protocols,
-      ]);
+      this.#onData(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
     });
     socket.on("end", () => this.#onEnd());
     socket.on("close", () => {
@@ -219,7 +182,7 @@ class TcpTransport implements Transport {
   }
 
   get bufferedAmount(): number {
-    return (this.#socket?.writableLength ?? 0) + this.#sends.bytes;
+    return (this.#socket?.writableLength ?? 0) + this.#sends.bytes + this.#unflushed;
   }
 
   send(data: TransportData): void {
@@ -258,13 +221,24 @@ class TcpTransport implements Transport {
     this.#tunnel?.abort();
   }
 
+  /**
+   * Frames a message now and writes it at the end of the tick, with every other message sent in
+   * the same tick: one system call for a burst (an echo of the messages of one read, a loop of
+   * sends) instead of one per message. Order is kept: every write goes through the connection.
+   */
   #sendNow(data: string | Uint8Array): void {
     if (typeof data === "string") this.#connection.sendText(data);
     else this.#connection.sendBinary(data);
-    this.#flush();
+    this.#unflushed += data.length;
+    if (this.#flushQueued) return;
+    this.#flushQueued = true;
+    queueMicrotask(() => {
+      this.#flushQueued = false;
+      this.#flush();
+    });
   }
 
-  #onData(chunk: Uint8Array, key: string, protocols: string[]): void {
+  #onData(chunk: Uint8Array): void {
     if (this.#phase === "open") {
       // Messages before a close or a bad frame in the chunk are reported first. A bug in wirely
       // (the connection queued a 1011 close) is reported rather than thrown out of a socket event.
@@ -288,7 +262,8 @@ class TcpTransport implements Transport {
       if (response === undefined) return;
       this.#held.push(this.#parser.takeRest());
       this.#phase = "validating";
-      validateUpgradeResponse(response, { key, protocols, extensions: this.#offers }).then(
+      const check = { key: this.#key, protocols: this.#protocols, extensions: this.#offers };
+      validateUpgradeResponse(response, check).then(
         (info) => this.#opened(info.protocol ?? "", response.headers, info.extensions),
         (error) => this.#refuse(error),
       );
@@ -312,7 +287,7 @@ class TcpTransport implements Transport {
     this.#held = [];
     for (const chunk of held) {
       if (this.#phase !== "open") break;
-      if (chunk.length > 0) this.#onData(chunk, "", []);
+      if (chunk.length > 0) this.#onData(chunk);
     }
     if (this.#endedEarly) this.#onEnd();
   }
@@ -353,16 +328,24 @@ class TcpTransport implements Transport {
 
   /** Writes the connection's bytes, reports its events, and ends the socket when it must. */
   #flush(): void {
+    this.#unflushed = 0;
     const connection = this.#connection;
     const socket = this.#socket;
     if (socket === undefined) return;
-    for (const bytes of connection.takeBytes()) {
-      if (!socket.destroyed) socket.write(bytes);
+    const out = connection.takeBytes();
+    if (out.length > 0 && !socket.destroyed) {
+      // A frame's header and payload (and every frame of a burst) go out in one system call.
+      if (out.length === 1) socket.write(out[0]!);
+      else {
+        socket.cork();
+        for (const bytes of out) socket.write(bytes);
+        socket.uncork();
+      }
     }
     for (const event of connection.takeEvents()) this.#report(event);
     if (connection.shouldCloseTransport) {
       if (!socket.destroyed) socket.end();
-      // The peer gets the close frame; it may not answer the FIN: the same `closeTimeout` runs.
+      // The peer gets the close frame; it may not answer the FIN, so it gets `closeTimeout` to.
       this.#startCloseTimer();
     } else if (connection.state === "closing") {
       this.#startCloseTimer();

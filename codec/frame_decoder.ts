@@ -8,6 +8,7 @@
  * @module
  */
 
+import { concatBytes } from "./_bytes.ts";
 import {
   checkDecoderOptions,
   checkHeader,
@@ -51,8 +52,15 @@ const GET_MASK = 3;
 /** Waiting for (the rest of) the payload. */
 const GET_DATA = 4;
 
-/** A payload that spans chunks is gathered in a buffer that starts at most this big, in bytes. */
-const INITIAL_GATHER_SIZE = 65_536;
+/**
+ * A payload that spans chunks is gathered as views of the chunks it arrived in (unmasked in
+ * place) when a piece is at least this big, in bytes; smaller pieces are copied into a staging
+ * buffer (so a peer that trickles bytes costs no object per byte). The pieces are joined once,
+ * when the frame is complete: one allocation and one copy per frame, whatever its size.
+ */
+const MIN_VIEW_PIECE = 8_192;
+/** A staging buffer for small pieces holds at most this many bytes, in bytes. */
+const STAGE_SIZE = 65_536;
 
 /**
  * The masking key of the frame being unmasked, shared by every decoder: `applyMask` is
@@ -105,8 +113,12 @@ export class FrameDecoder {
   /** Bytes of a header field that spans chunks (at most 8), created the first time one does. */
   #scratch: Uint8Array | undefined = undefined;
   #scratchLength = 0;
-  /** A payload that spans chunks, gathered so far. */
-  #gather: Uint8Array | undefined = undefined;
+  /** A payload that spans chunks: its pieces so far (views or sealed stages), made on need. */
+  #pieces: Uint8Array[] | undefined = undefined;
+  /** The staging buffer of small pieces, and how much of it is used. */
+  #stage: Uint8Array | undefined = undefined;
+  #staged = 0;
+  /** Bytes of the payload that spans chunks gathered so far. */
   #gathered = 0;
 
   #error: unknown = undefined;
@@ -162,9 +174,10 @@ export class FrameDecoder {
    * @param onPayload Called with each unmasked piece of a data frame's payload that arrives
    * before the rest of the frame (only when a payload spans chunks), with the frame's opcode and
    * RSV bits (4 = RSV1, 2 = RSV2, 1 = RSV3): a
-   * connection checks the UTF-8 of a text frame as it arrives. The piece is a view into the
-   * payload `onFrame` later gets whole; an error it throws fails the decoder like one from
-   * `onFrame`.
+   * connection checks the UTF-8 of a text frame as it arrives. The piece is a view (of the
+   * chunk, or of a buffer where small pieces are collected) valid only during the call: `onFrame`
+   * later gets the whole payload in one buffer. An error it throws fails the decoder like one
+   * from `onFrame`.
    * @throws {ProtocolError} If the peer broke the protocol (see the class documentation).
    * @throws {InvalidStateError} If called again from inside `onFrame`.
    * @throws {TypeError} If `chunk` is not a Uint8Array (the decoder stays usable).
@@ -198,7 +211,8 @@ export class FrameDecoder {
     } catch (error) {
       this.#failed = true;
       this.#error = error;
-      this.#gather = undefined;
+      this.#pieces = undefined;
+      this.#stage = undefined;
       throw error;
     } finally {
       this.#busy = false;
@@ -229,7 +243,7 @@ export class FrameDecoder {
       if (state === GET_DATA) {
         const length = this.#length;
         let payload: Uint8Array;
-        if (this.#gather === undefined && end - pos >= length) {
+        if (this.#gathered === 0 && end - pos >= length) {
           // Zero copy: the whole payload is in this chunk.
           payload = chunk.subarray(pos, pos + length);
           pos += length;
@@ -237,21 +251,16 @@ export class FrameDecoder {
         } else {
           if (pos === end) return;
           const take = Math.min(length - this.#gathered, end - pos);
-          const from = this.#gathered;
-          this.#append(chunk, pos, pos + take);
-          pos += take;
           // Each piece is unmasked as it arrives, so onPayload sees the data before the frame ends.
-          const piece = this.#gather!.subarray(from, this.#gathered);
-          if (this.#masked) this.#unmask(piece, from);
+          const piece = this.#gatherPiece(chunk, pos, take);
+          pos += take;
           if (this.#gathered < length) {
             if (onPayload !== undefined && this.#opcode < 8) {
               onPayload(this.#opcode, piece, this.#rsv);
             }
             return;
           }
-          payload = this.#gather!;
-          this.#gather = undefined;
-          this.#gathered = 0;
+          payload = this.#takeGathered(length);
         }
         this.#state = GET_INFO;
         const rsv = this.#rsv;
@@ -363,24 +372,51 @@ export class FrameDecoder {
     this.#state = this.#masked ? GET_MASK : GET_DATA;
   }
 
-  /** Appends `chunk[from..to)` to the payload being gathered, growing the buffer as needed. */
-  #append(chunk: Uint8Array, from: number, to: number): void {
-    const length = this.#length;
-    const needed = this.#gathered + (to - from);
-    let gather = this.#gather;
-    if (gather === undefined || needed > gather.length) {
-      // Grow geometrically, never beyond the announced length: a peer that announces a large
-      // frame and sends little makes us hold little.
-      const size = Math.min(
-        length,
-        Math.max(needed, gather === undefined ? INITIAL_GATHER_SIZE : gather.length * 2),
-      );
-      const grown = new Uint8Array(size);
-      if (gather !== undefined) grown.set(gather.subarray(0, this.#gathered));
-      gather = grown;
-      this.#gather = grown;
+  /**
+   * Keeps `chunk[at..at + take)` as the next piece of the payload being gathered (a view, or a
+   * copy in the staging buffer when small), unmasked; returns it.
+   */
+  #gatherPiece(chunk: Uint8Array, at: number, take: number): Uint8Array {
+    const from = this.#gathered;
+    let piece: Uint8Array;
+    if (take >= MIN_VIEW_PIECE) {
+      this.#sealStage();
+      piece = chunk.subarray(at, at + take);
+      (this.#pieces ??= []).push(piece);
+    } else {
+      let stage = this.#stage;
+      if (stage === undefined || this.#staged + take > stage.length) {
+        this.#sealStage();
+        // Never beyond the announced length: a peer that announces a large frame and sends
+        // little makes us hold little.
+        stage = this.#stage = new Uint8Array(Math.min(this.#length - from, STAGE_SIZE));
+      }
+      stage.set(chunk.subarray(at, at + take), this.#staged);
+      piece = stage.subarray(this.#staged, this.#staged + take);
+      this.#staged += take;
     }
-    gather.set(chunk.subarray(from, to), this.#gathered);
-    this.#gathered = needed;
+    this.#gathered = from + take;
+    if (this.#masked) this.#unmask(piece, from);
+    return piece;
+  }
+
+  /** Moves the used part of the staging buffer to the pieces. */
+  #sealStage(): void {
+    const stage = this.#stage;
+    if (stage === undefined) return;
+    (this.#pieces ??= []).push(
+      this.#staged === stage.length ? stage : stage.subarray(0, this.#staged),
+    );
+    this.#stage = undefined;
+    this.#staged = 0;
+  }
+
+  /** The gathered payload of `length` bytes in one buffer (joined once); resets the gathering. */
+  #takeGathered(length: number): Uint8Array {
+    this.#sealStage();
+    const pieces = this.#pieces!;
+    this.#pieces = undefined;
+    this.#gathered = 0;
+    return pieces.length === 1 ? pieces[0]! : concatBytes(pieces, length);
   }
 }

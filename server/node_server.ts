@@ -11,9 +11,6 @@ import type * as http from "node:http";
 import type * as https from "node:https";
 import type { Socket as NetSocket } from "node:net";
 import type { Duplex } from "node:stream";
-import { HandshakeError } from "../codec/errors.ts";
-import { handshakeErrorResponse, validateUpgradeRequest } from "../codec/handshake.ts";
-import { writeResponseHead } from "../codec/http_write.ts";
 import { builtinZlibDeflate } from "../deflate/_zlib_binding.ts";
 import { ServerCore } from "./core.ts";
 import type {
@@ -23,18 +20,10 @@ import type {
   ServerOptions,
   WebSocketServer,
 } from "./types.ts";
-import {
-  refusal,
-  switchingProtocolsHead,
-  type UpgradeDecision,
-  type UpgradeRefusal,
-} from "./upgrade.ts";
-import { NodeUpgradeRequest, RawHeaders } from "./_node_socket.ts";
-import { NodeSocket } from "./_node_socket.ts";
-import { headSize, serverHandle } from "./_binding.ts";
-
-/** Ignores socket errors (a socket's `close` follows). */
-export const noop = (): void => {};
+import { refusal } from "./upgrade.ts";
+import { NodeUpgradeRequest } from "./_node_socket.ts";
+import { nodeHeadSize, noop, pathOf, upgradeSocket, writeRefusal } from "./_node_upgrade.ts";
+import { serverHandle } from "./_binding.ts";
 
 /**
  * Options of {@linkcode createWebSocketServer} and {@linkcode attach}.
@@ -170,7 +159,7 @@ export function attach<Data = undefined>(
 ): NodeWebSocketServer<Data> {
   const wss = createWebSocketServer(options);
   const listener = (request: http.IncomingMessage, socket: Duplex, head: Uint8Array): void => {
-    if (options.path !== undefined && pathOf(request) !== options.path) {
+    if (options.path !== undefined && pathOf(request.url ?? "/") !== options.path) {
       // Another upgrade listener of the app owns the other paths; without one, nobody would
       // answer and the client would wait out its connect timeout.
       if (server.listenerCount("upgrade") <= 1) writeRefusal(socket, refusal(404, "not found\n"));
@@ -186,7 +175,7 @@ export function attach<Data = undefined>(
   return { ...wss, close, [Symbol.asyncDispose]: close };
 }
 
-/** Handshake of one upgrade request, then the connection. */
+/** Handshake of one upgrade request from an `http.Server`, then the connection. */
 export function handleUpgrade<Data>(
   core: ServerCore<Data>,
   request: http.IncomingMessage,
@@ -201,84 +190,11 @@ export function handleUpgrade<Data>(
   }
   let upgradeRequest: NodeUpgradeRequest;
   try {
-    upgradeRequest = new NodeUpgradeRequest(request, socket);
+    const { method = "GET", url = "/", rawHeaders } = request;
+    upgradeRequest = new NodeUpgradeRequest(method, url, rawHeaders, socket);
   } catch {
     writeRefusal(socket, refusal(400, "malformed request\n"));
     return;
   }
-  const decision = core.negotiate(upgradeRequest, upgradeRequest.lookup, request);
-  // Without an `authenticate` hook the decision is immediate: no promise, timer or tracking.
-  if (!(decision instanceof Promise)) {
-    answer(core, socket, head, upgradeRequest, decision);
-    return;
-  }
-  let aborted = false;
-  const abort = (): void => {
-    aborted = true;
-    socket.destroy();
-  };
-  const done = core.trackHandshake(abort);
-  const timer = setTimeout(abort, core.handshake.timeout);
-  decision.then((decided) => {
-    clearTimeout(timer);
-    if (!aborted) answer(core, socket, head, upgradeRequest, decided);
-  }).catch((error) => {
-    core.reportError(error, undefined);
-    socket.destroy();
-  }).finally(done);
-}
-
-/** Writes the refusal, or the 101 answer and opens the connection. */
-function answer<Data>(
-  core: ServerCore<Data>,
-  socket: NetSocket,
-  head: Uint8Array,
-  request: NodeUpgradeRequest,
-  decision: UpgradeDecision<Data>,
-): void {
-  if (socket.destroyed) return;
-  if (!decision.accept) {
-    writeRefusal(socket, decision);
-    return;
-  }
-  socket.setNoDelay(true);
-  socket.setTimeout(0);
-  const { key, protocol, extensionsHeader = "", extensions } = decision;
-  socket.write(switchingProtocolsHead(key, protocol, extensionsHeader), "latin1");
-  core.openBytes(new NodeSocket(socket, head), request, protocol, decision.data, extensions);
-  request.settle();
-}
-
-/** Answers and closes: the socket is destroyed once the answer is flushed. */
-export function writeRefusal(socket: Duplex, answer: UpgradeRefusal): void {
-  if (socket.destroyed) return;
-  socket.once("finish", () => socket.destroy());
-  socket.write(writeResponseHead(answer.status, answer.reason, answer.headers));
-  socket.end(answer.body);
-}
-
-/** The codec's answer to a request that is not an upgrade (400, 405, ...). */
-export function plainRequestRefusal(request: http.IncomingMessage): UpgradeRefusal {
-  try {
-    validateUpgradeRequest({
-      method: request.method ?? "GET",
-      headers: new RawHeaders(request.rawHeaders).toHeaders(),
-    });
-  } catch (error) {
-    if (error instanceof HandshakeError) return { accept: false, ...handshakeErrorResponse(error) };
-  }
-  return refusal(400, "expected a WebSocket upgrade\n");
-}
-
-/** Bytes of the request head as sent (request line, header lines, blank line). */
-function nodeHeadSize(request: http.IncomingMessage): number {
-  let fields = 0;
-  for (const field of request.rawHeaders) fields += field.length + 2;
-  return headSize(request.method?.length ?? 0, request.url?.length ?? 0, fields);
-}
-
-export function pathOf(request: http.IncomingMessage): string {
-  const target = request.url ?? "/";
-  const end = target.search(/[?#]/);
-  return end === -1 ? target : target.slice(0, end);
+  upgradeSocket(core, socket, head, upgradeRequest, request);
 }

@@ -39,8 +39,8 @@ describe("server benchmark load generator", () => {
     assert.equal(maskedFrames(32, false, 3).length, 3 * (2 + 4 + 32));
   });
 
-  it("echo: 32 B on 1 and 3 connections, 64 KiB on 1; every message in flight comes back", async () => {
-    for (const [connections, size] of [[1, 32], [3, 32], [1, 65_536]] as const) {
+  it("echo: 32 B on 1 and 3 connections, 64 KiB and 1 MiB on 1; every message in flight comes back", async () => {
+    for (const [connections, size] of [[1, 32], [3, 32], [1, 65_536], [1, 1_048_576]] as const) {
       const load = await session({ kind: "echo", connections, size, binary: size > 32, window: 4 });
       const result = await load.run(RUN_MS, 100_000);
       await load.close();

@@ -1,0 +1,124 @@
+// serve()'s node:net listener reads request heads itself (server/_head_reader.ts): its limits and
+// answers over real sockets, with raw node:net peers and ws.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { serve, type ServedWebSocketServer } from "./mod.ts";
+import { messages, openWs, RawClient, until, upgradeRequest, within } from "./_helpers_test.ts";
+
+const decode = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
+
+describe("serve()'s request-head reader", () => {
+  let server: ServedWebSocketServer;
+
+  before(async () => {
+    server = await serve({
+      engine: "codec",
+      port: 0,
+      hostname: "127.0.0.1",
+      path: "/ws",
+      handshake: { timeout: 400, maxHeadSize: 1_024 },
+      onMessage: (conn, message) => conn.send(message.data),
+    });
+  });
+
+  after(async () => {
+    await within(server.close(), 5_000, "server close");
+  });
+
+  it("accepts a head that arrives in pieces, and frames sent with its last piece", async () => {
+    const client = await RawClient.connect(server.addr.port);
+    const request = upgradeRequest("/ws?room=1");
+    const pieces = [request.slice(0, 5), request.slice(5, 40), request.slice(40, -3)];
+    for (const piece of pieces) {
+      client.write(piece);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    // The end of the head and a masked text frame in one write.
+    const tail = new TextEncoder().encode(request.slice(-3));
+    const frame = new Uint8Array([0x81, 0x82, 1, 2, 3, 4, 0x68 ^ 1, 0x69 ^ 2]);
+    const bytes = new Uint8Array(tail.length + frame.length);
+    bytes.set(tail);
+    bytes.set(frame, tail.length);
+    client.write(bytes);
+    await client.waitFor(() => client.frames.length > 0, "echo of the frame sent with the head");
+    assert.match(client.head, /^HTTP\/1\.1 101 /);
+    assert.equal(decode(client.frames[0]!.payload), "hi");
+    client.destroy();
+  });
+
+  it("answers 431 as soon as a head passes maxHeadSize, before its end", async () => {
+    const client = await RawClient.connect(server.addr.port);
+    client.write(`GET /ws HTTP/1.1\r\nX-Filler: ${"a".repeat(1_100)}`); // no blank line, ever
+    await client.waitClosed(1_000);
+    assert.match(client.head, /^HTTP\/1\.1 431 /);
+    assert.match(client.head, /\r\nconnection: close\r\n/i);
+  });
+
+  it("answers 400 to a malformed head (bare LF, HTTP/1.0, bad field name)", async () => {
+    for (
+      const head of [
+        "GET /ws HTTP/1.1\nHost: a\r\n\r\n",
+        "GET /ws HTTP/1.0\r\nHost: a\r\n\r\n",
+        "GET /ws HTTP/1.1\r\nBad Name: a\r\n\r\n",
+      ]
+    ) {
+      const client = await RawClient.connect(server.addr.port);
+      client.write(head);
+      await client.waitClosed(1_000);
+      assert.match(client.head, /^HTTP\/1\.1 400 /, JSON.stringify(head));
+    }
+  });
+
+  it("answers a plain HTTP request with the codec's refusal and closes", async () => {
+    const client = await RawClient.connect(server.addr.port);
+    client.write("GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    await client.waitClosed(1_000);
+    assert.match(client.head, /^HTTP\/1\.1 (400|426) /);
+    const response = await fetch(`http://127.0.0.1:${server.addr.port}/elsewhere`);
+    assert.equal(response.status, 404);
+    await response.body?.cancel();
+  });
+
+  it("drops a peer that sends half a head and then nothing (handshake.timeout)", async () => {
+    const client = await RawClient.connect(server.addr.port);
+    client.write(upgradeRequest("/ws").slice(0, 30));
+    await client.waitClosed(2_000);
+    assert.equal(client.head, "");
+  });
+
+  it("drops a peer that connects and never sends anything", async () => {
+    const client = await RawClient.connect(server.addr.port);
+    await client.waitClosed(2_000);
+    assert.equal(client.head, "");
+  });
+
+  it("forgets a peer that leaves in the middle of its head, and keeps serving", async () => {
+    for (let i = 0; i < 20; i++) {
+      const client = await RawClient.connect(server.addr.port);
+      client.write(upgradeRequest("/ws").slice(0, 10 + i));
+      client.destroy();
+    }
+    const ws = await openWs(`${server.url}ws`);
+    ws.send("still here");
+    assert.equal(decode((await messages(ws).next()).data), "still here");
+    ws.close();
+    await until(() => server.clients.size === 0, 2_000, "client released");
+  });
+});
+
+describe("serve()'s listener on close", () => {
+  it("destroys sockets still sending their head", async () => {
+    const server = await serve({
+      engine: "codec",
+      port: 0,
+      hostname: "127.0.0.1",
+      handshake: { timeout: 30_000 },
+    });
+    const client = await RawClient.connect(server.addr.port);
+    client.write("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await within(server.close(), 2_000, "close with a half-sent head");
+    await client.waitClosed(2_000);
+    assert.equal(client.head, "");
+  });
+});
