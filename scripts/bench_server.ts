@@ -8,7 +8,8 @@
  *
  * Run with `deno task bench:server` (about 5 minutes). Flags: `--quick` (short rounds),
  * `--only=node`, `--only=deno` or `--only=bun`, `--idle=<connections>` (memory scenario, default 5000),
- * `--scenarios=echo1,echo50,echo64k,broadcast,memory,handshakes`.
+ * `--scenarios=echo1,echo50,echo64k,broadcast,memory,handshakes`, `--contenders=native,bare` (only
+ * these labels of each group; the group's reference is always kept).
  *
  * @module
  */
@@ -166,6 +167,12 @@ const groups: { name: string; reference: string; contenders: Contender[] }[] = [
     ],
   },
 ].filter((group) => only === undefined || only.includes(group.name));
+const picked = flag("contenders");
+for (const group of groups) {
+  group.contenders = group.contenders.filter((c) =>
+    picked === undefined || picked.includes(c.label) || c.label === group.reference
+  );
+}
 
 interface Cell {
   rate: number;

@@ -17,13 +17,8 @@
 import { ServerCore } from "./core.ts";
 import { refuseDeflate } from "./_deflate.ts";
 import type { NativeWebSocket } from "./native_transport.ts";
-import {
-  BAD_URL,
-  type NativeRequestInfo,
-  nativeUpgrade,
-  toResponse,
-  urlOf,
-} from "./native_server.ts";
+import type { NativeRequestInfo } from "./native_server.ts";
+import { BAD_URL, nativeUpgrade, toResponse, urlOf } from "./_native_upgrade.ts";
 import {
   defineServe,
   type ServedWebSocketServer,
@@ -44,7 +39,7 @@ export interface DenoApi {
       key?: string;
       onListen: () => void;
     },
-    handler: (request: Request, info: NativeRequestInfo) => Promise<Response>,
+    handler: (request: Request, info: NativeRequestInfo) => Response | Promise<Response>,
   ): { addr: { hostname: string; port: number }; shutdown(): Promise<void> };
   upgradeWebSocket(
     request: Request,
@@ -83,16 +78,17 @@ async function serveDeno<Data>(options: ServeOptions<Data>): Promise<ServedWebSo
   refuseDeflate(options as ServeOptions<unknown>, "serve on the native engine");
   const { port = 8000, hostname = "0.0.0.0", cert, key, signal, path } = options;
   const api = denoApi();
+  const upgradeWebSocket = api.upgradeWebSocket.bind(api);
   const core = new ServerCore<Data>(options);
   const server = api.serve(
     { port, hostname, ...(cert !== undefined ? { cert, key } : {}), onListen: () => {} },
     (request, info) => {
       const url = urlOf(request);
-      if (url === undefined) return Promise.resolve(toResponse(BAD_URL()));
+      if (url === undefined) return toResponse(BAD_URL());
       if (path !== undefined && url.pathname !== path) {
-        return Promise.resolve(toResponse(refusal(404, "not found\n")));
+        return toResponse(refusal(404, "not found\n"));
       }
-      return nativeUpgrade(core, request, info);
+      return nativeUpgrade(core, request, url, info.remoteAddr?.hostname, upgradeWebSocket);
     },
   );
   const addr = { hostname: server.addr.hostname, port: server.addr.port };
