@@ -2,7 +2,7 @@
  * The handshake of one request on Deno's native sockets (`upgrade()`, `createNativeServer()` and
  * `serve({ engine: "native" })`): the codec's checks BEFORE `Deno.upgradeWebSocket`, which on its
  * own accepts requests the RFC refuses. Kept cheap per handshake and per idle connection: the
- * headers are read once (no `Headers.get` per check) and kept as one string, the decision is
+ * headers are read once (no `Headers.get` per check) and not copied, the decision is
  * synchronous without an `authenticate` hook (no promise, no timer, no closure), and the
  * {@linkcode NativeTransport} itself waits for Deno's `open` event.
  *
@@ -47,37 +47,20 @@ export function toResponse(answer: UpgradeRefusal): Response {
 }
 
 /**
- * The upgrade request as hooks and the connection see it: the header fields are read once from
- * Deno's `Headers` and kept as one string; `headers` is built again on first access and kept.
+ * The request's header fields, read once for the handshake's checks (a `Headers.get` per check
+ * would search Deno's list each time), and the request head's size as the codec engine counts
+ * it. Deno keeps the `Request` (and so its `Headers`) as long as the socket lives: the
+ * connection's `headers` is that same object, not a copy.
  */
-export class NativeUpgradeRequest implements UpgradeRequest {
-  readonly method: string;
-  readonly url: URL;
-  readonly remoteAddress: string | undefined;
-  /** The header fields (no `Headers.get`, which searches Deno's list on every call). */
-  readonly lookup: RawHeaders;
-  /** The request head's size as the codec engine counts it, bytes. */
-  readonly headSize: number;
-  #headers: Headers | undefined;
-
-  constructor(request: Request, url: URL, remoteAddress: string | undefined) {
-    this.method = request.method;
-    this.url = url;
-    this.remoteAddress = remoteAddress;
-    const raw: string[] = [];
-    let fields = 0;
-    for (const [name, value] of request.headers) {
-      raw.push(name, value);
-      fields += name.length + value.length + 4;
-    }
-    this.lookup = new RawHeaders(raw);
-    this.headSize = headSize(this.method.length, url.pathname.length + url.search.length, fields);
+function readFields(request: Request, url: URL): { lookup: RawHeaders; size: number } {
+  const raw: string[] = [];
+  let fields = 0;
+  for (const [name, value] of request.headers) {
+    raw.push(name, value);
+    fields += name.length + value.length + 4;
   }
-
-  /** The request headers. */
-  get headers(): Headers {
-    return this.#headers ??= this.lookup.toHeaders();
-  }
+  const target = url.pathname.length + url.search.length;
+  return { lookup: new RawHeaders(raw), size: headSize(request.method.length, target, fields) };
 }
 
 /**
@@ -91,11 +74,17 @@ export function nativeUpgrade<Data>(
   remoteAddress: string | undefined,
   upgradeWebSocket: UpgradeWebSocket,
 ): Response | Promise<Response> {
-  const upgradeRequest = new NativeUpgradeRequest(request, url, remoteAddress);
-  if (upgradeRequest.headSize > core.limits.maxHeadSize) {
+  const { lookup, size } = readFields(request, url);
+  if (size > core.limits.maxHeadSize) {
     return toResponse(refusal(431, "the request head is too large\n"));
   }
-  const decision = core.negotiate(upgradeRequest, upgradeRequest.lookup);
+  const upgradeRequest: UpgradeRequest = {
+    method: request.method,
+    url,
+    headers: request.headers,
+    remoteAddress,
+  };
+  const decision = core.negotiate(upgradeRequest, lookup);
   if (!(decision instanceof Promise)) {
     return answer(core, request, upgradeRequest, decision, upgradeWebSocket, undefined);
   }
@@ -106,7 +95,7 @@ export function nativeUpgrade<Data>(
 async function authenticated<Data>(
   core: ServerCore<Data>,
   request: Request,
-  upgradeRequest: NativeUpgradeRequest,
+  upgradeRequest: UpgradeRequest,
   pending: Promise<UpgradeDecision<Data>>,
   upgradeWebSocket: UpgradeWebSocket,
 ): Promise<Response> {
@@ -140,7 +129,7 @@ async function authenticated<Data>(
 function answer<Data>(
   core: ServerCore<Data>,
   request: Request,
-  upgradeRequest: NativeUpgradeRequest,
+  upgradeRequest: UpgradeRequest,
   decision: UpgradeDecision<Data>,
   upgradeWebSocket: UpgradeWebSocket,
   done: (() => void) | undefined,
@@ -161,7 +150,6 @@ function answer<Data>(
     core.reportError(error, undefined);
     return toResponse(refusal(400, "the upgrade failed\n"));
   }
-  upgradeRequest.lookup.compact();
   NativeTransport.opening(upgraded.socket, core, upgradeRequest, protocol, data, done);
   return upgraded.response;
 }
