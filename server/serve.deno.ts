@@ -92,10 +92,11 @@ async function serveDeno<Data>(options: ServeOptions<Data>): Promise<ServedWebSo
     },
   );
   const addr = { hostname: server.addr.hostname, port: server.addr.port };
+  // The closing handshakes first (new handshakes get 503 meanwhile), up to closeTimeout; then
+  // Deno's shutdown, which also ends the sockets of peers that never answered (wirely cannot).
   const close = closeOnce(async () => {
-    const stopped = server.shutdown();
     await core.close();
-    await stopped;
+    await server.shutdown();
   }, signal);
   return {
     ...serverHandle(core, close),
