@@ -168,7 +168,11 @@ export class NativeTransport
   }
 
   sendPrepared(message: PreparedMessage): boolean {
-    return this.send(message.binary ? message.payload : message.text);
+    if (this.#state !== "open") {
+      throw new InvalidStateError(`cannot send: the connection is ${this.#state}`);
+    }
+    const writer = this.#writer ??= new MessageWriter(this, this.#limits.maxBufferedBytes, this);
+    return writer.send(message.binary ? message.payload : message.text);
   }
 
   /** Deno has no ping API (it pings by itself after `idleTimeout`): does nothing. */
@@ -191,11 +195,19 @@ export class NativeTransport
   /** See {@linkcode MessageSink.sendMessage}. */
   sendMessage(data: string | Uint8Array, buffered: number): boolean {
     const ws = this.#ws;
-    if (ws.readyState === OPEN) ws.send(data);
-    // Reading bufferedAmount costs a call into Deno (a quarter of a small send): when the caller
-    // has just read it, the buffer after this send is at most that plus the message.
-    if (buffered + data.length * 3 <= HIGH_WATER_MARK) return true;
-    if (ws.bufferedAmount <= HIGH_WATER_MARK) return true;
+    try {
+      ws.send(data);
+    } catch {
+      // Deno's socket left OPEN (the peer's close frame arrived, its close event has not been
+      // dispatched yet): the message is dropped, as any send after a close.
+    }
+    // Reading bufferedAmount costs a call into Deno (a quarter of a small send): `buffered` is an
+    // upper bound before this send, so the buffer after it is at most that plus the message.
+    const size = typeof data === "string" ? 3 * data.length : data.length;
+    if (buffered + size <= HIGH_WATER_MARK) return true;
+    const now = ws.bufferedAmount;
+    this.#writer?.observe(now);
+    if (now <= HIGH_WATER_MARK) return true;
     this.#drainTimer ??= setInterval(pollDrain, DRAIN_POLL, this);
     return false;
   }
