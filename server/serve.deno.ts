@@ -3,13 +3,11 @@
  * dynamic import only then: importing the Deno entry loads no Node module), or on `Deno.serve`
  * with Deno's native sockets (`engine: "native"`). The only server file that touches `Deno.*`.
  *
- * Gaps of the native socket that wirely cannot fix from outside (pick the `"codec"` engine when
- * they matter): it echoes data from unmasked client frames instead of closing with 1002; it has
- * no ping API (`ServerConnection.ping()` does nothing; dead peers are found by Deno's
- * `idleTimeout`, derived from `heartbeatInterval`); it has no permessage-deflate; it cannot
- * pause reading; a message is read whole before its size can be checked (then 1009); the
- * request head limits are Deno's (`maxHeadSize` is checked after parsing, `handshakeTimeout`
- * only bounds `authenticate`).
+ * Gaps of the native socket that wirely cannot fix because `Deno.serve` owns it (pick the
+ * `"codec"` engine when they matter) are listed in docs/server.md beside the limit each affects,
+ * and shown by `native_gaps_test.ts`: half-sent request heads never time out, refused sockets
+ * stay open, no terminate once closing, no close frame for protocol errors, fragments joined
+ * before `maxFramesPerMessage` could count them, no ping API, no permessage-deflate, no pause.
  *
  * @module
  */
