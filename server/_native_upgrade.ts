@@ -55,10 +55,11 @@ export function toResponse(answer: UpgradeRefusal): Response {
 function readFields(request: Request, url: URL): { lookup: RawHeaders; size: number } {
   const raw: string[] = [];
   let fields = 0;
-  for (const [name, value] of request.headers) {
+  // forEach, not for-of: no iterator result and [name, value] array per field.
+  request.headers.forEach((value, name) => {
     raw.push(name, value);
     fields += name.length + value.length + 4;
-  }
+  });
   const target = url.pathname.length + url.search.length;
   return { lookup: new RawHeaders(raw), size: headSize(request.method.length, target, fields) };
 }
