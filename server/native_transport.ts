@@ -9,6 +9,7 @@
  */
 
 import { encodeClosePayload, parseClosePayload } from "../codec/close.ts";
+import { isValidWireCloseCode } from "../codec/constants.ts";
 import { InvalidStateError, ProtocolError } from "../codec/errors.ts";
 import type { Limits } from "./options.ts";
 import type { PreparedMessage } from "./prepared_message.ts";
@@ -75,6 +76,11 @@ const terminateTransport = (transport: NativeTransport): void => transport.termi
 export function peerCloseInfo(code: number, reason: string): CloseInfo {
   if (code === 1006 || code === 0) return { code: 1006, reason: "", wasClean: false };
   if (code === 1005) return { code: 1005, reason: "", wasClean: true };
+  if (reason === "") {
+    // The common close: no payload to build and parse (a ProtocolError is thrown per bad code).
+    if (isValidWireCloseCode(code)) return { code, reason: "", wasClean: true };
+    return { code: 1002, reason: "", wasClean: false };
+  }
   const text = utf8.encode(reason);
   const payload = new Uint8Array(2 + text.length);
   payload[0] = code >> 8;

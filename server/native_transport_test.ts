@@ -111,6 +111,13 @@ describe("NativeTransport", () => {
     assert.deepEqual(first.closes, [{ code: 4001, reason: "bye", wasClean: true }]);
     assert.equal(second.closes[0]?.code, 1005);
     assert.deepEqual(third.closes, [{ code: 1006, reason: "", wasClean: false }]);
+    // A code no peer may send, with and without a reason: a protocol error, as the codec decides.
+    for (const reason of ["", "why"]) {
+      const bad = open();
+      bad.native.peerClose(1004, reason);
+      await until(() => bad.closes.length === 1, 1_000, "close hook");
+      assert.deepEqual(bad.closes, [{ code: 1002, reason: "", wasClean: false }]);
+    }
   });
 
   it("cannot ping (ping() sends nothing) and answers the heartbeat message", () => {
