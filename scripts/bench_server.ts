@@ -8,8 +8,10 @@
  * Markdown tables, with the CPU use of the servers and of the generator.
  *
  * Run with `deno task bench:server` (about 5 minutes). Flags: `--quick` (short rounds),
- * `--only=node` (Node 20), `--only=node24`, `--only=deno` or `--only=bun` (comma-separated), `--idle=<connections>` (memory scenario, default 5000),
- * `--scenarios=echo1,echo50,echo64k,echo1m,broadcast,memory,handshakes`.
+ * `--only=node` (Node 20), `--only=node24`, `--only=deno` or `--only=bun` (comma-separated),
+ * `--idle=<connections>` (memory scenario, default 5000),
+ * `--scenarios=echo1,echo50,echo64k,echo1m,broadcast,memory,handshakes`, `--contenders=native,bare`
+ * (only these labels of each group; the group's reference is always kept).
  *
  * @module
  */
@@ -198,6 +200,12 @@ const groups: { name: string; reference: string; contenders: Contender[] }[] = [
     ],
   },
 ].filter((group) => only === undefined || only.includes(group.name));
+const picked = flag("contenders");
+for (const group of groups) {
+  group.contenders = group.contenders.filter((c) =>
+    picked === undefined || picked.includes(c.label) || c.label === group.reference
+  );
+}
 
 interface Cell {
   rate: number;

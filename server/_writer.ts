@@ -17,10 +17,13 @@ const FLUSH_LIMIT = 65_536;
 /** Collected chunks adding up to at most this are copied into one buffer (one small write). */
 const CONCAT_LIMIT = 16_384;
 
-/** A message transport's `bufferedAmount` is read at least every this many sends. */
-const READ_EVERY = 16;
-/** ... and whenever the bound (last value read plus bytes sent since) exceeds this, in bytes. */
+/**
+ * A message transport's `bufferedAmount` is read when the bound (last value read plus the most
+ * bytes sent since) exceeds this, in bytes.
+ */
 const READ_ABOVE = 16_384;
+/** The most bytes a frame header adds to a message. */
+const FRAME_HEADER = 14;
 
 /** The shared empty list of an idle writer (never pushed to). */
 const NONE: Uint8Array[] = [];
@@ -141,9 +144,10 @@ export interface MessageSink {
 /**
  * Sends whole messages on a message transport (no batching: it frames by itself), with the
  * same slow-consumer cap. Reading Deno's `bufferedAmount` is a call into the runtime that costs
- * a good part of a small send, and the buffer only grows by what we send: so it is read every
- * {@linkcode READ_EVERY} sends (and whenever the bound nears a limit), and in between the last
- * value plus the bytes sent since serves as an upper bound.
+ * a good part of a small send, and the buffer only grows by what we send: the last value read
+ * plus the most bytes sent since (3 per UTF-16 unit of text, and a frame header per message) is an
+ * upper bound, and the buffer is read only when that bound passes {@linkcode READ_ABOVE} (once
+ * per 5 KiB of ASCII text sent, for a peer that keeps up).
  */
 export class MessageWriter {
   /** What the last send said. */
@@ -153,9 +157,8 @@ export class MessageWriter {
   readonly #owner: SlowConsumerHandler;
   readonly #readAbove: number;
   #lastRead = 0;
-  /** Bytes (UTF-16 units for text) sent since the last read. */
+  /** The most bytes sent since the last read. */
   #sentSinceRead = 0;
-  #sendsUntilRead = 0;
 
   constructor(sink: MessageSink, maxBufferedBytes: number, owner: SlowConsumerHandler) {
     this.#sink = sink;
@@ -164,16 +167,22 @@ export class MessageWriter {
     this.#readAbove = Math.min(maxBufferedBytes, READ_ABOVE);
   }
 
+  /** The sink read `bufferedAmount` after a send: the bound starts again from that value. */
+  observe(buffered: number): void {
+    this.#lastRead = buffered;
+    this.#sentSinceRead = 0;
+  }
+
   /** Sends one message, or fails the connection (1008) when too much is waiting. */
   send(data: string | Uint8Array): boolean {
     let buffered = this.#lastRead + this.#sentSinceRead;
-    if (--this.#sendsUntilRead <= 0 || buffered > this.#readAbove) {
+    if (buffered > this.#readAbove) {
       buffered = this.#lastRead = this.#sink.bufferedAmount;
       this.#sentSinceRead = 0;
-      this.#sendsUntilRead = READ_EVERY;
     }
     if (!mayWrite(buffered, this.#maxBufferedBytes, this.#owner)) return false;
-    this.#sentSinceRead += data.length;
+    this.#sentSinceRead += (typeof data === "string" ? 3 * data.length : data.length) +
+      FRAME_HEADER;
     return this.writable = this.#sink.sendMessage(data, buffered);
   }
 }

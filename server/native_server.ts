@@ -1,27 +1,26 @@
 /**
  * Deno's native sockets behind your own fetch-style handler: {@linkcode createNativeServer} and
- * {@linkcode upgrade}, and the handshake of one request (also used by `serve.deno.ts`). wirely
- * checks the handshake with the codec (RFC 6455 validity, origins, `authenticate`, subprotocol)
- * BEFORE `Deno.upgradeWebSocket` (reached through `serve.deno.ts`), which on its own accepts
- * requests the RFC refuses (other versions, keys that are not 16 base64 bytes, no `Host`).
+ * {@linkcode upgrade}. The handshake of one request (also used by `serve.deno.ts`) is in
+ * `_native_upgrade.ts`: the codec's checks BEFORE `Deno.upgradeWebSocket` (reached through
+ * `serve.deno.ts`), which on its own accepts requests the RFC refuses.
  *
  * @module
  */
 
 import { ServerCore } from "./core.ts";
 import { refuseDeflate } from "./_deflate.ts";
-import { NativeTransport, type NativeWebSocket, OPEN } from "./native_transport.ts";
+import { BAD_URL, nativeUpgrade, toResponse, urlOf } from "./_native_upgrade.ts";
 import { denoApi } from "./serve.deno.ts";
 import type {
   AnyAuthenticateResult,
   AuthenticatedData,
   AuthenticatedOptions,
   ServerOptions,
-  UpgradeRequest,
   WebSocketServer,
 } from "./types.ts";
-import { refusal, type UpgradeAcceptance, type UpgradeRefusal } from "./upgrade.ts";
-import { headSize, serverHandle } from "./_binding.ts";
+import { serverHandle } from "./_binding.ts";
+
+export { BAD_URL, toResponse, urlOf };
 
 /**
  * What {@linkcode upgrade} reads from `Deno.serve`'s second handler argument: the peer's
@@ -107,7 +106,7 @@ export function createNativeServer<Data = undefined>(
 ): NativeWebSocketServer<Data> {
   refuseDeflate(options as ServerOptions<unknown>, "create a native server");
   const core = new ServerCore<Data>(options);
-  return { ...serverHandle(core), upgrade: (request, info) => nativeUpgrade(core, request, info) };
+  return { ...serverHandle(core), upgrade: (request, info) => upgradeWith(core, request, info) };
 }
 
 const servers = new WeakMap<object, NativeWebSocketServer<never>>();
@@ -141,105 +140,14 @@ export function upgrade<Data = undefined>(
   return server.upgrade(request, info);
 }
 
-export async function nativeUpgrade<Data>(
+/** Checks and answers one upgrade request of a native server (a 400 for a URL Deno cannot build). */
+function upgradeWith<Data>(
   core: ServerCore<Data>,
   request: Request,
   info: NativeRequestInfo | undefined,
 ): Promise<Response> {
   const url = urlOf(request);
-  if (url === undefined) return toResponse(BAD_URL());
-  let fields = 0;
-  for (const [name, value] of request.headers) fields += name.length + value.length + 4;
-  const size = headSize(request.method.length, url.pathname.length + url.search.length, fields);
-  if (size > core.handshake.maxHeadSize) {
-    return toResponse(refusal(431, "the request head is too large\n"));
-  }
-  const upgradeRequest: UpgradeRequest = {
-    method: request.method,
-    url,
-    headers: request.headers,
-    remoteAddress: info?.remoteAddr?.hostname,
-  };
-  const pending: { socket?: NativeWebSocket } = {};
-  let aborted = false;
-  const done = core.trackHandshake(() => {
-    aborted = true;
-    if (pending.socket?.readyState === OPEN) pending.socket.close(1001);
-  });
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let decision: UpgradeAcceptance<Data> | UpgradeRefusal;
-  try {
-    // Only `authenticate` can make the decision wait: no timer per handshake without it.
-    decision = !core.hasAuthenticate ? await core.negotiate(upgradeRequest) : await Promise.race([
-      core.negotiate(upgradeRequest),
-      new Promise<UpgradeRefusal>((resolve) => {
-        timer = setTimeout(
-          () => resolve(refusal(503, "the handshake took too long\n")),
-          core.handshake.timeout,
-        );
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-  if (aborted) decision = refusal(503, "the server is shutting down\n");
-  if (!decision.accept) {
-    done();
-    return toResponse(decision);
-  }
-  const { protocol, data } = decision;
-  const heartbeat = core.heartbeat.interval;
-  let upgraded: { socket: NativeWebSocket; response: Response };
-  try {
-    upgraded = denoApi().upgradeWebSocket(request, {
-      // Deno pings after idleTimeout / 2 seconds of silence and closes idleTimeout / 2 later.
-      idleTimeout: heartbeat === 0 ? 0 : Math.max(2, Math.ceil((2 * heartbeat) / 1000)),
-    });
-    // Deno's own `protocol` option only parses offers separated by ", " (not ","): the codec
-    // already chose among the offered names, so the header is set here.
-    if (protocol !== "") upgraded.response.headers.set("sec-websocket-protocol", protocol);
-  } catch (error) {
-    done();
-    core.reportError(error, undefined);
-    return toResponse(refusal(400, "the upgrade failed\n"));
-  }
-  const ws = upgraded.socket;
-  pending.socket = ws;
-  ws.binaryType = "arraybuffer";
-  ws.onerror = () => {};
-  ws.onclose = () => done();
-  ws.onopen = () => {
-    // Opened once: drop this closure (and the handshake's state it holds) from the socket.
-    ws.onopen = null;
-    done();
-    if (aborted || core.closing) {
-      ws.close(1001, "server shutting down");
-      return;
-    }
-    core.open(new NativeTransport(ws, core.limits), upgradeRequest, protocol, data);
-  };
-  return upgraded.response;
-}
-
-/** The refusal of a request whose URL cannot be built (a bad `Host` header or target). */
-export const BAD_URL = (): UpgradeRefusal => refusal(400, "malformed request\n");
-
-/**
- * The request's URL, or `undefined` when Deno cannot build one: `request.url` throws for a
- * `Host` like `a b` or a bad target, which must become a 400, not a 500 with a stack trace.
- */
-export function urlOf(request: Request): URL | undefined {
-  try {
-    return new URL(request.url);
-  } catch {
-    return undefined;
-  }
-}
-
-export function toResponse(answer: UpgradeRefusal): Response {
-  return new Response(answer.body, {
-    status: answer.status,
-    statusText: answer.reason,
-    headers: answer.headers,
-  });
+  if (url === undefined) return Promise.resolve(toResponse(BAD_URL()));
+  const remote = info?.remoteAddr?.hostname;
+  return Promise.resolve(nativeUpgrade(core, request, url, remote, denoApi().upgradeWebSocket));
 }

@@ -3,13 +3,11 @@
  * dynamic import only then: importing the Deno entry loads no Node module), or on `Deno.serve`
  * with Deno's native sockets (`engine: "native"`). The only server file that touches `Deno.*`.
  *
- * Gaps of the native socket that wirely cannot fix from outside (pick the `"codec"` engine when
- * they matter): it echoes data from unmasked client frames instead of closing with 1002; it has
- * no ping API (`ServerConnection.ping()` does nothing; dead peers are found by Deno's
- * `idleTimeout`, derived from `heartbeat.interval`); it has no permessage-deflate; it cannot
- * pause reading; a message is read whole before its size can be checked (then 1009); the
- * request head limits are Deno's (`handshake.maxHeadSize` is checked after parsing,
- * `handshake.timeout` only bounds `authenticate`).
+ * Gaps of the native socket that wirely cannot fix because `Deno.serve` owns it (pick the
+ * `"codec"` engine when they matter) are listed in docs/server.md beside the limit each affects,
+ * and shown by `native_gaps_test.ts`: half-sent request heads never time out, refused sockets
+ * stay open, no terminate once closing, no close frame for protocol errors, fragments joined
+ * before `maxFramesPerMessage` could count them, no ping API, no permessage-deflate, no pause.
  *
  * @module
  */
@@ -17,13 +15,8 @@
 import { ServerCore } from "./core.ts";
 import { refuseDeflate } from "./_deflate.ts";
 import type { NativeWebSocket } from "./native_transport.ts";
-import {
-  BAD_URL,
-  type NativeRequestInfo,
-  nativeUpgrade,
-  toResponse,
-  urlOf,
-} from "./native_server.ts";
+import type { NativeRequestInfo } from "./native_server.ts";
+import { BAD_URL, nativeUpgrade, toResponse, urlOf } from "./_native_upgrade.ts";
 import {
   defineServe,
   type ServedWebSocketServer,
@@ -44,7 +37,7 @@ export interface DenoApi {
       key?: string;
       onListen: () => void;
     },
-    handler: (request: Request, info: NativeRequestInfo) => Promise<Response>,
+    handler: (request: Request, info: NativeRequestInfo) => Response | Promise<Response>,
   ): { addr: { hostname: string; port: number }; shutdown(): Promise<void> };
   upgradeWebSocket(
     request: Request,
@@ -83,23 +76,25 @@ async function serveDeno<Data>(options: ServeOptions<Data>): Promise<ServedWebSo
   refuseDeflate(options as ServeOptions<unknown>, "serve on the native engine");
   const { port = 8000, hostname = "0.0.0.0", cert, key, signal, path } = options;
   const api = denoApi();
+  const upgradeWebSocket = api.upgradeWebSocket.bind(api);
   const core = new ServerCore<Data>(options);
   const server = api.serve(
     { port, hostname, ...(cert !== undefined ? { cert, key } : {}), onListen: () => {} },
     (request, info) => {
       const url = urlOf(request);
-      if (url === undefined) return Promise.resolve(toResponse(BAD_URL()));
+      if (url === undefined) return toResponse(BAD_URL());
       if (path !== undefined && url.pathname !== path) {
-        return Promise.resolve(toResponse(refusal(404, "not found\n")));
+        return toResponse(refusal(404, "not found\n"));
       }
-      return nativeUpgrade(core, request, info);
+      return nativeUpgrade(core, request, url, info.remoteAddr?.hostname, upgradeWebSocket);
     },
   );
   const addr = { hostname: server.addr.hostname, port: server.addr.port };
+  // The closing handshakes first (new handshakes get 503 meanwhile), up to shutdownTimeout; then
+  // Deno's shutdown, which also ends the sockets of peers that never answered (wirely cannot).
   const close = closeOnce(async () => {
-    const stopped = server.shutdown();
     await core.close();
-    await stopped;
+    await server.shutdown();
   }, signal);
   return {
     ...serverHandle(core, close),
