@@ -1,13 +1,14 @@
 /**
- * The Deno binding: `serve()` with the codec engine on `node:http` (the default, loaded with a
- * dynamic import only then: importing the Deno entry loads no Node module), or on `Deno.serve`
+ * The Deno binding: `serve()` with the codec engine on a `node:net` listener (the default,
+ * `serve.node.ts`, loaded with a dynamic import only then: importing the Deno entry loads no
+ * Node module), or on `Deno.serve`
  * with Deno's native sockets (`engine: "native"`). The only server file that touches `Deno.*`.
  *
  * Gaps of the native socket that wirely cannot fix because `Deno.serve` owns it (pick the
  * `"codec"` engine when they matter) are listed in docs/server.md beside the limit each affects,
  * and shown by `native_gaps_test.ts`: half-sent request heads never time out, refused sockets
  * stay open, no terminate once closing, no close frame for protocol errors, fragments joined
- * before `maxFramesPerMessage` could count them, no ping API, no permessage-deflate, no pause.
+ * before `limits.maxFramesPerMessage` could count them, no ping API, no permessage-deflate, no pause.
  *
  * @module
  */
