@@ -115,11 +115,13 @@ export class Link {
     }
     this.#position(epoch, offset);
     if (this.#state === "live") this.#answer(false, "outage", 0);
+    this.save(); // the store may have lost the session too (Redis restarted empty)
   }
 
   /** Writes the session (rooms, sequence number) and confirms what it holds. */
   save(): void {
-    if (!this.withSession || this.#state === "hello") return;
+    // A closed connection's rooms are gone: writing them would empty the session.
+    if (!this.withSession || this.#state === "hello" || this.conn.state !== "open") return;
     if (this.#saving) {
       this.#dirty = true;
       return;
@@ -199,6 +201,7 @@ export class Link {
         this.#position(head.epoch, head.offset);
       }
       this.recovered = why === undefined;
+      if (this.conn.state !== "open") return; // the client went on elsewhere with this session
       await recovery.store.saveSession(this.key, {
         rooms: [...this.conn.rooms],
         seq: this.#seq,

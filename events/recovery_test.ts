@@ -85,9 +85,12 @@ describe("recovery in one process (MemoryStore)", () => {
       } else if (i % 5 === 0) await new Promise((resolve) => setTimeout(resolve, 1));
     }
     await until(() => downs.length >= total && ups.length >= total, 20_000, "every event");
-    assert.deepEqual(await within(Promise.all(answers), 20_000, "answers"), [
-      ...Array(8).keys(),
-    ].map((i) => i * 100));
+    assert.deepEqual(
+      await within(Promise.all(answers), 20_000, "answers"),
+      [
+        ...Array(8).keys(),
+      ].map((i) => i * 100),
+    );
     await new Promise((resolve) => setTimeout(resolve, 50)); // anything extra would show now
     assert.deepEqual(downs, [...Array(total).keys()]);
     assert.deepEqual(ups, [...Array(total).keys()]);
