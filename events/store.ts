@@ -77,8 +77,10 @@ export interface LogEntry extends LogRecord {
  * @example
  * ```ts
  * import type { LogRead } from "@wirely/wirely/events/server";
- * const read: LogRead = { entries: [], end: 17 };
- * console.log("entries" in read ? read.end : read.reason); // 17
+ * function describe(read: LogRead): string {
+ *   return "reason" in read ? `cannot: ${read.reason}` : `${read.entries.length} up to ${read.end}`;
+ * }
+ * console.log(describe({ entries: [], end: 17 })); // 0 up to 17
  * ```
  */
 export type LogRead =
