@@ -183,6 +183,18 @@ describe("recovery in one process (MemoryStore)", () => {
     assert.deepEqual(b.downs, [2]);
   });
 
+  it("a wirely.v1 client without recovery on a server with recovery gets broadcasts, no session packets", async () => {
+    const { rig } = await recoveringRig();
+    rigs.push(rig);
+    const raw = await rig.raw(["wirely.v1"]);
+    const withSession = await recoveringClient(rig);
+    raw.ws.send(JSON.stringify(["e", "ask", 1, 20])); // no session: an event as ever
+    await until(() => raw.inbox.length === 1, 2_000, "the answer");
+    rig.io.emit("down", 5);
+    await until(() => raw.inbox.length === 2 && withSession.downs.length === 1, 2_000, "both");
+    assert.deepEqual(raw.inbox, ['["a",1,40]', '["e","down",0,5]']);
+  });
+
   it("a server without recovery: recovered false, reason unsupported, events still flow", async () => {
     const rig = new Rig<Up, Down>();
     rigs.push(rig);

@@ -286,6 +286,34 @@ describe("recovery on Redis", { skip: skipWithoutRedis }, () => {
     await until(() => downs.at(-1) === 7, 5_000, "a new event after the refetch");
   });
 
+  it("binary events go through the Redis log and its replay byte for byte", async () => {
+    const { nodes: [a, b] } = await setup(2);
+    let target = a!;
+    const { client, results } = await member(() => target.server.url);
+    cleanups.push(() => void client.close());
+    const got: Uint8Array[] = [];
+    client.on("down", (data) => void got.push(data as unknown as Uint8Array));
+    const bytes = (n: number): Uint8Array => new Uint8Array([0, 255, n, 0xc3, 0x28]); // not UTF-8
+    (a!.io.to("room") as unknown as { emit(e: string, d: Uint8Array): number }).emit(
+      "down",
+      bytes(1),
+    );
+    await until(() => got.length === 1, 5_000, "live");
+    a!.away = b!.away = true;
+    a!.last.conn.terminate();
+    await until(() => client.client.state !== "open", 2_000, "the drop");
+    (a!.io.to("room") as unknown as { emit(e: string, d: Uint8Array): number }).emit(
+      "down",
+      bytes(2),
+    );
+    await sleep(50);
+    target = b!;
+    a!.away = b!.away = false;
+    await until(() => got.length === 2, 10_000, "replayed");
+    assert.equal(results.at(-1)!.recovered, true);
+    assert.deepEqual(got.map((data) => [...data]), [[...bytes(1)], [...bytes(2)]]);
+  });
+
   it("Redis killed and restarted: local rooms keep working, then every connected client gets recovered false (outage)", async () => {
     const { redis, nodes: [a, b] } = await setup(2);
     const ca = await member(() => a!.server.url);
