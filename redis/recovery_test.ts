@@ -19,6 +19,7 @@ import { connect, RedisProcess, skipWithoutRedis, until, within } from "./_helpe
 interface Up {
   up: (n: number) => void;
   say: (n: number) => void;
+  ask: (n: number) => number;
 }
 interface Down {
   down: (n: number) => void;
@@ -43,6 +44,7 @@ class Node {
       if (!socket.recovered) socket.join("room");
       socket.on("up", (n) => void this.ups.push(n));
       socket.on("say", (n) => void io.to("room").emit("down", n));
+      socket.on("ask", (n) => n * 2);
     });
   }
 
@@ -170,9 +172,11 @@ describe("recovery on Redis", { skip: skipWithoutRedis }, () => {
     const { client, results, downs } = await member(url);
     cleanups.push(() => void client.close());
     const total = 300;
+    const answers: Promise<number>[] = [];
     for (let i = 0; i < total; i++) {
       (i % 2 === 0 ? a! : b!).io.to("room").emit("down", i);
       client.emit("up", i);
+      if (i % 20 === 0) answers.push(client.emitWithAck("ask", i, { timeout: 20_000 }));
       if (i % 30 === 29) {
         for (const node of [a!, b!]) {
           for (const socket of node.sockets) {
@@ -200,6 +204,12 @@ describe("recovery on Redis", { skip: skipWithoutRedis }, () => {
       );
       throw error;
     });
+    // Every answer once, whichever server handled the question and the connection it left on.
+    assert.deepEqual(
+      await within(Promise.all(answers), 20_000, "answers"),
+      [...Array(total / 20).keys()].map((i) => i * 40),
+    );
+    assert.equal(client.pendingAcks, 0);
     await sleep(100); // a duplicate would show now
     // Each server's events in the order it sent them, none missing or twice.
     assert.deepEqual(
