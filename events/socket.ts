@@ -7,8 +7,10 @@
 import type { ServerConnection } from "../server/connection.ts";
 import type { CloseInfo } from "../server/types.ts";
 import { type AnyHandler, EventCore } from "./_core.ts";
+import type { Link } from "./_recovery.ts";
 import type { BroadcastOperator } from "./broadcast.ts";
 import type { EventError } from "./errors.ts";
+import { encodeEvent } from "./wire.ts";
 import type {
   AckArgs,
   AckOptions,
@@ -18,6 +20,16 @@ import type {
   EventHandler,
   EventName,
 } from "./types.ts";
+
+/** Sets a socket's link to the history log (server with `recovery`). */
+// deno-lint-ignore no-explicit-any
+export let linkSocket: (socket: EventSocket<any, any, any>, link: Link) => void;
+/** A socket's link to the history log, if any. */
+// deno-lint-ignore no-explicit-any
+export let linkOf: (socket: EventSocket<any, any, any>) => Link | undefined;
+/** Gives a client event to a socket's handlers (past the session layer). */
+// deno-lint-ignore no-explicit-any
+export let handleFrame: (socket: EventSocket<any, any, any>, frame: string | Uint8Array) => void;
 
 /** What a socket needs from its {@linkcode EventServer}; implemented by the server. */
 export interface SocketHost<Listen extends object, Emit extends object, Data> {
@@ -66,6 +78,7 @@ export class EventSocket<
   readonly #host: SocketHost<Listen, Emit, Data>;
   readonly #errorHandlers = new Set<(error: EventError) => void>();
   readonly #closeHandlers = new Set<(info: CloseInfo) => void>();
+  #link: Link | undefined;
 
   /**
    * Created by {@linkcode EventServer} for each `wirely.v1` connection; users never call it.
@@ -78,6 +91,9 @@ export class EventSocket<
     this.#host = host;
     this.#core = new EventCore({
       send: (frame) => {
+        // With a session, answers go through the history log; questions to the client do not.
+        const link = this.#link;
+        if (link !== undefined && !isEvent(frame)) return link.send(frame);
         conn.send(frame);
         return true;
       },
@@ -89,6 +105,17 @@ export class EventSocket<
   /** The connection's id (unique in its server). */
   get id(): number {
     return this.conn.id;
+  }
+
+  /** `true` when this connection resumed a session: rooms restored, missed events replayed (server with `recovery`, client with `recovery()`). */
+  get recovered(): boolean {
+    return this.#link?.recovered ?? false;
+  }
+
+  /** The recovery session id (`""` without a session). */
+  get session(): string {
+    const link = this.#link;
+    return link?.withSession ? link.key : "";
   }
 
   /** Your per-connection data (the connection's `data`). */
@@ -113,11 +140,13 @@ export class EventSocket<
   /** Joins `room` (also from inside a handler). */
   join(room: string): void {
     this.conn.join(room);
+    this.#link?.save();
   }
 
   /** Leaves `room`. */
   leave(room: string): void {
     this.conn.leave(room);
+    this.#link?.save();
   }
 
   /** A broadcast to the members of `room` except this socket (chain `to`/`except` for more). */
@@ -152,6 +181,8 @@ export class EventSocket<
    * @throws {InvalidStateError} When the connection is not open.
    */
   emit<E extends EventName<Emit>>(event: E, ...args: EmitArgs<Emit[E]>): boolean {
+    const link = this.#link;
+    if (link !== undefined) return link.send(encodeEvent(event, (args as unknown[])[0], 0));
     return this.#core.emit(event, (args as unknown[])[0]);
   }
 
@@ -186,7 +217,15 @@ export class EventSocket<
 
   /** Feeds one message of the connection (called by the server). */
   receive(data: string | Uint8Array): void {
+    if (this.#link?.receive(data)) return;
     this.#core.receive(data);
+  }
+
+  static {
+    // The server with `recovery` links sockets to the history log; no public method for it.
+    linkSocket = (socket, link) => socket.#link = link;
+    linkOf = (socket) => socket.#link;
+    handleFrame = (socket, frame) => socket.#core.receive(frame);
   }
 
   /** Tells this socket's error handlers (called by the server). */
@@ -202,4 +241,9 @@ export class EventSocket<
     );
     for (const handler of [...this.#closeHandlers]) handler(info);
   }
+}
+
+/** An event frame (text `["e",...`, binary kind 0x65), not an answer. */
+function isEvent(frame: string | Uint8Array): boolean {
+  return typeof frame === "string" ? frame[2] === "e" : frame[0] === 0x65;
 }
