@@ -25,6 +25,7 @@ import type { DefaultEvents } from "./types.ts";
 export {
   type AckArgs,
   type AckOptions,
+  ClientSession,
   decodePacket,
   type DefaultEvents,
   type EmitArgs,
@@ -44,6 +45,12 @@ export {
   MAX_ACK_ID,
   MAX_EVENT_NAME_BYTES,
   type Packet,
+  recovery,
+  RECOVERY_PROTOCOL,
+  type RecoveryClientOptions,
+  type RecoveryReason,
+  type RecoveryResult,
+  type SessionHost,
 } from "./mod.ts";
 
 /**

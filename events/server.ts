@@ -31,6 +31,7 @@
 export {
   type AckArgs,
   type AckOptions,
+  ClientSession,
   decodePacket,
   type DefaultEvents,
   type EmitArgs,
@@ -51,6 +52,12 @@ export {
   MAX_ACK_ID,
   MAX_EVENT_NAME_BYTES,
   type Packet,
+  recovery,
+  RECOVERY_PROTOCOL,
+  type RecoveryClientOptions,
+  type RecoveryReason,
+  type RecoveryResult,
+  type SessionHost,
 } from "./mod.ts";
 export { type EventMiddleware, EventServer, type EventServerOptions } from "./event_server.ts";
 export { EventSocket, type SocketHost } from "./socket.ts";
