@@ -9,6 +9,8 @@
 import { WirelyClient } from "../client/client.ts";
 import type { ProtocolsSource, UrlSource, WirelyClientOptions } from "../client/options.ts";
 import type { QueuedMessage } from "../client/queue.ts";
+import { check } from "../client/_check.ts";
+import { logOncePerCode } from "../client/_options.ts";
 import { type AnyHandler, checkTimeout, EventCore } from "./_core.ts";
 import { EventError } from "./errors.ts";
 import type {
@@ -78,8 +80,7 @@ export class EventClient<
   readonly client: WirelyClient;
   readonly #core: EventCore;
   readonly #errorHandlers = new Set<(error: EventError) => void>();
-  readonly #logErrors: boolean;
-  readonly #logged = new Set<string>();
+  readonly #log: ((error: Error) => void) | false;
   #negotiated: boolean | undefined;
 
   /**
@@ -94,7 +95,7 @@ export class EventClient<
    */
   constructor(url: UrlSource | WirelyClient, options: EventClientOptions = {}) {
     const { ackTimeout, logEventErrors, clientOptions } = splitOptions(options);
-    this.#logErrors = logEventErrors;
+    this.#log = logEventErrors && logOncePerCode("; logEventErrors: false stops it");
     this.#core = new EventCore({
       send: (frame) => this.#send(frame),
       error: (error) => this.#error(error),
@@ -107,37 +108,27 @@ export class EventClient<
     });
     client.on("close", ({ code }) => {
       this.#negotiated = undefined;
-      this.#core.rejectSent(
-        "ACK_DISCONNECTED",
-        `The connection closed (${code}) before the answer`,
-      );
+      this.#core.reject("ACK_DISCONNECTED", `Closed (${code}) before the answer`, true);
     });
-    const unsent = (entries: readonly QueuedMessage[], why: string): void => {
-      for (const entry of entries) {
-        if (typeof entry.data === "string" || entry.data instanceof Uint8Array) {
-          this.#core.rejectFrame(entry.data, "ACK_UNSENT", why);
-        }
-      }
-    };
-    client.on("expired", (entries) => unsent(entries, "The event expired in the offline queue"));
-    client.on("unsent", (entries) => unsent(entries, "The client closed with the event queued"));
     client.on("state", ({ state }) => {
-      // After the `unsent` event that follows, which rejects queued events with ACK_UNSENT.
+      // Events still queued were never sent; the others went with a connection that closed.
       if (state === "closed") {
-        queueMicrotask(() => this.#core.rejectAll("ACK_DISCONNECTED", "The client closed"));
+        this.#core.reject("ACK_UNSENT", "Never sent", false);
+        this.#core.reject("ACK_DISCONNECTED", "Client closed");
       }
     });
     if (client.state === "open") this.#opened(client.protocol);
   }
 
+  /** A connection opened (the hook where a session is resumed): queued events were sent. */
   #opened(protocol: string): void {
     this.#negotiated = protocol === EVENTS_PROTOCOL;
     if (this.#negotiated) {
       this.#core.markQueuedSent();
       return;
     }
-    const message = `The server did not pick ${EVENTS_PROTOCOL} (protocol "${protocol}")`;
-    this.#core.rejectAll("NOT_NEGOTIATED", message);
+    const message = `Server picked "${protocol}", not ${EVENTS_PROTOCOL}`;
+    this.#core.reject("NOT_NEGOTIATED", message);
     this.#error(new EventError("NOT_NEGOTIATED", message));
   }
 
@@ -212,29 +203,20 @@ export class EventClient<
     return this.client.close(code, reason);
   }
 
+  /**
+   * Every outgoing frame (events and answers) goes through here: `true` when handed to the open
+   * connection, `false` when queued.
+   */
   #send(frame: Frame): boolean {
-    const client = this.client;
-    if (client.state === "open") {
-      if (this.#negotiated === false) {
-        throw new EventError("NOT_NEGOTIATED", `The connection does not speak ${EVENTS_PROTOCOL}`);
-      }
-      client.send(frame);
-      return true;
+    if (this.#negotiated === false) {
+      throw new EventError("NOT_NEGOTIATED", `Connection without ${EVENTS_PROTOCOL}`);
     }
-    client.send(frame);
-    return false;
+    return this.client.send(frame);
   }
 
   #error(error: EventError): void {
-    if (this.#errorHandlers.size === 0) {
-      if (this.#logErrors && !this.#logged.has(error.code)) {
-        this.#logged.add(error.code);
-        console.error(
-          `wirely: an EventError ${error.code} had no onError handler (logged once per code; ` +
-            "logEventErrors: false turns this off):",
-          error,
-        );
-      }
+    if (!this.#errorHandlers.size) {
+      if (this.#log) this.#log(error);
       return;
     }
     for (const handler of [...this.#errorHandlers]) {
@@ -262,13 +244,7 @@ export function splitOptions(options: EventClientOptions): {
 } {
   const { ackTimeout = 10_000, logEventErrors = true, ...clientOptions } = options;
   checkTimeout("ackTimeout", ackTimeout);
-  if (typeof logEventErrors !== "boolean") {
-    throw new TypeError(
-      `Cannot create client as 'logEventErrors' must be a boolean: current value is ${
-        String(logEventErrors)
-      }`,
-    );
-  }
+  check(typeof logEventErrors === "boolean", "logEventErrors", logEventErrors, TypeError);
   return {
     ackTimeout,
     logEventErrors,
@@ -277,12 +253,10 @@ export function splitOptions(options: EventClientOptions): {
 }
 
 /** `wirely.v1` first, then the user's own protocols. */
-function withEvents(protocols: ProtocolsSource | undefined): ProtocolsSource {
+function withEvents(protocols: ProtocolsSource = []): ProtocolsSource {
   const merge = (list: string | readonly string[]): string[] => [
     EVENTS_PROTOCOL,
-    ...(typeof list === "string" ? [list] : list).filter((name) => name !== EVENTS_PROTOCOL),
+    ...[list].flat().filter((name) => name !== EVENTS_PROTOCOL),
   ];
-  if (protocols === undefined) return [EVENTS_PROTOCOL];
-  if (typeof protocols === "function") return async () => merge(await protocols());
-  return merge(protocols);
+  return typeof protocols === "function" ? async () => merge(await protocols()) : merge(protocols);
 }

@@ -77,7 +77,7 @@ export class EventError extends WirelyError<EventErrorCode> {
    * @param options `cause`, `remoteCode`, `event`.
    */
   constructor(code: EventErrorCode, message: string, options: EventErrorOptions = {}) {
-    super(code, message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(code, message, "cause" in options ? options : undefined);
     this.name = "EventError";
     this.remoteCode = options.remoteCode;
     this.event = options.event;
