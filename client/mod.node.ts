@@ -7,9 +7,9 @@
  *
  * @example On Node 20, no transport option needed
  * ```ts ignore
- * import { WirelyClient } from "@wirely/wirely/client";
+ * import { opened, WirelyClient } from "@wirely/wirely/client";
  * const client = new WirelyClient("ws://127.0.0.1:8080/live");
- * await client.opened;
+ * await opened(client);
  * client.send("hello");
  * ```
  *

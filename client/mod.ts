@@ -9,12 +9,20 @@
  *
  * @example Connect, send JSON, read messages
  * ```ts ignore
- * import { browserNetworkSignals, followNetwork, heartbeat, onJson, sendJson, WirelyClient } from "@wirely/wirely/client";
+ * import {
+ *   browserNetworkSignals,
+ *   followNetwork,
+ *   heartbeat,
+ *   onJson,
+ *   opened,
+ *   sendJson,
+ *   WirelyClient,
+ * } from "@wirely/wirely/client";
  * const client = new WirelyClient("wss://example.com/live", { heartbeat: heartbeat() });
  * followNetwork(client, browserNetworkSignals());
  * onJson(client, (value) => console.log("got", value));
  * client.on("reconnecting", ({ attempt, delay }) => console.log(`retry ${attempt} in ${delay} ms`));
- * await client.opened;
+ * await opened(client);
  * sendJson(client, { subscribe: "prices" });
  * ```
  *
