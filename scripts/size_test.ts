@@ -24,7 +24,7 @@ const MARKERS: Readonly<Record<string, string>> = {
   "messages()": "ITERATOR_OVERFLOW",
   "opened()": "CLOSED",
   "closeOnAbort()": '"abort"',
-  "ExpiringQueue": "'ttl'",
+  ExpiringQueue: '"ttl"',
 };
 
 describe("browser bundle sizes (esbuild --minify, gzip -9, from the sources)", () => {
