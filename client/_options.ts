@@ -60,9 +60,10 @@ export function toProtocolList(value: string | readonly string[]): string[] {
 
 /** Converts what `send` accepts to what a transport takes (views over the same bytes). */
 export function toOutgoing(data: SendData): TransportData {
-  const read = readData(data) ?? (typeof Blob === "function" && data instanceof Blob && data);
-  check(read, "data", typeOf(data), TypeError);
-  return read as TransportData;
+  const read = readData(data) ??
+    (typeof Blob === "function" && data instanceof Blob ? data : undefined);
+  check(read !== undefined, "data", typeOf(data), TypeError);
+  return read!;
 }
 
 /** Checks `close()` arguments the way the WebSocket API does, before anything changes. */

@@ -463,7 +463,7 @@ export class WirelyClient {
         } else delay = Math.min(delay + (decision.minDelay ?? 0), 2_147_483_647);
       } else if (status) {
         // The policy stopped on the refusal: say why.
-        error = new ClientError("HANDSHAKE_REFUSED", `HTTP ${status} ${reason}`.trim());
+        error = new ClientError("HANDSHAKE_REFUSED", `HTTP ${status}${reason && ": " + reason}`);
       }
     } catch (thrown) {
       error = thrown instanceof Error ? thrown : new Error(String(thrown));

@@ -50,7 +50,7 @@ export function opened(client: Pick<WirelyClient, "state" | "on">): Promise<void
 
 /**
  * Closes the client for good (like `close()`, code 1000) when `signal` aborts; at once when it
- * is aborted already. The listener is removed when the client closes.
+ * is aborted already. The listener is removed when the client closes (or starts to).
  *
  * @param client The client to close.
  * @param signal The signal to follow.
@@ -77,7 +77,7 @@ export function closeOnAbort(
   }
   signal.addEventListener("abort", abort);
   const offState = client.on("state", ({ state }) => {
-    if (state === "closed") stop();
+    if (state === "closing" || state === "closed") stop();
   });
   const stop = (): void => {
     offState();

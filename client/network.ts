@@ -150,7 +150,7 @@ function isEventTarget(value: NetworkEventTarget | undefined): value is NetworkE
  * @param client The client to drive.
  * @param source The signals, for example {@linkcode browserNetworkSignals}`()`; `undefined`
  *   (what `browserNetworkSignals()` gives outside a browser) follows nothing.
- * @returns A function that stops following (also done when the client closes).
+ * @returns A function that stops following (also done when the client closes or starts to).
  *
  * @example In a page
  * ```ts
@@ -173,7 +173,7 @@ export function followNetwork(
     else checkLiveness(client);
   });
   const offState = client.on("state", ({ state }) => {
-    if (state === "closed") stop();
+    if (state === "closing" || state === "closed") stop();
   });
   const stop = (): void => {
     offState();

@@ -64,7 +64,7 @@ describe("SendQueue", () => {
       () => queue.push("c", 0),
       (error: unknown) =>
         error instanceof ClientError && error.code === "QUEUE_FULL" &&
-        /holds 2 messages/.test(error.message),
+        error.message === "Queue full: 2 messages, 2 bytes",
     );
     assert.equal(queue.length, 2);
   });

@@ -61,7 +61,7 @@ for (const { name, options } of TRANSPORTS) {
         // SIGKILL: no close frame (1006); graceful: 1001 going away.
         assert.equal(closes[before]?.code, signal === "SIGKILL" ? 1006 : 1001);
         for (let i = 1; i <= 3; i++) {
-          assert.equal(client.send(`queued-${round}-${i}`), true);
+          assert.equal(client.send(`queued-${round}-${i}`), false); // queued, not sent
           expected.push(`queued-${round}-${i}`);
         }
         // At least one attempt refused while the server is down: it must not stop the client.
