@@ -76,7 +76,7 @@ export class EventClient<
   Listen extends object = DefaultEvents,
   Emit extends object = DefaultEvents,
 > {
-  /** The underlying reconnecting client (state, `opened`, plain messages, lifecycle events). */
+  /** The underlying reconnecting client (state, `opened(client)`, plain messages, lifecycle events). */
   readonly client: WirelyClient;
   readonly #core: EventCore;
   readonly #errorHandlers = new Set<(error: EventError) => void>();
