@@ -14,6 +14,7 @@
  */
 
 import { InvalidStateError } from "../codec/errors.ts";
+import type { Message } from "../codec/message.ts";
 import { Backoff } from "./backoff.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { type CloseContext, type ClosePolicy, defaultClosePolicy } from "./close_policy.ts";
@@ -378,7 +379,7 @@ export class WirelyClient {
         const data = event.data;
         this.#emit(
           "message",
-          typeof data === "string" ? { type: "text", data } : { type: "binary", data },
+          { type: typeof data === "string" ? "text" : "binary", data } as Message,
         );
       }
     }
@@ -426,7 +427,6 @@ export class WirelyClient {
    */
   #fail(id: number, code: ClientErrorCode, reason: string, transport?: Transport): void {
     if (id !== this.#attempt) return;
-    this.#timer = undefined;
     this.#error(code, reason);
     (transport ?? this.#transport)?.abort();
     this.#ended(id, { code: 1006, reason, wasClean: false });
@@ -479,7 +479,6 @@ export class WirelyClient {
     this.#setState("reconnecting");
     if (gen !== this.#attempt || (this.#state as ClientState) !== "reconnecting") return;
     this.#schedule(() => {
-      this.#timer = undefined;
       if (gen === this.#attempt) this.#startAttempt();
     }, delay);
     this.#emit("reconnecting", { attempt: backoff.attempt, delay });

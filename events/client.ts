@@ -104,7 +104,7 @@ export class EventClient<
     const client = this.client;
     client.on("open", ({ protocol }) => this.#opened(protocol));
     client.on("message", (message) => {
-      if (this.#negotiated === true) this.#core.receive(message.data);
+      if (this.#negotiated) this.#core.receive(message.data);
     });
     client.on("close", ({ code }) => {
       this.#negotiated = undefined;

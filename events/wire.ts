@@ -178,9 +178,7 @@ export function decodePacket(frame: Frame): Packet {
       typeof code === "string" && typeof message === "string" &&
       (event === undefined || isName(event)) && !Array.isArray(second)
     ) {
-      return event === undefined
-        ? { type: "error", id: first, code, message }
-        : { type: "error", id: first, code, message, event };
+      return { type: "error", id: first, code, message, ...(event !== undefined && { event }) };
     }
   }
   throw malformed(`text frame (kind ${kind}, ${length} elements; not an array: 0)`);
