@@ -280,25 +280,25 @@ export interface ReconnectingWebSocket {
   addEventListener<K extends keyof ReconnectingWebSocketEventMap>(
     type: K,
     listener: (this: ReconnectingWebSocket, event: ReconnectingWebSocketEventMap[K]) => unknown,
-    options?: boolean | AddEventListenerOptions,
+    options?: Parameters<EventTarget["addEventListener"]>[2],
   ): void;
   /** Adds a listener of any event type, as `EventTarget` does. */
   addEventListener(
     type: string,
-    listener: EventListenerOrEventListenerObject | null,
-    options?: boolean | AddEventListenerOptions,
+    listener: Parameters<EventTarget["addEventListener"]>[1],
+    options?: Parameters<EventTarget["addEventListener"]>[2],
   ): void;
   /** Removes a listener added with `addEventListener`. */
   removeEventListener<K extends keyof ReconnectingWebSocketEventMap>(
     type: K,
     listener: (this: ReconnectingWebSocket, event: ReconnectingWebSocketEventMap[K]) => unknown,
-    options?: boolean | EventListenerOptions,
+    options?: Parameters<EventTarget["removeEventListener"]>[2],
   ): void;
   /** Removes a listener of any event type, as `EventTarget` does. */
   removeEventListener(
     type: string,
-    listener: EventListenerOrEventListenerObject | null,
-    options?: boolean | EventListenerOptions,
+    listener: Parameters<EventTarget["addEventListener"]>[1],
+    options?: Parameters<EventTarget["removeEventListener"]>[2],
   ): void;
 }
 

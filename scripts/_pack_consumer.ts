@@ -18,6 +18,7 @@ import {
   heartbeat,
   type Message,
   messages,
+  opened,
   WirelyClient,
 } from "wirely/client";
 import { tcpTransport, type TcpTransportOptions } from "wirely/client/tcp";
