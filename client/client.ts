@@ -45,10 +45,10 @@ type Handler = (event: never) => void;
  *   order and once, before anything newer when a connection opens. Delivery is at most once:
  *   a message handed to a connection that then dies may be lost.
  * - Text arrives as `string`, binary as `Uint8Array`.
- * - Never reconnects after {@linkcode WirelyClient.close} or an abort.
- * - Heartbeat, network signals, JSON and `for await` are opt-in functions (`heartbeat()`,
- *   `browserNetworkSignals()`, `sendJson`/`onJson`, `messages`), so a page pays only for what it
- *   imports.
+ * - Never reconnects after {@linkcode WirelyClient.close} (which `closeOnAbort` calls).
+ * - Everything else is an opt-in function, so a page pays only for what it imports: the
+ *   heartbeat (`heartbeat()`), `checkLiveness`/`ping`, `followNetwork`, `opened`,
+ *   `closeOnAbort`, `sendVolatile`, `ExpiringQueue`, `sendJson`/`onJson`, `messages`.
  *
  * @example Sends made before the connection opens wait in the queue
  * ```ts
@@ -484,7 +484,7 @@ export class WirelyClient {
     this.#emit("reconnecting", { attempt: backoff.attempt, delay });
   }
 
-  /** Enters `closed` for good; reports the close, expired and unsent messages. */
+  /** Enters `closed` for good; reports the close and the unsent messages. */
   #finish(event: ClientCloseEvent | undefined): QueuedMessage[] {
     const id = ++this.#attempt;
     this.#stopTimers();
