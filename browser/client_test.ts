@@ -246,6 +246,8 @@ describe("WirelyClient from the npm build in Chromium", { skip: SKIP }, () => {
         await call(t.page, "waitForState", "open", 5_000);
         assert.equal(await call(t.page, "close"), 0);
         await call(t.page, "waitForState", "closed", 5_000);
+        // The Node server reports the open on its stdout, which may come after the page's open.
+        await until(() => s.opens > 0, 5_000, "the server's record of the open");
         const opens = s.opens;
         const socketsBefore = t.sockets;
         await s.stop();
@@ -265,6 +267,8 @@ describe("WirelyClient from the npm build in Chromium", { skip: SKIP }, () => {
         const t = await openPage();
         await call(t.page, "start", await s.start());
         await call(t.page, "waitForState", "open", 5_000);
+        // The Node server reports the open on its stdout, which may come after the page's open.
+        await until(() => s.opens > 0, 5_000, "the server's record of the open");
         const opens = s.opens;
         await s.stop();
         await call(t.page, "waitForLog", "reconnecting:", 5_000);

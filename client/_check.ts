@@ -1,7 +1,7 @@
 // This module is browser compatible.
 /**
- * The one formatter behind the client's option errors, so each check costs a few bytes:
- * `Cannot <action> as '<name>' must be <rule>: current value is <value>`.
+ * The one checker behind every option of the client, so each check costs a few bytes: it
+ * throws `Invalid '<name>': <value>` (the rule is in the option's documentation).
  *
  * @module
  */
@@ -10,15 +10,23 @@
 export { DEFAULT_CLOSE_TIMEOUT, MAX_TIMER_DELAY } from "../codec/_limits.ts";
 
 /**
- * Builds the error for an option that breaks its rule (a `RangeError` unless `type` says
- * otherwise); the caller throws it.
+ * Throws a `RangeError` (or `type`) naming the option and its value unless `ok`.
+ *
+ * @param ok Whether the value follows its rule.
+ * @param name The option's name.
+ * @param value The value shown in the message (a type name for a wrong type).
+ * @param type The error class. @default {RangeError}
  */
-export function invalid(
-  action: string,
+export function check(
+  ok: unknown,
   name: string,
-  rule: string,
   value: unknown,
   type: ErrorConstructor = RangeError,
-): Error {
-  return new type(`Cannot ${action} as '${name}' must be ${rule}: current value is ${value}`);
+): void {
+  if (!ok) throw new type(`Invalid '${name}': ${value}`);
+}
+
+/** Whether `value` is a delay a timer can wait: 0 (or 1 with `min`) to `MAX_TIMER_DELAY`. */
+export function isDelay(value: number, min = 0): boolean {
+  return value >= min && value <= 2_147_483_647;
 }

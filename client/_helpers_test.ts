@@ -207,7 +207,6 @@ export function recordEvents(client: WirelyClient): string[] {
     const code = "code" in error && typeof error.code === "string" ? error.code : error.name;
     log.push(`error:${code}`);
   });
-  client.on("expired", (entries) => log.push(`expired:${entries.length}`));
   client.on("unsent", (entries) => log.push(`unsent:${entries.length}`));
   return log;
 }

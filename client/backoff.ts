@@ -10,8 +10,7 @@
  * @module
  */
 
-/** Largest delay a timer can wait (`setTimeout` wraps around above it). */
-import { invalid, MAX_TIMER_DELAY } from "./_check.ts";
+import { check, isDelay } from "./_check.ts";
 
 /**
  * Options of {@linkcode Backoff}. Times are in milliseconds.
@@ -62,10 +61,6 @@ export function backoffCeiling(
   return Math.min(options.maxDelay, options.baseDelay * options.factor ** attempt);
 }
 
-function check(name: string, value: number, ok: boolean, rule: string): void {
-  if (!ok) throw invalid("create backoff", name, rule, value);
-}
-
 /**
  * Counts retries and computes their delays.
  *
@@ -79,15 +74,15 @@ function check(name: string, value: number, ok: boolean, rule: string): void {
  */
 export class Backoff {
   /** Delay ceiling of the first retry, in milliseconds. */
-  readonly baseDelay: number;
+  declare readonly baseDelay: number;
   /** Growth of the ceiling per retry. */
-  readonly factor: number;
+  declare readonly factor: number;
   /** Largest delay ceiling, in milliseconds. */
-  readonly maxDelay: number;
+  declare readonly maxDelay: number;
   /** Retries before giving up. */
-  readonly maxRetries: number;
+  declare readonly maxRetries: number;
   /** Milliseconds of uptime that reset the retry counter. */
-  readonly minUptime: number;
+  declare readonly minUptime: number;
   readonly #random: () => number;
   #attempt = 0;
 
@@ -106,25 +101,18 @@ export class Backoff {
       minUptime = 5_000,
       random = Math.random,
     } = options;
-    const delay = `between 0 and ${MAX_TIMER_DELAY}`;
-    check("baseDelay", baseDelay, baseDelay >= 0 && baseDelay <= MAX_TIMER_DELAY, delay);
-    check("factor", factor, factor >= 1 && Number.isFinite(factor), ">= 1 and finite");
-    check("maxDelay", maxDelay, maxDelay >= 0 && maxDelay <= MAX_TIMER_DELAY, delay);
+    check(isDelay(baseDelay), "baseDelay", baseDelay);
+    check(factor >= 1 && factor < Infinity, "factor", factor);
+    check(isDelay(maxDelay), "maxDelay", maxDelay);
     check(
+      maxRetries === Infinity || Number.isInteger(maxRetries) && maxRetries >= 0,
       "maxRetries",
       maxRetries,
-      maxRetries === Infinity || (Number.isInteger(maxRetries) && maxRetries >= 0),
-      "an integer >= 0 or Infinity",
     );
-    check("minUptime", minUptime, minUptime >= 0 && Number.isFinite(minUptime), ">= 0 and finite");
-    if (typeof random !== "function") {
-      throw invalid("create backoff", "random", "a function", typeof random, TypeError);
-    }
-    this.baseDelay = baseDelay;
-    this.factor = factor;
-    this.maxDelay = maxDelay;
-    this.maxRetries = maxRetries;
-    this.minUptime = minUptime;
+    check(minUptime >= 0 && minUptime < Infinity, "minUptime", minUptime);
+    check(typeof random === "function", "random", typeof random, TypeError);
+    // `declare` fields emit no class field: one assignment sets them all.
+    Object.assign(this, { baseDelay, factor, maxDelay, maxRetries, minUptime });
     this.#random = random;
   }
 
@@ -143,9 +131,7 @@ export class Backoff {
     const ceiling = backoffCeiling(this.#attempt, this);
     this.#attempt += 1;
     const random = this.#random();
-    if (!(random >= 0 && random < 1)) {
-      throw invalid("compute a backoff delay", "random()", "in [0, 1)", random);
-    }
+    check(random >= 0 && random < 1, "random()", random);
     return random * ceiling;
   }
 

@@ -1,59 +1,41 @@
 // This module is browser compatible.
 /**
  * {@linkcode WirelyClient}: a WebSocket client that reconnects with backoff, queues sends
- * while offline, and detects dead connections.
+ * while offline, and stops by a close policy.
  *
- * One class holds the life cycle (states, attempts, timers); steps without state of their own
- * live beside it: option checks (`_options.ts`), the queue flush (`_queue_flush.ts`) and the
- * retry decision (`_retry.ts`). Every transport event, timer and async step carries the id of
- * its attempt; bumping the id mutes all of them at once. Kept in one class (not a facade over
- * a core) because each delegating member is shipped to every page.
+ * One class holds the life cycle (states, attempts, timers); what a page may not need lives in
+ * opt-in modules that reach it through its public surface (`transport`, events): the heartbeat
+ * (`heartbeat.ts`, the one hook it calls), liveness checks and ping frames (`liveness.ts`),
+ * network signals (`network.ts`), JSON (`json.ts`), `for await` (`messages.ts`). Every
+ * transport event, timer and async step carries the id of its attempt; bumping the id mutes
+ * all of them at once.
  *
  * @module
  */
 
 import { InvalidStateError } from "../codec/errors.ts";
-import type { CloseContext } from "./close_policy.ts";
+import type { Message } from "../codec/message.ts";
+import { Backoff } from "./backoff.ts";
+import { type Clock, systemClock } from "./clock.ts";
+import { type CloseContext, type ClosePolicy, defaultClosePolicy } from "./close_policy.ts";
 import { ClientError, type ClientErrorCode } from "./errors.ts";
 import type { ClientCloseEvent, ClientEventMap, ClientEventType, ClientState } from "./events.ts";
-import type { HeartbeatWatch } from "./heartbeat.ts";
-import { closeCode } from "./native_transport.ts";
-import type { NetworkSignal } from "./network.ts";
+import type { Heartbeat, HeartbeatWatch } from "./heartbeat.ts";
+import { closeCode, nativeTransport } from "./native_transport.ts";
 import {
   checkCloseArguments,
-  type ClientSettings,
-  closedError,
-  resolveSendOptions,
-  resolveSettings,
+  logOncePerCode,
   toOutgoing,
   toProtocolList,
   toWebSocketUrl,
 } from "./_options.ts";
-import type {
-  ProtocolsSource,
-  SendData,
-  SendOptions,
-  UrlSource,
-  WirelyClientOptions,
-} from "./options.ts";
-import { byteLength, type QueuedMessage } from "./queue.ts";
-import { sendQueued } from "./_queue_flush.ts";
-import { retryDelay } from "./_retry.ts";
-import type { Transport, TransportEvent } from "./transport.ts";
+import type { ProtocolsSource, SendData, UrlSource, WirelyClientOptions } from "./options.ts";
+import { type QueuedMessage, SendQueue } from "./queue.ts";
+import type { Transport, TransportEvent, TransportFactory } from "./transport.ts";
+import { check, DEFAULT_CLOSE_TIMEOUT, isDelay } from "./_check.ts";
 
 type Ending = Omit<CloseContext, "opened">;
 type Handler = (event: never) => void;
-
-/** Reports a handler's error the way `EventTarget` does, so a bug is never swallowed. */
-function report(error: unknown): void {
-  const scope: { reportError?: (error: unknown) => void } = globalThis;
-  if (typeof scope.reportError === "function") scope.reportError(error);
-  else {
-    setTimeout(() => {
-      throw error;
-    }, 0);
-  }
-}
 
 /**
  * A reconnecting WebSocket client.
@@ -63,10 +45,10 @@ function report(error: unknown): void {
  *   order and once, before anything newer when a connection opens. Delivery is at most once:
  *   a message handed to a connection that then dies may be lost.
  * - Text arrives as `string`, binary as `Uint8Array`.
- * - Never reconnects after {@linkcode WirelyClient.close} or an abort.
- * - Heartbeat, network signals, JSON and `for await` are opt-in functions (`heartbeat()`,
- *   `browserNetworkSignals()`, `sendJson`/`onJson`, `messages`), so a page pays only for what it
- *   imports.
+ * - Never reconnects after {@linkcode WirelyClient.close} (which `closeOnAbort` calls).
+ * - Everything else is an opt-in function, so a page pays only for what it imports: the
+ *   heartbeat (`heartbeat()`), `checkLiveness`/`ping`, `followNetwork`, `opened`,
+ *   `closeOnAbort`, `sendVolatile`, `ExpiringQueue`, `sendJson`/`onJson`, `messages`.
  *
  * @example Sends made before the connection opens wait in the queue
  * ```ts
@@ -92,26 +74,26 @@ function report(error: unknown): void {
 export class WirelyClient {
   readonly #url: UrlSource;
   readonly #protocols: ProtocolsSource;
-  readonly #settings: ClientSettings;
   readonly #handlers = new Map<ClientEventType, Set<Handler>>();
+  readonly #factory: TransportFactory;
+  readonly #connectTimeout: number;
+  readonly #closeTimeout: number;
+  readonly #backoff: Backoff;
+  readonly #closePolicy: ClosePolicy;
+  readonly #queue: SendQueue;
+  readonly #heartbeat: Heartbeat | false | undefined;
+  readonly #clock: Clock;
+  readonly #unhandled: ((error: Error) => void) | false;
   #state: ClientState = "idle";
   /** Id of the current attempt; bumped to mute a transport, a timer or an async step. */
   #attempt = 0;
   #transport: Transport | undefined;
   #timer: (() => void) | undefined;
-  #heartbeat: HeartbeatWatch | undefined;
+  #watch: HeartbeatWatch | undefined;
   #openedAt: number | undefined;
   #protocol = "";
   #everOpened = false;
   #currentUrl: string | undefined;
-  #abortReason: unknown;
-  /** The pending `opened` promise and its settle function (`undefined`: resolve). */
-  #waiter: [Promise<void>, (error?: Error) => void] | undefined;
-  #unsubscribeNetwork: (() => void) | undefined;
-  readonly #onAbort = (): void => {
-    this.#abortReason = this.#settings.signal?.reason;
-    this.#close(1000, "");
-  };
 
   /**
    * Creates a client; it starts connecting on the next microtask unless `autoConnect` is
@@ -124,23 +106,40 @@ export class WirelyClient {
    * @throws {RangeError} When an option is out of range.
    */
   constructor(url: UrlSource, options: WirelyClientOptions = {}) {
-    const settings = this.#settings = resolveSettings(options);
-    const protocols = options.protocols ?? [];
+    const {
+      protocols = [],
+      connectTimeout = 10_000,
+      closeTimeout = DEFAULT_CLOSE_TIMEOUT,
+      closePolicy = defaultClosePolicy,
+      heartbeat,
+      queue,
+      onUnhandledError = logOncePerCode(),
+      transport,
+      WebSocket,
+    } = options;
+    check(isDelay(connectTimeout, 1), "connectTimeout", connectTimeout);
+    check(isDelay(closeTimeout, 1), "closeTimeout", closeTimeout);
+    check(typeof closePolicy === "function", "closePolicy", typeof closePolicy, TypeError);
+    check(!(transport && WebSocket), "transport", "with WebSocket", TypeError);
+    check(!heartbeat || typeof heartbeat.watch === "function", "heartbeat", heartbeat, TypeError);
+    check(
+      onUnhandledError === false || typeof onUnhandledError === "function",
+      "onUnhandledError",
+      onUnhandledError,
+      TypeError,
+    );
     this.#url = typeof url === "function" ? url : toWebSocketUrl(url);
     this.#protocols = typeof protocols === "function" ? protocols : toProtocolList(protocols);
-    const { signal } = settings;
-    if (signal?.aborted) {
-      // Closed before it started: no events, nobody listens yet.
-      this.#abortReason = signal.reason;
-      this.#state = "closed";
-      return;
-    }
-    signal?.addEventListener("abort", this.#onAbort, { once: true });
-    this.#unsubscribeNetwork = settings.network?.subscribe((signal: NetworkSignal) => {
-      if (signal === "online" && this.#state === "reconnecting") this.#startAttempt();
-      else this.checkLiveness();
-    });
-    if (settings.autoConnect) {
+    this.#factory = transport ?? nativeTransport({ WebSocket });
+    this.#connectTimeout = connectTimeout;
+    this.#closeTimeout = closeTimeout;
+    this.#backoff = new Backoff(options.backoff);
+    this.#closePolicy = closePolicy;
+    this.#queue = queue instanceof SendQueue ? queue : new SendQueue(queue);
+    this.#heartbeat = heartbeat;
+    this.#clock = options.clock ?? systemClock;
+    this.#unhandled = onUnhandledError;
+    if (options.autoConnect ?? true) {
       queueMicrotask(() => {
         if (this.#state === "idle") this.#startAttempt();
       });
@@ -173,6 +172,14 @@ export class WirelyClient {
     return this.#currentUrl;
   }
 
+  /**
+   * The open connection's transport; `undefined` unless the client is `open`. For opt-in
+   * functions such as {@linkcode ping}; a send made on it directly skips the offline queue.
+   */
+  get transport(): Transport | undefined {
+    return this.#state === "open" ? this.#transport : undefined;
+  }
+
   /** Bytes handed to the open connection but not yet written, as its transport counts them. */
   get bufferedAmount(): number {
     return this.#transport?.bufferedAmount ?? 0;
@@ -180,30 +187,12 @@ export class WirelyClient {
 
   /** Messages waiting in the offline queue. */
   get queuedMessages(): number {
-    return this.#settings.queue.length;
+    return this.#queue.length;
   }
 
   /** Bytes waiting in the offline queue. */
   get queuedBytes(): number {
-    return this.#settings.queue.bytes;
-  }
-
-  /**
-   * Resolves when the client is open: now if it is, else at the next open. Rejects with a
-   * {@linkcode ClientError} `CLOSED` if the client closes first.
-   */
-  get opened(): Promise<void> {
-    if (this.#state === "open") return Promise.resolve();
-    if (this.#state === "closed") return Promise.reject(closedError(this.#abortReason));
-    if (this.#waiter === undefined) {
-      let settle!: (error?: Error) => void;
-      const promise = new Promise<void>((resolve, reject) => {
-        settle = (error) => error === undefined ? resolve() : reject(error);
-      });
-      promise.catch(() => {}); // a rejection nobody awaits is not an unhandled one
-      this.#waiter = [promise, settle];
-    }
-    return this.#waiter[0];
+    return this.#queue.bytes;
   }
 
   /**
@@ -220,7 +209,7 @@ export class WirelyClient {
   /** Removes a handler added with {@linkcode WirelyClient.on}. */
   off<K extends ClientEventType>(type: K, handler: (event: ClientEventMap[K]) => void): void {
     const set = this.#handlers.get(type);
-    if (set?.delete(handler) && set.size === 0) this.#handlers.delete(type);
+    if (set?.delete(handler) && !set.size) this.#handlers.delete(type);
   }
 
   /**
@@ -230,80 +219,30 @@ export class WirelyClient {
    * @throws {InvalidStateError} After `close()`.
    */
   connect(): void {
-    const state = this.#state;
-    if (state === "closed" || state === "closing") {
-      throw new InvalidStateError(`Cannot connect as the client is ${state}`);
-    }
+    const state = this.#usable();
     if (state === "idle" || state === "reconnecting") this.#startAttempt();
   }
 
   /**
-   * Sends a message now when open; otherwise queues it (unless `volatile`).
+   * Sends a message now when open; otherwise queues it, to be sent in order, once, when a
+   * connection opens. To drop instead of queueing use {@linkcode sendVolatile}; to let queued
+   * messages expire, an {@linkcode ExpiringQueue}.
    *
    * @param data Text, or bytes (`Uint8Array`, `ArrayBuffer`, any view, `Blob`).
-   * @param options `volatile` and `ttl`.
-   * @returns `true` when sent or queued, `false` when dropped (`volatile` and not open).
+   * @returns `true` when handed to the open connection, `false` when queued.
    * @throws {ClientError} `QUEUE_FULL` when the queue has no room.
    * @throws {InvalidStateError} After `close()`.
    */
-  send(data: SendData, options: SendOptions = {}): boolean {
-    const state = this.#state;
-    if (state === "closed" || state === "closing") {
-      throw new InvalidStateError(`Cannot send as the client is ${state}`);
-    }
-    const { volatile, ttl } = resolveSendOptions(options);
+  send(data: SendData): boolean {
+    this.#usable();
     const outgoing = toOutgoing(data);
-    const transport = this.#transport;
-    if (state === "open" && transport !== undefined) {
-      transport.send(outgoing);
-      return true;
-    }
-    if (volatile) return false;
-    const { queue, clock } = this.#settings;
-    const now = clock.now();
-    const copy = outgoing instanceof Uint8Array ? outgoing.slice() : outgoing;
-    if (!queue.fits(byteLength(copy))) this.#expired(queue.removeExpired(now));
-    queue.push(copy, now, ttl);
-    return true;
-  }
-
-  /**
-   * Checks the connection now: sends the heartbeat ping (unless one is waiting for its answer)
-   * so a dead connection is found within the heartbeat `timeout`, and a ping frame where the
-   * transport can send one (its pong counts as life). Never closes the connection by itself.
-   * The client calls it on `offline`, `online` and when the page becomes visible (see the
-   * `network` option); call it yourself when the network may have changed.
-   *
-   * @returns `false` when the client is not open, or neither the heartbeat nor ping frames
-   *   are available.
-   */
-  checkLiveness(): boolean {
-    const checked = this.ping();
-    if (this.#heartbeat === undefined || this.#state !== "open") return checked;
-    this.#heartbeat.check();
-    return true;
-  }
-
-  /**
-   * Sends a real ping frame, where the transport can (`tcpTransport` can; the
-   * WebSocket API cannot). Its answer arrives as a `pong` event and counts as life for the
-   * heartbeat.
-   *
-   * @param data At most 125 bytes the pong will echo.
-   * @returns `false` when the client is not open (or the server already sent its close frame)
-   *   or its transport cannot send ping frames.
-   * @throws {RangeError} When `data` is longer than 125 bytes.
-   */
-  ping(data?: Uint8Array): boolean {
-    const transport = this.#transport;
-    if (this.#state !== "open" || transport?.ping === undefined) return false;
-    try {
-      transport.ping(data);
-    } catch (error) {
-      if (error instanceof InvalidStateError) return false;
-      throw error;
-    }
-    return true;
+    const transport = this.transport;
+    if (transport) transport.send(outgoing);
+    else {this.#queue.push(
+        outgoing instanceof Uint8Array ? outgoing.slice() : outgoing,
+        this.#clock.now(),
+      );}
+    return !!transport;
   }
 
   /**
@@ -321,198 +260,174 @@ export class WirelyClient {
     return this.#close(code, reason);
   }
 
+  /** The state, after throwing `InvalidStateError` when it is `closing` or `closed`. */
+  #usable(): ClientState {
+    const state = this.#state;
+    if (state === "closed" || state === "closing") throw new InvalidStateError(`Client ${state}`);
+    return state;
+  }
+
   #close(code: number, reason: string): QueuedMessage[] {
-    if (this.#state === "closed" || this.#state === "closing") return [];
-    this.#stopNetwork();
     const transport = this.#transport;
-    if (this.#state === "open" && transport !== undefined) {
+    const state = this.#state;
+    if (state === "closed" || state === "closing") return [];
+    if (state === "open" && transport) {
       this.#stopTimers();
       this.#setState("closing");
       const id = this.#attempt;
-      this.#schedule(() => {
-        if (id === this.#attempt) {
-          const message = "The server did not answer the close frame in time";
-          this.#fail(id, "CLOSE_TIMEOUT", message, "close timeout");
-        }
-      }, this.#settings.closeTimeout);
+      this.#schedule(() => this.#fail(id, "CLOSE_TIMEOUT", "close timeout"), this.#closeTimeout);
       transport.close(code, reason);
       return [];
     }
     this.#attempt++;
     this.#transport = undefined;
     transport?.abort();
-    const ending = { code, reason, wasClean: false, opened: false, willReconnect: false };
-    return this.#finish(transport && ending);
+    return this.#finish(
+      transport && { code, reason, wasClean: false, opened: false, willReconnect: false },
+    );
   }
 
   /** Calls every handler of `type` in order; a throwing handler does not stop the others. */
   #emit<K extends ClientEventType>(type: K, event: ClientEventMap[K]): void {
-    const unhandled = this.#settings.unhandledError;
-    const set = this.#handlers.get(type) ??
-      (type === "error" && unhandled !== undefined ? [unhandled] : []);
+    const unhandled = this.#unhandled;
+    const set = this.#handlers.get(type) ?? (type === "error" && unhandled ? [unhandled] : []);
     for (const handler of [...set]) {
       try {
         (handler as (event: ClientEventMap[K]) => void)(event);
       } catch (error) {
-        report(error);
+        // Thrown again on its own, as `EventTarget` reports a listener's error: never swallowed.
+        queueMicrotask(() => {
+          throw error;
+        });
       }
     }
   }
 
-  #expired(expired: QueuedMessage[]): void {
-    if (expired.length > 0) this.#emit("expired", expired);
-  }
-
-  #stopNetwork(): void {
-    this.#unsubscribeNetwork?.();
-    this.#unsubscribeNetwork = undefined;
-  }
-
-  /** The state now, past TypeScript's narrowing (handlers may have changed it). */
-  #now(): ClientState {
-    return this.#state;
+  #error(code: ClientErrorCode, message: string, cause?: unknown): void {
+    this.#emit("error", new ClientError(code, message, { cause }));
   }
 
   #setState(state: ClientState): void {
     const previous = this.#state;
-    if (previous === state) return;
-    this.#state = state;
-    this.#emit("state", { state, previous });
+    if (previous !== state) {
+      this.#state = state;
+      this.#emit("state", { state, previous });
+    }
   }
 
   #schedule(task: () => void, delay: number): void {
-    this.#timer = this.#settings.clock.schedule(task, delay);
+    this.#timer = this.#clock.schedule(task, delay);
   }
 
   #stopTimers(): void {
     this.#timer?.();
-    this.#heartbeat?.stop();
-    this.#timer = undefined;
-    this.#heartbeat = undefined;
+    this.#watch?.stop();
+    this.#timer = this.#watch = undefined;
   }
 
   #startAttempt(): void {
     this.#stopTimers();
     const id = ++this.#attempt;
     this.#setState("connecting");
-    if (id !== this.#attempt) return;
-    this.#schedule(() => {
-      if (id !== this.#attempt) return;
-      this.#timer = undefined;
-      this.#fail(id, "CONNECT_TIMEOUT", "The connection did not open in time", "connect timeout");
-    }, this.#settings.connectTimeout);
-    void this.#open(id);
+    if (id === this.#attempt) {
+      this.#schedule(
+        () => this.#fail(id, "CONNECT_TIMEOUT", "connect timeout"),
+        this.#connectTimeout,
+      );
+      void this.#open(id);
+    }
   }
 
   async #open(id: number): Promise<void> {
+    const source = this.#url;
+    const protocols = this.#protocols;
     let url: string | URL;
-    let protocols: string | readonly string[];
+    let list: string | readonly string[];
     try {
-      url = typeof this.#url === "function" ? await this.#url() : this.#url;
-      protocols = typeof this.#protocols === "function" ? await this.#protocols() : this.#protocols;
+      url = typeof source === "function" ? await source() : source;
+      list = typeof protocols === "function" ? await protocols() : protocols;
     } catch (cause) {
-      if (id !== this.#attempt) return;
-      const message = "The URL or protocols function failed";
-      this.#emit("error", new ClientError("URL_PROVIDER_FAILED", message, { cause }));
-      this.#ended(id, { code: 1006, reason: "URL provider failed", wasClean: false });
+      if (id === this.#attempt) {
+        this.#error("URL_PROVIDER_FAILED", "URL function failed", cause);
+        this.#ended(id, { code: 1006, reason: "URL function failed", wasClean: false });
+      }
       return;
     }
     if (id !== this.#attempt || this.#state !== "connecting") return;
     try {
-      const href = toWebSocketUrl(url);
-      const list = toProtocolList(protocols);
-      this.#currentUrl = href;
-      this.#transport = this.#settings.transport.connect(
-        href,
-        list,
-        (event) => this.#onTransportEvent(id, event),
-      );
+      const href = this.#currentUrl = toWebSocketUrl(url);
+      this.#transport = this.#factory.connect(href, toProtocolList(list), (event) => {
+        if (id === this.#attempt) this.#onTransportEvent(id, event);
+      });
     } catch (cause) {
-      const message = cause instanceof Error ? cause.message : String(cause);
-      this.#emit("error", new ClientError("INVALID_URL", message, { cause }));
+      // A URL or protocol the function gave, or the transport refused: retrying cannot help.
+      this.#error("INVALID_URL", (cause as Error).message, cause);
       if (id === this.#attempt) this.#finish(undefined);
     }
   }
 
   #onTransportEvent(id: number, event: TransportEvent): void {
-    if (id !== this.#attempt) return;
     const type = event.type;
     if (type === "open") this.#opened(id, event.protocol, event.extensions);
-    else if (type === "message") this.#received(event.data);
-    else if (type === "pong") {
-      this.#heartbeat?.seen();
-      this.#emit("pong", event.data);
-    } else if (type === "error") this.#emit("error", event.error);
-    else {
-      this.#transport = undefined;
+    else if (type === "error") this.#emit("error", event.error);
+    else if (type === "close") {
       // Any transport: a code outside 1000-4999 after an unclean close is 1006.
       this.#ended(id, { ...event, code: closeCode(event.code, event.wasClean) });
+    } else if (!this.#watch?.seen(event.data)) {
+      if (type === "pong") this.#emit("pong", event.data);
+      else {
+        const data = event.data;
+        this.#emit(
+          "message",
+          { type: typeof data === "string" ? "text" : "binary", data } as Message,
+        );
+      }
     }
   }
 
   #opened(id: number, protocol: string, extensions: string): void {
     const transport = this.#transport;
-    if (transport === undefined || this.#state !== "connecting") return;
+    if (!transport || this.#state !== "connecting") return;
     this.#stopTimers();
-    const { clock, queue, heartbeat } = this.#settings;
-    const now = this.#openedAt = clock.now();
+    const queue = this.#queue;
+    const clock = this.#clock;
+    this.#openedAt = clock.now();
     this.#protocol = protocol;
     // Queued messages go out before any handler runs, so they precede every newer send.
-    const { expired, failure } = sendQueued(queue, transport, now);
-    if (failure !== undefined) {
-      this.#emit("error", failure);
-      this.#expired(expired);
-      transport.abort();
-      this.#ended(id, { code: 1006, reason: "send failed", wasClean: false });
-      return;
+    for (let entry; (entry = queue.peek()); queue.shift()) {
+      try {
+        transport.send(entry.data);
+      } catch (cause) {
+        // Not sent: the entry stays first in the queue for the next connection.
+        this.#error("TRANSPORT_ERROR", "Queued send refused", cause);
+        transport.abort();
+        this.#ended(id, { code: 1006, reason: "send failed", wasClean: false });
+        return;
+      }
     }
-    this.#heartbeat = heartbeat?.watch(
-      clock,
-      () => transport.send(heartbeat.ping),
-      () => {
-        const message = "Nothing arrived within the heartbeat timeout";
-        this.#fail(id, "HEARTBEAT_TIMEOUT", message, "heartbeat timeout", transport);
-      },
-    );
+    const heartbeat = this.#heartbeat;
+    this.#watch = heartbeat
+      ? heartbeat.watch(
+        transport,
+        clock,
+        () => this.#fail(id, "HEARTBEAT_TIMEOUT", "heartbeat timeout", transport),
+      )
+      : undefined;
     const reconnected = this.#everOpened;
     this.#everOpened = true;
     this.#setState("open");
-    if (id !== this.#attempt || this.#now() !== "open") return;
-    this.#expired(expired);
-    this.#emit("open", { url: this.#currentUrl ?? "", protocol, extensions, reconnected });
-    this.#settle();
-  }
-
-  /** Settles the pending `opened` promise, if any: fulfils it, or rejects it with `error`. */
-  #settle(error?: Error): void {
-    const waiter = this.#waiter;
-    this.#waiter = undefined;
-    waiter?.[1](error);
-  }
-
-  #received(data: string | Uint8Array): void {
-    this.#heartbeat?.seen();
-    if (typeof data !== "string") {
-      this.#emit("message", { type: "binary", data });
-      return;
+    if (id === this.#attempt && (this.#state as ClientState) === "open") {
+      this.#emit("open", { url: this.#currentUrl!, protocol, extensions, reconnected });
     }
-    const heartbeat = this.#settings.heartbeat;
-    if (heartbeat !== undefined && (data === heartbeat.pong || data === heartbeat.ping)) return;
-    this.#emit("message", { type: "text", data });
   }
 
   /**
-   * Reports a `code` error, drops the transport (`transport`, else the current one once the
-   * handlers ran) and ends attempt `id` with 1006 and `reason`.
+   * Reports a `code` error (`reason` is its message), drops the transport (`transport`, else
+   * the current one once the handlers ran) and ends attempt `id` with 1006 and `reason`.
    */
-  #fail(
-    id: number,
-    code: ClientErrorCode,
-    message: string,
-    reason: string,
-    transport?: Transport,
-  ): void {
-    this.#emit("error", new ClientError(code, message));
+  #fail(id: number, code: ClientErrorCode, reason: string, transport?: Transport): void {
+    if (id !== this.#attempt) return;
+    this.#error(code, reason);
     (transport ?? this.#transport)?.abort();
     this.#ended(id, { code: 1006, reason, wasClean: false });
   }
@@ -524,67 +439,63 @@ export class WirelyClient {
     const gen = ++this.#attempt;
     this.#stopTimers();
     this.#transport = undefined;
-    const { backoff, clock, closePolicy } = this.#settings;
+    const backoff = this.#backoff;
     const openedAt = this.#openedAt;
     const opened = openedAt !== undefined;
-    if (opened) backoff.connectionEnded(clock.now() - openedAt);
+    if (opened) backoff.connectionEnded(this.#clock.now() - openedAt);
     this.#openedAt = undefined;
     this.#protocol = "";
     const { code, reason, wasClean, status } = ending;
-    const context: CloseContext = status === undefined
-      ? { code, reason, wasClean, opened }
-      : { code, reason, wasClean, opened, status };
+    const context: CloseContext = { code, reason, wasClean, opened };
+    if (status !== undefined) (context as { status?: number }).status = status;
     if (this.#state === "closing") {
       this.#finish({ ...context, willReconnect: false });
       return;
     }
-    let reported = false;
-    const delay = retryDelay(closePolicy, backoff, context, (error) => {
-      reported = true;
-      this.#emit("error", error);
-    });
+    let delay: number | undefined;
+    let error: Error | undefined;
+    try {
+      const decision = this.#closePolicy(context);
+      if (decision.action === "retry") {
+        delay = backoff.next();
+        if (delay === undefined) {
+          error = new ClientError("MAX_RETRIES", `Gave up after ${backoff.maxRetries} retries`);
+        } else delay = Math.min(delay + (decision.minDelay ?? 0), 2_147_483_647);
+      } else if (status) {
+        // The policy stopped on the refusal: say why.
+        error = new ClientError("HANDSHAKE_REFUSED", `HTTP ${status}${reason && ": " + reason}`);
+      }
+    } catch (thrown) {
+      error = thrown instanceof Error ? thrown : new Error(String(thrown));
+    }
+    if (error) this.#emit("error", error);
     if (gen !== this.#attempt) return;
     if (delay === undefined) {
-      // The policy stopped on the refusal (not `maxRetries`, not a throwing policy): say why.
-      if (status !== undefined && !reported) {
-        const why = reason === "" ? "" : `: ${reason}`;
-        const message = `The server refused the handshake with HTTP ${status}${why}`;
-        this.#emit("error", new ClientError("HANDSHAKE_REFUSED", message));
-        if (gen !== this.#attempt) return;
-      }
       this.#finish({ ...context, willReconnect: false });
       return;
     }
     this.#emit("close", { ...context, willReconnect: true });
-    if (gen !== this.#attempt || this.#now() === "closed") return;
+    if (gen !== this.#attempt || this.#state === "closed") return;
     this.#setState("reconnecting");
-    if (gen !== this.#attempt || this.#now() !== "reconnecting") return;
+    if (gen !== this.#attempt || (this.#state as ClientState) !== "reconnecting") return;
     this.#schedule(() => {
-      this.#timer = undefined;
-      if (gen === this.#attempt && this.#state === "reconnecting") this.#startAttempt();
+      if (gen === this.#attempt) this.#startAttempt();
     }, delay);
     this.#emit("reconnecting", { attempt: backoff.attempt, delay });
   }
 
-  /** Enters `closed` for good; reports the close, expired and unsent messages. */
+  /** Enters `closed` for good; reports the close and the unsent messages. */
   #finish(event: ClientCloseEvent | undefined): QueuedMessage[] {
-    this.#attempt++;
+    const id = ++this.#attempt;
     this.#stopTimers();
     this.#transport = undefined;
-    this.#settings.signal?.removeEventListener("abort", this.#onAbort);
-    this.#stopNetwork();
-    if (event !== undefined) {
-      const id = this.#attempt;
+    if (event) {
       this.#emit("close", event);
-      if (id !== this.#attempt || this.#now() === "closed") return [];
+      if (id !== this.#attempt || this.#state === "closed") return [];
     }
-    const { queue, clock } = this.#settings;
-    const expired = queue.removeExpired(clock.now());
-    const unsent = queue.clear();
+    const unsent = this.#queue.clear();
     this.#setState("closed");
-    this.#expired(expired);
-    if (unsent.length > 0) this.#emit("unsent", unsent);
-    this.#settle(closedError(this.#abortReason));
+    if (unsent.length) this.#emit("unsent", unsent);
     return unsent;
   }
 }

@@ -15,6 +15,8 @@ import {
 } from "./_helpers_test.ts";
 import { echo, startServer } from "./_servers_test.ts";
 import { heartbeat } from "./heartbeat.ts";
+import { opened } from "./lifecycle.ts";
+import { checkLiveness } from "./liveness.ts";
 
 interface Rig {
   clock: FakeClock;
@@ -51,7 +53,7 @@ describe("WirelyClient heartbeat", () => {
   it("is off by default: no timer while open", async () => {
     const { client, clock } = await openClient({ heartbeat: undefined });
     assert.equal(clock.pending, 0);
-    assert.equal(client.checkLiveness(), false);
+    assert.equal(checkLiveness(client), false);
     client.close();
   });
 
@@ -121,12 +123,12 @@ describe("WirelyClient heartbeat", () => {
   it("checkLiveness() sends a ping at once and keeps one deadline", async () => {
     const { client, clock, transport } = await openClient();
     clock.advance(100);
-    assert.equal(client.checkLiveness(), true);
-    assert.equal(client.checkLiveness(), true);
+    assert.equal(checkLiveness(client), true);
+    assert.equal(checkLiveness(client), true);
     assert.deepEqual(transport.last.sent, [HEARTBEAT_PING]);
     clock.advance(500);
     assert.equal(client.state, "reconnecting");
-    assert.equal(client.checkLiveness(), false);
+    assert.equal(checkLiveness(client), false);
     client.close();
   });
 
@@ -139,6 +141,18 @@ describe("WirelyClient heartbeat", () => {
     transport.last.message("pong!");
     transport.last.message(HEARTBEAT_PONG);
     assert.deepEqual(messages, [{ type: "text", data: HEARTBEAT_PONG }]);
+    client.close();
+  });
+
+  it("a watch registers under its transport and leaves on stop", async () => {
+    const { client, clock, transport } = await openClient();
+    const attempt = transport.last;
+    assert.equal(client.transport, attempt);
+    clock.advance(1_000);
+    assert.deepEqual(attempt.sent, [HEARTBEAT_PING]);
+    attempt.end(1006);
+    assert.equal(client.transport, undefined);
+    assert.equal(checkLiveness(client), false);
     client.close();
   });
 
@@ -158,12 +172,11 @@ describe("WirelyClient heartbeat over a real socket", () => {
     const client = new WirelyClient(server.url, {
       WebSocket: WsWebSocket,
       heartbeat: heartbeat({ interval: 20 }),
-      network: false,
     });
     const errors: Error[] = [];
     client.on("error", (error) => errors.push(error));
     try {
-      await within(client.opened, 5_000, "the open");
+      await within(opened(client), 5_000, "the open");
       await until(
         () => server.received.filter((text) => text === HEARTBEAT_PING).length >= 3,
         5_000,

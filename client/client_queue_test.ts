@@ -1,9 +1,11 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { ClientError } from "./errors.ts";
-import type { QueuedMessage } from "./queue.ts";
-import { fakeClient, flush } from "./_helpers_test.ts";
+import { type QueuedMessage, SendQueue } from "./queue.ts";
+import { ExpiringQueue } from "./expiring_queue.ts";
+import { fakeClient, FakeClock, flush } from "./_helpers_test.ts";
 import { sendJson } from "./json.ts";
+import { sendVolatile } from "./volatile.ts";
 
 const setup = fakeClient;
 
@@ -50,44 +52,81 @@ describe("WirelyClient offline queue", () => {
     client.close();
   });
 
-  it("drops volatile sends when not open and returns false", async () => {
+  it("send() says whether the message went out now (true) or was queued (false)", async () => {
     const { client, transport } = setup();
-    assert.equal(client.send("cursor", { volatile: true }), false);
+    assert.equal(client.send("queued"), false);
+    await flush();
+    transport.last.open();
+    assert.equal(client.send("now"), true);
+    assert.deepEqual(transport.last.sent, ["queued", "now"]);
+    client.close();
+  });
+
+  it("sendVolatile drops when not open and returns false; sends when open", async () => {
+    const { client, transport } = setup();
+    assert.equal(sendVolatile(client, "cursor"), false);
+    assert.equal(sendJson(client, { x: 1 }, { volatile: true }), false);
     assert.equal(client.queuedMessages, 0);
     await flush();
     transport.last.open();
-    assert.equal(client.send("cursor", { volatile: true }), true);
-    assert.deepEqual(transport.last.sent, ["cursor"]);
+    assert.equal(sendVolatile(client, "cursor"), true);
+    assert.equal(sendJson(client, { x: 1 }, { volatile: true }), true);
+    assert.deepEqual(transport.last.sent, ["cursor", '{"x":1}']);
     client.close();
+    assert.throws(() => sendVolatile(client, "late"), { name: "InvalidStateError" });
   });
 
-  it("reports expired messages and never sends them", async () => {
-    const { client, transport, clock, log } = setup();
+  it("an ExpiringQueue reports expired messages and never sends them", async () => {
+    const clock = new FakeClock();
     const expired: QueuedMessage[] = [];
-    client.on("expired", (entries) => expired.push(...entries));
-    client.send("short", { ttl: 100 });
-    client.send("long", { ttl: 10_000 });
-    client.send("forever");
+    const queue = new ExpiringQueue({
+      ttl: 100,
+      clock,
+      onExpired: (entries) => expired.push(...entries),
+    });
+    const { client, transport, log } = setup({ queue, clock });
+    client.send("old");
+    clock.advance(50);
+    client.send("new");
     await flush();
-    clock.advance(100);
+    clock.advance(50);
     transport.last.open();
-    assert.deepEqual(transport.last.sent, ["long", "forever"]);
-    assert.deepEqual(expired.map((entry) => entry.data), ["short"]);
-    assert.ok(log.indexOf("expired:1") < log.indexOf("open:false"));
+    assert.deepEqual(transport.last.sent, ["new"]);
+    assert.deepEqual(expired.map((entry) => entry.data), ["old"]);
+    assert.ok(log.includes("open:false"));
     client.close();
   });
 
-  it("throws QUEUE_FULL when the queue is full, and frees expired entries first", () => {
-    const { client, clock } = setup({ queue: { maxMessages: 2 }, autoConnect: false });
-    client.send("a", { ttl: 50 });
+  it("an ExpiringQueue frees expired entries before QUEUE_FULL, and at close", () => {
+    const clock = new FakeClock();
+    const expired: unknown[] = [];
+    const queue = new ExpiringQueue({
+      ttl: 50,
+      maxMessages: 2,
+      clock,
+      onExpired: (entries) => expired.push(...entries.map((entry) => entry.data)),
+    });
+    const { client } = setup({ queue, clock, autoConnect: false });
+    client.send("a");
+    clock.advance(10);
     client.send("b");
     assert.throws(
       () => client.send("c"),
       (error: unknown) => error instanceof ClientError && error.code === "QUEUE_FULL",
     );
-    clock.advance(50);
-    assert.equal(client.send("c"), true);
-    assert.deepEqual(client.close().map((entry) => entry.data), ["b", "c"]);
+    clock.advance(40);
+    assert.equal(client.send("c"), false); // queued, "a" expired to make room
+    assert.deepEqual(expired, ["a"]);
+    clock.advance(10);
+    assert.deepEqual(client.close().map((entry) => entry.data), ["c"]);
+    assert.deepEqual(expired, ["a", "b"]);
+  });
+
+  it("an ExpiringQueue refuses a ttl that is not > 0", () => {
+    assert.throws(() => new ExpiringQueue({ ttl: 0 }), {
+      name: "RangeError",
+      message: "Invalid 'ttl': 0",
+    });
   });
 
   it("counts the byte bound in UTF-8 bytes", () => {
@@ -173,17 +212,28 @@ describe("WirelyClient offline queue", () => {
     client.close();
   });
 
-  it("rejects data and options it cannot send", () => {
+  it("rejects data it cannot send", () => {
     const { client } = setup({ autoConnect: false });
-    assert.throws(() => client.send(42 as unknown as string), TypeError);
+    assert.throws(() => client.send(42 as unknown as string), {
+      name: "TypeError",
+      message: "Invalid 'data': [object Number]",
+    });
     assert.throws(() => sendJson(client, undefined), {
       name: "TypeError",
-      message: "Cannot send as 'value' must be JSON-serializable: current value is undefined",
+      message: "Invalid 'value': undefined",
     });
-    assert.throws(() => client.send("x", { ttl: 0 }), {
-      name: "RangeError",
-      message: "Cannot send as 'ttl' must be > 0: current value is 0",
-    });
+    client.close();
+  });
+
+  it("takes a SendQueue instance as the queue option", async () => {
+    const queue = new SendQueue({ maxMessages: 1 });
+    const { client, transport } = setup({ queue });
+    client.send("one");
+    assert.equal(queue.length, 1);
+    assert.throws(() => client.send("two"), { code: "QUEUE_FULL" });
+    await flush();
+    transport.last.open();
+    assert.deepEqual(transport.last.sent, ["one"]);
     client.close();
   });
 });

@@ -19,6 +19,7 @@ import {
 import { FAST_RETRY, track } from "./_servers_test.ts";
 import { heartbeat } from "./heartbeat.ts";
 import { onJson, sendJson } from "./json.ts";
+import { opened } from "./lifecycle.ts";
 
 const inDeno = typeof (globalThis as { Deno?: { upgradeWebSocket?: unknown } }).Deno
   ?.upgradeWebSocket === "function";
@@ -41,7 +42,7 @@ const ENGINES: { engine: ServerEngine; skip: string | false }[] = [
 for (const { engine, skip } of ENGINES) {
   describe(`WirelyClient against wirely's server (engine ${engine})`, { skip }, () => {
     const servers = new Set<ServedWebSocketServer>();
-    const tracked = track({ WebSocket: WsWebSocket, ...FAST_RETRY, network: false });
+    const tracked = track({ WebSocket: WsWebSocket, ...FAST_RETRY });
     const client = tracked.client;
     /** Text messages the servers received, over every connection and restart, in order. */
     let received: string[] = [];
@@ -76,7 +77,7 @@ for (const { engine, skip } of ENGINES) {
     it("echoes text, JSON and binary", async () => {
       const { url } = await start();
       const c = client(url);
-      await within(c.opened, 2_000, "open");
+      await within(opened(c), 2_000, "open");
       const json: unknown[] = [];
       onJson(c, (value) => json.push(value), () => {}); // the plain "hello" echo is not JSON
       const replies = take(c, 3);
@@ -100,7 +101,7 @@ for (const { engine, skip } of ENGINES) {
       const log = recordEvents(c);
       const messages: Message[] = [];
       c.on("message", (message) => messages.push(message));
-      await within(c.opened, 2_000, "open");
+      await within(opened(c), 2_000, "open");
       await sleep(250); // several pings, each answered well within the timeout
       assert.equal(c.state, "open");
       assert.deepEqual(messages, []);
@@ -139,7 +140,7 @@ for (const { engine, skip } of ENGINES) {
       received = [];
       const first = await start();
       const c = client(first.url);
-      await within(c.opened, 2_000, "open");
+      await within(opened(c), 2_000, "open");
       for (let i = 0; i < 5; i++) c.send(`m${i}`);
       await until(() => received.length === 5, 2_000, "the first batch");
       await stop(first.server);
@@ -167,7 +168,7 @@ for (const { engine, skip } of ENGINES) {
       const unsent = c.close();
       assert.deepEqual(unsent.map((entry) => entry.data), ["never"]);
       assert.equal(c.state, "closed");
-      await assert.rejects(c.opened);
+      await assert.rejects(opened(c));
       await sleep(50);
       assert.ok(!log.some((entry) => entry.startsWith("open")), log.join(" "));
     });
@@ -177,7 +178,7 @@ for (const { engine, skip } of ENGINES) {
     }, async () => {
       const { url } = await start();
       const c = client(url, { WebSocket: globalWebSocket });
-      await within(c.opened, 2_000, "open");
+      await within(opened(c), 2_000, "open");
       const replies = take(c, 2);
       c.send("over the global WebSocket");
       c.send(new Uint8Array([9, 8]));

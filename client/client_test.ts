@@ -2,6 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { ClientError } from "./errors.ts";
 import { FAKE_URL, fakeClient, flush, seededRandom } from "./_helpers_test.ts";
+import { closeOnAbort, opened } from "./lifecycle.ts";
 
 const URL = FAKE_URL;
 const setup = fakeClient;
@@ -15,9 +16,9 @@ describe("WirelyClient life cycle", () => {
     assert.equal(client.state, "connecting");
     assert.equal(transport.last.url, "ws://example.test/live");
     assert.deepEqual(transport.last.protocols, ["chat"]);
-    const opened = client.opened;
+    const open = opened(client);
     transport.last.open("chat");
-    await opened;
+    await open;
     assert.equal(client.state, "open");
     assert.equal(client.url, "ws://example.test/live");
     assert.deepEqual(log, ["state:connecting", "state:open", "open:false"]);
@@ -193,13 +194,13 @@ describe("WirelyClient life cycle", () => {
   it("close() during connecting aborts the attempt and never reconnects", async () => {
     const { client, transport, clock, log } = setup();
     await flush();
-    const opened = client.opened;
+    const open = opened(client);
     assert.deepEqual(client.close(), []);
     assert.equal(client.state, "closed");
     assert.equal(transport.last.aborted, true);
     assert.deepEqual(log.slice(-2), ["close:1000:attempt:stop", "state:closed"]);
     await assert.rejects(
-      opened,
+      open,
       (error: unknown) => error instanceof ClientError && error.code === "CLOSED",
     );
     clock.advance(3_600_000);
@@ -278,29 +279,70 @@ describe("WirelyClient life cycle", () => {
     client.close();
   });
 
-  it("closes for good when the signal aborts; opened rejects with the reason as cause", async () => {
+  it("closeOnAbort closes for good when the signal aborts; opened() rejects with CLOSED", async () => {
     const controller = new AbortController();
-    const { client, transport, clock } = setup({ signal: controller.signal });
+    const { client, transport, clock } = setup();
+    closeOnAbort(client, controller.signal);
     await flush();
-    const opened = client.opened;
+    const open = opened(client);
     controller.abort(new Error("user left"));
     assert.equal(client.state, "closed");
     await assert.rejects(
-      opened,
-      (error: unknown) =>
-        error instanceof ClientError && error.cause instanceof Error &&
-        error.cause.message === "user left",
+      open,
+      (error: unknown) => error instanceof ClientError && error.code === "CLOSED",
     );
     clock.advance(60_000);
     assert.equal(transport.attempts.length, 1);
   });
 
-  it("is closed at once with an already aborted signal", async () => {
-    const { client, transport } = setup({ signal: AbortSignal.abort() });
+  it("closeOnAbort with an already aborted signal closes at once", async () => {
+    const { client, transport } = setup();
+    closeOnAbort(client, AbortSignal.abort());
     await flush();
     assert.equal(client.state, "closed");
     assert.equal(transport.attempts.length, 0);
-    await assert.rejects(client.opened, { code: "CLOSED" });
+    await assert.rejects(opened(client), { code: "CLOSED" });
+  });
+
+  it("closeOnAbort stops listening once the client closed, and on its stop function", () => {
+    const controller = new AbortController();
+    const signal = controller.signal;
+    let listeners = 0;
+    const add = signal.addEventListener.bind(signal);
+    const remove = signal.removeEventListener.bind(signal);
+    signal.addEventListener = (...args: Parameters<typeof add>) => (listeners++, add(...args));
+    signal.removeEventListener = (
+      ...args: Parameters<typeof remove>
+    ) => (listeners--, remove(...args));
+    const { client } = setup({ autoConnect: false });
+    closeOnAbort(client, signal);
+    assert.equal(listeners, 1);
+    client.close();
+    assert.equal(listeners, 0);
+    const other = setup({ autoConnect: false }).client;
+    const stop = closeOnAbort(other, signal);
+    stop();
+    assert.equal(listeners, 0);
+    controller.abort();
+    assert.equal(other.state, "idle");
+    other.close();
+  });
+
+  it("opened() resolves at once when open, and at the next open after a drop", async () => {
+    const { client, transport, clock } = setup();
+    await flush();
+    transport.last.open();
+    await opened(client);
+    transport.last.end(1006);
+    const next = opened(client);
+    let done = false;
+    void next.then(() => done = true);
+    clock.advance(1_000);
+    await flush();
+    assert.equal(done, false);
+    transport.last.open();
+    await next;
+    client.close();
   });
 
   it("calls the URL and protocols functions before each attempt", async () => {

@@ -18,6 +18,7 @@ import { FAST_RETRY, startServer, startSilentServer, track } from "./_servers_te
 import { heartbeat } from "./heartbeat.ts";
 import { onJson, sendJson } from "./json.ts";
 import { messages } from "./messages.ts";
+import { opened } from "./lifecycle.ts";
 
 describe("WirelyClient against ws's server", () => {
   const tracked = track({ WebSocket: WsWebSocket, ...FAST_RETRY });
@@ -27,7 +28,7 @@ describe("WirelyClient against ws's server", () => {
   it("echoes text, JSON and binary; binary arrives as Uint8Array", async () => {
     const server = await tracked.server();
     const c = client(server.url);
-    await within(c.opened, 2_000, "open");
+    await within(opened(c), 2_000, "open");
     const json: unknown[] = [];
     onJson(c, (value) => json.push(value), () => {}); // the plain "hello" echo is not JSON
     const replies = take(c, 6);
@@ -97,7 +98,7 @@ describe("WirelyClient against ws's server", () => {
     const port = first.port;
     const c = client(first.url, { backoff: { baseDelay: 10, maxDelay: 40 } });
     const log = recordEvents(c);
-    await within(c.opened, 2_000, "open");
+    await within(opened(c), 2_000, "open");
     const echoed = take(c, 5);
     for (let i = 0; i < 5; i++) c.send(`live${i}`);
     await echoed;
@@ -202,10 +203,10 @@ describe("WirelyClient against ws's server", () => {
       const c = client(silent.url, { connectTimeout: 5_000 });
       await reachState(c, "connecting");
       await until(() => silent.accepted() === 1, 2_000, "the TCP connection");
-      const opened = c.opened;
+      const open = opened(c);
       c.close();
       assert.equal(c.state, "closed");
-      await assert.rejects(opened, { code: "CLOSED" });
+      await assert.rejects(open, { code: "CLOSED" });
       await sleep(50);
       assert.equal(silent.accepted(), 1);
     } finally {
@@ -221,7 +222,7 @@ describe("WirelyClient against ws's server", () => {
       });
     });
     const c = client(server.url);
-    await within(c.opened, 2_000, "open");
+    await within(opened(c), 2_000, "open");
     c.close(4001, "done");
     assert.equal(c.state, "closing");
     await reachState(c, "closed");
@@ -285,7 +286,7 @@ describe("WirelyClient against ws's server", () => {
     const c = client(server.url, { heartbeat: heartbeat({ interval: 20, timeout: 300 }) });
     const messages: Message[] = [];
     c.on("message", (message) => messages.push(message));
-    await within(c.opened, 2_000, "open");
+    await within(opened(c), 2_000, "open");
     await until(() => pings >= 3, 2_000, "three pings");
     assert.equal(c.state, "open");
     assert.deepEqual(messages, []);
@@ -297,7 +298,7 @@ describe("WirelyClient against ws's server", () => {
     const server = await tracked.server(() => {}); // accepts, then ignores everything
     const c = client(server.url, { heartbeat: heartbeat({ interval: 20, timeout: 50 }) });
     const log = recordEvents(c);
-    await within(c.opened, 2_000, "open");
+    await within(opened(c), 2_000, "open");
     await until(() => server.connections.length >= 2, 2_000, "a new connection");
     assert.ok(log.includes("error:HEARTBEAT_TIMEOUT"));
     assert.ok(log.includes("close:1006:opened:retry"));

@@ -43,7 +43,7 @@
  * @module
  */
 
-import { invalid } from "./_check.ts";
+import { check } from "./_check.ts";
 
 /**
  * How a connection or a connection attempt ended, as the close policy sees it.
@@ -122,7 +122,8 @@ export interface ClosePolicyOptions {
 
 const RETRY: CloseDecision = { action: "retry" };
 const STOP: CloseDecision = { action: "stop" };
-const RETRY_CODES: ReadonlySet<number> = new Set([1001, 1005, 1006, 1011, 1012, 1014]);
+/** Codes 1000-1015 that retry, as bits (1001, 1005, 1006, 1011, 1012, 1014). */
+const RETRY_CODES = 0b101100001100010;
 
 /**
  * Builds the default close policy (see the module documentation for the table) with a custom
@@ -142,26 +143,20 @@ const RETRY_CODES: ReadonlySet<number> = new Set([1001, 1005, 1006, 1011, 1012, 
  */
 export function createClosePolicy(options: ClosePolicyOptions = {}): ClosePolicy {
   const { tryAgainLaterDelay = 5_000 } = options;
-  if (!(tryAgainLaterDelay >= 0 && Number.isFinite(tryAgainLaterDelay))) {
-    throw invalid(
-      "create a close policy",
-      "tryAgainLaterDelay",
-      ">= 0 and finite",
-      tryAgainLaterDelay,
-    );
-  }
+  check(
+    tryAgainLaterDelay >= 0 && tryAgainLaterDelay < Infinity,
+    "tryAgainLaterDelay",
+    tryAgainLaterDelay,
+  );
   const tryAgainLater: CloseDecision = { action: "retry", minDelay: tryAgainLaterDelay };
   return ({ code, status }) => {
-    if (
-      status !== undefined && status >= 400 && status <= 499 && status !== 408 && status !== 429
-    ) {
-      return STOP;
-    }
-    if (RETRY_CODES.has(code)) return RETRY;
+    if (status! >= 400 && status! < 500 && status !== 408 && status !== 429) return STOP;
     if (code === 1013) return tryAgainLater;
-    if (code >= 3000 && code <= 3999) return code === 3000 || code === 3003 ? STOP : RETRY;
-    if (code >= 4000 && code <= 4499) return RETRY;
-    return STOP;
+    return (code >= 1000 && code < 1016
+        ? RETRY_CODES >> (code - 1000) & 1
+        : code >= 3000 && code < 4500 && code !== 3000 && code !== 3003)
+      ? RETRY
+      : STOP;
   };
 }
 

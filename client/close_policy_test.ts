@@ -65,7 +65,7 @@ describe("createClosePolicy", () => {
   it("rejects a negative delay", () => {
     assert.throws(() => createClosePolicy({ tryAgainLaterDelay: -1 }), {
       name: "RangeError",
-      message: /'tryAgainLaterDelay' must be >= 0 and finite: current value is -1/,
+      message: "Invalid 'tryAgainLaterDelay': -1",
     });
   });
 });

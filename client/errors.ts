@@ -27,7 +27,7 @@ import { WirelyError } from "../codec/errors.ts";
  *   in the message and in the `close` event's `status` (the transport's own `HandshakeError`
  *   came as an `error` event before).
  * - `MAX_RETRIES`: the client stopped after `maxRetries` retries.
- * - `CLOSED`: the client closed before the awaited condition (for example `opened`).
+ * - `CLOSED`: the client closed before the awaited condition (for example `opened(client)`).
  * - `ITERATOR_OVERFLOW`: a `for await` loop fell more than its buffer limit behind.
  * - `PROXY_REFUSED`: an HTTP proxy answered `CONNECT` with a status other than 2xx
  *   (`ProxyError`, with `status`).

@@ -115,7 +115,6 @@ export interface ReconnectInfo {
  * - `close`: a connection or attempt ended.
  * - `reconnecting`: a retry was scheduled.
  * - `error`: something failed; the client keeps going as its state says.
- * - `expired`: queued messages whose TTL ran out; they were not and will not be sent.
  * - `unsent`: the client closed with messages still queued; they will not be sent.
  *
  * @example
@@ -140,8 +139,6 @@ export interface ClientEventMap {
   reconnecting: ReconnectInfo;
   /** Something failed (a `ClientError`, or what the transport reported). */
   error: Error;
-  /** Queued messages expired before they could be sent. */
-  expired: readonly QueuedMessage[];
   /** The client closed with these messages still queued. */
   unsent: readonly QueuedMessage[];
 }

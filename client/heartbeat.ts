@@ -26,8 +26,10 @@
  * @module
  */
 
-import { invalid, MAX_TIMER_DELAY } from "./_check.ts";
+import { check, isDelay } from "./_check.ts";
 import type { Clock } from "./clock.ts";
+import type { Transport } from "./transport.ts";
+import { watches } from "./_watches.ts";
 
 /**
  * The default heartbeat request: `{"type":"wirely:ping"}`.
@@ -82,15 +84,28 @@ export interface HeartbeatOptions {
  *
  * @example
  * ```ts
- * import { heartbeat, systemClock } from "@wirely/wirely/client";
- * const watch = heartbeat().watch(systemClock, () => console.log("ping"), () => console.log("dead"));
- * watch.check(); // ping
+ * import { heartbeat, systemClock, type Transport } from "@wirely/wirely/client";
+ * const transport: Transport = {
+ *   bufferedAmount: 0,
+ *   send: (data) => console.log("sent", data),
+ *   close: () => {},
+ *   abort: () => {},
+ * };
+ * const watch = heartbeat().watch(transport, systemClock, () => console.log("dead"));
+ * watch.check(); // sent {"type":"wirely:ping"}
+ * console.log(watch.seen('{"type":"wirely:pong"}')); // true (consumed)
  * watch.stop();
  * ```
  */
 export interface HeartbeatWatch {
-  /** Something arrived: the connection is alive. */
-  seen(): void;
+  /**
+   * Something arrived: the connection is alive.
+   *
+   * @param data The message or pong payload that arrived.
+   * @returns `true` when `data` is the heartbeat's ping or pong text (the client then does not
+   *   deliver it).
+   */
+  seen(data?: string | Uint8Array): boolean;
   /** Sends a ping now unless one is already waiting for its answer. */
   check(): void;
   /** Stops every timer. */
@@ -118,10 +133,10 @@ export interface Heartbeat {
   /** Text of the pong. */
   readonly pong: string;
   /**
-   * Starts watching a connection that just opened: `sendPing` after `interval` of silence,
-   * `onDead` when nothing arrived within `timeout` after a ping.
+   * Starts watching a connection that just opened: sends the ping over `transport` after
+   * `interval` of silence, calls `onDead` when nothing arrived within `timeout` after a ping.
    */
-  watch(clock: Clock, sendPing: () => void, onDead: () => void): HeartbeatWatch;
+  watch(transport: Transport, clock: Clock, onDead: () => void): HeartbeatWatch;
 }
 
 /**
@@ -143,32 +158,26 @@ export interface Heartbeat {
 export function heartbeat(options: HeartbeatOptions = {}): Heartbeat {
   const { interval = 25_000, timeout = 10_000, ping = HEARTBEAT_PING, pong = HEARTBEAT_PONG } =
     options;
-  const action = "configure the heartbeat";
-  for (const [name, value] of [["interval", interval], ["timeout", timeout]] as const) {
-    if (!(value > 0 && value <= MAX_TIMER_DELAY)) {
-      throw invalid(action, name, `between 1 and ${MAX_TIMER_DELAY}`, value);
-    }
-  }
-  for (const [name, value] of [["ping", ping], ["pong", pong]] as const) {
-    if (typeof value !== "string" || value === "") {
-      throw invalid(action, name, "a non-empty string", JSON.stringify(value), TypeError);
-    }
-  }
+  check(isDelay(interval, 1), "interval", interval);
+  check(isDelay(timeout, 1), "timeout", timeout);
+  check(typeof ping === "string" && ping, "ping", ping, TypeError);
+  check(typeof pong === "string" && pong, "pong", pong, TypeError);
   return {
     interval,
     timeout,
     ping,
     pong,
-    watch: (clock, sendPing, onDead) => watch(clock, interval, timeout, sendPing, onDead),
+    watch(transport: Transport, clock: Clock, onDead: () => void): HeartbeatWatch {
+      return watch(this, transport, clock, onDead);
+    },
   };
 }
 
 /** Pings after silence, declares the connection dead after a silent timeout. */
 function watch(
+  { interval, timeout, ping, pong }: Heartbeat,
+  transport: Transport,
   clock: Clock,
-  interval: number,
-  timeout: number,
-  sendPing: () => void,
   onDead: () => void,
 ): HeartbeatWatch {
   let lastSeen = clock.now();
@@ -181,7 +190,7 @@ function watch(
   const sendNow = (now: number): void => {
     pingSentAt = now;
     schedule(timeout);
-    sendPing();
+    transport.send(ping);
   };
   function tick(): void {
     cancel = undefined;
@@ -198,13 +207,15 @@ function watch(
     else schedule(Math.min(interval - silence, interval));
   }
   schedule(interval);
-  return {
-    seen(): void {
+  const watching: HeartbeatWatch = {
+    seen(data?: string | Uint8Array): boolean {
       lastSeen = clock.now();
-      if (pingSentAt === undefined) return;
-      // Answered: the next check is one interval from now, not at the old deadline.
-      pingSentAt = undefined;
-      schedule(interval);
+      if (pingSentAt !== undefined) {
+        // Answered: the next check is one interval from now, not at the old deadline.
+        pingSentAt = undefined;
+        schedule(interval);
+      }
+      return data === ping || data === pong;
     },
     check(): void {
       if (pingSentAt === undefined) sendNow(clock.now());
@@ -212,6 +223,9 @@ function watch(
     stop(): void {
       cancel?.();
       cancel = undefined;
+      watches.delete(transport);
     },
   };
+  watches.set(transport, watching);
+  return watching;
 }

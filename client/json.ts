@@ -15,18 +15,18 @@
  */
 
 import type { WirelyClient } from "./client.ts";
-import { invalid } from "./_check.ts";
+import { check } from "./_check.ts";
 import { ClientError } from "./errors.ts";
-import type { SendOptions } from "./options.ts";
+import { sendVolatile } from "./volatile.ts";
 
 /**
- * Sends `JSON.stringify(value)` as a text message, like `client.send` (queued while not open,
- * unless `volatile`).
+ * Sends `JSON.stringify(value)` as a text message, like `client.send` (queued while not open),
+ * or like {@linkcode sendVolatile} with `{ volatile: true }` (dropped while not open).
  *
  * @param client The client to send on.
  * @param value Anything with a JSON form.
- * @param options `volatile` and `ttl`, as for `send`.
- * @returns What `client.send` returns: `false` when dropped (`volatile` and not open).
+ * @param options `volatile`: drop instead of queueing while not open. @default {{ volatile: false }}
+ * @returns `true` when handed to the open connection, `false` when queued (or dropped).
  * @throws {TypeError} When `value` has no JSON form (`undefined`, a function, a cycle).
  *
  * @example
@@ -38,15 +38,13 @@ import type { SendOptions } from "./options.ts";
  * ```
  */
 export function sendJson(
-  client: Pick<WirelyClient, "send">,
+  client: Pick<WirelyClient, "send" | "transport" | "state">,
   value: unknown,
-  options?: SendOptions,
+  options?: { volatile?: boolean },
 ): boolean {
   const text = JSON.stringify(value);
-  if (text === undefined) {
-    throw invalid("send", "value", "JSON-serializable", typeof value, TypeError);
-  }
-  return client.send(text, options);
+  check(text !== undefined, "value", typeof value, TypeError);
+  return options?.volatile ? sendVolatile(client, text!) : client.send(text!);
 }
 
 /**

@@ -8,7 +8,7 @@
 
 import type { Message } from "../codec/message.ts";
 import type { WirelyClient } from "./client.ts";
-import { invalid } from "./_check.ts";
+import { check } from "./_check.ts";
 import { MessageStream } from "./_message_stream.ts";
 
 /**
@@ -61,9 +61,7 @@ export function messages(
   options: MessagesOptions = {},
 ): AsyncIterableIterator<Message, undefined> {
   const { maxBuffered = 1_000 } = options;
-  if (!(Number.isInteger(maxBuffered) && maxBuffered >= 1)) {
-    throw invalid("iterate", "maxBuffered", "an integer >= 1", maxBuffered);
-  }
+  check(Number.isInteger(maxBuffered) && maxBuffered >= 1, "maxBuffered", maxBuffered);
   const stream = new MessageStream(maxBuffered);
   if (client.state === "closed") {
     stream.end();

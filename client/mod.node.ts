@@ -7,9 +7,9 @@
  *
  * @example On Node 20, no transport option needed
  * ```ts ignore
- * import { WirelyClient } from "@wirely/wirely/client";
+ * import { opened, WirelyClient } from "@wirely/wirely/client";
  * const client = new WirelyClient("ws://127.0.0.1:8080/live");
- * await client.opened;
+ * await opened(client);
  * client.send("hello");
  * ```
  *
@@ -27,6 +27,7 @@ export {
   type BackoffOptions,
   browserNetworkSignals,
   byteLength,
+  checkLiveness,
   type ClientCloseEvent,
   ClientError,
   type ClientErrorCode,
@@ -38,10 +39,14 @@ export {
   type CloseContext,
   type CloseDecision,
   type CloseEventLike,
+  closeOnAbort,
   type ClosePolicy,
   type ClosePolicyOptions,
   createClosePolicy,
   defaultClosePolicy,
+  ExpiringQueue,
+  type ExpiringQueueOptions,
+  followNetwork,
   type Heartbeat,
   heartbeat,
   HEARTBEAT_PING,
@@ -57,7 +62,9 @@ export {
   type NetworkSignal,
   type NetworkSignals,
   onJson,
+  opened,
   type OpenInfo,
+  ping,
   type ProtocolsSource,
   type QueuedMessage,
   type ReconnectInfo,
@@ -68,9 +75,9 @@ export {
   type ReconnectingWebSocketOptions,
   type SendData,
   sendJson,
-  type SendOptions,
   SendQueue,
   type SendQueueOptions,
+  sendVolatile,
   type StateChange,
   systemClock,
   type Transport,

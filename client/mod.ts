@@ -2,20 +2,27 @@
 /**
  * A reconnecting WebSocket client for Deno, Node, Bun and browsers: exponential backoff with
  * full jitter, a close-code policy, a bounded offline queue and typed events. Opt-in, each
- * shipped only when imported: an application-level heartbeat (`heartbeat()`), browser network
- * signals (`browserNetworkSignals()`), JSON helpers (`sendJson`, `onJson`) and `for await`
- * over messages (`messages(client)`).
+ * shipped only when imported: an application-level heartbeat (`heartbeat()`), liveness checks
+ * and ping frames (`checkLiveness(client)`, `ping(client)`), network signals
+ * (`followNetwork(client, browserNetworkSignals())`), JSON helpers (`sendJson`, `onJson`) and
+ * `for await` over messages (`messages(client)`).
  *
  * @example Connect, send JSON, read messages
  * ```ts ignore
- * import { browserNetworkSignals, heartbeat, onJson, sendJson, WirelyClient } from "@wirely/wirely/client";
- * const client = new WirelyClient("wss://example.com/live", {
- *   heartbeat: heartbeat(),
- *   network: browserNetworkSignals(),
- * });
+ * import {
+ *   browserNetworkSignals,
+ *   followNetwork,
+ *   heartbeat,
+ *   onJson,
+ *   opened,
+ *   sendJson,
+ *   WirelyClient,
+ * } from "@wirely/wirely/client";
+ * const client = new WirelyClient("wss://example.com/live", { heartbeat: heartbeat() });
+ * followNetwork(client, browserNetworkSignals());
  * onJson(client, (value) => console.log("got", value));
  * client.on("reconnecting", ({ attempt, delay }) => console.log(`retry ${attempt} in ${delay} ms`));
- * await client.opened;
+ * await opened(client);
  * sendJson(client, { subscribe: "prices" });
  * ```
  *
@@ -42,13 +49,7 @@ export {
   type ReconnectingWebSocketHandler,
 } from "./reconnecting_events.ts";
 export type { Message } from "../codec/message.ts";
-export type {
-  ProtocolsSource,
-  SendData,
-  SendOptions,
-  UrlSource,
-  WirelyClientOptions,
-} from "./options.ts";
+export type { ProtocolsSource, SendData, UrlSource, WirelyClientOptions } from "./options.ts";
 export type {
   ClientCloseEvent,
   ClientEventHandler,
@@ -80,9 +81,14 @@ export {
 } from "./heartbeat.ts";
 export { onJson, sendJson } from "./json.ts";
 export { messages, type MessagesOptions } from "./messages.ts";
+export { checkLiveness, ping } from "./liveness.ts";
+export { closeOnAbort, opened } from "./lifecycle.ts";
+export { sendVolatile } from "./volatile.ts";
+export { ExpiringQueue, type ExpiringQueueOptions } from "./expiring_queue.ts";
 export { type Clock, systemClock } from "./clock.ts";
 export {
   browserNetworkSignals,
+  followNetwork,
   type NetworkEventTarget,
   type NetworkSignal,
   type NetworkSignals,

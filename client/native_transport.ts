@@ -120,9 +120,7 @@ export function nativeTransport(options: NativeTransportOptions = {}): Transport
   const scope: { WebSocket?: WebSocketConstructor } = globalThis;
   const ctor = options.WebSocket ?? scope.WebSocket;
   if (typeof ctor !== "function") {
-    throw new TypeError(
-      "Cannot create a native transport as there is no global WebSocket: pass { WebSocket }, or transport: tcpTransport() (wirely/client/tcp)",
-    );
+    throw new TypeError("No global WebSocket: pass { WebSocket } or tcpTransport()");
   }
   return {
     name: "native",
@@ -143,6 +141,11 @@ export function readData(data: unknown): string | Uint8Array | undefined {
   return undefined;
 }
 
+/** `[object Type]` of a value, for error messages. */
+export function typeOf(value: unknown): string {
+  return Object.prototype.toString.call(value);
+}
+
 /**
  * A close code as the client reports it: a code outside 1000-4999 after an unclean close is
  * 1006 (Deno reports 0 where the standard says 1006).
@@ -154,8 +157,11 @@ export function closeCode(code: number, wasClean: boolean): number {
 /** A `TRANSPORT_ERROR` carrying what the socket's `error` event said. */
 function transportError(event: unknown): ClientError {
   const { error, message } = (event ?? {}) as { error?: unknown; message?: unknown };
-  const text = typeof message === "string" && message !== "" ? message : "WebSocket error";
-  return new ClientError("TRANSPORT_ERROR", text, { cause: error });
+  return new ClientError(
+    "TRANSPORT_ERROR",
+    (typeof message === "string" && message) || "WebSocket error",
+    { cause: error },
+  );
 }
 
 /** One socket as a {@linkcode Transport}; muted (listener dropped) once closed or aborted. */
@@ -186,10 +192,7 @@ function open(
     emit?.(
       read !== undefined ? { type: "message", data: read } : {
         type: "error",
-        error: new ClientError(
-          "UNSUPPORTED_DATA",
-          `Cannot read a message of type ${Object.prototype.toString.call(data)}`,
-        ),
+        error: new ClientError("UNSUPPORTED_DATA", `Unreadable message: ${typeOf(data)}`),
       },
     );
   });

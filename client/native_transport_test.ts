@@ -158,8 +158,7 @@ describe("nativeTransport", () => {
     try {
       assert.throws(() => nativeTransport(), {
         name: "TypeError",
-        message:
-          "Cannot create a native transport as there is no global WebSocket: pass { WebSocket }, or transport: tcpTransport() (wirely/client/tcp)",
+        message: "No global WebSocket: pass { WebSocket } or tcpTransport()",
       });
     } finally {
       scope.WebSocket = saved;

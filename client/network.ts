@@ -3,10 +3,14 @@
  * Environment signals that make the client check its connection now: the browser went
  * `offline` or back `online`, or the page became visible again. A signal only triggers a
  * liveness check (or, while waiting to reconnect, an immediate retry); it never closes a
- * connection by itself.
+ * connection by itself. Opt-in: {@linkcode followNetwork} and {@linkcode browserNetworkSignals}
+ * ship only with their import.
  *
  * @module
  */
+
+import type { WirelyClient } from "./client.ts";
+import { checkLiveness } from "./liveness.ts";
 
 /**
  * A change in the environment: the network went down or up, or the page became visible.
@@ -21,11 +25,11 @@
 export type NetworkSignal = "online" | "offline" | "visible";
 
 /**
- * A source of {@linkcode NetworkSignal}s, for the client's `network` option.
+ * A source of {@linkcode NetworkSignal}s, for {@linkcode followNetwork}.
  *
  * @example A source the application drives itself
  * ```ts
- * import { type NetworkSignal, type NetworkSignals, WirelyClient } from "@wirely/wirely/client";
+ * import { followNetwork, type NetworkSignal, type NetworkSignals, WirelyClient } from "@wirely/wirely/client";
  * const listeners = new Set<(signal: NetworkSignal) => void>();
  * const network: NetworkSignals = {
  *   subscribe(listener) {
@@ -33,7 +37,8 @@ export type NetworkSignal = "online" | "offline" | "visible";
  *     return () => listeners.delete(listener);
  *   },
  * };
- * const client = new WirelyClient("ws://127.0.0.1:9", { network, autoConnect: false });
+ * const client = new WirelyClient("ws://127.0.0.1:9", { autoConnect: false });
+ * followNetwork(client, network);
  * console.log(listeners.size); // 1
  * client.close();
  * console.log(listeners.size); // 0
@@ -134,4 +139,45 @@ export function browserNetworkSignals(
 function isEventTarget(value: NetworkEventTarget | undefined): value is NetworkEventTarget {
   return typeof value?.addEventListener === "function" &&
     typeof value.removeEventListener === "function";
+}
+
+/**
+ * Makes a client follow network signals until it closes: `online` while `reconnecting` starts
+ * the retry now (the retry counter is unchanged); `offline`, `online` while open and the page
+ * becoming visible run {@linkcode checkLiveness} (the heartbeat ping now, if the heartbeat is
+ * on, and a ping frame on `tcpTransport`), which closes nothing by itself.
+ *
+ * @param client The client to drive.
+ * @param source The signals, for example {@linkcode browserNetworkSignals}`()`; `undefined`
+ *   (what `browserNetworkSignals()` gives outside a browser) follows nothing.
+ * @returns A function that stops following (also done when the client closes or starts to).
+ *
+ * @example In a page
+ * ```ts
+ * import { browserNetworkSignals, followNetwork, heartbeat, WirelyClient } from "@wirely/wirely/client";
+ * const client = new WirelyClient("ws://127.0.0.1:9", { heartbeat: heartbeat(), autoConnect: false });
+ * followNetwork(client, browserNetworkSignals()); // nothing to follow in Deno or Node
+ * client.close();
+ * ```
+ */
+export function followNetwork(
+  client: WirelyClient,
+  source: NetworkSignals | undefined,
+): () => void {
+  if (source !== undefined && typeof source?.subscribe !== "function") {
+    throw new TypeError(`Invalid 'source': ${typeof source}`);
+  }
+  if (source === undefined || client.state === "closed") return () => {};
+  const unsubscribe = source.subscribe((signal) => {
+    if (signal === "online" && client.state === "reconnecting") client.connect();
+    else checkLiveness(client);
+  });
+  const offState = client.on("state", ({ state }) => {
+    if (state === "closing" || state === "closed") stop();
+  });
+  const stop = (): void => {
+    offState();
+    unsubscribe();
+  };
+  return stop;
 }

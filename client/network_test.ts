@@ -1,11 +1,26 @@
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { WirelyClient } from "./client.ts";
 import { HEARTBEAT_PING } from "./heartbeat.ts";
-import { browserNetworkSignals, type NetworkSignal, type NetworkSignals } from "./network.ts";
-import { fakeClient, flush, sleep, until, within, WsWebSocket } from "./_helpers_test.ts";
+import {
+  browserNetworkSignals,
+  followNetwork,
+  type NetworkSignal,
+  type NetworkSignals,
+} from "./network.ts";
+import type { WirelyClientOptions } from "./options.ts";
+import { checkLiveness } from "./liveness.ts";
+import {
+  fakeClient,
+  type FakeRig,
+  flush,
+  sleep,
+  until,
+  within,
+  WsWebSocket,
+} from "./_helpers_test.ts";
 import { track } from "./_servers_test.ts";
 import { heartbeat } from "./heartbeat.ts";
+import { opened } from "./lifecycle.ts";
 
 /** A network source the test drives. */
 class FakeNetwork implements NetworkSignals {
@@ -28,10 +43,17 @@ class FakeDocument extends EventTarget {
 
 const HEARTBEAT = heartbeat({ interval: 1_000, timeout: 500 });
 
+/** A fake client that follows `network`. */
+function follow(network: NetworkSignals, options: WirelyClientOptions = {}): FakeRig {
+  const rig = fakeClient(options);
+  followNetwork(rig.client, network);
+  return rig;
+}
+
 describe("WirelyClient network signals", () => {
   it("'offline' while open sends a heartbeat ping now and does not close", async () => {
     const network = new FakeNetwork();
-    const { client, transport, clock, log } = fakeClient({ network, heartbeat: HEARTBEAT });
+    const { client, transport, clock, log } = follow(network, { heartbeat: HEARTBEAT });
     await flush();
     transport.last.open();
     clock.advance(100);
@@ -48,7 +70,7 @@ describe("WirelyClient network signals", () => {
 
   it("a check after 'offline' that gets no answer drops the connection within the timeout", async () => {
     const network = new FakeNetwork();
-    const { client, transport, clock, log } = fakeClient({ network, heartbeat: HEARTBEAT });
+    const { client, transport, clock, log } = follow(network, { heartbeat: HEARTBEAT });
     await flush();
     transport.last.open();
     network.emit("offline");
@@ -63,7 +85,7 @@ describe("WirelyClient network signals", () => {
 
   it("becoming visible checks liveness; a second signal while a ping waits sends nothing more", async () => {
     const network = new FakeNetwork();
-    const { client, transport } = fakeClient({ network, heartbeat: HEARTBEAT });
+    const { client, transport } = follow(network, { heartbeat: HEARTBEAT });
     await flush();
     transport.last.open();
     network.emit("visible");
@@ -75,20 +97,20 @@ describe("WirelyClient network signals", () => {
 
   it("without a heartbeat a signal changes nothing on a transport without ping frames", async () => {
     const network = new FakeNetwork();
-    const { client, transport, clock } = fakeClient({ network });
+    const { client, transport, clock } = follow(network);
     await flush();
     transport.last.open();
     network.emit("offline");
     clock.advance(60_000);
     assert.deepEqual(transport.last.sent, []);
     assert.equal(client.state, "open");
-    assert.equal(client.checkLiveness(), false);
+    assert.equal(checkLiveness(client), false);
     client.close();
   });
 
   it("'online' while reconnecting retries now instead of waiting out the delay", async () => {
     const network = new FakeNetwork();
-    const { client, transport, clock, log } = fakeClient({ network });
+    const { client, transport, clock, log } = follow(network);
     await flush();
     transport.last.open();
     transport.last.end(1006);
@@ -110,7 +132,7 @@ describe("WirelyClient network signals", () => {
 
   it("'online' while idle or connecting starts nothing", async () => {
     const network = new FakeNetwork();
-    const { client, transport } = fakeClient({ network, autoConnect: false });
+    const { client, transport } = follow(network, { autoConnect: false });
     network.emit("online");
     assert.equal(client.state, "idle");
     client.connect();
@@ -123,30 +145,45 @@ describe("WirelyClient network signals", () => {
 
   it("removes its listener on close() and after giving up", async () => {
     const network = new FakeNetwork();
-    const first = fakeClient({ network });
+    const first = follow(network);
     assert.equal(network.listeners.size, 1);
     first.client.close();
     assert.equal(network.listeners.size, 0);
-    const second = fakeClient({ network, backoff: { maxRetries: 0 } });
+    const second = follow(network, { backoff: { maxRetries: 0 } });
     await flush();
     second.transport.last.end(1006);
     assert.equal(second.client.state, "closed");
     assert.equal(network.listeners.size, 0);
   });
 
-  it("subscribes to nothing when network is false or the signal is already aborted", () => {
+  it("follows nothing for an undefined source or a closed client", () => {
     const network = new FakeNetwork();
-    const aborted = fakeClient({ network, signal: AbortSignal.abort() });
-    assert.equal(aborted.client.state, "closed");
+    const { client } = fakeClient({ autoConnect: false });
+    client.close();
+    followNetwork(client, network)();
     assert.equal(network.listeners.size, 0);
-    fakeClient({ network: false }).client.close();
+    const open = fakeClient({ autoConnect: false }).client;
+    followNetwork(open, undefined)();
+    open.close();
   });
 
-  it("rejects a network option without subscribe", () => {
-    assert.throws(
-      () => new WirelyClient("ws://example.test/", { network: {} as NetworkSignals }),
-      TypeError,
-    );
+  it("its stop function unsubscribes at once", () => {
+    const network = new FakeNetwork();
+    const { client } = fakeClient({ autoConnect: false });
+    const stop = followNetwork(client, network);
+    assert.equal(network.listeners.size, 1);
+    stop();
+    assert.equal(network.listeners.size, 0);
+    client.close();
+  });
+
+  it("rejects a source without subscribe", () => {
+    const { client } = fakeClient({ autoConnect: false });
+    assert.throws(() => followNetwork(client, {} as NetworkSignals), {
+      name: "TypeError",
+      message: "Invalid 'source': object",
+    });
+    client.close();
   });
 });
 
@@ -179,7 +216,7 @@ describe("browserNetworkSignals", () => {
     const window = new EventTarget();
     const source = browserNetworkSignals(window);
     assert.ok(source !== undefined);
-    const { client, transport } = fakeClient({ network: source });
+    const { client, transport } = follow(source);
     await flush();
     transport.last.end(1006);
     assert.equal(client.state, "reconnecting");
@@ -198,10 +235,10 @@ describe("network signals over a real socket", () => {
     const network = new FakeNetwork();
     const client = tracked.client(server.url, {
       WebSocket: WsWebSocket,
-      network,
       heartbeat: heartbeat({ interval: 60_000, timeout: 300 }),
     });
-    await within(client.opened, 2_000, "open");
+    followNetwork(client, network);
+    await within(opened(client), 2_000, "open");
     network.emit("offline");
     await until(() => server.received.includes(HEARTBEAT_PING), 2_000, "the ping at the server");
     await sleep(400); // past the timeout

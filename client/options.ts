@@ -1,7 +1,8 @@
 // This module is browser compatible.
 /**
  * Options of {@linkcode WirelyClient} and of its `send`. Times are in milliseconds, sizes in
- * bytes. Bad values throw `RangeError`/`TypeError` from the constructor, before any I/O.
+ * bytes. Bad values throw `RangeError`/`TypeError` (`Invalid '<name>': <value>`) from the
+ * constructor, before any I/O.
  *
  * @module
  */
@@ -11,8 +12,7 @@ import type { Clock } from "./clock.ts";
 import type { ClosePolicy } from "./close_policy.ts";
 import type { Heartbeat } from "./heartbeat.ts";
 import type { WebSocketConstructor } from "./native_transport.ts";
-import type { NetworkSignals } from "./network.ts";
-import type { SendQueueOptions } from "./queue.ts";
+import type { SendQueue, SendQueueOptions } from "./queue.ts";
 import type { TransportFactory } from "./transport.ts";
 
 /**
@@ -59,24 +59,6 @@ export type ProtocolsSource =
 export type SendData = string | ArrayBuffer | ArrayBufferView | Blob;
 
 /**
- * Per-send options.
- *
- * @example Drop a cursor position unless it can go out now; keep a chat line for a minute
- * ```ts
- * import type { SendOptions } from "@wirely/wirely/client";
- * const cursor: SendOptions = { volatile: true };
- * const chat: SendOptions = { ttl: 60_000 };
- * console.log(cursor.volatile, chat.ttl); // true 60000
- * ```
- */
-export interface SendOptions {
-  /** Drop the message (and return `false`) instead of queueing it when the client is not open. @default {false} */
-  volatile?: boolean;
-  /** Milliseconds the message may wait in the queue; then it is reported in an `expired` event, never sent. @default {Infinity} */
-  ttl?: number;
-}
-
-/**
  * Options of {@linkcode WirelyClient}.
  *
  * @example A client for Node 20 (no global `WebSocket`) with fast first retries
@@ -109,16 +91,12 @@ export interface WirelyClientOptions {
   backoff?: BackoffOptions;
   /** Whether to retry after a close. @default {defaultClosePolicy} */
   closePolicy?: ClosePolicy;
-  /** Bounds of the offline send queue. @default {{ maxMessages: 1_000, maxBytes: 1_048_576 }} */
-  queue?: SendQueueOptions;
+  /** Bounds of the offline send queue, or the queue itself (one per client; for example an `ExpiringQueue`). @default {{ maxMessages: 1_000, maxBytes: 1_048_576 }} */
+  queue?: SendQueueOptions | SendQueue;
   /** The application-level heartbeat, made by `heartbeat(options)` (opt-in: its code ships only with that import); `undefined` or `false`: none. @default {undefined} */
   heartbeat?: Heartbeat | false;
   /** Start connecting right after construction (on the next microtask). @default {true} */
   autoConnect?: boolean;
-  /** Aborting it closes the client for good, like `close()`. @default {undefined} */
-  signal?: AbortSignal;
-  /** Signals that trigger a liveness check (`offline`, page visible) or an immediate retry (`online`), for example `browserNetworkSignals()` (opt-in: its code ships only with that import); `undefined` or `false`: none. @default {undefined} */
-  network?: NetworkSignals | false;
   /** Time source for timeouts, backoff and heartbeat; inject a fake one in tests. @default {systemClock} */
   clock?: Clock;
   /** Gets every `error` event that no `error` handler listens for; `false` drops them. @default `console.error`, once per distinct error `code` (or `name`) per client */

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { invalid } from "./_check.ts";
+import { check } from "./_check.ts";
 import { ClientError } from "./errors.ts";
 import type { TransportData } from "./transport.ts";
 
@@ -42,8 +42,8 @@ export function byteLength(data: TransportData): number {
  * ```ts
  * import { SendQueue } from "@wirely/wirely/client";
  * const queue = new SendQueue();
- * const entry = queue.push("hi", 0, 5_000);
- * console.log(entry.size, entry.expiresAt); // 2 5000
+ * const entry = queue.push("hi", 1_000);
+ * console.log(entry.size, entry.queuedAt); // 2 1000
  * ```
  */
 export interface QueuedMessage {
@@ -53,8 +53,6 @@ export interface QueuedMessage {
   readonly size: number;
   /** Wall-clock time it was queued, in milliseconds since the epoch. */
   readonly queuedAt: number;
-  /** Wall-clock time after which it is dropped instead of sent; `Infinity` without a TTL. */
-  readonly expiresAt: number;
 }
 
 /**
@@ -76,9 +74,7 @@ export interface SendQueueOptions {
 }
 
 function checkLimit(name: string, value: number): void {
-  if (!(value === Infinity || (Number.isInteger(value) && value >= 0))) {
-    throw invalid("create a send queue", name, "an integer >= 0 or Infinity", value);
-  }
+  check(value === Infinity || Number.isInteger(value) && value >= 0, name, value);
 }
 
 /**
@@ -98,9 +94,9 @@ function checkLimit(name: string, value: number): void {
  */
 export class SendQueue {
   /** Most messages the queue holds. */
-  readonly maxMessages: number;
+  declare readonly maxMessages: number;
   /** Most bytes the queue holds. */
-  readonly maxBytes: number;
+  declare readonly maxBytes: number;
   #entries: QueuedMessage[] = [];
   #bytes = 0;
 
@@ -114,8 +110,7 @@ export class SendQueue {
     const { maxMessages = 1_000, maxBytes = 1_048_576 } = options;
     checkLimit("maxMessages", maxMessages);
     checkLimit("maxBytes", maxBytes);
-    this.maxMessages = maxMessages;
-    this.maxBytes = maxBytes;
+    Object.assign(this, { maxMessages, maxBytes });
   }
 
   /** Messages in the queue. */
@@ -143,19 +138,18 @@ export class SendQueue {
    *
    * @param data The message; the queue keeps this reference (copy bytes the caller may reuse).
    * @param now Wall-clock time in milliseconds.
-   * @param ttl Milliseconds the message may wait before it expires. @default {Infinity}
    * @returns The queued entry.
    * @throws {ClientError} `QUEUE_FULL` when a bound would be passed.
    */
-  push(data: TransportData, now: number, ttl: number = Infinity): QueuedMessage {
+  push(data: TransportData, now: number): QueuedMessage {
     const size = byteLength(data);
     if (!this.fits(size)) {
       throw new ClientError(
         "QUEUE_FULL",
-        `Cannot queue ${size} bytes: the send queue holds ${this.length} messages, ${this.#bytes} bytes`,
+        `Queue full: ${this.length} messages, ${this.#bytes} bytes`,
       );
     }
-    const entry: QueuedMessage = { data, size, queuedAt: now, expiresAt: now + ttl };
+    const entry: QueuedMessage = { data, size, queuedAt: now };
     this.#entries.push(entry);
     this.#bytes += size;
     return entry;
@@ -172,21 +166,6 @@ export class SendQueue {
     const entry = this.#entries.shift();
     if (entry !== undefined) this.#bytes -= entry.size;
     return entry;
-  }
-
-  /**
-   * Removes the messages whose `expiresAt` is at or before `now`, keeping the order of the rest.
-   *
-   * @param now Wall-clock time in milliseconds.
-   * @returns The removed messages, oldest first.
-   */
-  removeExpired(now: number): QueuedMessage[] {
-    const expired = this.#entries.filter((entry) => entry.expiresAt <= now);
-    if (expired.length > 0) {
-      this.#entries = this.#entries.filter((entry) => entry.expiresAt > now);
-      for (const entry of expired) this.#bytes -= entry.size;
-    }
-    return expired;
   }
 
   /**

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { ClientError } from "./errors.ts";
 import { byteLength, SendQueue } from "./queue.ts";
+import { ExpiringQueue } from "./expiring_queue.ts";
 
 describe("byteLength", () => {
   it("counts UTF-8 bytes of text", () => {
@@ -63,7 +64,7 @@ describe("SendQueue", () => {
       () => queue.push("c", 0),
       (error: unknown) =>
         error instanceof ClientError && error.code === "QUEUE_FULL" &&
-        /holds 2 messages/.test(error.message),
+        error.message === "Queue full: 2 messages, 2 bytes",
     );
     assert.equal(queue.length, 2);
   });
@@ -79,18 +80,18 @@ describe("SendQueue", () => {
     assert.equal(queue.bytes, 7);
   });
 
-  it("keeps order across shift, removeExpired and clear", () => {
+  it("keeps order across shift and clear", () => {
     const queue = new SendQueue();
-    queue.push("a", 0, 100);
+    queue.push("a", 0);
     queue.push("b", 0);
-    queue.push("c", 0, 50);
-    queue.push("d", 10, 100);
+    queue.push("c", 0);
+    queue.push("d", 10);
     assert.equal(queue.peek()?.data, "a");
-    const expired = queue.removeExpired(100);
-    assert.deepEqual(expired.map((e) => e.data), ["a", "c"]);
+    assert.equal(queue.shift()?.data, "a");
+    assert.equal(queue.shift()?.data, "b");
     assert.equal(queue.length, 2);
     assert.equal(queue.bytes, 2);
-    assert.deepEqual(queue.clear().map((e) => e.data), ["b", "d"]);
+    assert.deepEqual(queue.clear().map((e) => e.data), ["c", "d"]);
     assert.equal(queue.length, 0);
     assert.equal(queue.bytes, 0);
     assert.equal(queue.shift(), undefined);
@@ -108,16 +109,39 @@ describe("SendQueue", () => {
     assert.deepEqual(queue.clear()[0]?.data, String(expected));
   });
 
-  it("records size, queuedAt and expiresAt", () => {
-    const entry = new SendQueue().push("hé", 1_000, 500);
-    assert.deepEqual(entry, { data: "hé", size: 3, queuedAt: 1_000, expiresAt: 1_500 });
-    assert.equal(new SendQueue().push("x", 5).expiresAt, Infinity);
+  it("records size and queuedAt", () => {
+    const entry = new SendQueue().push("hé", 1_000);
+    assert.deepEqual(entry, { data: "hé", size: 3, queuedAt: 1_000 });
+  });
+
+  it("ExpiringQueue drops entries older than ttl from the head, in order", () => {
+    let now = 0;
+    const expired: string[] = [];
+    const queue = new ExpiringQueue({
+      ttl: 100,
+      clock: { now: () => now, schedule: () => () => {} },
+      onExpired: (entries) => expired.push(...entries.map((e) => e.data as string)),
+    });
+    queue.push("a", 0);
+    queue.push("b", 40);
+    queue.push("c", 90);
+    now = 139;
+    assert.equal(queue.peek()?.data, "b");
+    assert.deepEqual(expired, ["a"]);
+    now = 140;
+    assert.deepEqual(queue.dropExpired().map((e) => e.data), ["b"]);
+    assert.equal(queue.length, 1);
+    assert.equal(queue.bytes, 1);
+    assert.ok(queue.fits(1));
+    now = 1_000;
+    assert.deepEqual(queue.clear(), []);
+    assert.deepEqual(expired, ["a", "b", "c"]);
   });
 
   it("rejects bad bounds", () => {
     assert.throws(() => new SendQueue({ maxMessages: -1 }), {
       name: "RangeError",
-      message: /'maxMessages' must be an integer >= 0 or Infinity: current value is -1/,
+      message: "Invalid 'maxMessages': -1",
     });
     assert.throws(() => new SendQueue({ maxBytes: 1.5 }), RangeError);
   });

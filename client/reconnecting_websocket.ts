@@ -36,6 +36,10 @@ import {
  */
 export type ReconnectingWebSocketOptions = Omit<WirelyClientOptions, "protocols" | "autoConnect">;
 
+type EventType = keyof ReconnectingWebSocketEventMap;
+type Handler = ((this: ReconnectingWebSocket, event: never) => unknown) | null;
+const TYPES = ["open", "message", "close", "error"] as const;
+
 const CONNECTING = 0;
 const OPEN = 1;
 const CLOSING = 2;
@@ -59,6 +63,8 @@ const CLOSED = 3;
  *   `WebSocket` does.
  * - `bufferedAmount` counts the queued bytes too.
  * - `protocol` and `extensions` are those of the latest connection that opened.
+ * - The `on*` attributes are accessors of each instance (not of the prototype), so the class
+ *   stays free of side effects and tree-shakes.
  *
  * @example An app written for `WebSocket`
  * ```ts ignore
@@ -110,9 +116,7 @@ export class ReconnectingWebSocket extends EventTarget {
   #closed = false;
   /** Code and reason of `close()`, for a final close without a connection. */
   #closeArguments: [number, string] | undefined;
-  readonly #handlers: {
-    [K in keyof ReconnectingWebSocketEventMap]?: ReconnectingWebSocketHandler<K>;
-  } = {};
+  readonly #handlers: { [K in EventType]?: Handler } = {};
 
   /**
    * Creates the socket; it starts connecting at once.
@@ -133,9 +137,15 @@ export class ReconnectingWebSocket extends EventTarget {
     super();
     this.#url = typeof url === "function" ? "" : toWebSocketUrl(url);
     this.client = this.createClient(url, { ...options, protocols, autoConnect: false });
-    for (const type of ["open", "message", "close", "error"] as const) {
-      this.addEventListener(type, (event) => {
-        (this.#handlers[type] as ((event: Event) => unknown) | null | undefined)?.call(this, event);
+    for (const type of TYPES) {
+      this.addEventListener(type, (event) => this.#handlers[type]?.call(this, event as never));
+      // The `on*` attributes: accessors on the instance (a loop in the constructor, so the
+      // class stays free of side effects and a page that does not use it does not ship it).
+      Object.defineProperty(this, `on${type}`, {
+        get: (): Handler => this.#handlers[type] ?? null,
+        set: (handler: Handler): void => {
+          this.#handlers[type] = handler;
+        },
       });
     }
     const client = this.client;
@@ -190,33 +200,13 @@ export class ReconnectingWebSocket extends EventTarget {
   }
 
   /** Called on `open`. */
-  get onopen(): ReconnectingWebSocketHandler<"open"> {
-    return this.#handlers.open ?? null;
-  }
-  set onopen(handler: ReconnectingWebSocketHandler<"open">) {
-    this.#handlers.open = handler;
-  }
+  declare onopen: ReconnectingWebSocketHandler<"open">;
   /** Called on `message`. */
-  get onmessage(): ReconnectingWebSocketHandler<"message"> {
-    return this.#handlers.message ?? null;
-  }
-  set onmessage(handler: ReconnectingWebSocketHandler<"message">) {
-    this.#handlers.message = handler;
-  }
+  declare onmessage: ReconnectingWebSocketHandler<"message">;
   /** Called on `close` (per drop, and at the final close). */
-  get onclose(): ReconnectingWebSocketHandler<"close"> {
-    return this.#handlers.close ?? null;
-  }
-  set onclose(handler: ReconnectingWebSocketHandler<"close">) {
-    this.#handlers.close = handler;
-  }
+  declare onclose: ReconnectingWebSocketHandler<"close">;
   /** Called on `error`. */
-  get onerror(): ReconnectingWebSocketHandler<"error"> {
-    return this.#handlers.error ?? null;
-  }
-  set onerror(handler: ReconnectingWebSocketHandler<"error">) {
-    this.#handlers.error = handler;
-  }
+  declare onerror: ReconnectingWebSocketHandler<"error">;
 
   /**
    * Sends now when open; queues while `CONNECTING`; discards after `close()`.
@@ -240,49 +230,6 @@ export class ReconnectingWebSocket extends EventTarget {
     if (this.#readyState === CLOSING || this.#readyState === CLOSED) return;
     this.#closeArguments = [code ?? 1000, reason ?? ""];
     this.client.close(code, reason);
-  }
-
-  /**
-   * Adds a listener of a socket event; the same as `EventTarget`'s, typed by
-   * {@linkcode ReconnectingWebSocketEventMap}.
-   */
-  override addEventListener<K extends keyof ReconnectingWebSocketEventMap>(
-    type: K,
-    listener: (this: ReconnectingWebSocket, event: ReconnectingWebSocketEventMap[K]) => unknown,
-    options?: Parameters<EventTarget["addEventListener"]>[2],
-  ): void;
-  /** Adds a listener of any event type, as `EventTarget` does. */
-  override addEventListener(
-    type: string,
-    listener: Parameters<EventTarget["addEventListener"]>[1],
-    options?: Parameters<EventTarget["addEventListener"]>[2],
-  ): void;
-  override addEventListener(
-    type: string,
-    listener: Parameters<EventTarget["addEventListener"]>[1],
-    options?: Parameters<EventTarget["addEventListener"]>[2],
-  ): void {
-    super.addEventListener(type, listener, options);
-  }
-
-  /** Removes a listener added with {@linkcode ReconnectingWebSocket.addEventListener}. */
-  override removeEventListener<K extends keyof ReconnectingWebSocketEventMap>(
-    type: K,
-    listener: (this: ReconnectingWebSocket, event: ReconnectingWebSocketEventMap[K]) => unknown,
-    options?: Parameters<EventTarget["removeEventListener"]>[2],
-  ): void;
-  /** Removes a listener of any event type, as `EventTarget` does. */
-  override removeEventListener(
-    type: string,
-    listener: Parameters<EventTarget["addEventListener"]>[1],
-    options?: Parameters<EventTarget["removeEventListener"]>[2],
-  ): void;
-  override removeEventListener(
-    type: string,
-    listener: Parameters<EventTarget["addEventListener"]>[1],
-    options?: Parameters<EventTarget["removeEventListener"]>[2],
-  ): void {
-    super.removeEventListener(type, listener, options);
   }
 
   #onState(state: ClientState): void {
@@ -322,6 +269,37 @@ export class ReconnectingWebSocket extends EventTarget {
     if (!willReconnect) this.#closed = true;
     this.dispatchEvent(new ReconnectingCloseEvent({ code, reason, wasClean, willReconnect }));
   }
+}
+
+/** The typed listener methods of {@linkcode ReconnectingWebSocket} (merged into the class). */
+export interface ReconnectingWebSocket {
+  /**
+   * Adds a listener of a socket event; the same as `EventTarget`'s, typed by
+   * {@linkcode ReconnectingWebSocketEventMap}.
+   */
+  addEventListener<K extends keyof ReconnectingWebSocketEventMap>(
+    type: K,
+    listener: (this: ReconnectingWebSocket, event: ReconnectingWebSocketEventMap[K]) => unknown,
+    options?: Parameters<EventTarget["addEventListener"]>[2],
+  ): void;
+  /** Adds a listener of any event type, as `EventTarget` does. */
+  addEventListener(
+    type: string,
+    listener: Parameters<EventTarget["addEventListener"]>[1],
+    options?: Parameters<EventTarget["addEventListener"]>[2],
+  ): void;
+  /** Removes a listener added with `addEventListener`. */
+  removeEventListener<K extends keyof ReconnectingWebSocketEventMap>(
+    type: K,
+    listener: (this: ReconnectingWebSocket, event: ReconnectingWebSocketEventMap[K]) => unknown,
+    options?: Parameters<EventTarget["removeEventListener"]>[2],
+  ): void;
+  /** Removes a listener of any event type, as `EventTarget` does. */
+  removeEventListener(
+    type: string,
+    listener: Parameters<EventTarget["addEventListener"]>[1],
+    options?: Parameters<EventTarget["removeEventListener"]>[2],
+  ): void;
 }
 
 /** The `origin` of a message event: the URL's origin, as `WebSocket` gives it. */

@@ -12,6 +12,7 @@ import type { WebSocketConstructor } from "./native_transport.ts";
 import { tcpTransport } from "./tcp_transport.node.ts";
 import { until, within, WsWebSocket } from "./_helpers_test.ts";
 import { type ServerProcess, startServerProcess } from "./_process_server_test.ts";
+import { opened } from "./lifecycle.ts";
 
 const globalWebSocket = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
 
@@ -39,7 +40,6 @@ for (const { name, options } of TRANSPORTS) {
       const client = new WirelyClient(server.url, {
         ...options(),
         backoff: { baseDelay: 5, maxDelay: 50 },
-        network: false,
         onUnhandledError: false, // the refused attempts' TRANSPORT_ERRORs are expected
       });
       clients.push(client);
@@ -49,7 +49,7 @@ for (const { name, options } of TRANSPORTS) {
         if (message.type === "text") messages.push(message.data);
       });
       client.on("close", (event) => closes.push(event));
-      await within(client.opened, 10_000, "the first open");
+      await within(opened(client), 10_000, "the first open");
       const expected: string[] = [];
       for (const [round, signal] of [[1, "SIGKILL"], [2, "SIGTERM"]] as const) {
         client.send(`live-${round}`);
@@ -61,7 +61,7 @@ for (const { name, options } of TRANSPORTS) {
         // SIGKILL: no close frame (1006); graceful: 1001 going away.
         assert.equal(closes[before]?.code, signal === "SIGKILL" ? 1006 : 1001);
         for (let i = 1; i <= 3; i++) {
-          assert.equal(client.send(`queued-${round}-${i}`), true);
+          assert.equal(client.send(`queued-${round}-${i}`), false); // queued, not sent
           expected.push(`queued-${round}-${i}`);
         }
         // At least one attempt refused while the server is down: it must not stop the client.

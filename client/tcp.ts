@@ -7,12 +7,12 @@
  *
  * @example A client on Node 20, with a header and real pings
  * ```ts ignore
- * import { sendJson, WirelyClient } from "@wirely/wirely/client";
+ * import { opened, sendJson, WirelyClient } from "@wirely/wirely/client";
  * import { tcpTransport } from "@wirely/wirely/client/tcp";
  * const client = new WirelyClient("wss://example.com/live", {
  *   transport: tcpTransport({ headers: { authorization: "Bearer t0k3n" } }),
  * });
- * await client.opened;
+ * await opened(client);
  * sendJson(client, { subscribe: "prices" });
  * ```
  *

@@ -18,6 +18,7 @@ import { bypassesProxy, checkProxyOption, proxyFor } from "./_proxy.ts";
 import type { Transport, TransportEvent } from "./transport.ts";
 import { take, until, within } from "./_helpers_test.ts";
 import { FAST_RETRY, track } from "./_servers_test.ts";
+import { opened } from "./lifecycle.ts";
 
 const TINYPROXY = "/usr/bin/tinyproxy";
 const SKIP = existsSync(TINYPROXY) ? false : `${TINYPROXY} is not installed (apt tinyproxy)`;
@@ -143,7 +144,7 @@ describe("tcpTransport through tinyproxy (HTTP CONNECT)", { skip: SKIP }, () => 
     const server = await tracked.server();
     await withEnv({ ...NO_PROXY_ENV, HTTP_PROXY: p.url }, async () => {
       const client = tracked.client(server.url, { transport: tcpTransport() });
-      await within(client.opened, 5_000, "open");
+      await within(opened(client), 5_000, "open");
       const replies = take(client, 2, 5_000);
       client.send("through the proxy");
       client.send(new Uint8Array([1, 2, 3]));
@@ -168,7 +169,7 @@ describe("tcpTransport through tinyproxy (HTTP CONNECT)", { skip: SKIP }, () => 
     ) {
       await withEnv({ ...NO_PROXY_ENV, HTTP_PROXY: p.url, ...env }, async () => {
         const client = tracked.client(server.url, { transport: tcpTransport(options) });
-        await within(client.opened, 5_000, "open");
+        await within(opened(client), 5_000, "open");
         client.close();
       });
     }
@@ -177,7 +178,7 @@ describe("tcpTransport through tinyproxy (HTTP CONNECT)", { skip: SKIP }, () => 
     // The same URL without NO_PROXY does go through it (the test can fail).
     await withEnv({ ...NO_PROXY_ENV, http_proxy: p.url }, async () => {
       const client = tracked.client(server.url, { transport: tcpTransport() });
-      await within(client.opened, 5_000, "open");
+      await within(opened(client), 5_000, "open");
       client.close();
     });
     assert.ok(p.log().includes(connectLine(server.port)), p.log());
@@ -189,7 +190,7 @@ describe("tcpTransport through tinyproxy (HTTP CONNECT)", { skip: SKIP }, () => 
     await withEnv(NO_PROXY_ENV, async () => {
       const authorized = `http://al%69ce:s3cret@127.0.0.1:${p.port}`; // percent-decoded: alice
       const client = tracked.client(server.url, { transport: tcpTransport({ proxy: authorized }) });
-      await within(client.opened, 5_000, "open through the proxy with credentials");
+      await within(opened(client), 5_000, "open through the proxy with credentials");
       client.close();
 
       const refused = attempt(server.url, { proxy: p.url });
@@ -251,7 +252,7 @@ describe("tcpTransport through tinyproxy (HTTP CONNECT)", { skip: SKIP }, () => 
           const client = tracked.client(`wss://localhost:${server.addr.port}/`, {
             transport: tcpTransport({ ca: cert }),
           });
-          await within(client.opened, 5_000, "open over TLS through the proxy");
+          await within(opened(client), 5_000, "open over TLS through the proxy");
           const reply = take(client, 1, 5_000);
           client.send("secret");
           assert.deepEqual(await reply, [{ type: "text", data: "secret" }]);

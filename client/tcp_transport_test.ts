@@ -28,6 +28,8 @@ import {
   track,
 } from "./_servers_test.ts";
 import { onJson, sendJson } from "./json.ts";
+import { opened } from "./lifecycle.ts";
+import { ping } from "./liveness.ts";
 
 const tracked = track({ transport: tcpTransport(), ...FAST_RETRY });
 const client = tracked.client;
@@ -75,7 +77,7 @@ describe("tcpTransport against ws's server", () => {
   it("echoes text and binary from 0 B to 1 MiB, and JSON, through WirelyClient", async () => {
     const server = await tracked.server();
     const c = client(server.url);
-    await within(c.opened, 2_000, "open");
+    await within(opened(c), 2_000, "open");
     for (const size of [0, 1, 125, 126, 65_535, 65_536, 1_048_576]) {
       const replies = take(c, 2, 3_000);
       const bytes = pattern(size);
@@ -133,19 +135,19 @@ describe("tcpTransport against ws's server", () => {
     transport.abort();
   });
 
-  it("WirelyClient.ping() sends a ping frame and reports the pong event", async () => {
+  it("ping(client) sends a ping frame and reports the pong event", async () => {
     const server = await tracked.server();
     const c = client(server.url);
-    assert.equal(c.ping(), false); // not open yet
-    await within(c.opened, 2_000, "open");
+    assert.equal(ping(c), false); // not open yet
+    await within(opened(c), 2_000, "open");
     const pong = nextEvent(c, "pong");
-    assert.equal(c.ping(new Uint8Array([9])), true);
+    assert.equal(ping(c, new Uint8Array([9])), true);
     assert.deepEqual(await pong, new Uint8Array([9]));
     c.close();
-    assert.equal(c.ping(), false);
+    assert.equal(ping(c), false);
     const native = client(server.url, { transport: nativeTransport({ WebSocket: WsWebSocket }) });
-    await within(native.opened, 2_000, "native open");
-    assert.equal(native.ping(), false); // the WebSocket API has no ping
+    await within(opened(native), 2_000, "native open");
+    assert.equal(ping(native), false); // the WebSocket API has no ping
     native.close();
   });
 
@@ -178,7 +180,7 @@ describe("tcpTransport against ws's server", () => {
     const port = first.port;
     const c = client(first.url, { backoff: { baseDelay: 10, maxDelay: 40 } });
     const log = recordEvents(c);
-    await within(c.opened, 2_000, "open");
+    await within(opened(c), 2_000, "open");
     const echoed = take(c, 5, 3_000);
     for (let i = 0; i < 5; i++) c.send(`live${i}`);
     await echoed;
@@ -332,7 +334,7 @@ describe("tcpTransport against wirely's server", () => {
     });
     try {
       const c = client(server.url);
-      await within(c.opened, 2_000, "open");
+      await within(opened(c), 2_000, "open");
       const replies = take(c, 2, 3_000);
       c.send("hello");
       c.send(pattern(70_000));

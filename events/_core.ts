@@ -1,17 +1,29 @@
 // This module is browser compatible.
 /**
  * The part of the named-events layer both sides share: handlers by event name, answers (acks)
- * by id with their timers, middleware ordering, and the decoding of incoming frames. It owns
- * no socket: the side that uses it says how to send and where errors go.
+ * by id with their timers, and the decoding of incoming frames. It owns no socket: the side
+ * that uses it says how to send and where errors go. Middleware (server only) is a subclass in
+ * `_middleware_core.ts`, so the browser client does not ship it.
  *
  * @module
  */
 
-import { AckTable, checkTimeout } from "./_acks.ts";
 import { EventError, type EventErrorCode } from "./errors.ts";
-import { decodePacket, encodeAck, encodeError, encodeEvent, type Frame } from "./wire.ts";
+import {
+  decodePacket,
+  encodeAck,
+  encodeError,
+  encodeEvent,
+  type Frame,
+  MAX_ACK_ID,
+} from "./wire.ts";
+import { check, isDelay } from "../client/_check.ts";
 
-export { checkTimeout };
+/** Checks an answer timeout: an integer number of milliseconds >= 1, or `Infinity`. */
+export function checkTimeout(name: string, value: number): number {
+  check(value === Infinity || Number.isInteger(value) && isDelay(value, 1), name, value);
+  return value;
+}
 
 /** A handler as stored (the typed facade narrows it). */
 export type AnyHandler = (data: unknown, ack: (value: unknown) => void) => unknown;
@@ -25,17 +37,27 @@ export interface CoreHost {
   send(frame: Frame): boolean;
   /** An error for this connection's error handlers. */
   error(error: EventError): void;
-  /** Runs before the handlers of an event; a throw or rejection refuses the event. */
-  before?(event: string, data: unknown): unknown;
 }
 
-/** Handlers, answers and decoding of one connection (or one client across reconnections). */
+/** An answer awaited: how to settle it, its timer, its event, and whether it left the queue. */
+interface PendingAck {
+  settle(error: Error | undefined, value?: unknown): void;
+  event: string;
+  /** Handed to a connection (else still in a queue). */
+  sent: boolean;
+}
+
+/**
+ * Handlers, answers and decoding of one connection (or one client across reconnections). The
+ * awaited answers (ids, timers, the rules that reject them so that no `emitWithAck` ever hangs)
+ * are kept here too.
+ */
 export class EventCore {
   readonly #host: CoreHost;
   readonly #defaultTimeout: number;
   readonly #handlers = new Map<string, Set<AnyHandler>>();
-  readonly #acks = new AckTable();
-  #tail: Promise<void> | undefined;
+  readonly #pending = new Map<number, PendingAck>();
+  #nextId = 0;
 
   constructor(host: CoreHost, defaultTimeout: number) {
     this.#host = host;
@@ -44,28 +66,19 @@ export class EventCore {
 
   /** Answers still awaited. */
   get pendingAcks(): number {
-    return this.#acks.size;
+    return this.#pending.size;
   }
 
   on(event: string, handler: AnyHandler): () => void {
-    if (typeof handler !== "function") {
-      throw new TypeError(
-        `Cannot listen as 'handler' must be a function: current value is ${typeof handler}`,
-      );
-    }
-    let set = this.#handlers.get(event);
-    if (set === undefined) this.#handlers.set(event, set = new Set());
-    set.add(handler);
+    check(typeof handler === "function", "handler", typeof handler, TypeError);
+    const handlers = this.#handlers;
+    handlers.get(event)?.add(handler) ?? handlers.set(event, new Set([handler]));
     return () => this.off(event, handler);
   }
 
   off(event: string, handler?: AnyHandler): void {
-    if (handler === undefined) {
-      this.#handlers.delete(event);
-      return;
-    }
     const set = this.#handlers.get(event);
-    if (set?.delete(handler) && set.size === 0) this.#handlers.delete(event);
+    if (!handler || set?.delete(handler) && !set.size) this.#handlers.delete(event);
   }
 
   once(event: string, handler: AnyHandler): () => void {
@@ -81,18 +94,40 @@ export class EventCore {
     return this.#host.send(encodeEvent(event, data, 0));
   }
 
+  /**
+   * Sends an event with a fresh answer id (1 to 2^32-1, wrapping around, skipping those still
+   * awaited) and awaits the answer for `timeout` ms (`Infinity`: until the connection closes).
+   */
   emitWithAck(event: string, data: unknown, timeout: number | undefined): Promise<unknown> {
-    let wait: number;
-    let id: number;
-    let frame: Frame;
-    try {
-      wait = timeout === undefined ? this.#defaultTimeout : checkTimeout("timeout", timeout);
-      id = this.#acks.allocate();
-      frame = encodeEvent(event, data, id);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.#acks.await(id, event, wait, () => this.#host.send(frame));
+    return new Promise((resolve, reject) => {
+      const wait = timeout === undefined ? this.#defaultTimeout : checkTimeout("timeout", timeout);
+      const pending = this.#pending;
+      let id = this.#nextId;
+      // Ends at the first free id: fewer than 2^32 - 1 answers can be awaited at once.
+      while (pending.has(id = id % MAX_ACK_ID + 1));
+      this.#nextId = id;
+      const frame = encodeEvent(event, data, id);
+      const timer = wait === Infinity ? undefined : setTimeout(() => {
+        ack.settle(new EventError("ACK_TIMEOUT", `No answer in ${wait} ms`, { event }));
+      }, wait);
+      const ack: PendingAck = {
+        settle(error, value): void {
+          if (pending.get(id) !== ack) return;
+          pending.delete(id);
+          clearTimeout(timer);
+          if (error) reject(error);
+          else resolve(value);
+        },
+        event,
+        sent: false,
+      };
+      pending.set(id, ack);
+      try {
+        ack.sent = this.#host.send(frame);
+      } catch (error) {
+        ack.settle(error as Error);
+      }
+    });
   }
 
   /** Decodes and handles one incoming frame; malformed frames become an error event. */
@@ -104,103 +139,52 @@ export class EventCore {
       this.#host.error(error as EventError);
       return;
     }
-    if (packet.type === "event") {
-      const { event, id, data } = packet;
-      if (this.#tail === undefined) {
-        const waiting = this.#process(event, id, data);
-        if (waiting !== undefined) this.#track(waiting);
-      } else this.#track(this.#tail.then(() => this.#process(event, id, data)));
-    } else if (packet.type === "ack") {
-      this.#acks.settle(packet.id, undefined, packet.value);
-    } else if (packet.id === 0) {
-      const { code, message, event } = packet;
-      this.#host.error(new EventError("REJECTED", message, { remoteCode: code, event }));
-    } else {
-      const event = this.#acks.eventOf(packet.id);
-      const error = new EventError("REJECTED", packet.message, { remoteCode: packet.code, event });
-      this.#acks.settle(packet.id, error);
+    if (packet.type === "event") this.handle(packet.event, packet.id, packet.data);
+    else {
+      const ack = this.#pending.get(packet.id);
+      if (packet.type === "ack") ack?.settle(undefined, packet.value);
+      else {
+        const { code, message, event = ack?.event } = packet;
+        const error = new EventError("REJECTED", message, { remoteCode: code, event });
+        if (packet.id) ack?.settle(error);
+        else this.#host.error(error);
+      }
     }
   }
 
   /** Every answer-awaiting event still queued was handed to the connection that just opened. */
   markQueuedSent(): void {
-    this.#acks.markQueuedSent();
+    for (const ack of this.#pending.values()) ack.sent = true;
   }
 
-  /** The connection closed: events it carried will get no answer. */
-  rejectSent(code: EventErrorCode, message: string): void {
-    this.#acks.rejectAll(code, message, true);
-  }
-
-  /** Rejects every awaited answer. */
-  rejectAll(code: EventErrorCode, message: string): void {
-    this.#acks.rejectAll(code, message);
-  }
-
-  /** Rejects the answer awaited by a queued frame that will never be sent. */
-  rejectFrame(frame: Frame, code: EventErrorCode, message: string): void {
-    let packet;
-    try {
-      packet = decodePacket(frame);
-    } catch {
-      return;
-    }
-    if (packet.type === "event" && packet.id !== 0 && this.#acks.has(packet.id)) {
-      this.#acks.settle(packet.id, new EventError(code, message, { event: packet.event }));
+  /**
+   * Rejects awaited answers with `code`: those of events a connection carried (`sent: true`),
+   * those of events still queued (`sent: false`), or all.
+   */
+  reject(code: EventErrorCode, message: string, sent?: boolean): void {
+    for (const ack of [...this.#pending.values()]) {
+      if (sent === undefined || ack.sent === sent) {
+        ack.settle(new EventError(code, message, { event: ack.event }));
+      }
     }
   }
 
-  #track(waiting: Promise<void>): void {
-    const tail: Promise<void> = waiting.then(() => {
-      if (this.#tail === tail) this.#tail = undefined;
-    });
-    this.#tail = tail;
-  }
-
-  /** Middleware, then handlers. Returns a promise only while an async middleware runs. */
-  #process(event: string, id: number, data: unknown): Promise<void> | undefined {
-    const before = this.#host.before;
-    if (before === undefined) {
-      this.#dispatch(event, id, data);
-      return undefined;
-    }
-    let result: unknown;
-    try {
-      result = before(event, data);
-    } catch (error) {
-      this.#refuse(event, id, error);
-      return undefined;
-    }
-    if (!(result instanceof Promise)) {
-      this.#dispatch(event, id, data);
-      return undefined;
-    }
-    return result.then(
-      () => this.#dispatch(event, id, data),
-      (error) => this.#refuse(event, id, error),
-    );
-  }
-
-  #refuse(event: string, id: number, error: unknown): void {
-    const { code, message } = describe(error, "REJECTED");
-    this.#answer(() => encodeError(id, code, message, id === 0 ? event : undefined));
-  }
-
-  #dispatch(event: string, id: number, data: unknown): void {
+  /** Runs the handlers of an incoming event and answers it (a subclass puts middleware first). */
+  handle(event: string, id: number, data: unknown): void {
     const handlers = this.#handlers.get(event);
     if (handlers === undefined) {
-      if (id !== 0) this.#answer(() => encodeError(id, "NO_HANDLER", `No handler for '${event}'`));
+      if (id !== 0) this.answer(() => encodeError(id, "NO_HANDLER", `No handler for '${event}'`));
       return;
     }
     let answered = id === 0;
     const fail = (error: unknown): void => {
       this.#host.error(
-        new EventError("HANDLER_ERROR", `A handler of '${event}' failed`, { cause: error, event }),
+        new EventError("HANDLER_ERROR", `Handler of '${event}' failed`, { cause: error, event }),
       );
       if (answered) return;
       answered = true;
-      const { code, message } = describe(error, "HANDLER_ERROR");
-      this.#answer(() => encodeError(id, code, message));
+      const { code, message } = describe(error);
+      this.answer(() => encodeError(id, code, message));
     };
     const ack = (value: unknown): void => {
       if (answered) return;
@@ -212,7 +196,7 @@ export class EventCore {
         return;
       }
       answered = true;
-      this.#answer(() => frame);
+      this.answer(() => frame);
     };
     // A handler that declares `ack` and returns (or resolves to) a value other than `undefined`
     // without having called `ack` by then answers with that value, like one without `ack`.
@@ -233,7 +217,7 @@ export class EventCore {
   }
 
   /** Sends an answer; one that cannot go out (the connection closed) is dropped. */
-  #answer(frame: () => Frame): void {
+  answer(frame: () => Frame): void {
     try {
       this.#host.send(frame());
     } catch {
@@ -242,16 +226,18 @@ export class EventCore {
   }
 }
 
-/** The code and message an error is answered with. */
-function describe(
+/**
+ * The code and message an error is answered with: an `EventError`'s own (its `remoteCode` first),
+ * else `fallback` (a handler's failure: `HANDLER_ERROR`, "internal error"; nothing leaks).
+ */
+export function describe(
   error: unknown,
-  fallback: "REJECTED" | "HANDLER_ERROR",
+  fallback: { code: string; message: string } = {
+    code: "HANDLER_ERROR",
+    message: "internal error",
+  },
 ): { code: string; message: string } {
-  if (error instanceof EventError) {
-    return { code: error.remoteCode ?? error.code, message: error.message };
-  }
-  if (fallback === "REJECTED") {
-    return { code: "REJECTED", message: error instanceof Error ? error.message : String(error) };
-  }
-  return { code: "HANDLER_ERROR", message: "internal error" };
+  return error instanceof EventError
+    ? { code: error.remoteCode ?? error.code, message: error.message }
+    : fallback;
 }

@@ -7,6 +7,7 @@ import { EventClient, type EventClientOptions } from "./client.ts";
 import type { EventError } from "./errors.ts";
 import { EventServer, type EventServerOptions } from "./event_server.ts";
 import { until, within } from "../testing/async.ts";
+import { opened } from "../client/lifecycle.ts";
 export { until, within };
 
 export { WebSocket };
@@ -30,7 +31,6 @@ export const FAST: EventClientOptions = {
   WebSocket: WsWebSocket,
   backoff: { baseDelay: 5, maxDelay: 20 },
   closeTimeout: 1_000,
-  network: false,
 };
 
 /** Resolves with the rejection of `promise` (fails when it resolves), within 5 s. */
@@ -78,7 +78,7 @@ export class Rig<Listen extends object, Emit extends object, Data = undefined> {
   ): Promise<EventClient<L, E>> {
     const client = new EventClient<L, E>(this.server.url + query, { ...FAST, ...options });
     this.clients.push(client as unknown as EventClient<never, never>);
-    await within(client.client.opened, 5_000, "client open");
+    await within(opened(client.client), 5_000, "client open");
     return client;
   }
 

@@ -7,6 +7,7 @@
  */
 
 import { EventError } from "./errors.ts";
+import { readData } from "../client/native_transport.ts";
 
 /** First byte of a binary event frame (ASCII `e`). */
 export const BINARY_EVENT = 0x65;
@@ -25,59 +26,41 @@ export type BinaryPacket =
   | { type: "event"; event: string; id: number; data: Uint8Array }
   | { type: "ack"; id: number; value: Uint8Array };
 
-/** Whether `value` travels as bytes: a `Uint8Array`, any other view, or an `ArrayBuffer`. */
-export function isBinary(value: unknown): value is ArrayBufferView | ArrayBuffer {
-  return value instanceof Uint8Array || value instanceof ArrayBuffer || ArrayBuffer.isView(value);
+/** Bytes (`ArrayBuffer` or any view) as a `Uint8Array` over the same memory; else `undefined`. */
+export function bytesOf(value: unknown): Uint8Array | undefined {
+  return typeof value === "string" ? undefined : readData(value) as Uint8Array | undefined;
 }
 
-/** The bytes of a binary value, as a `Uint8Array` view (no copy). */
-export function toBytes(value: ArrayBufferView | ArrayBuffer): Uint8Array {
-  if (value instanceof Uint8Array) return value;
-  if (value instanceof ArrayBuffer) return new Uint8Array(value);
-  return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+/**
+ * The UTF-8 length of an event name where it matters for the 255-byte limit: names of at most
+ * 85 UTF-16 units cannot pass it and give their UTF-16 length (not encoded); longer ones are
+ * measured (a lone surrogate counts as the 3 bytes of U+FFFD, as `TextEncoder` does).
+ */
+export function nameLength(name: string): number {
+  return name.length <= 85 ? name.length : encoder.encode(name).length;
 }
 
-/** UTF-8 length of `text` as `TextEncoder` writes it (a lone surrogate becomes 3 bytes). */
-export function utf8Length(text: string): number {
-  let length = 0;
-  for (let i = 0; i < text.length; i++) {
-    const unit = text.charCodeAt(i);
-    if (unit < 0x80) length += 1;
-    else if (unit < 0x800) length += 2;
-    else if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length) {
-      const next = text.charCodeAt(i + 1);
-      if (next >= 0xdc00 && next <= 0xdfff) {
-        length += 4;
-        i++;
-      } else length += 3;
-    } else length += 3;
-  }
-  return length;
-}
-
-/** `[event, name length, name bytes, id]` header + payload in one new array. */
-export function encodeBinaryEvent(name: Uint8Array, id: number, data: Uint8Array): Uint8Array {
-  const frame = new Uint8Array(6 + name.length + data.length);
-  frame[0] = BINARY_EVENT;
-  writeId(frame, id);
-  frame[5] = name.length;
-  frame.set(name, 6);
-  frame.set(data, 6 + name.length);
+/**
+ * A binary frame: `kind`, the id in 4 bytes (big-endian), `head` (an event's name length and
+ * name; nothing for an answer), then `data`.
+ */
+export function binaryFrame(
+  kind: number,
+  id: number,
+  head: Uint8Array,
+  data: Uint8Array,
+): Uint8Array {
+  const frame = new Uint8Array(5 + head.length + data.length);
+  frame.set([kind, id >>> 24, id >>> 16 & 255, id >>> 8 & 255, id & 255]);
+  frame.set(head, 5);
+  frame.set(data, 5 + head.length);
   return frame;
 }
 
-/** `[ack, id]` header + payload in one new array. */
-export function encodeBinaryAck(id: number, value: Uint8Array): Uint8Array {
-  const frame = new Uint8Array(5 + value.length);
-  frame[0] = BINARY_ACK;
-  writeId(frame, id);
-  frame.set(value, 5);
-  return frame;
-}
-
-/** UTF-8 bytes of an event name (checked by the caller). */
-export function encodeName(name: string): Uint8Array {
-  return encoder.encode(name);
+/** An event's head in a binary frame: the name's UTF-8 length in one byte, then the name. */
+export function nameHead(name: string): Uint8Array {
+  const bytes = encoder.encode(name);
+  return new Uint8Array([bytes.length, ...bytes]);
 }
 
 /**
@@ -86,48 +69,32 @@ export function encodeName(name: string): Uint8Array {
  * @throws {EventError} `MALFORMED_EVENT` for anything that is not a valid binary packet.
  */
 export function decodeBinary(frame: Uint8Array): BinaryPacket {
-  const kind = frame[0];
-  if (kind === BINARY_EVENT) {
-    if (frame.length < 6) throw malformed(`a binary event frame of ${frame.length} bytes`);
-    const id = readId(frame);
-    const nameLength = frame[5]!;
-    if (nameLength === 0) throw malformed("a binary event with an empty name");
-    if (frame.length < 6 + nameLength) {
-      throw malformed(`a binary event name of ${nameLength} bytes in ${frame.length - 6}`);
-    }
+  const [kind, , , , , nameLength = 0] = frame;
+  const id = readId(frame);
+  const start = 6 + nameLength;
+  if (kind === BINARY_EVENT && nameLength && frame.length >= start) {
     let event: string;
     try {
-      event = decoder.decode(frame.subarray(6, 6 + nameLength));
+      event = decoder.decode(frame.subarray(6, start));
     } catch (cause) {
-      throw malformed("a binary event name that is not UTF-8", cause);
+      throw malformed("binary event name that is not UTF-8", cause);
     }
-    return { type: "event", event, id, data: view(frame, 6 + nameLength) };
+    return { type: "event", event, id, data: view(frame, start) };
   }
-  if (kind === BINARY_ACK) {
-    if (frame.length < 5) throw malformed(`a binary answer frame of ${frame.length} bytes`);
-    const id = readId(frame);
-    if (id === 0) throw malformed("a binary answer with id 0");
+  if (kind === BINARY_ACK && frame.length >= 5 && id) {
     return { type: "ack", id, value: view(frame, 5) };
   }
-  const what = kind === undefined ? "an empty binary frame" : `a binary frame of kind ${kind}`;
-  throw malformed(what);
+  throw malformed(`binary frame of kind ${kind} and ${frame.length} bytes`);
 }
 
 /** An `EventError` `MALFORMED_EVENT` naming what arrived. */
 export function malformed(what: string, cause?: unknown): EventError {
-  return new EventError("MALFORMED_EVENT", `Dropped ${what}`, { cause });
+  return new EventError("MALFORMED_EVENT", `Dropped a ${what}`, { cause });
 }
 
 /** A plain `Uint8Array` view of `frame` from `start` (never a subclass such as Node's Buffer). */
 function view(frame: Uint8Array, start: number): Uint8Array {
   return new Uint8Array(frame.buffer, frame.byteOffset + start, frame.length - start);
-}
-
-function writeId(frame: Uint8Array, id: number): void {
-  frame[1] = id >>> 24;
-  frame[2] = (id >>> 16) & 0xff;
-  frame[3] = (id >>> 8) & 0xff;
-  frame[4] = id & 0xff;
 }
 
 function readId(frame: Uint8Array): number {

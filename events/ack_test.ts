@@ -7,6 +7,7 @@ import { EventClient } from "./client.ts";
 import { EventError } from "./errors.ts";
 import type { EventSocket } from "./socket.ts";
 import { FAST, rejection, Rig, until, within } from "./_helpers_test.ts";
+import { opened } from "../client/lifecycle.ts";
 
 interface ClientToServer {
   double: (n: number) => number;
@@ -200,7 +201,7 @@ describe("answers that can never come", () => {
 
   it("wraps a client that is already open", async () => {
     const plain = new WirelyClient(rig.server.url, { ...FAST, protocols: ["wirely.v1"] });
-    await within(plain.opened, 5_000, "plain open");
+    await within(opened(plain), 5_000, "plain open");
     const client = new EventClient<ServerToClient, ClientToServer>(plain);
     rig.clients.push(client as unknown as EventClient<never, never>);
     assert.equal(client.negotiated, true);

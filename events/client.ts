@@ -9,6 +9,8 @@
 import { WirelyClient } from "../client/client.ts";
 import type { ProtocolsSource, UrlSource, WirelyClientOptions } from "../client/options.ts";
 import type { QueuedMessage } from "../client/queue.ts";
+import { check } from "../client/_check.ts";
+import { logOncePerCode } from "../client/_options.ts";
 import { type AnyHandler, checkTimeout, EventCore } from "./_core.ts";
 import { EventError } from "./errors.ts";
 import type {
@@ -77,12 +79,11 @@ export class EventClient<
   Listen extends object = DefaultEvents,
   Emit extends object = DefaultEvents,
 > {
-  /** The underlying reconnecting client (state, `opened`, plain messages, lifecycle events). */
+  /** The underlying reconnecting client (state, `opened(client)`, plain messages, lifecycle events). */
   readonly client: WirelyClient;
   readonly #core: EventCore;
   readonly #errorHandlers = new Set<(error: EventError) => void>();
-  readonly #logErrors: boolean;
-  readonly #logged = new Set<string>();
+  readonly #log: ((error: Error) => void) | false;
   #negotiated: boolean | undefined;
   readonly #session: ClientSession | undefined;
 
@@ -99,7 +100,7 @@ export class EventClient<
   constructor(url: UrlSource | WirelyClient, options: EventClientOptions = {}) {
     const { ackTimeout, logEventErrors, clientOptions } = splitOptions(options);
     const session = this.#session = options.recovery;
-    this.#logErrors = logEventErrors;
+    this.#log = logEventErrors && logOncePerCode("; logEventErrors: false stops it");
     this.#core = new EventCore({
       send: (frame) => this.#send(frame),
       error: (error) => this.#error(error),
@@ -109,38 +110,26 @@ export class EventClient<
     session?.attach({ client, core: this.#core });
     client.on("open", ({ protocol }) => this.#opened(protocol));
     client.on("message", (message) => {
-      if (this.#negotiated === true && !session?.receive(message.data)) {
-        this.#core.receive(message.data);
-      }
+      if (this.#negotiated && !session?.receive(message.data)) this.#core.receive(message.data);
     });
     client.on("close", ({ code }) => {
       this.#negotiated = undefined;
       session?.closed();
       if (!session?.keepsAnswers) {
-        this.#core.rejectSent(
-          "ACK_DISCONNECTED",
-          `The connection closed (${code}) before the answer`,
-        );
+        this.#core.reject("ACK_DISCONNECTED", `Closed (${code}) before the answer`, true);
       }
     });
-    const unsent = (entries: readonly QueuedMessage[], why: string): void => {
-      for (const entry of entries) {
-        if (typeof entry.data === "string" || entry.data instanceof Uint8Array) {
-          this.#core.rejectFrame(entry.data, "ACK_UNSENT", why);
-        }
-      }
-    };
-    client.on("expired", (entries) => unsent(entries, "The event expired in the offline queue"));
-    client.on("unsent", (entries) => unsent(entries, "The client closed with the event queued"));
     client.on("state", ({ state }) => {
-      // After the `unsent` event that follows, which rejects queued events with ACK_UNSENT.
+      // Events still queued were never sent; the others went with a connection that closed.
       if (state === "closed") {
-        queueMicrotask(() => this.#core.rejectAll("ACK_DISCONNECTED", "The client closed"));
+        this.#core.reject("ACK_UNSENT", "Never sent", false);
+        this.#core.reject("ACK_DISCONNECTED", "Client closed");
       }
     });
     if (client.state === "open") this.#opened(client.protocol);
   }
 
+  /** A connection opened (the hook where a session is resumed): queued events were sent. */
   #opened(protocol: string): void {
     this.#negotiated = protocol === EVENTS_PROTOCOL || protocol === RECOVERY_PROTOCOL;
     if (this.#negotiated) {
@@ -148,8 +137,8 @@ export class EventClient<
       else this.#core.markQueuedSent();
       return;
     }
-    const message = `The server did not pick ${EVENTS_PROTOCOL} (protocol "${protocol}")`;
-    this.#core.rejectAll("NOT_NEGOTIATED", message);
+    const message = `Server picked "${protocol}", not ${EVENTS_PROTOCOL}`;
+    this.#core.reject("NOT_NEGOTIATED", message);
     this.#error(new EventError("NOT_NEGOTIATED", message));
   }
 
@@ -224,31 +213,20 @@ export class EventClient<
     return this.client.close(code, reason);
   }
 
+  /**
+   * Every outgoing frame (events and answers) goes through here: `true` when handed to the open
+   * connection, `false` when queued.
+   */
   #send(frame: Frame): boolean {
-    const client = this.client;
-    if (client.state === "open") {
-      if (this.#negotiated === false) {
-        throw new EventError("NOT_NEGOTIATED", `The connection does not speak ${EVENTS_PROTOCOL}`);
-      }
-      if (this.#session) return this.#session.send(frame);
-      client.send(frame);
-      return true;
+    if (this.#negotiated === false) {
+      throw new EventError("NOT_NEGOTIATED", `Connection without ${EVENTS_PROTOCOL}`);
     }
-    if (this.#session) return this.#session.send(frame);
-    client.send(frame);
-    return false;
+    return this.#session ? this.#session.send(frame) : this.client.send(frame);
   }
 
   #error(error: EventError): void {
-    if (this.#errorHandlers.size === 0) {
-      if (this.#logErrors && !this.#logged.has(error.code)) {
-        this.#logged.add(error.code);
-        console.error(
-          `wirely: an EventError ${error.code} had no onError handler (logged once per code; ` +
-            "logEventErrors: false turns this off):",
-          error,
-        );
-      }
+    if (!this.#errorHandlers.size) {
+      if (this.#log) this.#log(error);
       return;
     }
     for (const handler of [...this.#errorHandlers]) {
@@ -276,13 +254,7 @@ export function splitOptions(options: EventClientOptions): {
 } {
   const { ackTimeout = 10_000, logEventErrors = true, recovery, ...clientOptions } = options;
   checkTimeout("ackTimeout", ackTimeout);
-  if (typeof logEventErrors !== "boolean") {
-    throw new TypeError(
-      `Cannot create client as 'logEventErrors' must be a boolean: current value is ${
-        String(logEventErrors)
-      }`,
-    );
-  }
+  check(typeof logEventErrors === "boolean", "logEventErrors", logEventErrors, TypeError);
   return {
     ackTimeout,
     logEventErrors,
@@ -294,13 +266,11 @@ export function splitOptions(options: EventClientOptions): {
 }
 
 /** `wirely.v1` first, then the user's own protocols. */
-function withEvents(protocols: ProtocolsSource | undefined, first: string): ProtocolsSource {
+function withEvents(protocols: ProtocolsSource = [], first = ""): ProtocolsSource {
   const ours = first ? [first, EVENTS_PROTOCOL] : [EVENTS_PROTOCOL];
   const merge = (list: string | readonly string[]): string[] => [
     ...ours,
-    ...(typeof list === "string" ? [list] : list).filter((name) => !ours.includes(name)),
+    ...[list].flat().filter((name) => !ours.includes(name)),
   ];
-  if (protocols === undefined) return ours;
-  if (typeof protocols === "function") return async () => merge(await protocols());
-  return merge(protocols);
+  return typeof protocols === "function" ? async () => merge(await protocols()) : merge(protocols);
 }

@@ -13,8 +13,8 @@ import { WirelyError } from "../codec/errors.ts";
  *
  * - `ACK_TIMEOUT`: no answer arrived within the `timeout` of `emitWithAck`.
  * - `ACK_DISCONNECTED`: the connection that carried the event closed before the answer.
- * - `ACK_UNSENT`: the event never left the client's offline queue (its `ttl` ran out, or the
- *   client closed).
+ * - `ACK_UNSENT`: the event never left the client's offline queue: the client closed with it
+ *   queued.
  * - `MALFORMED_EVENT`: the peer sent a frame that is not a valid `wirely.v1` packet; it was
  *   dropped and no handler saw it.
  * - `REJECTED`: the peer refused the event (a middleware hook or a handler failed); `remoteCode`
@@ -77,7 +77,7 @@ export class EventError extends WirelyError<EventErrorCode> {
    * @param options `cause`, `remoteCode`, `event`.
    */
   constructor(code: EventErrorCode, message: string, options: EventErrorOptions = {}) {
-    super(code, message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(code, message, "cause" in options ? options : undefined);
     this.name = "EventError";
     this.remoteCode = options.remoteCode;
     this.event = options.event;

@@ -8,6 +8,7 @@ import type { WebSocketConstructor } from "../client/native_transport.ts";
 import { type ServerProcess, startServerProcess } from "../client/_process_server_test.ts";
 import { EventClient } from "./client.ts";
 import { until, within, WsWebSocket } from "./_helpers_test.ts";
+import { opened } from "../client/lifecycle.ts";
 
 const globalWebSocket = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
 
@@ -38,7 +39,7 @@ describe("EventClient and a restarted server process", () => {
       closes++;
       if (!opened) refused++;
     });
-    await within(client.opened, 10_000, "the first open");
+    await within(opened(client), 10_000, "the first open");
     const expected: string[] = [];
     for (const signal of ["SIGKILL", "SIGTERM"] as const) {
       expected.push(`live ${signal}`);

@@ -85,8 +85,11 @@ export interface SessionHost {
   readonly client: WirelyClient;
   /** The client's answers (the events core). */
   readonly core: {
-    /** Rejects the answers awaited for events a connection carried. */
-    rejectSent(code: "ACK_DISCONNECTED", message: string): void;
+    /**
+     * Rejects awaited answers: those of events a connection carried (`sent: true`), of events
+     * still queued (`false`), or all (`undefined`).
+     */
+    reject(code: "ACK_DISCONNECTED", message: string, sent?: boolean): void;
     /** Every awaited answer's event was handed to a connection. */
     markQueuedSent(): void;
   };
@@ -266,7 +269,7 @@ export class ClientSession {
       if (ok) this.#outbox = this.#outbox.filter((item) => item.seq > q);
       else {
         // A new session: answers to events an earlier connection carried are lost.
-        host.core.rejectSent("ACK_DISCONNECTED", "The session was not recovered");
+        host.core.reject("ACK_DISCONNECTED", "The session was not recovered", true);
         this.#outbox = this.#outbox.filter((item) => !item.sent || !wantsAnswer(item.frame));
       }
       this.#ready = true;

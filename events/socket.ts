@@ -6,7 +6,8 @@
 
 import type { ServerConnection } from "../server/connection.ts";
 import type { CloseInfo } from "../server/types.ts";
-import { type AnyHandler, EventCore } from "./_core.ts";
+import type { AnyHandler } from "./_core.ts";
+import { MiddlewareCore } from "./_middleware_core.ts";
 import type { Link } from "./_recovery.ts";
 import type { BroadcastOperator } from "./broadcast.ts";
 import type { EventError } from "./errors.ts";
@@ -74,7 +75,7 @@ export class EventSocket<
 > {
   /** The underlying connection (request, headers, plain `send`, `close`, ...). */
   readonly conn: ServerConnection<Data>;
-  readonly #core: EventCore;
+  readonly #core: MiddlewareCore;
   readonly #host: SocketHost<Listen, Emit, Data>;
   readonly #errorHandlers = new Set<(error: EventError) => void>();
   readonly #closeHandlers = new Set<(info: CloseInfo) => void>();
@@ -89,7 +90,7 @@ export class EventSocket<
   constructor(conn: ServerConnection<Data>, host: SocketHost<Listen, Emit, Data>) {
     this.conn = conn;
     this.#host = host;
-    this.#core = new EventCore({
+    this.#core = new MiddlewareCore({
       send: (frame) => {
         // With a session, answers go through the history log; questions to the client do not.
         const link = this.#link;
@@ -235,7 +236,7 @@ export class EventSocket<
 
   /** The connection closed: reject awaited answers, run close handlers (called by the server). */
   closed(info: CloseInfo): void {
-    this.#core.rejectAll(
+    this.#core.reject(
       "ACK_DISCONNECTED",
       `The connection closed (${info.code}) before the answer`,
     );

@@ -17,17 +17,18 @@
  */
 
 import {
+  BINARY_ACK,
+  BINARY_EVENT,
+  binaryFrame,
+  bytesOf,
   decodeBinary,
-  encodeBinaryAck,
-  encodeBinaryEvent,
-  encodeName,
-  isBinary,
   malformed,
   MAX_ACK_ID,
   MAX_EVENT_NAME_BYTES,
-  toBytes,
-  utf8Length,
+  nameHead,
+  nameLength,
 } from "./_wire_binary.ts";
+import { check } from "../client/_check.ts";
 
 export { MAX_ACK_ID, MAX_EVENT_NAME_BYTES };
 
@@ -103,7 +104,8 @@ export type Frame = string | Uint8Array;
 export function encodeEvent(event: string, data: unknown, id: number = 0): Frame {
   checkName(event);
   checkId(id, 0);
-  if (isBinary(data)) return encodeBinaryEvent(encodeName(event), id, toBytes(data));
+  const bytes = bytesOf(data);
+  if (bytes) return binaryFrame(BINARY_EVENT, id, nameHead(event), bytes);
   const head = `["e",${JSON.stringify(event)},${id}`;
   return data === undefined ? head + "]" : `${head},${json(data)}]`;
 }
@@ -123,7 +125,8 @@ export function encodeEvent(event: string, data: unknown, id: number = 0): Frame
  */
 export function encodeAck(id: number, value: unknown): Frame {
   checkId(id, 1);
-  if (isBinary(value)) return encodeBinaryAck(id, toBytes(value));
+  const bytes = bytesOf(value);
+  if (bytes) return binaryFrame(BINARY_ACK, id, new Uint8Array(), bytes);
   return value === undefined ? `["a",${id}]` : `["a",${id},${json(value)}]`;
 }
 
@@ -141,11 +144,9 @@ export function encodeAck(id: number, value: unknown): Frame {
  */
 export function encodeError(id: number, code: string, message: string, event?: string): string {
   checkId(id, 0);
-  if (typeof code !== "string" || typeof message !== "string") {
-    throw new TypeError("Cannot encode an error as 'code' and 'message' must be strings");
-  }
-  const body = event === undefined ? { code, message } : { code, message, event };
-  return `["x",${id},${JSON.stringify(body)}]`;
+  check(typeof code === "string" && typeof message === "string", "code", typeof code, TypeError);
+  // `JSON.stringify` leaves `event` out when it is undefined.
+  return `["x",${id},${JSON.stringify({ code, message, event })}]`;
 }
 
 /**
@@ -173,81 +174,48 @@ export function decodePacket(frame: Frame): Packet {
   try {
     parsed = JSON.parse(frame);
   } catch (cause) {
-    throw malformed(`a text frame that is not JSON (${frame.length} characters)`, cause);
+    throw malformed(`non-JSON text (${frame.length} characters)`, cause);
   }
-  if (!Array.isArray(parsed)) throw malformed("a text frame that is not a JSON array");
-  const [kind, first, second, third] = parsed as unknown[];
-  const length = parsed.length;
-  if (kind === "e") {
-    if (length !== 3 && length !== 4) throw malformed(`an event of ${length} elements`);
-    if (!isName(first)) throw malformed("an event with an invalid name");
-    if (!isId(second, 0)) throw malformed("an event with an invalid id");
+  const list: unknown[] = Array.isArray(parsed) ? parsed : [];
+  const [kind, first, second, third] = list;
+  const length = list.length;
+  if (kind === "e" && (length === 3 || length === 4) && isName(first) && isId(second, 0)) {
     return { type: "event", event: first, id: second, data: third };
   }
-  if (kind === "a") {
-    if (length !== 2 && length !== 3) throw malformed(`an answer of ${length} elements`);
-    if (!isId(first, 1)) throw malformed("an answer with an invalid id");
+  if (kind === "a" && (length === 2 || length === 3) && isId(first, 1)) {
     return { type: "ack", id: first, value: second };
   }
-  if (kind === "x") {
-    if (length !== 3) throw malformed(`an error answer of ${length} elements`);
-    if (!isId(first, 0)) throw malformed("an error answer with an invalid id");
-    if (typeof second !== "object" || second === null || Array.isArray(second)) {
-      throw malformed("an error answer without an error object");
+  if (kind === "x" && length === 3 && isId(first, 0)) {
+    const { code, message, event } = (second ?? 0) as Record<string, unknown>;
+    if (
+      typeof code === "string" && typeof message === "string" &&
+      (event === undefined || isName(event)) && !Array.isArray(second)
+    ) {
+      return { type: "error", id: first, code, message, ...(event !== undefined && { event }) };
     }
-    const { code, message, event } = second as Record<string, unknown>;
-    if (typeof code !== "string" || typeof message !== "string") {
-      throw malformed("an error answer without a string code and message");
-    }
-    if (event !== undefined && !isName(event)) {
-      throw malformed("an error answer with an invalid event name");
-    }
-    return event === undefined
-      ? { type: "error", id: first, code, message }
-      : { type: "error", id: first, code, message, event };
   }
-  throw malformed("a text frame of an unknown kind");
+  throw malformed(`text frame (kind ${kind}, ${length} elements; not an array: 0)`);
 }
 
 function isName(value: unknown): value is string {
-  return typeof value === "string" && value.length > 0 &&
-    (value.length <= 85 || utf8Length(value) <= MAX_EVENT_NAME_BYTES);
+  return typeof value === "string" && value.length > 0 && nameLength(value) <= MAX_EVENT_NAME_BYTES;
 }
 
 function isId(value: unknown, min: number): value is number {
-  return typeof value === "number" && Number.isInteger(value) && value >= min &&
-    value <= MAX_ACK_ID;
+  return Number.isInteger(value) && (value as number) >= min && (value as number) <= MAX_ACK_ID;
 }
 
 function checkName(event: string): void {
-  if (typeof event !== "string" || event.length === 0) {
-    throw new TypeError(
-      `Cannot emit as 'event' must be a non-empty string: current value is ${
-        typeof event === "string" ? '""' : typeof event
-      }`,
-    );
-  }
-  if (event.length > 85 && utf8Length(event) > MAX_EVENT_NAME_BYTES) {
-    throw new RangeError(
-      `Cannot emit as 'event' must be at most ${MAX_EVENT_NAME_BYTES} UTF-8 bytes: current length is ${
-        utf8Length(event)
-      }`,
-    );
-  }
+  check(typeof event === "string" && event, "event", typeof event, TypeError);
+  check(nameLength(event) <= MAX_EVENT_NAME_BYTES, "event", `${nameLength(event)} bytes`);
 }
 
 function checkId(id: number, min: number): void {
-  if (!isId(id, min)) {
-    throw new RangeError(
-      `Cannot encode as 'id' must be an integer from ${min} to ${MAX_ACK_ID}: current value is ${id}`,
-    );
-  }
+  check(isId(id, min), "id", id);
 }
 
 function json(value: unknown): string {
   const text = JSON.stringify(value);
-  if (text === undefined) {
-    throw new TypeError(`Cannot emit as 'data' has no JSON form: current type is ${typeof value}`);
-  }
+  check(text !== undefined, "data", typeof value, TypeError);
   return text;
 }

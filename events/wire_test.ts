@@ -11,7 +11,7 @@ import {
   MAX_ACK_ID,
   type Packet,
 } from "./wire.ts";
-import { utf8Length } from "./_wire_binary.ts";
+import { nameLength } from "./_wire_binary.ts";
 
 /** Decodes, or returns the MALFORMED_EVENT error; any other throw fails the test. */
 function tryDecode(frame: Frame): Packet | EventError {
@@ -29,7 +29,7 @@ function assertValid(packet: Packet): void {
   assert.ok(Number.isInteger(packet.id) && packet.id >= 0 && packet.id <= MAX_ACK_ID);
   if (packet.type === "event") {
     assert.equal(typeof packet.event, "string");
-    assert.ok(packet.event.length > 0 && utf8Length(packet.event) <= 255);
+    assert.ok(packet.event.length > 0 && nameLength(packet.event) <= 255);
   } else if (packet.type === "ack") {
     assert.ok(packet.id >= 1);
   } else {

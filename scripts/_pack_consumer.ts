@@ -18,6 +18,7 @@ import {
   heartbeat,
   type Message,
   messages,
+  opened,
   WirelyClient,
 } from "wirely/client";
 import { tcpTransport, type TcpTransportOptions } from "wirely/client/tcp";
@@ -50,7 +51,7 @@ export async function echo(): Promise<string> {
   });
   client.on("close", (event: ClientCloseEvent) => console.log(event.code, event.willReconnect));
   client.send("hello");
-  await client.opened;
+  await opened(client);
   let text = "";
   for await (const message of messages(client)) {
     if (message.type === "text") text = message.data;

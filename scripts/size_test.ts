@@ -13,12 +13,18 @@ import { BUDGETS, measure, type Size, wirelyEntries } from "./_size.ts";
 const ROOT = [new URL("../", import.meta.url), new URL("../../../", import.meta.url)]
   .find((dir) => existsSync(new URL("client/mod.ts", dir))) ?? new URL("../", import.meta.url);
 
-/** Text only each opt-in module's code carries (an error message or an event name). */
+/** Text only each opt-in module's code carries (an error code, a name, an event name). */
 const MARKERS: Readonly<Record<string, string>> = {
-  "heartbeat()": "configure the heartbeat",
+  "heartbeat()": "wirely:ping",
   "browserNetworkSignals()": "visibilitychange",
+  "followNetwork()": "'source'",
+  "checkLiveness()": "WeakMap",
+  "ping()": ".ping(",
   "onJson()": "INVALID_JSON",
   "messages()": "ITERATOR_OVERFLOW",
+  "opened()": "CLOSED",
+  "closeOnAbort()": '"abort"',
+  ExpiringQueue: '"ttl"',
 };
 
 describe("browser bundle sizes (esbuild --minify, gzip -9, from the sources)", () => {

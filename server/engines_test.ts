@@ -27,6 +27,7 @@ import {
   within,
   wsClosed,
 } from "./_helpers_test.ts";
+import { opened } from "../client/lifecycle.ts";
 
 const ENGINES: readonly ServerEngine[] = ["codec", "native"];
 const NOT_DENO = "the native engine needs Deno or Bun (Deno.serve, Bun.serve)";
@@ -199,7 +200,7 @@ for (const engine of ENGINES) {
       client.on("message", (message) => delivered.push(message));
       const before = received.length;
       try {
-        await within(client.opened, 2_000, "client open");
+        await within(opened(client), 2_000, "client open");
         await new Promise((resolve) => setTimeout(resolve, 200));
         assert.equal(client.state, "open");
         assert.deepEqual(delivered, []);

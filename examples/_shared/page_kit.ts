@@ -8,6 +8,7 @@
  */
 import {
   browserNetworkSignals,
+  followNetwork,
   heartbeat,
   WirelyClient,
   type WirelyClientOptions,
@@ -70,12 +71,13 @@ export function connect(
     for (const [key, value] of Object.entries(params)) target.searchParams.set(key, value);
     return target.href; // http: and https: are mapped to ws: and wss: by the client
   };
-  return new WirelyClient(url, {
+  const client = new WirelyClient(url, {
     heartbeat: heartbeat(),
-    network: browserNetworkSignals(),
     backoff: { baseDelay: 250, maxDelay: 2_000 },
     ...options,
   });
+  followNetwork(client, browserNetworkSignals());
+  return client;
 }
 
 /**

@@ -18,6 +18,7 @@ import {
   unpackChunk,
 } from "./protocol.ts";
 import { onJson, sendJson } from "../../client/json.ts";
+import { sendVolatile } from "../../client/volatile.ts";
 
 const joined = await joinForm();
 const client = connect({ name: joined.name, room: joined.room });
@@ -146,14 +147,12 @@ async function startTalking(): Promise<void> {
       const bytes = new Uint8Array(await event.data.arrayBuffer());
       if (bytes.length === 0) return;
       chunks.push(bytes);
-      client.send(packChunk({ burst, seq: seq++, last: false }, bytes), { volatile: true });
+      sendVolatile(client, packChunk({ burst, seq: seq++, last: false }, bytes));
     });
   };
   current.onstop = () => {
     sending = sending.then(() => {
-      client.send(packChunk({ burst, seq: seq++, last: true }, new Uint8Array(0)), {
-        volatile: true,
-      });
+      sendVolatile(client, packChunk({ burst, seq: seq++, last: true }, new Uint8Array(0)));
       send({ type: "talk", on: false });
       void addClip(burst, joined.name, concatBytes(chunks), chunks.length);
     });

@@ -18,6 +18,7 @@ import WebSocket from "ws";
 import { io as socketIo } from "socket.io-client";
 import { WirelyClient } from "../../client/client.ts";
 import { EventClient } from "../../events/client.ts";
+import { opened } from "../../client/lifecycle.ts";
 
 const [kind = "events", portText = "0", receiversText = "500", eventsText = "2000"] = process
   .argv.slice(2);
@@ -71,13 +72,13 @@ function receiver(): Promise<WebSocket> {
 /** The kind's own client as the sender; resolves with its `send one event` function. */
 async function sender(): Promise<{ emit(): void; close(): void }> {
   if (kind === "events") {
-    const client = new EventClient(url, { WebSocket: WebSocket as never, network: false });
-    await client.client.opened;
+    const client = new EventClient(url, { WebSocket: WebSocket as never });
+    await opened(client.client);
     return { emit: () => client.emit("say", line), close: () => client.close() };
   }
   if (kind === "plain") {
-    const client = new WirelyClient(url, { WebSocket: WebSocket as never, network: false });
-    await client.opened;
+    const client = new WirelyClient(url, { WebSocket: WebSocket as never });
+    await opened(client);
     const text = JSON.stringify(line);
     return { emit: () => client.send(text), close: () => client.close() };
   }
