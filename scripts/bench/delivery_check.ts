@@ -1,0 +1,211 @@
+/**
+ * The bookkeeping of the delivery benchmark, without I/O: what each receiver got and when it
+ * reconnected, what each publisher sent, what the servers accepted (their accept logs), and the
+ * comparison of the three.
+ *
+ * - A receiver is in one room; each room has one publisher, numbering its messages 1, 2, 3...
+ * - Expected, for a receiver: every message the servers accepted for its room (each once).
+ * - Duplicate: a message received again. Reordered: a message received after a later one of the
+ *   same publisher. Unexpected: received but never accepted (must be 0).
+ * - A missing message is "unrecoverable" (reported) when it falls in a gap the system announced
+ *   (a reconnect answered "not recovered": between the last message before it and the first
+ *   after it), else it is lost silently.
+ *
+ * @module
+ */
+
+/** One receiver's record. */
+export class Receiver {
+  readonly room: number;
+  /** Sequence numbers in the order received. */
+  readonly seqs: number[] = [];
+  /** Delivery latency of each receipt, milliseconds. */
+  readonly latencies: number[] = [];
+  /** Gaps announced by the system: [last seq before, first seq after (Infinity until one)]. */
+  readonly gaps: [number, number][] = [];
+  #max = 0;
+  #openGap: [number, number] | undefined;
+
+  constructor(room: number) {
+    this.room = room;
+  }
+
+  /** A message of the room's publisher, sent at `sentAt` (same clock as `now`). */
+  receive(seq: number, sentAt: number, now: number): void {
+    this.seqs.push(seq);
+    this.latencies.push(now - sentAt);
+    if (this.#openGap !== undefined) {
+      this.#openGap[1] = seq;
+      this.#openGap = undefined;
+    }
+    if (seq > this.#max) this.#max = seq;
+  }
+
+  /** A (re)connection; `recovered === false` is the system saying messages may be missing. */
+  reconnected(recovered: boolean | undefined): void {
+    if (recovered !== false) return;
+    if (this.#openGap !== undefined) return; // still the same gap: nothing received since
+    this.#openGap = [this.#max, Infinity];
+    this.gaps.push(this.#openGap);
+  }
+}
+
+/** One publisher's record. */
+export interface PublisherRecord {
+  room: number;
+  /** Messages sent (numbered 1..sent). */
+  sent: number;
+  /** Messages whose acknowledgement came back. */
+  acked: number;
+}
+
+/** One line of a server's accept log: room, seq, server time in milliseconds. */
+export type Accepted = [room: number, seq: number, at: number];
+
+/** Parses accept logs (`room seq at` per line; a torn last line of a killed server is skipped). */
+export function parseAccepted(text: string): Accepted[] {
+  const out: Accepted[] = [];
+  for (const line of text.split("\n")) {
+    const parts = line.split(" ");
+    if (parts.length !== 3) continue;
+    const [room, seq, at] = parts.map(Number) as [number, number, number];
+    if (Number.isInteger(room) && Number.isInteger(seq) && Number.isFinite(at)) {
+      out.push([room, seq, at]);
+    }
+  }
+  return out;
+}
+
+/** What the benchmark prints for one system. */
+export interface DeliveryReport {
+  receivers: number;
+  publishers: number;
+  expected: number;
+  delivered: number;
+  deliveredPct: number;
+  duplicates: number;
+  reordered: number;
+  unrecoverable: number;
+  lostSilently: number;
+  unexpected: number;
+  p50Ms: number;
+  p99Ms: number;
+  sent: number;
+  accepted: number;
+  acceptedTwice: number;
+  neverAccepted: number;
+  acceptedOutOfOrder: number;
+  unacked: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+}
+
+/** Compares what was received with what the servers accepted, and that with what was sent. */
+export function compare(
+  receivers: readonly Receiver[],
+  publishers: readonly PublisherRecord[],
+  accepted: readonly Accepted[],
+): DeliveryReport {
+  const byRoom = new Map<number, Accepted[]>();
+  for (const entry of accepted) {
+    const list = byRoom.get(entry[0]) ?? [];
+    list.push(entry);
+    byRoom.set(entry[0], list);
+  }
+  const acceptedSets = new Map<number, Set<number>>();
+  let acceptedTwice = 0;
+  let acceptedOutOfOrder = 0;
+  for (const [room, list] of byRoom) {
+    list.sort((a, b) => a[2] - b[2]);
+    const set = new Set<number>();
+    let max = 0;
+    for (const [, seq] of list) {
+      if (set.has(seq)) acceptedTwice++;
+      else if (seq < max) acceptedOutOfOrder++;
+      set.add(seq);
+      if (seq > max) max = seq;
+    }
+    acceptedSets.set(room, set);
+  }
+  let sent = 0;
+  let neverAccepted = 0;
+  let unacked = 0;
+  for (const publisher of publishers) {
+    sent += publisher.sent;
+    unacked += publisher.sent - publisher.acked;
+    const set = acceptedSets.get(publisher.room) ?? new Set<number>();
+    for (let seq = 1; seq <= publisher.sent; seq++) if (!set.has(seq)) neverAccepted++;
+  }
+  let expected = 0;
+  let delivered = 0;
+  let duplicates = 0;
+  let reordered = 0;
+  let unrecoverable = 0;
+  let lostSilently = 0;
+  let unexpected = 0;
+  const latencies: number[] = [];
+  for (const receiver of receivers) {
+    const set = acceptedSets.get(receiver.room) ?? new Set<number>();
+    expected += set.size;
+    const seen = new Set<number>();
+    let max = 0;
+    receiver.seqs.forEach((seq, i) => {
+      if (seen.has(seq)) return void duplicates++;
+      seen.add(seq);
+      if (!set.has(seq)) unexpected++;
+      else {
+        delivered++;
+        latencies.push(receiver.latencies[i]!);
+      }
+      if (seq < max) reordered++;
+      else max = seq;
+    });
+    for (const seq of set) {
+      if (seen.has(seq)) continue;
+      if (receiver.gaps.some(([after, before]) => seq > after && seq < before)) unrecoverable++;
+      else lostSilently++;
+    }
+  }
+  latencies.sort((a, b) => a - b);
+  return {
+    receivers: receivers.length,
+    publishers: publishers.length,
+    expected,
+    delivered,
+    deliveredPct: expected === 0 ? 0 : (100 * delivered) / expected,
+    duplicates,
+    reordered,
+    unrecoverable,
+    lostSilently,
+    unexpected,
+    p50Ms: percentile(latencies, 0.5),
+    p99Ms: percentile(latencies, 0.99),
+    sent,
+    accepted: [...acceptedSets.values()].reduce((sum, set) => sum + set.size, 0),
+    acceptedTwice,
+    neverAccepted,
+    acceptedOutOfOrder,
+    unacked,
+  };
+}
+
+/** The benchmark's lines for one system; the last one is the `delivery:` summary. */
+export function formatReport(system: string, report: DeliveryReport): string[] {
+  const pct = report.deliveredPct.toFixed(report.deliveredPct === 100 ? 0 : 2);
+  return [
+    `${system}: ${report.receivers} receivers, ${report.publishers} publishers; ` +
+    `expected ${report.expected} deliveries, delivered ${report.delivered} (${pct}%), ` +
+    `duplicates ${report.duplicates}, reordered ${report.reordered}, ` +
+    `unrecoverable (reported) ${report.unrecoverable}, lost silently ${report.lostSilently}, ` +
+    `unexpected ${report.unexpected}; latency p50 ${report.p50Ms.toFixed(1)} ms, ` +
+    `p99 ${report.p99Ms.toFixed(1)} ms`,
+    `${system}: publishers sent ${report.sent}, accepted ${report.accepted}, ` +
+    `accepted twice ${report.acceptedTwice}, never accepted ${report.neverAccepted}, ` +
+    `accepted out of order ${report.acceptedOutOfOrder}, unacknowledged ${report.unacked}`,
+    `delivery: ${system} delivered=${pct}% duplicates=${report.duplicates} ` +
+    `reordered=${report.reordered} unrecoverable=${report.unrecoverable}`,
+  ];
+}

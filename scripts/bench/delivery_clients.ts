@@ -1,0 +1,131 @@
+/**
+ * The clients of the delivery benchmark, one driver per system, for Node: a receiver (in one
+ * room, recording every `msg` and every reconnection with what the system said about recovery)
+ * and a publisher (numbered `pub` events, counting acknowledgements). Each uses its own
+ * library's reconnection, with the same mean first retry delay (about 200 ms) for both.
+ *
+ * - wirely: `EventClient`; `emitWithAck` for publishing.
+ * - socket.io: `socket.io-client` 4 (WebSocket transport); publishing with its `retries` and
+ *   `ackTimeout` options (socket.io's own at-least-once for client-to-server events).
+ *
+ * @module
+ */
+
+import WebSocket from "ws";
+import { io as socketIo, type Socket } from "socket.io-client";
+import { EventClient } from "../../events/client.ts";
+import type { PublisherRecord, Receiver } from "./delivery_check.ts";
+
+/** A connected client of the benchmark. */
+export interface BenchClient {
+  /** Resolves once the first connection is open and the socket in its room. */
+  ready: Promise<void>;
+  close(): void;
+}
+
+/** A publisher: `publish(seq, t)` sends message `seq` of its room, sent at time `t`. */
+export interface BenchPublisher extends BenchClient {
+  publish(seq: number, t: number): void;
+}
+
+/** Which client library, and whether the system reports recovery. */
+export interface Driver {
+  receiver(port: number, record: Receiver): BenchClient;
+  publisher(port: number, record: PublisherRecord): BenchPublisher;
+}
+
+const now = (): number => performance.now();
+
+interface Pub {
+  room: number;
+  seq: number;
+  t: number;
+}
+
+/** wirely's events client (RedisAdapter, no recovery). */
+export const wirelyDriver: Driver = {
+  receiver(port, record): BenchClient {
+    const client = new EventClient(`ws://127.0.0.1:${port}/?room=r${record.room}`, {
+      WebSocket: WebSocket as never,
+      network: false,
+      backoff: { baseDelay: 400, maxDelay: 2_000 },
+      logEventErrors: false,
+      onUnhandledError: false,
+    });
+    let first = true;
+    const ready = new Promise<void>((resolve) => {
+      client.on("joined", () => {
+        if (first) resolve();
+        else record.reconnected(undefined); // this client has no recovery to report
+        first = false;
+      });
+    });
+    client.on("msg", (data) => {
+      const { seq, t } = data as Pub;
+      record.receive(seq, t, now());
+    });
+    return { ready, close: () => client.close() };
+  },
+  publisher(port, record): BenchPublisher {
+    const client = new EventClient(`ws://127.0.0.1:${port}/`, {
+      WebSocket: WebSocket as never,
+      network: false,
+      backoff: { baseDelay: 400, maxDelay: 2_000 },
+      ackTimeout: 30_000,
+      logEventErrors: false,
+      onUnhandledError: false,
+    });
+    const ready = new Promise<void>((resolve) => client.once("joined", () => resolve()));
+    return {
+      ready,
+      publish(seq, t): void {
+        client.emitWithAck("pub", { room: record.room, seq, t }).then(
+          () => void record.acked++,
+          () => {}, // lost with its connection: counted as unacknowledged
+        );
+      },
+      close: () => client.close(),
+    };
+  },
+};
+
+function sio(port: number, room: string | undefined, extra: object): Socket {
+  return socketIo(`http://127.0.0.1:${port}`, {
+    transports: ["websocket"],
+    forceNew: true,
+    reconnectionDelay: 200,
+    reconnectionDelayMax: 2_000,
+    auth: room === undefined ? {} : { room },
+    ...extra,
+  });
+}
+
+/** socket.io's client; `recovery`: the server has connection state recovery. */
+export function socketIoDriver(recovery: boolean): Driver {
+  return {
+    receiver(port, record): BenchClient {
+      const socket = sio(port, `r${record.room}`, {});
+      let first = true;
+      const ready = new Promise<void>((resolve) => socket.once("joined", () => resolve()));
+      socket.on("connect", () => {
+        if (!first) record.reconnected(recovery ? socket.recovered : undefined);
+        first = false;
+      });
+      socket.on("msg", ({ seq, t }: Pub) => record.receive(seq, t, now()));
+      return { ready, close: () => void socket.close() };
+    },
+    publisher(port, record): BenchPublisher {
+      const socket = sio(port, undefined, { ackTimeout: 5_000, retries: 1_000 });
+      const ready = new Promise<void>((resolve) => socket.once("joined", () => resolve()));
+      return {
+        ready,
+        publish(seq, t): void {
+          socket.emit("pub", { room: record.room, seq, t }, (error: unknown) => {
+            if (!error) record.acked++;
+          });
+        },
+        close: () => void socket.close(),
+      };
+    },
+  };
+}

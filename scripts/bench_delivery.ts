@@ -1,0 +1,216 @@
+/**
+ * The delivery benchmark under chaos (issue 14), wirely against socket.io 4 in one run.
+ *
+ * For each system: a fresh redis-server (append-only file, on a free port, stopped by PID),
+ * three Node server processes, and one Node load process holding the clients. Receivers sit in
+ * rooms (one publisher per room) and connect to random servers; publishers send numbered
+ * messages at a fixed total rate; every client's connection is cut abruptly at a random time
+ * every 1-3 s by its own TCP relay (`bench/delivery_relay.ts`) and reconnects, by its library's
+ * own logic, to a random server. At 30% of the run one server is killed with SIGKILL and started
+ * again 3 s later; at 60% Redis is killed with SIGKILL and started again on the same port and
+ * data. Then publishing stops, the clients drain, and each receiver's messages are compared
+ * with what the servers accepted for its room (their accept logs), and each publisher's with
+ * what it sent (`bench/delivery_check.ts`).
+ *
+ * Systems: wirely (`EventServer` + `RedisAdapter`), socket.io 4.8 +
+ * `@socket.io/redis-streams-adapter` with `connectionStateRecovery`, and the same without
+ * recovery. Then the broadcast throughput to 500 receivers over 3 servers: wirely +
+ * `RedisAdapter` against socket.io + `@socket.io/redis-adapter`, with the ratio.
+ *
+ * Usage: `deno task bench:delivery [--quick] [--seconds N]` (default 60 s of chaos per system;
+ * `--quick`: a few seconds, few clients — the smoke test runs it).
+ *
+ * @module
+ */
+
+import { bundleForNode, LineProcess, median } from "./bench/server_run.ts";
+import { type DeliveryReport, formatReport } from "./bench/delivery_check.ts";
+import type { BroadcastResult } from "./bench/delivery_broadcast.ts";
+import { freePort, RedisProcess, ServerProcess } from "./bench/delivery_procs.ts";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+const OUT = `${ROOT}.cache/bench/delivery/`;
+const quick = Deno.args.includes("--quick");
+const secondsAt = Deno.args.indexOf("--seconds");
+const seconds = secondsAt >= 0 ? Number(Deno.args[secondsAt + 1]) : quick ? 4 : 60;
+const SERVERS = 3;
+const scenario = quick
+  ? { rooms: 3, receiversPerRoom: 4, rate: 30, broadcastReceivers: 30, events: 100, rounds: 1 }
+  : {
+    rooms: 30,
+    receiversPerRoom: 10,
+    rate: 150,
+    broadcastReceivers: 500,
+    events: 1_000,
+    rounds: 3,
+  };
+
+const SYSTEMS = [
+  ["sio-streams", "socket.io 4.8.4 + redis-streams-adapter 0.3.1, no recovery"],
+  ["sio-recovery", "socket.io 4.8.4 + redis-streams-adapter 0.3.1 + connectionStateRecovery"],
+  ["wirely", "wirely EventServer + RedisAdapter"],
+] as const;
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const log = (text: string): void =>
+  console.error(`[${new Date().toISOString().slice(11, 19)}] ${text}`);
+
+async function withCluster<T>(
+  kind: string,
+  run: (
+    ports: number[],
+    redis: RedisProcess,
+    servers: ServerProcess[],
+    acceptLog: string,
+  ) => Promise<T>,
+): Promise<T> {
+  const dir = await Deno.makeTempDir({ prefix: "wirely-delivery-redis-" });
+  const acceptLog = `${OUT}accept-${kind}.log`;
+  await Deno.writeTextFile(acceptLog, "");
+  await Deno.writeTextFile(`${acceptLog}.errors`, "");
+  const redis = new RedisProcess(freePort(), dir);
+  await redis.start();
+  const servers = Array.from(
+    { length: SERVERS },
+    () => new ServerProcess(`${OUT}delivery_server.mjs`, kind, freePort(), redis.url, acceptLog),
+  );
+  try {
+    await Promise.all(servers.map((server) => server.start()));
+    return await run(servers.map((s) => s.port), redis, servers, acceptLog);
+  } finally {
+    await Promise.all(servers.map((server) => server.stop()));
+    await redis.kill();
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}
+
+type ChaosResult = DeliveryReport & { drops: number; drainMs: number; errors?: string[] };
+
+async function chaos(load: LineProcess, system: string): Promise<ChaosResult> {
+  return await withCluster(system, async (ports, redis, servers, acceptLog) => {
+    const { clients } = await load.ask<{ clients: number }>({
+      cmd: "open",
+      system,
+      ports,
+      rooms: scenario.rooms,
+      receiversPerRoom: scenario.receiversPerRoom,
+      rate: scenario.rate,
+      dropMinMs: 1_000,
+      dropMaxMs: 3_000,
+      acceptLog,
+      drainMs: quick ? 10_000 : 30_000,
+      quietMs: quick ? 1_500 : 5_000,
+    });
+    log(`${system}: ${clients} clients in their rooms; chaos for ${seconds} s`);
+    const t0 = Date.now();
+    const at = (ms: number) => sleep(Math.max(0, t0 + ms - Date.now()));
+    await load.ask({ cmd: "start" });
+    const victim = servers[1]!;
+    await at(seconds * 300);
+    await victim.kill();
+    log(`${system}: server on port ${victim.port} killed (SIGKILL)`);
+    await at(seconds * 300 + (quick ? 1_000 : 3_000));
+    await victim.start();
+    log(`${system}: server on port ${victim.port} started again`);
+    await at(seconds * 600);
+    await redis.kill();
+    await redis.start();
+    log(`${system}: Redis killed (SIGKILL) and started again`);
+    await at(seconds * 1000);
+    const result = await load.ask<ChaosResult>({ cmd: "finish" });
+    log(`${system}: drained in ${(result.drainMs / 1000).toFixed(1)} s, ${result.drops} cuts`);
+    const errors = (await Deno.readTextFile(`${acceptLog}.errors`)).split("\n").filter(Boolean);
+    return { ...result, errors };
+  });
+}
+
+async function throughput(
+  load: LineProcess,
+  kind: "wirely" | "socketio",
+): Promise<BroadcastResult> {
+  return await withCluster(kind === "wirely" ? "wirely" : "sio-pubsub", async (ports) => {
+    return await load.ask<BroadcastResult>({
+      cmd: "broadcast",
+      kind,
+      ports,
+      receivers: scenario.broadcastReceivers,
+      events: scenario.events,
+      window: 64,
+      deadlineMs: quick ? 10_000 : 30_000,
+    });
+  });
+}
+
+await Deno.mkdir(OUT, { recursive: true });
+await bundleForNode(["delivery_server", "delivery_load"], OUT, [
+  "ws",
+  "socket.io",
+  "socket.io-client",
+  "redis",
+  "@socket.io/redis-streams-adapter",
+  "@socket.io/redis-adapter",
+]);
+// The bundles import npm packages: resolve them from the repository's node_modules.
+await Deno.writeTextFile(`${OUT}package.json`, '{ "type": "module" }\n');
+
+const startedAt = Date.now();
+const load = new LineProcess("load", "node", [`${OUT}delivery_load.mjs`]);
+const reports = new Map<string, ChaosResult>();
+const rates = { wirely: [] as number[], socketio: [] as number[] };
+try {
+  for (const [system] of SYSTEMS) reports.set(system, await chaos(load, system));
+  for (let round = 0; round < scenario.rounds; round++) {
+    for (const kind of ["wirely", "socketio"] as const) {
+      const result = await throughput(load, kind);
+      const rate = result.events / (result.elapsedMs / 1000);
+      rates[kind].push(rate);
+      log(
+        `broadcast ${kind} round ${round + 1}: ${Math.round(rate)} events/s` +
+          `${result.complete ? "" : " (deadline)"}, load CPU ${
+            Math.round((100 * result.cpuMs) / result.elapsedMs)
+          }%`,
+      );
+    }
+  }
+} finally {
+  await load.stop();
+}
+
+const node = new TextDecoder().decode(
+  new Deno.Command("node", { args: ["--version"] }).outputSync().stdout,
+).trim();
+console.log(
+  `\n${new Date().toISOString().slice(0, 10)}, Node ${node}, ${SERVERS} servers + Redis 7, ` +
+    `${scenario.rooms} rooms x ${scenario.receiversPerRoom} receivers + ${scenario.rooms} publishers, ` +
+    `${scenario.rate} messages/s in all, every connection cut every 1-3 s, ${seconds} s of chaos ` +
+    `per system (one server SIGKILLed at 30% and restarted ${
+      quick ? 1 : 3
+    } s later, Redis SIGKILLed and ` +
+    `restarted at 60%), ${Math.round((Date.now() - startedAt) / 1000)} s in all\n`,
+);
+for (const [system, label] of SYSTEMS) {
+  const report = reports.get(system)!;
+  console.log(`${label} (${report.drops} connection cuts):`);
+  for (const line of formatReport(system, report).slice(0, 2)) console.log(`  ${line}`);
+  const errors = report.errors ?? [];
+  console.log(
+    `  ${system}: errors no handler caught in the servers ${errors.length}${
+      errors.length > 0 ? ` (first: ${errors[0]})` : ""
+    }`,
+  );
+}
+const wirelyRate = median(rates.wirely);
+const socketIoRate = median(rates.socketio);
+const ratios = rates.wirely.map((rate, i) => rate / rates.socketio[i]!);
+console.log(
+  `\nbroadcast to ${scenario.broadcastReceivers} receivers over ${SERVERS} servers (median of ` +
+    `${scenario.rounds}): wirely + RedisAdapter ${Math.round(wirelyRate)} events/s ` +
+    `(${Math.round(wirelyRate * scenario.broadcastReceivers)} deliveries/s), socket.io + ` +
+    `redis-adapter 8.3.0 ${Math.round(socketIoRate)} events/s (${
+      Math.round(socketIoRate * scenario.broadcastReceivers)
+    } deliveries/s)`,
+);
+console.log(
+  `broadcast: wirely/socket.io = ${median(ratios).toFixed(2)}x (median of per-round ratios)\n`,
+);
+for (const [system] of SYSTEMS) console.log(formatReport(system, reports.get(system)!)[2]);
