@@ -20,7 +20,8 @@ import type {
   EventHandler,
   EventName,
 } from "./types.ts";
-import { EVENTS_PROTOCOL, type Frame } from "./wire.ts";
+import type { ClientSession } from "./session.ts";
+import { EVENTS_PROTOCOL, type Frame, RECOVERY_PROTOCOL } from "./wire.ts";
 
 /**
  * Options of {@linkcode EventClient}: those of {@linkcode WirelyClient} (its `protocols` are
@@ -39,6 +40,8 @@ export interface EventClientOptions extends WirelyClientOptions {
   ackTimeout?: number;
   /** Write the first {@linkcode EventError} of each code that no `onError` handler got to `console.error` (once per code and client); `false` never logs. @default true */
   logEventErrors?: boolean;
+  /** Connection state recovery: a session from `recovery()` (missed events replayed, own events exactly once; docs/scale-out.md). @default undefined (none) */
+  recovery?: ClientSession;
 }
 
 /**
@@ -81,6 +84,7 @@ export class EventClient<
   readonly #logErrors: boolean;
   readonly #logged = new Set<string>();
   #negotiated: boolean | undefined;
+  readonly #session: ClientSession | undefined;
 
   /**
    * Creates a client (connecting on the next microtask unless `autoConnect` is `false`), or
@@ -88,12 +92,13 @@ export class EventClient<
    * (open or not; answers to events sent before the wrap are not tracked).
    *
    * @param url Where to connect (see {@linkcode WirelyClient}), or a client to wrap.
-   * @param options Client options, `ackTimeout` and `logEventErrors` (only these two when
-   *   wrapping).
+   * @param options Client options, `ackTimeout`, `logEventErrors` and `recovery` (only these
+   *   three when wrapping; a wrapped client must offer `wirely.v1.recovery` for `recovery`).
    * @throws {TypeError | RangeError} For a bad option, as {@linkcode WirelyClient} does.
    */
   constructor(url: UrlSource | WirelyClient, options: EventClientOptions = {}) {
     const { ackTimeout, logEventErrors, clientOptions } = splitOptions(options);
+    const session = this.#session = options.recovery;
     this.#logErrors = logEventErrors;
     this.#core = new EventCore({
       send: (frame) => this.#send(frame),
@@ -101,16 +106,22 @@ export class EventClient<
     }, ackTimeout);
     this.client = url instanceof WirelyClient ? url : new WirelyClient(url, clientOptions);
     const client = this.client;
+    session?.attach({ client, core: this.#core });
     client.on("open", ({ protocol }) => this.#opened(protocol));
     client.on("message", (message) => {
-      if (this.#negotiated === true) this.#core.receive(message.data);
+      if (this.#negotiated === true && !session?.receive(message.data)) {
+        this.#core.receive(message.data);
+      }
     });
     client.on("close", ({ code }) => {
       this.#negotiated = undefined;
-      this.#core.rejectSent(
-        "ACK_DISCONNECTED",
-        `The connection closed (${code}) before the answer`,
-      );
+      session?.closed();
+      if (!session?.keepsAnswers) {
+        this.#core.rejectSent(
+          "ACK_DISCONNECTED",
+          `The connection closed (${code}) before the answer`,
+        );
+      }
     });
     const unsent = (entries: readonly QueuedMessage[], why: string): void => {
       for (const entry of entries) {
@@ -131,9 +142,10 @@ export class EventClient<
   }
 
   #opened(protocol: string): void {
-    this.#negotiated = protocol === EVENTS_PROTOCOL;
+    this.#negotiated = protocol === EVENTS_PROTOCOL || protocol === RECOVERY_PROTOCOL;
     if (this.#negotiated) {
-      this.#core.markQueuedSent();
+      if (this.#session) this.#session.opened(protocol);
+      else this.#core.markQueuedSent();
       return;
     }
     const message = `The server did not pick ${EVENTS_PROTOCOL} (protocol "${protocol}")`;
@@ -218,9 +230,11 @@ export class EventClient<
       if (this.#negotiated === false) {
         throw new EventError("NOT_NEGOTIATED", `The connection does not speak ${EVENTS_PROTOCOL}`);
       }
+      if (this.#session) return this.#session.send(frame);
       client.send(frame);
       return true;
     }
+    if (this.#session) return this.#session.send(frame);
     client.send(frame);
     return false;
   }
@@ -260,7 +274,7 @@ export function splitOptions(options: EventClientOptions): {
   logEventErrors: boolean;
   clientOptions: WirelyClientOptions;
 } {
-  const { ackTimeout = 10_000, logEventErrors = true, ...clientOptions } = options;
+  const { ackTimeout = 10_000, logEventErrors = true, recovery, ...clientOptions } = options;
   checkTimeout("ackTimeout", ackTimeout);
   if (typeof logEventErrors !== "boolean") {
     throw new TypeError(
@@ -272,17 +286,21 @@ export function splitOptions(options: EventClientOptions): {
   return {
     ackTimeout,
     logEventErrors,
-    clientOptions: { ...clientOptions, protocols: withEvents(clientOptions.protocols) },
+    clientOptions: {
+      ...clientOptions,
+      protocols: withEvents(clientOptions.protocols, recovery ? RECOVERY_PROTOCOL : ""),
+    },
   };
 }
 
 /** `wirely.v1` first, then the user's own protocols. */
-function withEvents(protocols: ProtocolsSource | undefined): ProtocolsSource {
+function withEvents(protocols: ProtocolsSource | undefined, first: string): ProtocolsSource {
+  const ours = first ? [first, EVENTS_PROTOCOL] : [EVENTS_PROTOCOL];
   const merge = (list: string | readonly string[]): string[] => [
-    EVENTS_PROTOCOL,
-    ...(typeof list === "string" ? [list] : list).filter((name) => name !== EVENTS_PROTOCOL),
+    ...ours,
+    ...(typeof list === "string" ? [list] : list).filter((name) => !ours.includes(name)),
   ];
-  if (protocols === undefined) return [EVENTS_PROTOCOL];
+  if (protocols === undefined) return ours;
   if (typeof protocols === "function") return async () => merge(await protocols());
   return merge(protocols);
 }

@@ -34,6 +34,7 @@ import { BroadcastOperator, type BroadcastTarget, type ExceptTarget } from "./br
 import type { EventError } from "./errors.ts";
 import { EventSocket, type SocketHost } from "./socket.ts";
 import type { DefaultEvents, EmitArgs, EventData, EventName } from "./types.ts";
+import type { RecoveryOptions } from "./store.ts";
 import { EVENTS_PROTOCOL } from "./wire.ts";
 
 /**
@@ -82,6 +83,8 @@ export interface EventServerOptions<Data = undefined> {
   malformed?: "ignore" | "close";
   /** Gets every error of every socket (after the socket's own `onError` handlers). @default undefined (errors go to the socket's handlers only) */
   onError?: (error: EventError, socket: EventSocket<DefaultEvents, DefaultEvents, Data>) => void;
+  /** Connection state recovery: a history log and sessions (`true`: in memory, one process; `{ store: new RedisStore(...) }`: a cluster). Clients with `recovery()` get what they missed while away, in order, and their events exactly once; see docs/scale-out.md. @default undefined (none) */
+  recovery?: boolean | RecoveryOptions;
 }
 
 /**

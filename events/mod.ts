@@ -37,6 +37,14 @@
 
 export { EventClient, type EventClientOptions } from "./client.ts";
 export { EventError, type EventErrorCode, type EventErrorOptions } from "./errors.ts";
+export {
+  ClientSession,
+  recovery,
+  type RecoveryClientOptions,
+  type RecoveryReason,
+  type RecoveryResult,
+  type SessionHost,
+} from "./session.ts";
 export type {
   AckArgs,
   AckOptions,
@@ -57,4 +65,5 @@ export {
   MAX_ACK_ID,
   MAX_EVENT_NAME_BYTES,
   type Packet,
+  RECOVERY_PROTOCOL,
 } from "./wire.ts";

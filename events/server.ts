@@ -32,3 +32,13 @@ export * from "./mod.ts";
 export { type EventMiddleware, EventServer, type EventServerOptions } from "./event_server.ts";
 export { EventSocket, type SocketHost } from "./socket.ts";
 export { BroadcastOperator, type BroadcastTarget, type ExceptTarget } from "./broadcast.ts";
+export { type HistoryBounds, MemoryStore } from "./memory_store.ts";
+export type {
+  LogEntry,
+  LogRead,
+  LogRecord,
+  RecoveryOptions,
+  RecoveryStore,
+  SessionRecord,
+  StoreServer,
+} from "./store.ts";

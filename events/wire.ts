@@ -44,6 +44,19 @@ export { MAX_ACK_ID, MAX_EVENT_NAME_BYTES };
 export const EVENTS_PROTOCOL = "wirely.v1";
 
 /**
+ * The subprotocol of `wirely.v1` with connection state recovery: the same packets, plus the
+ * session packets (`h`, `q`, `p`, `k`, `r`: docs/events.md). An `EventClient` with the
+ * `recovery` option offers it first; an `EventServer` with `recovery` picks it.
+ *
+ * @example
+ * ```ts
+ * import { RECOVERY_PROTOCOL } from "@wirely/wirely/events";
+ * console.log(RECOVERY_PROTOCOL); // wirely.v1.recovery
+ * ```
+ */
+export const RECOVERY_PROTOCOL = "wirely.v1.recovery";
+
+/**
  * A decoded `wirely.v1` packet. Binary `data`/`value` is a `Uint8Array` view into the frame.
  *
  * @example

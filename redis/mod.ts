@@ -25,5 +25,6 @@
  */
 
 export { RedisAdapter } from "./adapter.ts";
+export { type RedisCommands, RedisStore, type RedisStoreOptions } from "./store.ts";
 export type { RedisAdapterOptions, RedisPublisher, RedisSubscriber } from "./clients.ts";
 export { BackplaneError, type BackplaneErrorCode } from "./errors.ts";

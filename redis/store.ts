@@ -1,0 +1,429 @@
+/**
+ * {@linkcode RedisStore}: the {@linkcode RecoveryStore} on Redis. The history log is one
+ * stream, appended and published by one script (so every server sees entries in log order),
+ * trimmed by length and age; sessions are keys with a TTL.
+ *
+ * @module
+ */
+
+import type {
+  LogEntry,
+  LogRead,
+  LogRecord,
+  RecoveryStore,
+  SessionRecord,
+  StoreServer,
+} from "../events/store.ts";
+import { type HistoryBounds, historyBounds } from "../events/memory_store.ts";
+import type { RedisSubscriber } from "./clients.ts";
+import { BackplaneError } from "./errors.ts";
+import { decodeEntry, decodeLogMessage, encodeRecord } from "./_log_wire.ts";
+
+/**
+ * What {@linkcode RedisStore} uses of the client that runs commands: a connected `redis`
+ * (node-redis 5 or later) client (the publisher of a `RedisAdapter` will do).
+ *
+ * @example
+ * ```ts
+ * import type { RedisCommands } from "@wirely/wirely/redis";
+ * const offline: RedisCommands = {
+ *   isReady: false,
+ *   sendCommand: () => Promise.reject(new Error("offline")),
+ *   on: () => {},
+ *   off: () => {},
+ * };
+ * console.log(offline.isReady); // false
+ * ```
+ */
+export interface RedisCommands {
+  /** Connected and ready for commands. */
+  readonly isReady: boolean;
+  /** Runs one command (`["EVAL", ...]`, `["SET", ...]`); replies with strings decoded as UTF-8. */
+  sendCommand(args: string[]): Promise<unknown>;
+  /** Adds a listener (`"error"`: a lost connection; `"ready"`: connected again). */
+  on(event: "error" | "ready", listener: (error?: unknown) => void): unknown;
+  /** Removes a listener added with `on`. */
+  off(event: "error" | "ready", listener: (error?: unknown) => void): unknown;
+}
+
+/**
+ * Options of {@linkcode RedisStore}: its clients, key prefix and history bounds.
+ *
+ * @example
+ * ```ts
+ * import type { RedisCommands, RedisStoreOptions, RedisSubscriber } from "@wirely/wirely/redis";
+ * function options(client: RedisCommands, subscriber: RedisSubscriber): RedisStoreOptions {
+ *   return { client, subscriber, maxLength: 50_000, maxAge: 600_000 };
+ * }
+ * console.log(typeof options); // function
+ * ```
+ */
+export interface RedisStoreOptions extends HistoryBounds {
+  /** Runs the scripts and session commands; may be shared (a `RedisAdapter`'s publisher). */
+  client: RedisCommands;
+  /** Gets the log channel; may be shared with a `RedisAdapter` (its subscriber). */
+  subscriber: RedisSubscriber;
+  /** Start of every key and channel; servers with the same prefix share one log and their sessions. @default "wirely" */
+  prefix?: string;
+}
+
+// KEYS: log, seq, epoch. ARGV: new epoch, maxLength, maxAge, header, payload, channel.
+const APPEND = `
+local epoch = redis.call('GET', KEYS[3])
+if not epoch then
+  epoch = ARGV[1]
+  redis.call('SET', KEYS[3], epoch)
+  redis.call('DEL', KEYS[1], KEYS[2])
+end
+local n = redis.call('INCR', KEYS[2])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('XADD', KEYS[1], 'MAXLEN', '=', ARGV[2], n .. '-1', 'h', ARGV[4], 'p', ARGV[5], 't', now)
+local cutoff = now - tonumber(ARGV[3])
+for _ = 1, 100 do
+  local batch = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 64)
+  local young = nil
+  for _, item in ipairs(batch) do
+    if tonumber(item[2][6]) >= cutoff then young = item[1] break end
+  end
+  if young == nil then redis.call('XTRIM', KEYS[1], 'MINID', n .. '-1') break end
+  redis.call('XTRIM', KEYS[1], 'MINID', young)
+  if young ~= batch[#batch][1] or #batch < 64 then break end
+end
+redis.call('PUBLISH', ARGV[6], n .. '|' .. epoch .. '|' .. ARGV[4] .. '\\n' .. ARGV[5])
+return n
+`;
+
+// KEYS: log, seq, epoch. ARGV: new epoch.
+const HEAD = `
+local epoch = redis.call('GET', KEYS[3])
+if not epoch then
+  epoch = ARGV[1]
+  redis.call('SET', KEYS[3], epoch)
+  redis.call('DEL', KEYS[1], KEYS[2])
+end
+return {epoch, redis.call('GET', KEYS[2]) or '0'}
+`;
+
+// KEYS: log, seq, epoch. ARGV: epoch, after, limit, maxAge.
+const READ = `
+local epoch = redis.call('GET', KEYS[3])
+local last = tonumber(redis.call('GET', KEYS[2]) or '0')
+local after = tonumber(ARGV[2])
+if epoch ~= ARGV[1] or after > last then return {'epoch'} end
+if after == last then return {'ok', tostring(last)} end
+local items = redis.call('XRANGE', KEYS[1], (after + 1) .. '-1', '+', 'COUNT', ARGV[3])
+local t = redis.call('TIME')
+local cutoff = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) - tonumber(ARGV[4])
+if items[1] == nil or items[1][1] ~= (after + 1) .. '-1' or tonumber(items[1][2][6]) < cutoff then
+  return {'trimmed'}
+end
+return {'ok', tostring(last), items}
+`;
+
+type Item = [string, string[]];
+
+/**
+ * Keeps the history log and the sessions of recovery in Redis, for every server of a cluster
+ * (the same Redis and `prefix`). Keys (default prefix): `wirely#log` (a stream; entry ids are
+ * `<offset>-1`), `wirely#log#seq` (the last offset), `wirely#log#epoch`, and
+ * `wirely#session#<id>` (JSON, expiring `sessionTtl` after the session's connection is gone);
+ * channel `wirely#log`. One `EVAL` appends (`XADD` with `MAXLEN`, age trim, `PUBLISH`), so
+ * every server receives entries in offset order; a server that missed some (lost connection)
+ * reads them back with `XRANGE` when it can, and reports a gap when it cannot.
+ *
+ * @example A server with recovery on Redis (needs a Redis and the `redis` package)
+ * ```ts ignore
+ * import { createClient } from "redis";
+ * import { EventServer } from "@wirely/wirely/events/server";
+ * import { RedisAdapter, RedisStore } from "@wirely/wirely/redis";
+ * const client = createClient({ url: "redis://127.0.0.1:6379" });
+ * const subscriber = client.duplicate();
+ * for (const c of [client, subscriber]) c.on("error", () => {});
+ * await Promise.all([client.connect(), subscriber.connect()]);
+ * const io = new EventServer({ recovery: { store: new RedisStore({ client, subscriber }) } });
+ * await io.serve({ port: 8080, adapter: new RedisAdapter({ publisher: client, subscriber }) });
+ * ```
+ *
+ * @example The options it checks
+ * ```ts
+ * import { RedisStore } from "@wirely/wirely/redis";
+ * try {
+ *   new RedisStore({ client: undefined!, subscriber: undefined! });
+ * } catch (error) {
+ *   console.log((error as Error).name); // TypeError
+ * }
+ * ```
+ */
+export class RedisStore implements RecoveryStore {
+  readonly #client: RedisCommands;
+  readonly #subscriber: RedisSubscriber;
+  readonly #prefix: string;
+  readonly #bounds: Required<HistoryBounds>;
+  readonly #keys: string[];
+  readonly #listener = (message: Uint8Array): void => this.#received(message);
+  #server: StoreServer | undefined;
+  #epoch = "";
+  #offset = 0;
+  #queue: LogEntry[] = [];
+  #draining = false;
+  #lost = false;
+
+  /**
+   * Creates the store; nothing happens on Redis until a server starts with it.
+   *
+   * @throws {TypeError | RangeError} For a missing client or a bad option.
+   */
+  constructor(options: RedisStoreOptions) {
+    const { client, subscriber, prefix = "wirely" } = options ?? {};
+    for (const [name, value] of [["client", client], ["subscriber", subscriber]] as const) {
+      if (typeof value !== "object" || value === null) {
+        throw new TypeError(
+          `Cannot create RedisStore as '${name}' must be a redis client: current value is ${
+            value === null ? "null" : typeof value
+          }`,
+        );
+      }
+    }
+    if (typeof prefix !== "string") {
+      throw new TypeError(
+        `Cannot create RedisStore as 'prefix' must be a string: current value is ${typeof prefix}`,
+      );
+    }
+    this.#bounds = historyBounds("RedisStore", options);
+    this.#client = client;
+    this.#subscriber = subscriber;
+    this.#prefix = prefix;
+    this.#keys = [`${prefix}#log`, `${prefix}#log#seq`, `${prefix}#log#epoch`];
+  }
+
+  /** The channel entries are published on. */
+  get channel(): string {
+    return `${this.#prefix}#log`;
+  }
+
+  /** Subscribes to the log channel and learns the log's head. */
+  async start(_serverId: string, server: StoreServer): Promise<void> {
+    if (this.#server !== undefined) {
+      throw new TypeError("Cannot start a RedisStore twice: create one per server");
+    }
+    this.#server = server;
+    for (const client of [this.#client, this.#subscriber]) {
+      client.on("error", this.#onLost);
+      client.on("ready", this.#onReady);
+    }
+    await this.#subscriber.subscribe(this.channel, this.#listener, true);
+    const head = await this.head();
+    this.#epoch = head.epoch;
+    this.#offset = head.offset;
+  }
+
+  /** Appends and publishes in one script. */
+  async append(record: LogRecord): Promise<void> {
+    this.#ready();
+    const { header, payload } = encodeRecord(record);
+    const { maxLength, maxAge } = this.#bounds;
+    await this.#client.sendCommand([
+      "EVAL",
+      APPEND,
+      "3",
+      ...this.#keys,
+      newEpoch(),
+      String(maxLength),
+      String(maxAge),
+      header,
+      payload,
+      this.channel,
+    ]);
+  }
+
+  /** The epoch (created when missing) and the last offset. */
+  async head(): Promise<{ epoch: string; offset: number }> {
+    this.#ready();
+    const reply = await this.#client.sendCommand(["EVAL", HEAD, "3", ...this.#keys, newEpoch()]);
+    const [epoch, offset] = reply as [string, string];
+    return { epoch: String(epoch), offset: Number(offset) };
+  }
+
+  /** `XRANGE` after the offset, checking epoch, length and age bounds. */
+  async read(epoch: string, offset: number, limit: number): Promise<LogRead> {
+    this.#ready();
+    const reply = await this.#client.sendCommand([
+      "EVAL",
+      READ,
+      "3",
+      ...this.#keys,
+      epoch,
+      String(offset),
+      String(limit),
+      String(this.#bounds.maxAge),
+    ]) as [string, string?, Item[]?];
+    const [status, last, items = []] = reply;
+    if (status === "epoch" || status === "trimmed") return { reason: status };
+    const entries: LogEntry[] = [];
+    for (const [id, fields] of items) {
+      const entry = decodeEntry(epoch, parseInt(id, 10), fields[1] ?? "", fields[3] ?? "");
+      if (entry === undefined) throw this.#malformed(`entry ${id}`);
+      entries.push(entry);
+    }
+    return { entries, end: Number(last) };
+  }
+
+  /** `GET wirely#session#<id>`. */
+  async loadSession(id: string): Promise<SessionRecord | undefined> {
+    this.#ready();
+    const value = await this.#client.sendCommand(["GET", this.#sessionKey(id)]);
+    if (typeof value !== "string") return undefined;
+    try {
+      const { rooms, seq } = JSON.parse(value) as SessionRecord;
+      if (Array.isArray(rooms) && Number.isInteger(seq)) return { rooms, seq };
+    } catch {
+      // fall through: not ours
+    }
+    throw this.#malformed(`session ${id}`);
+  }
+
+  /** `SET ... PX ttl`. */
+  async saveSession(id: string, record: SessionRecord, ttl: number): Promise<void> {
+    this.#ready();
+    const value = JSON.stringify({ rooms: record.rooms, seq: record.seq });
+    await this.#client.sendCommand(["SET", this.#sessionKey(id), value, "PX", String(ttl)]);
+  }
+
+  /** `PEXPIRE` each (pipelined by the client). */
+  async touchSessions(ids: readonly string[], ttl: number): Promise<void> {
+    this.#ready();
+    await Promise.all(
+      ids.map((id) => this.#client.sendCommand(["PEXPIRE", this.#sessionKey(id), String(ttl)])),
+    );
+  }
+
+  /** Unsubscribes from the log channel; the clients stay open (they are yours). */
+  async stop(_serverId: string): Promise<void> {
+    if (this.#server === undefined) return;
+    this.#server = undefined;
+    for (const client of [this.#client, this.#subscriber]) {
+      client.off("error", this.#onLost);
+      client.off("ready", this.#onReady);
+    }
+    if (this.#subscriber.isReady) {
+      await this.#subscriber.unsubscribe(this.channel, this.#listener, true);
+    }
+  }
+
+  #sessionKey(id: string): string {
+    return `${this.#prefix}#session#${id}`;
+  }
+
+  #ready(): void {
+    if (!this.#client.isReady) {
+      throw new BackplaneError("BACKPLANE_UNAVAILABLE", "Cannot reach Redis for the history log");
+    }
+  }
+
+  #malformed(what: string): BackplaneError {
+    return new BackplaneError("BACKPLANE_MALFORMED", `The ${what} in Redis is not wirely's`);
+  }
+
+  readonly #onLost = (): void => {
+    this.#lost = true;
+  };
+
+  /** Back from an outage: fetch what the subscription missed, or report a gap. */
+  readonly #onReady = (): void => {
+    if (!this.#lost || !this.#client.isReady || !this.#subscriber.isReady) return;
+    this.#lost = false;
+    this.#queue.push(CATCH_UP);
+    this.#drain();
+  };
+
+  #received(message: Uint8Array): void {
+    const server = this.#server;
+    if (server === undefined) return;
+    const entry = decodeLogMessage(message);
+    if (entry === undefined) {
+      server.reportError(this.#malformed(`message of ${message.length} bytes on ${this.channel}`));
+      return;
+    }
+    // The usual case: the next entry, nothing queued.
+    if (!this.#draining && this.#queue.length === 0 && this.#isNext(entry)) {
+      this.#offset = entry.offset;
+      server.deliver(entry);
+      return;
+    }
+    this.#queue.push(entry);
+    this.#drain();
+  }
+
+  #isNext(entry: LogEntry): boolean {
+    return entry.epoch === this.#epoch && entry.offset === this.#offset + 1;
+  }
+
+  /** Delivers queued entries in order, fetching missing ones from the stream. */
+  async #drain(): Promise<void> {
+    if (this.#draining) return;
+    this.#draining = true;
+    try {
+      while (this.#queue.length > 0 && this.#server !== undefined) {
+        const entry = this.#queue.shift()!;
+        const server = this.#server;
+        if (entry === CATCH_UP) {
+          await this.#catchUp(server, Infinity);
+          continue;
+        }
+        if (entry.epoch !== this.#epoch) {
+          // The log was reset (Redis lost it): what this server missed is gone.
+          this.#epoch = entry.epoch;
+          this.#offset = entry.offset - 1;
+          server.gap(this.#epoch, this.#offset);
+        } else if (entry.offset <= this.#offset) continue;
+        if (entry.offset > this.#offset + 1) await this.#catchUp(server, entry.offset - 1);
+        if (entry.offset <= this.#offset) continue;
+        this.#offset = entry.offset;
+        server.deliver(entry);
+      }
+    } finally {
+      this.#draining = false;
+    }
+  }
+
+  /** Reads and delivers entries after the last delivered one, up to `until`; a gap when it cannot. */
+  async #catchUp(server: StoreServer, until: number): Promise<void> {
+    try {
+      for (let page = 0; page < 10_000 && this.#offset < until; page++) {
+        const read = await this.read(this.#epoch, this.#offset, 500);
+        if ("reason" in read) {
+          const head = await this.head();
+          this.#epoch = head.epoch;
+          this.#offset = Math.max(head.offset, until === Infinity ? 0 : until);
+          server.gap(this.#epoch, this.#offset);
+          return;
+        }
+        for (const entry of read.entries) {
+          if (entry.offset > until) return;
+          this.#offset = entry.offset;
+          server.deliver(entry);
+        }
+        if (read.entries.length === 0 || this.#offset >= read.end) return;
+      }
+    } catch (error) {
+      server.reportError(error);
+      this.#offset = until === Infinity ? this.#offset : until;
+      server.gap(this.#epoch, this.#offset);
+    }
+  }
+}
+
+const CATCH_UP: LogEntry = {
+  epoch: "",
+  offset: 0,
+  rooms: [],
+  exceptRooms: [],
+  exceptSessions: [],
+  binary: false,
+  payload: new Uint8Array(0),
+};
+
+function newEpoch(): string {
+  return crypto.randomUUID().slice(0, 8);
+}
