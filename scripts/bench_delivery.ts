@@ -48,7 +48,8 @@ const scenario = quick
 const SYSTEMS = [
   ["sio-streams", "socket.io 4.8.4 + redis-streams-adapter 0.3.1, no recovery"],
   ["sio-recovery", "socket.io 4.8.4 + redis-streams-adapter 0.3.1 + connectionStateRecovery"],
-  ["wirely", "wirely EventServer + RedisAdapter"],
+  ["wirely-pubsub", "wirely EventServer + RedisAdapter, no recovery"],
+  ["wirely", "wirely EventServer + RedisAdapter + recovery (RedisStore)"],
 ] as const;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -128,7 +129,7 @@ async function throughput(
   load: LineProcess,
   kind: "wirely" | "socketio",
 ): Promise<BroadcastResult> {
-  return await withCluster(kind === "wirely" ? "wirely" : "sio-pubsub", async (ports) => {
+  return await withCluster(kind === "wirely" ? "wirely-pubsub" : "sio-pubsub", async (ports) => {
     return await load.ask<BroadcastResult>({
       cmd: "broadcast",
       kind,

@@ -41,9 +41,16 @@ export class Receiver {
     if (seq > this.#max) this.#max = seq;
   }
 
-  /** A (re)connection; `recovered === false` is the system saying messages may be missing. */
-  reconnected(recovered: boolean | undefined): void {
+  /** Why the system said "not recovered", and how often. */
+  readonly reasons: Map<string, number> = new Map();
+
+  /**
+   * A (re)connection, or a notice on an open one; `recovered === false` is the system saying
+   * messages may be missing (`reason`, when it gives one); `undefined`: it says nothing.
+   */
+  reconnected(recovered: boolean | undefined, reason = "not recovered"): void {
     if (recovered !== false) return;
+    this.reasons.set(reason, (this.reasons.get(reason) ?? 0) + 1);
     if (this.#openGap !== undefined) return; // still the same gap: nothing received since
     this.#openGap = [this.#max, Infinity];
     this.gaps.push(this.#openGap);
@@ -96,6 +103,8 @@ export interface DeliveryReport {
   neverAccepted: number;
   acceptedOutOfOrder: number;
   unacked: number;
+  /** "Not recovered" notices by reason. */
+  reasons: Record<string, number>;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -170,7 +179,12 @@ export function compare(
     }
   }
   latencies.sort((a, b) => a - b);
+  const reasons: Record<string, number> = {};
+  for (const receiver of receivers) {
+    for (const [reason, n] of receiver.reasons) reasons[reason] = (reasons[reason] ?? 0) + n;
+  }
   return {
+    reasons,
     receivers: receivers.length,
     publishers: publishers.length,
     expected,
@@ -204,7 +218,10 @@ export function formatReport(system: string, report: DeliveryReport): string[] {
     `p99 ${report.p99Ms.toFixed(1)} ms`,
     `${system}: publishers sent ${report.sent}, accepted ${report.accepted}, ` +
     `accepted twice ${report.acceptedTwice}, never accepted ${report.neverAccepted}, ` +
-    `accepted out of order ${report.acceptedOutOfOrder}, unacknowledged ${report.unacked}`,
+    `accepted out of order ${report.acceptedOutOfOrder}, unacknowledged ${report.unacked}; ` +
+    `"not recovered" notices ${
+      Object.entries(report.reasons).map(([reason, n]) => `${reason} ${n}`).join(", ") || "none"
+    }`,
     `delivery: ${system} delivered=${pct}% duplicates=${report.duplicates} ` +
     `reordered=${report.reordered} unrecoverable=${report.unrecoverable}`,
   ];

@@ -4,7 +4,8 @@
  * and a publisher (numbered `pub` events, counting acknowledgements). Each uses its own
  * library's reconnection, with the same mean first retry delay (about 200 ms) for both.
  *
- * - wirely: `EventClient`; `emitWithAck` for publishing.
+ * - wirely: `EventClient`, with a `recovery()` session (kind `wirely`) or without
+ *   (`wirely-pubsub`); `emitWithAck` for publishing (exactly once with recovery).
  * - socket.io: `socket.io-client` 4 (WebSocket transport); publishing with its `retries` and
  *   `ackTimeout` options (socket.io's own at-least-once for client-to-server events).
  *
@@ -14,6 +15,7 @@
 import WebSocket from "ws";
 import { io as socketIo, type Socket } from "socket.io-client";
 import { EventClient } from "../../events/client.ts";
+import { recovery } from "../../events/session.ts";
 import type { PublisherRecord, Receiver } from "./delivery_check.ts";
 
 /** A connected client of the benchmark. */
@@ -42,16 +44,58 @@ interface Pub {
   t: number;
 }
 
-/** wirely's events client (RedisAdapter, no recovery). */
+const wirelyOptions = {
+  WebSocket: WebSocket as never,
+  network: false,
+  backoff: { baseDelay: 400, maxDelay: 2_000 },
+  ackTimeout: 30_000,
+  logEventErrors: false,
+  onUnhandledError: false,
+} as const;
+
+/** wirely's events client with a recovery session (`recovery()`): what it reports is counted. */
+export const wirelyRecoveryDriver: Driver = {
+  receiver(port, record): BenchClient {
+    const session = recovery();
+    const client = new EventClient(`ws://127.0.0.1:${port}/?room=r${record.room}`, {
+      ...wirelyOptions,
+      recovery: session,
+    });
+    let first = true;
+    const ready = new Promise<void>((resolve) => client.once("joined", () => resolve()));
+    session.onRecovery((result) => {
+      if (first) return void (first = false); // the first connection: "new"
+      record.reconnected(result.recovered, result.recovered ? undefined : result.reason);
+    });
+    client.on("msg", (data) => {
+      const { seq, t } = data as Pub;
+      record.receive(seq, t, now());
+    });
+    return { ready, close: () => client.close() };
+  },
+  publisher(port, record): BenchPublisher {
+    const client = new EventClient(`ws://127.0.0.1:${port}/`, {
+      ...wirelyOptions,
+      recovery: recovery({ maxUnconfirmed: 100_000 }),
+    });
+    const ready = new Promise<void>((resolve) => client.once("joined", () => resolve()));
+    return {
+      ready,
+      publish(seq, t): void {
+        client.emitWithAck("pub", { room: record.room, seq, t }).then(
+          () => void record.acked++,
+          () => {}, // counted as unacknowledged
+        );
+      },
+      close: () => client.close(),
+    };
+  },
+};
+
+/** wirely's events client without recovery (RedisAdapter only). */
 export const wirelyDriver: Driver = {
   receiver(port, record): BenchClient {
-    const client = new EventClient(`ws://127.0.0.1:${port}/?room=r${record.room}`, {
-      WebSocket: WebSocket as never,
-      network: false,
-      backoff: { baseDelay: 400, maxDelay: 2_000 },
-      logEventErrors: false,
-      onUnhandledError: false,
-    });
+    const client = new EventClient(`ws://127.0.0.1:${port}/?room=r${record.room}`, wirelyOptions);
     let first = true;
     const ready = new Promise<void>((resolve) => {
       client.on("joined", () => {
@@ -67,14 +111,7 @@ export const wirelyDriver: Driver = {
     return { ready, close: () => client.close() };
   },
   publisher(port, record): BenchPublisher {
-    const client = new EventClient(`ws://127.0.0.1:${port}/`, {
-      WebSocket: WebSocket as never,
-      network: false,
-      backoff: { baseDelay: 400, maxDelay: 2_000 },
-      ackTimeout: 30_000,
-      logEventErrors: false,
-      onUnhandledError: false,
-    });
+    const client = new EventClient(`ws://127.0.0.1:${port}/`, wirelyOptions);
     const ready = new Promise<void>((resolve) => client.once("joined", () => resolve()));
     return {
       ready,

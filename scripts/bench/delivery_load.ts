@@ -16,10 +16,16 @@ import process from "node:process";
 import { createInterface } from "node:readline";
 import { broadcast, type BroadcastConfig } from "./delivery_broadcast.ts";
 import { type ChaosConfig, ChaosRun } from "./delivery_chaos.ts";
-import { type Driver, socketIoDriver, wirelyDriver } from "./delivery_clients.ts";
+import {
+  type Driver,
+  socketIoDriver,
+  wirelyDriver,
+  wirelyRecoveryDriver,
+} from "./delivery_clients.ts";
 
 const drivers: Record<string, Driver> = {
-  wirely: wirelyDriver,
+  wirely: wirelyRecoveryDriver,
+  "wirely-pubsub": wirelyDriver,
   "sio-recovery": socketIoDriver(true),
   "sio-streams": socketIoDriver(false),
 };
