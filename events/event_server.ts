@@ -35,7 +35,8 @@ import type { EventError } from "./errors.ts";
 import { EventSocket, type SocketHost } from "./socket.ts";
 import type { DefaultEvents, EmitArgs, EventData, EventName } from "./types.ts";
 import type { RecoveryOptions } from "./store.ts";
-import { EVENTS_PROTOCOL } from "./wire.ts";
+import { EVENTS_PROTOCOL, RECOVERY_PROTOCOL } from "./wire.ts";
+import { type Link, ServerRecovery } from "./_recovery.ts";
 
 /**
  * A middleware hook: runs before the handlers of an event; throw (or reject) to refuse the
@@ -116,6 +117,8 @@ export class EventServer<
   readonly #target: BroadcastTarget;
   readonly #host: SocketHost<Listen, Emit, Data>;
   #server: WebSocketServer<Data> | undefined;
+  readonly #recovery: ServerRecovery | undefined;
+  #serverOnError: ServerOptions<Data>["onError"];
 
   /**
    * Creates an event server (not listening yet: see {@linkcode EventServer.serve}).
@@ -135,14 +138,20 @@ export class EventServer<
     }
     this.#options = options;
     this.#ackTimeout = ackTimeout;
+    const recovery = options.recovery
+      ? new ServerRecovery(options.recovery, (error) => this.#reportError(error))
+      : undefined;
+    this.#recovery = recovery;
     this.#target = {
       broadcast: (frame, rooms, exceptRooms, except) =>
-        this.#bound().broadcast(frame, {
-          room: rooms,
-          exceptRoom: exceptRooms,
-          except: except as readonly ServerConnection<Data>[],
-          protocol: EVENTS_PROTOCOL,
-        }),
+        recovery
+          ? this.#logged(frame, rooms, exceptRooms, except)
+          : this.#bound().broadcast(frame, {
+            room: rooms,
+            exceptRoom: exceptRooms,
+            except: except as readonly ServerConnection<Data>[],
+            protocol: EVENTS_PROTOCOL,
+          }),
     };
     this.#host = {
       ackTimeout,
@@ -153,6 +162,11 @@ export class EventServer<
         return room === undefined ? operator : operator.to(room);
       },
     };
+  }
+
+  /** Whether this server has connection state recovery (option `recovery`). */
+  get recovery(): boolean {
+    return this.#recovery !== undefined;
   }
 
   /** The `wirely.v1` sockets that are open (or closing). */
@@ -197,18 +211,28 @@ export class EventServer<
    */
   serverOptions(options: ServerOptions<Data> = {}): ServerOptions<Data> {
     const { protocols, onOpen, onMessage, onClose } = options;
+    this.#serverOnError = options.onError;
+    const recovery = this.#recovery;
+    const ours = recovery ? [RECOVERY_PROTOCOL, EVENTS_PROTOCOL] : [EVENTS_PROTOCOL];
     return {
       ...options,
       protocols: typeof protocols === "function"
         ? (offered, request) =>
-          offered.includes(EVENTS_PROTOCOL) ? EVENTS_PROTOCOL : protocols(offered, request)
-        : [EVENTS_PROTOCOL, ...(protocols ?? []).filter((name) => name !== EVENTS_PROTOCOL)],
+          ours.find((name) => offered.includes(name)) ?? protocols(offered, request)
+        : [...ours, ...(protocols ?? []).filter((name) => !ours.includes(name))],
       onOpen: (conn) => {
         const results: unknown[] = [onOpen?.(conn)];
-        if (conn.protocol === EVENTS_PROTOCOL) {
+        if (ours.includes(conn.protocol)) {
           const socket = new EventSocket(conn, this.#host);
           this.#sockets.set(conn, socket);
-          for (const handler of [...this.#connection]) results.push(handler(socket));
+          const link = recovery?.link(conn, conn.protocol === RECOVERY_PROTOCOL);
+          if (link !== undefined) socket.linked(link);
+          if (link?.withSession) {
+            // onConnection runs once the session is settled (socket.recovered known).
+            link.waitForHello(() => this.#connected(socket), (frame) => socket.receive(frame));
+          } else {
+            for (const handler of [...this.#connection]) results.push(handler(socket));
+          }
         }
         const pending = results.filter((result) => result instanceof Promise);
         return pending.length === 0 ? undefined : Promise.all(pending);
@@ -221,6 +245,8 @@ export class EventServer<
       onClose: (conn, info) => {
         const socket = this.#sockets.get(conn);
         this.#sockets.delete(conn);
+        const link = socket?.link;
+        if (link !== undefined) this.#recovery?.unlink(link);
         socket?.closed(info);
         return onClose?.(conn, info);
       },
@@ -230,6 +256,19 @@ export class EventServer<
   /** Uses `server` (made with {@linkcode EventServer.serverOptions}) for broadcasts; returns it. */
   bind<S extends WebSocketServer<Data>>(server: S): S {
     this.#server = server;
+    const recovery = this.#recovery;
+    if (recovery !== undefined) {
+      recovery.start().catch((error) => this.#reportError(error));
+      // The store stops with the server (its subscription, the session timer).
+      const close = server.close.bind(server);
+      server.close = async () => {
+        try {
+          await close();
+        } finally {
+          await recovery.stop();
+        }
+      };
+    }
     return server;
   }
 
@@ -256,6 +295,44 @@ export class EventServer<
    */
   emit<E extends EventName<Emit>>(event: E, ...args: EmitArgs<Emit[E]>): number {
     return new BroadcastOperator<Emit>(this.#target).emit(event, ...args);
+  }
+
+  /** A broadcast through the history log. */
+  #logged(
+    frame: string | Uint8Array,
+    rooms: readonly string[],
+    exceptRooms: readonly string[],
+    except: readonly ServerConnection<unknown>[],
+  ): number {
+    const links: Link[] = [];
+    for (const conn of except) {
+      const link = this.#sockets.get(conn as ServerConnection<Data>)?.link;
+      if (link !== undefined) links.push(link);
+    }
+    this.#recovery!.broadcast(frame, rooms, exceptRooms, links);
+    return 0;
+  }
+
+  /** Runs the connection handlers of a socket whose session is settled. */
+  #connected(socket: EventSocket<Listen, Emit, Data>): void {
+    const fail = (error: unknown): void => {
+      this.#reportError(error, socket.conn);
+      if (socket.conn.state === "open") socket.conn.close(1011, "");
+    };
+    for (const handler of [...this.#connection]) {
+      try {
+        const result = handler(socket);
+        if (result instanceof Promise) result.catch(fail);
+      } catch (error) {
+        fail(error);
+      }
+    }
+  }
+
+  /** An error outside any socket's events (the store, a connection handler): the server's `onError`. */
+  #reportError(error: unknown, conn?: ServerConnection<Data>): void {
+    if (this.#serverOnError !== undefined) this.#serverOnError(error, conn);
+    else console.error("wirely: recovery error", error);
   }
 
   #bound(): WebSocketServer<Data> {

@@ -7,8 +7,10 @@
 import type { ServerConnection } from "../server/connection.ts";
 import type { CloseInfo } from "../server/types.ts";
 import { type AnyHandler, EventCore } from "./_core.ts";
+import type { Link } from "./_recovery.ts";
 import type { BroadcastOperator } from "./broadcast.ts";
 import type { EventError } from "./errors.ts";
+import { encodeEvent } from "./wire.ts";
 import type {
   AckArgs,
   AckOptions,
@@ -66,6 +68,7 @@ export class EventSocket<
   readonly #host: SocketHost<Listen, Emit, Data>;
   readonly #errorHandlers = new Set<(error: EventError) => void>();
   readonly #closeHandlers = new Set<(info: CloseInfo) => void>();
+  #link: Link | undefined;
 
   /**
    * Created by {@linkcode EventServer} for each `wirely.v1` connection; users never call it.
@@ -78,6 +81,9 @@ export class EventSocket<
     this.#host = host;
     this.#core = new EventCore({
       send: (frame) => {
+        // With a session, answers go through the history log; questions to the client do not.
+        const link = this.#link;
+        if (link !== undefined && !isEvent(frame)) return link.send(frame);
         conn.send(frame);
         return true;
       },
@@ -89,6 +95,17 @@ export class EventSocket<
   /** The connection's id (unique in its server). */
   get id(): number {
     return this.conn.id;
+  }
+
+  /** `true` when this connection resumed a session: rooms restored, missed events replayed (server with `recovery`, client with `recovery()`). */
+  get recovered(): boolean {
+    return this.#link?.recovered ?? false;
+  }
+
+  /** The recovery session id (`""` without a session). */
+  get session(): string {
+    const link = this.#link;
+    return link?.withSession ? link.key : "";
   }
 
   /** Your per-connection data (the connection's `data`). */
@@ -113,11 +130,13 @@ export class EventSocket<
   /** Joins `room` (also from inside a handler). */
   join(room: string): void {
     this.conn.join(room);
+    this.#link?.save();
   }
 
   /** Leaves `room`. */
   leave(room: string): void {
     this.conn.leave(room);
+    this.#link?.save();
   }
 
   /** A broadcast to the members of `room` except this socket (chain `to`/`except` for more). */
@@ -152,6 +171,8 @@ export class EventSocket<
    * @throws {InvalidStateError} When the connection is not open.
    */
   emit<E extends EventName<Emit>>(event: E, ...args: EmitArgs<Emit[E]>): boolean {
+    const link = this.#link;
+    if (link !== undefined) return link.send(encodeEvent(event, (args as unknown[])[0], 0));
     return this.#core.emit(event, (args as unknown[])[0]);
   }
 
@@ -186,7 +207,18 @@ export class EventSocket<
 
   /** Feeds one message of the connection (called by the server). */
   receive(data: string | Uint8Array): void {
+    if (this.#link?.receive(data)) return;
     this.#core.receive(data);
+  }
+
+  /** The socket's place in the history log (called by the server with `recovery`). @internal */
+  linked(link: Link): void {
+    this.#link = link;
+  }
+
+  /** The socket's link to the history log, if any. @internal */
+  get link(): Link | undefined {
+    return this.#link;
   }
 
   /** Tells this socket's error handlers (called by the server). */
@@ -202,4 +234,9 @@ export class EventSocket<
     );
     for (const handler of [...this.#closeHandlers]) handler(info);
   }
+}
+
+/** An event frame (text `["e",...`, binary kind 0x65), not an answer. */
+function isEvent(frame: string | Uint8Array): boolean {
+  return typeof frame === "string" ? frame[2] === "e" : frame[0] === 0x65;
 }

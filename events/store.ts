@@ -35,6 +35,8 @@ export interface LogRecord {
   readonly exceptSessions: readonly string[];
   /** Only this session receives it (`socket.emit`, answers); `rooms` are then ignored. @default undefined */
   readonly session?: string;
+  /** Not an event: the writer sent events unlogged during a store outage; every session is told `recovered: false` (`"outage"`). @default undefined */
+  readonly gap?: boolean;
   /** Binary frame (`false`: text, `payload` is UTF-8). */
   readonly binary: boolean;
   /** The frame's bytes. */

@@ -15,6 +15,7 @@ interface Header {
   s: readonly string[];
   t?: string;
   b?: 1;
+  g?: 1;
 }
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
@@ -25,6 +26,7 @@ export function encodeRecord(record: LogRecord): { header: string; payload: stri
   const header: Header = { r: record.rooms, x: record.exceptRooms, s: record.exceptSessions };
   if (record.session !== undefined) header.t = record.session;
   if (record.binary) header.b = 1;
+  if (record.gap === true) header.g = 1;
   const payload = record.binary ? toBase64(record.payload) : decoder.decode(record.payload);
   return { header: JSON.stringify(header), payload };
 }
@@ -60,6 +62,7 @@ export function decodeEntry(
     exceptRooms: parsed.x,
     exceptSessions: parsed.s,
     ...(parsed.t === undefined ? {} : { session: parsed.t }),
+    ...(parsed.g === 1 ? { gap: true } : {}),
     binary,
     payload: bytes,
   };

@@ -212,10 +212,12 @@ export class RedisStore implements RecoveryStore {
       client.on("error", this.#onLost);
       client.on("ready", this.#onReady);
     }
-    await this.#subscriber.subscribe(this.channel, this.#listener, true);
+    // The head first: entries appended before the subscription took effect are fetched when
+    // the first one after it arrives.
     const head = await this.head();
     this.#epoch = head.epoch;
     this.#offset = head.offset;
+    await this.#subscriber.subscribe(this.channel, this.#listener, true);
   }
 
   /** Appends and publishes in one script. */

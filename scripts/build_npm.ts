@@ -220,6 +220,7 @@ async function writeTestTsconfig(): Promise<void> {
       "../scripts/conformance/**/*.ts",
       "../server/testdata/**/*.ts",
       "../client/testdata/**/*.ts",
+      "../redis/testdata/**/*.ts",
     ],
     // Browser tests (browser/, examples/) run once, from Deno, in `deno task test:browser`.
     exclude: ["../node_modules", "../npm", "../.cache", "../browser", "../examples"],

@@ -1,0 +1,421 @@
+/**
+ * Connection state recovery, server side: the history log's entries delivered to the sockets
+ * of this server (positions, replay, dedupe), and the sessions (hello, rooms, client sequence
+ * numbers, confirmations). Owned by an `EventServer` with `recovery`; the store is the seam.
+ *
+ * @module
+ */
+
+import type { ServerConnection } from "../server/connection.ts";
+import { PreparedMessage } from "../server/prepared_message.ts";
+import { MemoryStore } from "./memory_store.ts";
+import type { RecoveryReason } from "./session.ts";
+import type { LogEntry, LogRecord, RecoveryOptions, RecoveryStore } from "./store.ts";
+import type { Frame } from "./wire.ts";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+/** Entries read per replay page. */
+const PAGE = 500;
+
+/** What a link needs of its socket. */
+export interface LinkedSocket {
+  readonly conn: ServerConnection<unknown>;
+}
+
+/** A `wirely.v1` socket as the log sees it: its key, rooms, and how to hand it entries. */
+export class Link {
+  readonly conn: ServerConnection<unknown>;
+  readonly #recovery: ServerRecovery;
+  /** Has a session (`wirely.v1.recovery`); else entries go out without a position. */
+  readonly withSession: boolean;
+  /** The session id, or `<server>#<connection>` without a session. */
+  key: string;
+  recovered = false;
+  #state: "hello" | "replay" | "live" = "live";
+  #buffer: LogEntry[] = [];
+  #incoming: Frame[] = [];
+  #epoch = "";
+  #offset = 0;
+  /** Last client sequence number handled, saved, confirmed. */
+  #seq = 0;
+  #saved = 0;
+  #saving = false;
+  #dirty = false;
+  #nextSeq = 0;
+  #ready: (() => void) | undefined;
+  #feed: ((frame: Frame) => void) | undefined;
+
+  constructor(recovery: ServerRecovery, conn: ServerConnection<unknown>, withSession: boolean) {
+    this.#recovery = recovery;
+    this.conn = conn;
+    this.withSession = withSession;
+    this.key = `${recovery.serverId}#${conn.id}`;
+    if (withSession) this.#state = "hello";
+  }
+
+  /** Hello first: `ready` runs once the session is settled, `feed` handles frames queued meanwhile. */
+  waitForHello(ready: () => void, feed: (frame: Frame) => void): void {
+    this.#ready = ready;
+    this.#feed = feed;
+  }
+
+  /** Sends a frame of this socket through the log (events, answers): `true` when written or sent. */
+  send(frame: Frame): boolean {
+    if (!this.withSession) return this.conn.send(frame);
+    this.#recovery.append(record(frame, { session: this.key }));
+    return true;
+  }
+
+  /** Session packets and sequence numbers; `true` when `frame` is consumed. */
+  receive(frame: Frame): boolean {
+    if (!this.withSession) return false;
+    if (this.#state === "hello") {
+      const packet = control(frame, "h");
+      if (packet === undefined) this.#incoming.push(frame);
+      else {
+        this.#state = "replay";
+        this.#hello(packet).catch((error) => this.#recovery.reportError(error));
+      }
+      return true;
+    }
+    if (this.#state === "replay") {
+      this.#incoming.push(frame);
+      return true;
+    }
+    if (this.#nextSeq !== 0) {
+      const seq = this.#nextSeq;
+      this.#nextSeq = 0;
+      if (seq <= this.#seq) {
+        this.#confirm(); // sent again after a reconnect: handled already
+        return true;
+      }
+      this.#seq = seq;
+      this.save();
+      return false;
+    }
+    const packet = control(frame, "q");
+    if (packet === undefined || typeof packet[1] !== "number") return false;
+    this.#nextSeq = packet[1];
+    return true;
+  }
+
+  /** An entry of the log, if this socket is a recipient. */
+  deliver(entry: LogEntry, prepared: () => PreparedMessage): void {
+    if (!matches(entry, this.key, this.conn.rooms)) return;
+    if (this.#state === "replay") this.#buffer.push(entry);
+    else if (this.#state === "live") this.#send(entry, prepared());
+  }
+
+  /** Events may be missing up to this position: tell the client. */
+  gap(epoch: string, offset: number): void {
+    if (!this.withSession || this.#state === "hello") return;
+    if (this.#state === "replay") {
+      this.#buffer = this.#buffer.filter((entry) => entry.epoch === epoch && entry.offset > offset);
+    }
+    this.#position(epoch, offset);
+    if (this.#state === "live") this.#answer(false, "outage", 0);
+    this.save(); // the store may have lost the session too (Redis restarted empty)
+  }
+
+  /** Writes the session (rooms, sequence number) and confirms what it holds. */
+  save(): void {
+    // A closed connection's rooms are gone: writing them would empty the session.
+    if (!this.withSession || this.#state === "hello" || this.conn.state !== "open") return;
+    if (this.#saving) {
+      this.#dirty = true;
+      return;
+    }
+    this.#saving = true;
+    const seq = this.#seq;
+    const done = (): void => {
+      this.#saving = false;
+      this.#saved = Math.max(this.#saved, seq);
+      this.#confirm();
+      if (this.#dirty) {
+        this.#dirty = false;
+        this.save();
+      }
+    };
+    this.#recovery.store.saveSession(
+      this.key,
+      { rooms: [...this.conn.rooms], seq },
+      this.#recovery.ttl,
+    )
+      .then(done, (error) => {
+        this.#recovery.reportError(error);
+        done(); // handled here: confirmed, at the price of a redo if the client moves server
+      });
+  }
+
+  #confirm(): void {
+    if (this.conn.state === "open" && this.#saved > 0) this.conn.send(`["k",${this.#saved}]`);
+  }
+
+  #position(epoch: string, offset: number): void {
+    this.#epoch = epoch;
+    this.#offset = offset;
+  }
+
+  #send(entry: LogEntry, prepared: PreparedMessage): void {
+    if (this.conn.state !== "open") return;
+    if (this.withSession) {
+      if (entry.epoch !== this.#epoch) {
+        this.#position(entry.epoch, entry.offset - 1);
+        this.#answer(false, "outage", 0);
+      } else if (entry.offset <= this.#offset) return;
+      this.#offset = entry.offset;
+      this.conn.send(`["p",${entry.offset}]`);
+    }
+    this.conn.sendPrepared(prepared);
+  }
+
+  #answer(ok: boolean, why: RecoveryReason, replayed: number): void {
+    if (this.conn.state !== "open") return;
+    const answer = { s: this.key, e: this.#epoch, o: this.#offset, q: this.#seq, ok, n: replayed };
+    this.conn.send(JSON.stringify(["r", ok ? answer : { ...answer, why }]));
+  }
+
+  async #hello(packet: unknown[]): Promise<void> {
+    const recovery = this.#recovery;
+    const [, id, epoch, offset] = packet;
+    let why: RecoveryReason | undefined = typeof id === "string" ? "expired" : "new";
+    let replayed = 0;
+    try {
+      await recovery.started;
+      const held = typeof id === "string" ? await recovery.store.loadSession(id) : undefined;
+      if (held !== undefined) {
+        this.key = id as string;
+        this.#seq = this.#saved = held.seq;
+        for (const room of held.rooms) this.conn.join(room);
+        if (typeof epoch === "string" && typeof offset === "number") {
+          const result = await this.#replay(epoch, offset);
+          if (typeof result === "number") {
+            replayed = result;
+            why = undefined;
+          } else why = result;
+        } else why = "epoch";
+      } else this.key = crypto.randomUUID();
+      if (why !== undefined) {
+        const head = await recovery.store.head();
+        this.#position(head.epoch, head.offset);
+      }
+      this.recovered = why === undefined;
+      if (this.conn.state !== "open") return; // the client went on elsewhere with this session
+      await recovery.store.saveSession(this.key, {
+        rooms: [...this.conn.rooms],
+        seq: this.#seq,
+      }, recovery.ttl);
+    } catch (error) {
+      recovery.reportError(error);
+      if (this.key.includes("#")) this.key = typeof id === "string" ? id : crypto.randomUUID();
+      why = "outage";
+      this.recovered = false;
+    }
+    // Live entries that came during the replay, each once, then the answer, then new ones.
+    const buffered = this.#buffer;
+    this.#buffer = [];
+    this.#answer(why === undefined, why ?? "new", replayed);
+    this.#state = "live";
+    for (const entry of buffered) this.#send(entry, prepare(entry));
+    this.#ready?.();
+    const incoming = this.#incoming;
+    this.#incoming = [];
+    for (const frame of incoming) this.#feed?.(frame);
+  }
+
+  /** Sends the entries after the position that are for this session; a reason when it cannot. */
+  async #replay(epoch: string, offset: number): Promise<number | RecoveryReason> {
+    const store = this.#recovery.store;
+    this.#position(epoch, offset);
+    let sent = 0;
+    for (let page = 0; page < 100_000; page++) {
+      const read = await store.read(epoch, this.#offset, PAGE);
+      if ("reason" in read) return read.reason;
+      for (const entry of read.entries) {
+        if (matches(entry, this.key, this.conn.rooms) && this.conn.state === "open") {
+          this.conn.send(`["p",${entry.offset}]`);
+          this.conn.sendPrepared(prepare(entry));
+          sent++;
+        }
+        this.#offset = entry.offset;
+      }
+      if (read.entries.length === 0 || this.#offset >= read.end) return sent;
+    }
+    return sent;
+  }
+}
+
+/** The recovery of one `EventServer`: its store, its links, the timers. */
+export class ServerRecovery {
+  readonly serverId: string = crypto.randomUUID();
+  readonly store: RecoveryStore;
+  readonly ttl: number;
+  readonly #links = new Set<Link>();
+  readonly #reportError: (error: unknown) => void;
+  #started: Promise<void> | undefined;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #unlogged = false;
+  #retry: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(options: true | RecoveryOptions, reportError: (error: unknown) => void) {
+    const { store = new MemoryStore(), sessionTtl = 120_000 } = options === true ? {} : options;
+    if (!Number.isInteger(sessionTtl) || sessionTtl < 1) {
+      throw new RangeError(
+        `Cannot create server as 'recovery.sessionTtl' must be an integer >= 1 (milliseconds): current value is ${sessionTtl}`,
+      );
+    }
+    this.store = store;
+    this.ttl = sessionTtl;
+    this.#reportError = reportError;
+  }
+
+  /** Resolves once the store delivers to this server. */
+  get started(): Promise<void> {
+    return this.start();
+  }
+
+  reportError(error: unknown): void {
+    this.#reportError(error);
+  }
+
+  /** Starts the store for this server (once). */
+  start(): Promise<void> {
+    this.#started ??= Promise.resolve(this.store.start(this.serverId, {
+      deliver: (entry) => this.#deliver(entry),
+      gap: (epoch, offset) => {
+        for (const link of this.#links) link.gap(epoch, offset);
+      },
+      reportError: this.#reportError,
+    }));
+    return this.#started;
+  }
+
+  /** Stops the store and the timers. */
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    clearTimeout(this.#retry);
+    this.#timer = this.#retry = undefined;
+    if (this.#started !== undefined) await this.store.stop(this.serverId);
+  }
+
+  /** A new `wirely.v1` socket. */
+  link(conn: ServerConnection<unknown>, withSession: boolean): Link {
+    const link = new Link(this, conn, withSession);
+    this.#links.add(link);
+    this.#timer ??= setInterval(() => this.#touch(), Math.max(1, Math.floor(this.ttl / 3)));
+    return link;
+  }
+
+  /** The socket closed: its session expires `ttl` from now. */
+  unlink(link: Link): void {
+    this.#links.delete(link);
+    if (link.withSession && !link.key.includes("#")) {
+      this.store.touchSessions([link.key], this.ttl).catch(() => {});
+    }
+    if (this.#links.size === 0) {
+      clearInterval(this.#timer);
+      this.#timer = undefined;
+    }
+  }
+
+  /** Writes a record to the log; when the store fails, local recipients get it without a position. */
+  append(item: LogRecord): void {
+    this.store.append(item).catch((error) => {
+      this.#reportError(error);
+      this.#unlogged = true;
+      this.#deliver({ ...item, epoch: "", offset: 0 }, true);
+      this.#retry ??= setTimeout(() => this.#announce(), 1_000);
+    });
+  }
+
+  /** A broadcast from this server. */
+  broadcast(
+    frame: Frame,
+    rooms: readonly string[],
+    exceptRooms: readonly string[],
+    except: readonly Link[],
+  ): void {
+    this.append(record(frame, { rooms, exceptRooms, exceptSessions: except.map((l) => l.key) }));
+  }
+
+  /** Tells every server that events went out unlogged (their sessions may have missed some). */
+  #announce(): void {
+    this.#retry = undefined;
+    if (!this.#unlogged) return;
+    this.store.append({ ...record("", {}), gap: true }).then(
+      () => void (this.#unlogged = false),
+      () => void (this.#retry = setTimeout(() => this.#announce(), 1_000)),
+    );
+  }
+
+  #deliver(entry: LogEntry, unlogged = false): void {
+    if (entry.gap === true) {
+      for (const link of this.#links) link.gap(entry.epoch, entry.offset);
+      return;
+    }
+    let prepared: PreparedMessage | undefined;
+    const prepare = (): PreparedMessage => prepared ??= toPrepared(entry);
+    for (const link of this.#links) {
+      if (unlogged) {
+        if (matches(entry, link.key, link.conn.rooms) && link.conn.state === "open") {
+          link.conn.sendPrepared(prepare());
+        }
+      } else link.deliver(entry, prepare);
+    }
+  }
+
+  #touch(): void {
+    const ids = [...this.#links].filter((link) => link.withSession && !link.key.includes("#"))
+      .map((link) => link.key);
+    if (ids.length > 0) this.store.touchSessions(ids, this.ttl).catch(() => {});
+  }
+}
+
+/** Whether the session `key` in `rooms` is a recipient of `entry`. */
+function matches(entry: LogEntry, key: string, rooms: ReadonlySet<string>): boolean {
+  if (entry.session !== undefined) return entry.session === key;
+  if (entry.exceptSessions.includes(key)) return false;
+  if (entry.rooms.length > 0 && !entry.rooms.some((room) => rooms.has(room))) return false;
+  return !entry.exceptRooms.some((room) => rooms.has(room));
+}
+
+/** A log record of a frame. */
+function record(
+  frame: Frame,
+  where: {
+    rooms?: readonly string[];
+    exceptRooms?: readonly string[];
+    exceptSessions?: readonly string[];
+    session?: string;
+  },
+): LogRecord {
+  const binary = typeof frame !== "string";
+  return {
+    rooms: where.rooms ?? [],
+    exceptRooms: where.exceptRooms ?? [],
+    exceptSessions: where.exceptSessions ?? [],
+    ...(where.session === undefined ? {} : { session: where.session }),
+    binary,
+    payload: binary ? frame : encoder.encode(frame),
+  };
+}
+
+function toPrepared(entry: LogEntry): PreparedMessage {
+  return new PreparedMessage(entry.binary ? entry.payload : decoder.decode(entry.payload));
+}
+
+function prepare(entry: LogEntry): PreparedMessage {
+  return toPrepared(entry);
+}
+
+/** A session packet of `kind` (`["h", ...]`, `["q", n]`), or `undefined`. */
+function control(frame: Frame, kind: string): unknown[] | undefined {
+  if (typeof frame !== "string" || frame[2] !== kind || frame[3] !== '"') return undefined;
+  try {
+    const packet = JSON.parse(frame);
+    return Array.isArray(packet) && packet[0] === kind ? packet : undefined;
+  } catch {
+    return undefined;
+  }
+}
