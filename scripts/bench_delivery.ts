@@ -52,6 +52,7 @@ const SYSTEMS = [
   ["wirely", "wirely EventServer + RedisAdapter + recovery (RedisStore)"],
 ] as const;
 
+const rate = (run: BroadcastResult): number => run.events / (run.elapsedMs / 1000);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const log = (text: string): void =>
   console.error(`[${new Date().toISOString().slice(11, 19)}] ${text}`);
@@ -125,13 +126,18 @@ async function chaos(load: LineProcess, system: string): Promise<ChaosResult> {
   });
 }
 
-async function throughput(
-  load: LineProcess,
-  kind: "wirely" | "socketio",
-): Promise<BroadcastResult> {
-  return await withCluster(kind === "wirely" ? "wirely-pubsub" : "sio-pubsub", async (ports) => {
-    return await load.ask<BroadcastResult>({
-      cmd: "broadcast",
+interface Throughput extends BroadcastResult {
+  /** CPU of the three servers during the run, milliseconds. */
+  serversCpuMs: number;
+  /** CPU of Redis during the run, milliseconds. */
+  redisCpuMs: number;
+}
+
+async function throughput(load: LineProcess, kind: "wirely" | "socketio"): Promise<Throughput> {
+  const system = kind === "wirely" ? "wirely-pubsub" : "sio-pubsub";
+  return await withCluster(system, async (ports, redis, servers) => {
+    await load.ask({
+      cmd: "broadcast-open",
       kind,
       ports,
       receivers: scenario.broadcastReceivers,
@@ -139,6 +145,10 @@ async function throughput(
       window: 64,
       deadlineMs: quick ? 10_000 : 30_000,
     });
+    const cpu = () => servers.reduce((sum, server) => sum + server.cpuMs(), 0);
+    const [servers0, redis0] = [cpu(), redis.cpuMs()];
+    const result = await load.ask<BroadcastResult>({ cmd: "broadcast-run" });
+    return { ...result, serversCpuMs: cpu() - servers0, redisCpuMs: redis.cpuMs() - redis0 };
   });
 }
 
@@ -155,19 +165,21 @@ await bundleForNode(["delivery_server", "delivery_load"], OUT, [
 await Deno.writeTextFile(`${OUT}package.json`, '{ "type": "module" }\n');
 
 const startedAt = Date.now();
+const loadBefore = Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
 const load = new LineProcess("load", "node", [`${OUT}delivery_load.mjs`]);
 const reports = new Map<string, ChaosResult>();
-const rates = { wirely: [] as number[], socketio: [] as number[] };
+const runs = { wirely: [] as Throughput[], socketio: [] as Throughput[] };
 try {
   for (const [system] of SYSTEMS) reports.set(system, await chaos(load, system));
   for (let round = 0; round < scenario.rounds; round++) {
     for (const kind of ["wirely", "socketio"] as const) {
       const result = await throughput(load, kind);
-      const rate = result.events / (result.elapsedMs / 1000);
-      rates[kind].push(rate);
+      runs[kind].push(result);
       log(
-        `broadcast ${kind} round ${round + 1}: ${Math.round(rate)} events/s` +
-          `${result.complete ? "" : " (deadline)"}, load CPU ${
+        `broadcast ${kind} round ${round + 1}: ${Math.round(rate(result))} events/s` +
+          `${result.complete ? "" : " (deadline)"}; CPU: servers ${
+            Math.round((100 * result.serversCpuMs) / result.elapsedMs)
+          }%, Redis ${Math.round((100 * result.redisCpuMs) / result.elapsedMs)}%, load ${
             Math.round((100 * result.cpuMs) / result.elapsedMs)
           }%`,
       );
@@ -200,18 +212,29 @@ for (const [system, label] of SYSTEMS) {
     }`,
   );
 }
-const wirelyRate = median(rates.wirely);
-const socketIoRate = median(rates.socketio);
-const ratios = rates.wirely.map((rate, i) => rate / rates.socketio[i]!);
+// Servers' CPU per delivery does not depend on how much CPU the machine's other work left us.
+const perDelivery = (run: Throughput): number => (1000 * run.serversCpuMs) / run.deliveries;
+const row = (name: string, list: Throughput[]): string =>
+  `| ${name} | ${Math.round(median(list.map(rate)))} | ${
+    Math.round(median(list.map(rate)) * scenario.broadcastReceivers)
+  } | ${median(list.map(perDelivery)).toFixed(2)} µs | ${
+    median(list.map((r) => (1000 * r.redisCpuMs) / Math.max(1, r.events))).toFixed(0)
+  } µs |`;
 console.log(
-  `\nbroadcast to ${scenario.broadcastReceivers} receivers over ${SERVERS} servers (median of ` +
-    `${scenario.rounds}): wirely + RedisAdapter ${Math.round(wirelyRate)} events/s ` +
-    `(${Math.round(wirelyRate * scenario.broadcastReceivers)} deliveries/s), socket.io + ` +
-    `redis-adapter 8.3.0 ${Math.round(socketIoRate)} events/s (${
-      Math.round(socketIoRate * scenario.broadcastReceivers)
-    } deliveries/s)`,
+  `\nbroadcast to ${scenario.broadcastReceivers} receivers over ${SERVERS} servers, ` +
+    `${scenario.events} events, 64 in flight, median of ${scenario.rounds} rounds:\n`,
 );
 console.log(
-  `broadcast: wirely/socket.io = ${median(ratios).toFixed(2)}x (median of per-round ratios)\n`,
+  "| system | events/s | deliveries/s | servers' CPU per delivery | Redis CPU per event |",
+);
+console.log("| --- | ---: | ---: | ---: | ---: |");
+console.log(row("wirely 0.1 + RedisAdapter", runs.wirely));
+console.log(row("socket.io 4.8.4 + @socket.io/redis-adapter 8.3.0", runs.socketio));
+const ratio = (pick: (a: Throughput, b: Throughput) => number) =>
+  median(runs.wirely.map((run, i) => pick(run, runs.socketio[i]!))).toFixed(2);
+console.log(
+  `\nbroadcast: wirely/socket.io = ${ratio((a, b) => rate(a) / rate(b))}x events/s, ` +
+    `${ratio((a, b) => perDelivery(b) / perDelivery(a))}x less server CPU per delivery ` +
+    `(medians of per-round ratios; load average before the run: ${loadBefore})\n`,
 );
 for (const [system] of SYSTEMS) console.log(formatReport(system, reports.get(system)!)[2]);

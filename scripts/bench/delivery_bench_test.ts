@@ -12,12 +12,13 @@ const REDIS = "/usr/bin/redis-server";
 describe("delivery benchmark", () => {
   it("counts delivered, duplicates, reordered, reported gaps and silent losses", () => {
     const accepted = parseAccepted("0 1 10\n0 2 11\n0 3 12\n0 4 13\n0 5 14\n0 2 15\n1 1 1\n0 9");
-    const a = new Receiver(0); // 1, 3, 2 (reordered), 3 (duplicate); 4 and 5 in a reported gap
+    const a = new Receiver(0); // 1, 3, 2 (reordered), 3 (duplicate); then told "not recovered"
     for (const seq of [1, 3, 2, 3]) a.receive(seq, 0, 1);
-    a.reconnected(false);
-    const b = new Receiver(0); // 1, then a gap nobody reported, then 5
+    a.reconnected(true, 12.5); // 4 and 5 come after this: the next notice counts
+    a.reconnected(false, 20, "outage");
+    const b = new Receiver(0); // 1 and 5; 2 and 3 missing before a "recovered", 4 after none
     b.receive(1, 0, 2);
-    b.reconnected(undefined);
+    b.reconnected(true, 12.5);
     b.receive(5, 0, 2);
     const report = compare([a, b], [{ room: 0, sent: 6, acked: 5 }], accepted);
     assert.equal(report.expected, 10);
@@ -30,6 +31,7 @@ describe("delivery benchmark", () => {
     assert.equal(report.acceptedTwice, 1);
     assert.equal(report.neverAccepted, 1);
     assert.equal(report.unacked, 1);
+    assert.deepEqual(report.reasons, { outage: 1 });
     assert.equal(report.p50Ms, 1);
     assert.equal(report.p99Ms, 2);
     assert.match(
@@ -56,7 +58,7 @@ describe("delivery benchmark", () => {
       const err = new TextDecoder().decode(run.stderr);
       assert.ok(run.success, `bench_delivery.ts --quick failed:\n${err}\n${out}`);
       const lines = out.trim().split("\n");
-      for (const system of ["sio-streams", "sio-recovery", "wirely"]) {
+      for (const system of ["sio-streams", "sio-recovery", "wirely-pubsub", "wirely"]) {
         const report = lines.find((line) =>
           line.startsWith(`  ${system}: `) && line.includes("expected")
         );
@@ -70,12 +72,15 @@ describe("delivery benchmark", () => {
         assert.equal(delivered! + unrecoverable! + lost!, expected, report);
         assert.match(
           lines.find((line) => line.startsWith(`  ${system}: publishers sent`)) ?? "",
-          /publishers sent \d+, accepted \d+, accepted twice \d+, never accepted \d+, accepted out of order \d+, unacknowledged \d+$/,
+          /publishers sent \d+, accepted \d+, accepted twice \d+, never accepted \d+, accepted out of order \d+, unacknowledged \d+; "not recovered" notices (none|[\w ]+ \d+(, [\w ]+ \d+)*)$/,
         );
       }
-      assert.match(out, /^broadcast: wirely\/socket\.io = [\d.]+x/m);
+      assert.match(
+        out,
+        /^broadcast: wirely\/socket\.io = [\d.]+x events\/s, [\d.]+x less server CPU per delivery/m,
+      );
       const delivery = lines.filter((line) => line.startsWith("delivery: "));
-      assert.equal(delivery.length, 3, out);
+      assert.equal(delivery.length, 4, out);
       for (const line of delivery) {
         assert.match(
           line,

@@ -73,60 +73,83 @@ async function sender(kind: string, port: number): Promise<{ emit(): void; close
   return { emit: () => void client.emit("say", line), close: () => void client.close() };
 }
 
-/** One throughput run. */
-export async function broadcast(config: BroadcastConfig): Promise<BroadcastResult> {
-  const { kind, ports, receivers, events, window, deadlineMs } = config;
-  let deliveries = 0;
-  let onDelivery = (): void => {};
-  const count = (): void => {
-    deliveries++;
-    onDelivery();
-  };
-  const sockets: WebSocket[] = [];
-  for (let i = 0; i < receivers; i += 50) {
-    const batch = Math.min(50, receivers - i);
-    sockets.push(
-      ...await Promise.all(
-        Array.from(
-          { length: batch },
-          (_, j) => receiver(kind, ports[(i + j) % ports.length]!, count),
-        ),
-      ),
-    );
+/**
+ * One throughput run: {@linkcode BroadcastRun.open} connects the receivers and the sender,
+ * {@linkcode BroadcastRun.run} measures (so that the servers' CPU can be read around the run
+ * alone) and closes them.
+ */
+export class BroadcastRun {
+  readonly #config: BroadcastConfig;
+  #sockets: WebSocket[] = [];
+  #send: { emit(): void; close(): void } | undefined;
+  #deliveries = 0;
+  #onDelivery = (): void => {};
+
+  constructor(config: BroadcastConfig) {
+    this.#config = config;
   }
-  const send = await sender(kind, ports[0]!);
-  await new Promise((resolve) => setTimeout(resolve, 500)); // room subscriptions settle
-  deliveries = 0;
-  const total = events * receivers;
-  let sent = 0;
-  const pump = (): void => {
-    while (sent < events && sent * receivers - deliveries < window * receivers) {
-      send.emit();
-      sent++;
-    }
-  };
-  const cpuBefore = process.cpuUsage();
-  const start = performance.now();
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, deadlineMs);
-    onDelivery = () => {
-      if (deliveries >= total) {
-        clearTimeout(timer);
-        resolve();
-      } else if (sent < events && sent * receivers - deliveries < window * receivers) pump();
+
+  /** Connects every receiver (spread over the servers) and the sender (first server). */
+  async open(): Promise<void> {
+    const { kind, ports, receivers } = this.#config;
+    const count = (): void => {
+      this.#deliveries++;
+      this.#onDelivery();
     };
-    pump();
-  });
-  const elapsedMs = performance.now() - start;
-  const cpu = process.cpuUsage(cpuBefore);
-  onDelivery = () => {};
-  send.close();
-  for (const ws of sockets) ws.terminate();
-  return {
-    events: Math.floor(deliveries / receivers),
-    deliveries,
-    elapsedMs,
-    cpuMs: (cpu.user + cpu.system) / 1000,
-    complete: deliveries >= total,
-  };
+    for (let i = 0; i < receivers; i += 50) {
+      const batch = Math.min(50, receivers - i);
+      this.#sockets.push(
+        ...await Promise.all(
+          Array.from(
+            { length: batch },
+            (_, j) => receiver(kind, ports[(i + j) % ports.length]!, count),
+          ),
+        ),
+      );
+    }
+    this.#send = await sender(kind, ports[0]!);
+    await new Promise((resolve) => setTimeout(resolve, 500)); // room subscriptions settle
+    this.#deliveries = 0;
+  }
+
+  /** Sends `events` events, `window` in flight; stops at the last delivery or the deadline. */
+  async run(): Promise<BroadcastResult> {
+    const { receivers, events, window, deadlineMs } = this.#config;
+    const send = this.#send!;
+    const total = events * receivers;
+    let sent = 0;
+    const room = (): boolean =>
+      sent < events && sent * receivers - this.#deliveries < window * receivers;
+    const pump = (): void => {
+      while (room()) {
+        send.emit();
+        sent++;
+      }
+    };
+    const cpuBefore = process.cpuUsage();
+    const start = performance.now();
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, deadlineMs);
+      this.#onDelivery = () => {
+        if (this.#deliveries >= total) {
+          clearTimeout(timer);
+          resolve();
+        } else if (room()) pump();
+      };
+      pump();
+    });
+    const elapsedMs = performance.now() - start;
+    const cpu = process.cpuUsage(cpuBefore);
+    const deliveries = this.#deliveries;
+    this.#onDelivery = () => {};
+    send.close();
+    for (const ws of this.#sockets) ws.terminate();
+    return {
+      events: Math.floor(deliveries / receivers),
+      deliveries,
+      elapsedMs,
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      complete: deliveries >= total,
+    };
+  }
 }

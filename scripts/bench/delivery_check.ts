@@ -7,9 +7,9 @@
  * - Expected, for a receiver: every message the servers accepted for its room (each once).
  * - Duplicate: a message received again. Reordered: a message received after a later one of the
  *   same publisher. Unexpected: received but never accepted (must be 0).
- * - A missing message is "unrecoverable" (reported) when it falls in a gap the system announced
- *   (a reconnect answered "not recovered": between the last message before it and the first
- *   after it), else it is lost silently.
+ * - A missing message is "unrecoverable" (reported) when the first thing the system told the
+ *   receiver after the message was accepted is "not recovered" (at a reconnection, or in a notice
+ *   on an open connection: the app refetches its state then); else it is lost silently.
  *
  * @module
  */
@@ -21,10 +21,10 @@ export class Receiver {
   readonly seqs: number[] = [];
   /** Delivery latency of each receipt, milliseconds. */
   readonly latencies: number[] = [];
-  /** Gaps announced by the system: [last seq before, first seq after (Infinity until one)]. */
-  readonly gaps: [number, number][] = [];
-  #max = 0;
-  #openGap: [number, number] | undefined;
+  /** What the system said at each reconnection (and notice): [time, recovered]. */
+  readonly results: [at: number, recovered: boolean][] = [];
+  /** Why the system said "not recovered", and how often. */
+  readonly reasons: Map<string, number> = new Map();
 
   constructor(room: number) {
     this.room = room;
@@ -34,26 +34,27 @@ export class Receiver {
   receive(seq: number, sentAt: number, now: number): void {
     this.seqs.push(seq);
     this.latencies.push(now - sentAt);
-    if (this.#openGap !== undefined) {
-      this.#openGap[1] = seq;
-      this.#openGap = undefined;
-    }
-    if (seq > this.#max) this.#max = seq;
   }
 
-  /** Why the system said "not recovered", and how often. */
-  readonly reasons: Map<string, number> = new Map();
+  /**
+   * What the system said at a reconnection, or in a notice on an open connection, at time `at`
+   * (the servers' accept-log clock): `false` is "messages may be missing" (with `reason` when
+   * it gives one), `true` "everything missed was replayed"; a system that says nothing does not
+   * call this.
+   */
+  reconnected(recovered: boolean, at: number, reason = "not recovered"): void {
+    this.results.push([at, recovered]);
+    if (!recovered) this.reasons.set(reason, (this.reasons.get(reason) ?? 0) + 1);
+  }
 
   /**
-   * A (re)connection, or a notice on an open one; `recovered === false` is the system saying
-   * messages may be missing (`reason`, when it gives one); `undefined`: it says nothing.
+   * Whether a message accepted at `acceptedAt` that never arrived was announced: the first thing
+   * the system said after it was accepted is "not recovered" (the app refetches then). Said
+   * nothing, or said "recovered": it was lost silently.
    */
-  reconnected(recovered: boolean | undefined, reason = "not recovered"): void {
-    if (recovered !== false) return;
-    this.reasons.set(reason, (this.reasons.get(reason) ?? 0) + 1);
-    if (this.#openGap !== undefined) return; // still the same gap: nothing received since
-    this.#openGap = [this.#max, Infinity];
-    this.gaps.push(this.#openGap);
+  announced(acceptedAt: number): boolean {
+    const next = this.results.find(([at]) => at > acceptedAt);
+    return next !== undefined && !next[1];
   }
 }
 
@@ -125,13 +126,15 @@ export function compare(
     byRoom.set(entry[0], list);
   }
   const acceptedSets = new Map<number, Set<number>>();
+  const acceptedAt = new Map<string, number>(); // "room seq" -> first acceptance time
   let acceptedTwice = 0;
   let acceptedOutOfOrder = 0;
   for (const [room, list] of byRoom) {
     list.sort((a, b) => a[2] - b[2]);
     const set = new Set<number>();
     let max = 0;
-    for (const [, seq] of list) {
+    for (const [, seq, at] of list) {
+      if (!acceptedAt.has(`${room} ${seq}`)) acceptedAt.set(`${room} ${seq}`, at);
       if (set.has(seq)) acceptedTwice++;
       else if (seq < max) acceptedOutOfOrder++;
       set.add(seq);
@@ -174,7 +177,7 @@ export function compare(
     });
     for (const seq of set) {
       if (seen.has(seq)) continue;
-      if (receiver.gaps.some(([after, before]) => seq > after && seq < before)) unrecoverable++;
+      if (receiver.announced(acceptedAt.get(`${receiver.room} ${seq}`)!)) unrecoverable++;
       else lostSilently++;
     }
   }

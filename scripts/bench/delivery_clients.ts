@@ -37,6 +37,8 @@ export interface Driver {
 }
 
 const now = (): number => performance.now();
+/** The servers' accept-log clock (milliseconds since 1970, sub-millisecond). */
+const wall = (): number => performance.timeOrigin + performance.now();
 
 interface Pub {
   room: number;
@@ -47,7 +49,9 @@ interface Pub {
 const wirelyOptions = {
   WebSocket: WebSocket as never,
   network: false,
-  backoff: { baseDelay: 400, maxDelay: 2_000 },
+  // Like socket.io's: the retry counter resets on every successful connection (wirely's default
+  // waits for 5 s of uptime, which a connection cut every 1-3 s never reaches).
+  backoff: { baseDelay: 400, maxDelay: 2_000, minUptime: 0 },
   ackTimeout: 30_000,
   logEventErrors: false,
   onUnhandledError: false,
@@ -65,7 +69,7 @@ export const wirelyRecoveryDriver: Driver = {
     const ready = new Promise<void>((resolve) => client.once("joined", () => resolve()));
     session.onRecovery((result) => {
       if (first) return void (first = false); // the first connection: "new"
-      record.reconnected(result.recovered, result.recovered ? undefined : result.reason);
+      record.reconnected(result.recovered, wall(), result.recovered ? undefined : result.reason);
     });
     client.on("msg", (data) => {
       const { seq, t } = data as Pub;
@@ -99,8 +103,7 @@ export const wirelyDriver: Driver = {
     let first = true;
     const ready = new Promise<void>((resolve) => {
       client.on("joined", () => {
-        if (first) resolve();
-        else record.reconnected(undefined); // this client has no recovery to report
+        if (first) resolve(); // no recovery: nothing to report at a reconnection
         first = false;
       });
     });
@@ -145,7 +148,7 @@ export function socketIoDriver(recovery: boolean): Driver {
       let first = true;
       const ready = new Promise<void>((resolve) => socket.once("joined", () => resolve()));
       socket.on("connect", () => {
-        if (!first) record.reconnected(recovery ? socket.recovered : undefined);
+        if (!first && recovery) record.reconnected(socket.recovered, wall());
         first = false;
       });
       socket.on("msg", ({ seq, t }: Pub) => record.receive(seq, t, now()));

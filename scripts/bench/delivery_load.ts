@@ -6,7 +6,8 @@
  * - `{"cmd":"open","system":S,...ChaosConfig}` → `{"clients":N}` once every client is in its room;
  * - `{"cmd":"start"}` → `{"started":true}`: publishing and connection cuts begin;
  * - `{"cmd":"finish"}` → the comparison (`DeliveryReport`, `drops`, `drainMs`);
- * - `{"cmd":"broadcast",...BroadcastConfig}` → `BroadcastResult`;
+ * - `{"cmd":"broadcast-open",...BroadcastConfig}` → `{"open":true}` once connected, then
+ *   `{"cmd":"broadcast-run"}` → `BroadcastResult`;
  * - `quit`.
  *
  * @module
@@ -14,7 +15,7 @@
 
 import process from "node:process";
 import { createInterface } from "node:readline";
-import { broadcast, type BroadcastConfig } from "./delivery_broadcast.ts";
+import { type BroadcastConfig, BroadcastRun } from "./delivery_broadcast.ts";
 import { type ChaosConfig, ChaosRun } from "./delivery_chaos.ts";
 import {
   type Driver,
@@ -31,6 +32,7 @@ const drivers: Record<string, Driver> = {
 };
 
 let run: ChaosRun | undefined;
+let broadcast: BroadcastRun | undefined;
 const answer = (value: unknown): void => void console.log(JSON.stringify(value));
 
 async function handle(command: { cmd: string } & Record<string, unknown>): Promise<unknown> {
@@ -49,8 +51,15 @@ async function handle(command: { cmd: string } & Record<string, unknown>): Promi
       run = undefined;
       return report;
     }
-    case "broadcast":
-      return await broadcast(command as unknown as BroadcastConfig);
+    case "broadcast-open":
+      broadcast = new BroadcastRun(command as unknown as BroadcastConfig);
+      await broadcast.open();
+      return { open: true };
+    case "broadcast-run": {
+      const result = await broadcast!.run();
+      broadcast = undefined;
+      return result;
+    }
   }
   throw new TypeError(`unknown command ${command.cmd}`);
 }

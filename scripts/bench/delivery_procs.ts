@@ -18,6 +18,18 @@ export function freePort(): number {
   return port;
 }
 
+/** User + system CPU of process `pid` in milliseconds (`/proc/<pid>/stat`, 100 ticks/s); 0 when gone. */
+export function processCpuMs(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10; // utime, stime (fields 14, 15)
+  } catch {
+    return 0;
+  }
+}
+
 async function readUntil(
   stream: ReadableStream<Uint8Array>,
   test: (text: string) => boolean,
@@ -52,6 +64,11 @@ export class RedisProcess {
   constructor(port: number, dir: string) {
     this.port = port;
     this.dir = dir;
+  }
+
+  /** CPU used so far by the running process, milliseconds. */
+  cpuMs(): number {
+    return processCpuMs(this.#child?.pid);
   }
 
   /** The URL clients connect to. */
@@ -123,6 +140,11 @@ export class ServerProcess {
     }).spawn();
     this.#child = child;
     await readUntil(child.stdout, (text) => text.includes('"port"'), 30_000, "server");
+  }
+
+  /** CPU used so far by the running process, milliseconds. */
+  cpuMs(): number {
+    return processCpuMs(this.#child?.pid);
   }
 
   /** SIGKILL, like a crash. */

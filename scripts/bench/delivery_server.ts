@@ -85,9 +85,7 @@ async function startWirely(): Promise<() => Promise<void>> {
   );
   io.onConnection((socket) => {
     const room = socket.conn.url.searchParams.get("room");
-    // `socket.recovered` of the Delivery API (h-delivery; its server side is not merged yet).
-    const recovered = (socket as { recovered?: boolean }).recovered === true;
-    if (room !== null && !recovered) socket.join(room);
+    if (room !== null && !socket.recovered) socket.join(room); // a recovered socket has its rooms
     socket.emit("joined");
     socket.on("pub", (data) => {
       const pub = data as Pub;
