@@ -37,14 +37,18 @@ export class Link {
   #incoming: Frame[] = [];
   #epoch = "";
   #offset = 0;
-  /** Last client sequence number handled, saved, confirmed. */
+  /** Last client sequence number handed to the handlers (reserved in the store first). */
   #seq = 0;
-  #saved = 0;
+  /** Client events received, waiting for their sequence number to be written. */
+  #pending: { seq: number; frame: Frame }[] = [];
+  #generation = 1;
+  #rooms: string[] = [];
   #saving = false;
-  #dirty = false;
+  #again = false;
   #nextSeq = 0;
   #ready: (() => void) | undefined;
   #feed: ((frame: Frame) => void) | undefined;
+  #handle: ((frame: Frame) => void) | undefined;
 
   constructor(recovery: ServerRecovery, conn: ServerConnection<unknown>, withSession: boolean) {
     this.#recovery = recovery;
@@ -54,10 +58,18 @@ export class Link {
     if (withSession) this.#state = "hello";
   }
 
-  /** Hello first: `ready` runs once the session is settled, `feed` handles frames queued meanwhile. */
-  waitForHello(ready: () => void, feed: (frame: Frame) => void): void {
+  /**
+   * Hello first: `ready` runs once the session is settled, `feed` takes the frames that came
+   * meanwhile, `handle` gives client events to the handlers (once their number is written).
+   */
+  waitForHello(
+    ready: () => void,
+    feed: (frame: Frame) => void,
+    handle: (frame: Frame) => void,
+  ): void {
     this.#ready = ready;
     this.#feed = feed;
+    this.#handle = handle;
   }
 
   /** Sends a frame of this socket through the log (events, answers): `true` when written or sent. */
@@ -86,13 +98,15 @@ export class Link {
     if (this.#nextSeq !== 0) {
       const seq = this.#nextSeq;
       this.#nextSeq = 0;
-      if (seq <= this.#seq) {
+      if (seq <= (this.#pending.at(-1)?.seq ?? this.#seq)) {
         this.#confirm(); // sent again after a reconnect: handled already
         return true;
       }
-      this.#seq = seq;
+      // Written before it is handled: a connection that claims the session later sees it
+      // (and drops the copy the client sends again), or this one never handles it.
+      this.#pending.push({ seq, frame });
       this.save();
-      return false;
+      return true;
     }
     const packet = control(frame, "q");
     if (packet === undefined || typeof packet[1] !== "number") return false;
@@ -118,38 +132,52 @@ export class Link {
     this.save(); // the store may have lost the session too (Redis restarted empty)
   }
 
-  /** Writes the session (rooms, sequence number) and confirms what it holds. */
+  /**
+   * Writes the session (rooms, the sequence number of the events received) unless another
+   * connection claimed it; then hands those events to the handlers and confirms them.
+   */
   save(): void {
-    // A closed connection's rooms are gone: writing them would empty the session.
-    if (!this.withSession || this.#state === "hello" || this.conn.state !== "open") return;
+    if (!this.withSession || this.#state === "hello") return;
     if (this.#saving) {
-      this.#dirty = true;
+      this.#again = true;
       return;
     }
     this.#saving = true;
-    const seq = this.#seq;
-    const done = (): void => {
-      this.#saving = false;
-      this.#saved = Math.max(this.#saved, seq);
-      this.#confirm();
-      if (this.#dirty) {
-        this.#dirty = false;
-        this.save();
-      }
-    };
-    this.#recovery.store.saveSession(
-      this.key,
-      { rooms: [...this.conn.rooms], seq },
-      this.#recovery.ttl,
-    )
-      .then(done, (error) => {
+    // A closed connection's rooms are gone: keep those it had.
+    if (this.conn.state === "open") this.#rooms = [...this.conn.rooms];
+    const seq = this.#pending.at(-1)?.seq ?? this.#seq;
+    const { store, ttl } = this.#recovery;
+    store.saveSession(this.key, { rooms: this.#rooms, seq }, ttl, this.#generation).then(
+      (saved) => this.#saved(saved, seq),
+      (error) => {
         this.#recovery.reportError(error);
-        done(); // handled here: confirmed, at the price of a redo if the client moves server
-      });
+        this.#saved(true, seq); // the store is away: handled here (a redo if the client moves)
+      },
+    );
+  }
+
+  #saved(saved: boolean, seq: number): void {
+    this.#saving = false;
+    if (!saved) {
+      // Another connection took the session over: it handles what this one did not.
+      this.#pending = [];
+      if (this.conn.state === "open") this.conn.close(1008, "session resumed elsewhere");
+      return;
+    }
+    while (this.#pending.length > 0 && this.#pending[0]!.seq <= seq) {
+      const { seq: next, frame } = this.#pending.shift()!;
+      this.#seq = next;
+      this.#handle?.(frame);
+    }
+    this.#confirm();
+    if (this.#again || this.#pending.length > 0) {
+      this.#again = false;
+      this.save();
+    }
   }
 
   #confirm(): void {
-    if (this.conn.state === "open" && this.#saved > 0) this.conn.send(`["k",${this.#saved}]`);
+    if (this.conn.state === "open" && this.#seq > 0) this.conn.send(`["k",${this.#seq}]`);
   }
 
   #position(epoch: string, offset: number): void {
@@ -183,10 +211,14 @@ export class Link {
     let replayed = 0;
     try {
       await recovery.started;
-      const held = typeof id === "string" ? await recovery.store.loadSession(id) : undefined;
-      if (held !== undefined) {
+      const claimed = typeof id === "string"
+        ? await recovery.store.claimSession(id, recovery.ttl)
+        : undefined;
+      if (claimed !== undefined) {
+        const held = claimed.record;
         this.key = id as string;
-        this.#seq = this.#saved = held.seq;
+        this.#generation = claimed.generation;
+        this.#seq = held.seq;
         for (const room of held.rooms) this.conn.join(room);
         if (typeof epoch === "string" && typeof offset === "number") {
           const result = await this.#replay(epoch, offset);
@@ -202,10 +234,12 @@ export class Link {
       }
       this.recovered = why === undefined;
       if (this.conn.state !== "open") return; // the client went on elsewhere with this session
-      await recovery.store.saveSession(this.key, {
-        rooms: [...this.conn.rooms],
-        seq: this.#seq,
-      }, recovery.ttl);
+      this.#rooms = [...this.conn.rooms];
+      const record = { rooms: this.#rooms, seq: this.#seq };
+      if (!await recovery.store.saveSession(this.key, record, recovery.ttl, this.#generation)) {
+        this.conn.close(1008, "session resumed elsewhere");
+        return;
+      }
     } catch (error) {
       recovery.reportError(error);
       if (this.key.includes("#")) this.key = typeof id === "string" ? id : crypto.randomUUID();

@@ -32,7 +32,7 @@ import type { ServerOptions, WebSocketServer } from "../server/types.ts";
 import { checkTimeout } from "./_core.ts";
 import { BroadcastOperator, type BroadcastTarget, type ExceptTarget } from "./broadcast.ts";
 import type { EventError } from "./errors.ts";
-import { EventSocket, type SocketHost } from "./socket.ts";
+import { EventSocket, handleFrame, linkOf, linkSocket, type SocketHost } from "./socket.ts";
 import type { DefaultEvents, EmitArgs, EventData, EventName } from "./types.ts";
 import type { RecoveryOptions } from "./store.ts";
 import { EVENTS_PROTOCOL, RECOVERY_PROTOCOL } from "./wire.ts";
@@ -226,10 +226,14 @@ export class EventServer<
           const socket = new EventSocket(conn, this.#host);
           this.#sockets.set(conn, socket);
           const link = recovery?.link(conn, conn.protocol === RECOVERY_PROTOCOL);
-          if (link !== undefined) socket.linked(link);
+          if (link !== undefined) linkSocket(socket, link);
           if (link?.withSession) {
             // onConnection runs once the session is settled (socket.recovered known).
-            link.waitForHello(() => this.#connected(socket), (frame) => socket.receive(frame));
+            link.waitForHello(
+              () => this.#connected(socket),
+              (frame) => socket.receive(frame),
+              (frame) => handleFrame(socket, frame),
+            );
           } else {
             for (const handler of [...this.#connection]) results.push(handler(socket));
           }
@@ -245,7 +249,7 @@ export class EventServer<
       onClose: (conn, info) => {
         const socket = this.#sockets.get(conn);
         this.#sockets.delete(conn);
-        const link = socket?.link;
+        const link = socket && linkOf(socket);
         if (link !== undefined) this.#recovery?.unlink(link);
         socket?.closed(info);
         return onClose?.(conn, info);
@@ -306,7 +310,8 @@ export class EventServer<
   ): number {
     const links: Link[] = [];
     for (const conn of except) {
-      const link = this.#sockets.get(conn as ServerConnection<Data>)?.link;
+      const socket = this.#sockets.get(conn as ServerConnection<Data>);
+      const link = socket && linkOf(socket);
       if (link !== undefined) links.push(link);
     }
     this.#recovery!.broadcast(frame, rooms, exceptRooms, links);

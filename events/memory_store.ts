@@ -69,7 +69,10 @@ export class MemoryStore implements RecoveryStore {
   readonly #bounds: Required<HistoryBounds>;
   readonly #servers = new Map<string, StoreServer>();
   readonly #log: { entry: LogEntry; at: number }[] = [];
-  readonly #sessions = new Map<string, { record: SessionRecord; expires: number }>();
+  readonly #sessions = new Map<
+    string,
+    { record: SessionRecord; generation: number; expires: number }
+  >();
   readonly #epoch: string = crypto.randomUUID().slice(0, 8);
   #offset = 0;
 
@@ -132,21 +135,39 @@ export class MemoryStore implements RecoveryStore {
     return Promise.resolve({ entries, end: this.#offset });
   }
 
-  /** The record, unless expired. */
-  loadSession(id: string): Promise<SessionRecord | undefined> {
+  /** The record with its next generation, unless expired. */
+  claimSession(
+    id: string,
+    ttl: number,
+  ): Promise<{ record: SessionRecord; generation: number } | undefined> {
+    const now = Date.now();
     const held = this.#sessions.get(id);
-    if (held !== undefined && held.expires <= Date.now()) this.#sessions.delete(id);
-    return Promise.resolve(this.#sessions.get(id)?.record);
+    if (held === undefined || held.expires <= now) {
+      this.#sessions.delete(id);
+      return Promise.resolve(undefined);
+    }
+    held.generation++;
+    held.expires = now + ttl;
+    return Promise.resolve({ record: held.record, generation: held.generation });
   }
 
-  /** Writes the record; expired records are swept on the way. */
-  saveSession(id: string, record: SessionRecord, ttl: number): Promise<void> {
+  /** Writes the record unless claimed since; expired records are swept on the way. */
+  saveSession(
+    id: string,
+    record: SessionRecord,
+    ttl: number,
+    generation: number,
+  ): Promise<boolean> {
     const now = Date.now();
     if (this.#sessions.size > 0 && this.#sessions.size % 1024 === 0) {
       for (const [key, held] of this.#sessions) if (held.expires <= now) this.#sessions.delete(key);
     }
-    this.#sessions.set(id, { record, expires: now + ttl });
-    return Promise.resolve();
+    const held = this.#sessions.get(id);
+    if (held !== undefined && held.expires > now && held.generation !== generation) {
+      return Promise.resolve(false);
+    }
+    this.#sessions.set(id, { record, generation, expires: now + ttl });
+    return Promise.resolve(true);
   }
 
   /** Pushes back the expiry of these sessions. */

@@ -5,7 +5,7 @@ import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { EventClient } from "./client.ts";
 import { MemoryStore } from "./memory_store.ts";
-import { recovery, type RecoveryResult } from "./session.ts";
+import { type ClientSession, recovery, type RecoveryResult } from "./session.ts";
 import type { RecoveryOptions } from "./store.ts";
 import { FAST, Rig, until, within } from "./_helpers_test.ts";
 import type { EventSocket } from "./socket.ts";
@@ -21,7 +21,23 @@ interface Down {
 }
 
 /** A server with recovery: sockets join "room", record `up`s, answer `ask`/`slow`. */
-async function recoveringRig(recoveryOption: true | RecoveryOptions = true) {
+interface RecoveringRig {
+  rig: Rig<Up, Down>;
+  ups: number[];
+  sockets: EventSocket<Up, Down>[];
+  setAway: (value: boolean) => boolean;
+  last: () => EventSocket<Up, Down>;
+}
+interface RecoveringClient {
+  client: EventClient<Down, Up>;
+  session: ClientSession;
+  results: RecoveryResult[];
+  downs: number[];
+}
+
+async function recoveringRig(
+  recoveryOption: true | RecoveryOptions = true,
+): Promise<RecoveringRig> {
   const rig = new Rig<Up, Down>({ recovery: recoveryOption });
   const ups: number[] = [];
   const sockets: EventSocket<Up, Down>[] = [];
@@ -46,7 +62,7 @@ async function recoveringRig(recoveryOption: true | RecoveryOptions = true) {
   };
 }
 
-async function recoveringClient(rig: Rig<Up, Down>) {
+async function recoveringClient(rig: Rig<Up, Down>): Promise<RecoveringClient> {
   const session = recovery();
   const results: RecoveryResult[] = [];
   session.onRecovery((result) => void results.push(result));

@@ -12,7 +12,6 @@
 
 import type { WirelyClient } from "../client/client.ts";
 import { ClientError } from "../client/errors.ts";
-import type { EventCore } from "./_core.ts";
 import { decodePacket, type Frame, RECOVERY_PROTOCOL } from "./wire.ts";
 
 /**
@@ -84,8 +83,13 @@ export interface RecoveryClientOptions {
 export interface SessionHost {
   /** The reconnecting client. */
   readonly client: WirelyClient;
-  /** The events core (answers). */
-  readonly core: EventCore;
+  /** The client's answers (the events core). */
+  readonly core: {
+    /** Rejects the answers awaited for events a connection carried. */
+    rejectSent(code: "ACK_DISCONNECTED", message: string): void;
+    /** Every awaited answer's event was handed to a connection. */
+    markQueuedSent(): void;
+  };
 }
 
 interface Outgoing {

@@ -21,6 +21,16 @@ import type {
   EventName,
 } from "./types.ts";
 
+/** Sets a socket's link to the history log (server with `recovery`). */
+// deno-lint-ignore no-explicit-any
+export let linkSocket: (socket: EventSocket<any, any, any>, link: Link) => void;
+/** A socket's link to the history log, if any. */
+// deno-lint-ignore no-explicit-any
+export let linkOf: (socket: EventSocket<any, any, any>) => Link | undefined;
+/** Gives a client event to a socket's handlers (past the session layer). */
+// deno-lint-ignore no-explicit-any
+export let handleFrame: (socket: EventSocket<any, any, any>, frame: string | Uint8Array) => void;
+
 /** What a socket needs from its {@linkcode EventServer}; implemented by the server. */
 export interface SocketHost<Listen extends object, Emit extends object, Data> {
   /** Default answer timeout, milliseconds. */
@@ -211,14 +221,11 @@ export class EventSocket<
     this.#core.receive(data);
   }
 
-  /** The socket's place in the history log (called by the server with `recovery`). @internal */
-  linked(link: Link): void {
-    this.#link = link;
-  }
-
-  /** The socket's link to the history log, if any. @internal */
-  get link(): Link | undefined {
-    return this.#link;
+  static {
+    // The server with `recovery` links sockets to the history log; no public method for it.
+    linkSocket = (socket, link) => socket.#link = link;
+    linkOf = (socket) => socket.#link;
+    handleFrame = (socket, frame) => socket.#core.receive(frame);
   }
 
   /** Tells this socket's error handlers (called by the server). */

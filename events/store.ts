@@ -160,10 +160,20 @@ export interface RecoveryStore {
   head(): Promise<{ epoch: string; offset: number }>;
   /** Up to `limit` entries after `offset` of `epoch`, or why they cannot be read. */
   read(epoch: string, offset: number, limit: number): Promise<LogRead>;
-  /** A session's record, or `undefined` when unknown or expired. */
-  loadSession(id: string): Promise<SessionRecord | undefined>;
-  /** Writes a session's record, expiring `ttl` milliseconds after its last write or touch. */
-  saveSession(id: string, record: SessionRecord, ttl: number): Promise<void>;
+  /**
+   * A connection takes over a session: atomically adds 1 to its generation and returns the
+   * record with the new generation, or `undefined` when the session is unknown or expired.
+   */
+  claimSession(
+    id: string,
+    ttl: number,
+  ): Promise<{ record: SessionRecord; generation: number } | undefined>;
+  /**
+   * Writes a session's record if its generation is still `generation` (or the session is
+   * missing), expiring `ttl` milliseconds after its last write or touch. Resolves `false`
+   * (nothing written) when another connection claimed the session since.
+   */
+  saveSession(id: string, record: SessionRecord, ttl: number, generation: number): Promise<boolean>;
   /** Pushes back the expiry of these sessions (connected ones) to `ttl` milliseconds from now. */
   touchSessions(ids: readonly string[], ttl: number): Promise<void>;
   /** The server stops: deliver nothing more to it. */

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import type { RedisClientType } from "redis";
 import { EventClient } from "../events/client.ts";
 import { EventServer } from "../events/event_server.ts";
-import { recovery, type RecoveryResult } from "../events/session.ts";
+import { type ClientSession, recovery, type RecoveryResult } from "../events/session.ts";
 import type { EventSocket } from "../events/socket.ts";
 import { FAST } from "../events/_helpers_test.ts";
 import type { ServedWebSocketServer } from "../server/mod.ts";
@@ -77,7 +77,13 @@ class Node {
 }
 
 /** A client with a session, its url chosen by `url()` at each connection. */
-async function member(url: () => string) {
+interface Member {
+  client: EventClient<Down, Up>;
+  session: ClientSession;
+  results: RecoveryResult[];
+  downs: number[];
+}
+async function member(url: () => string): Promise<Member> {
   const session = recovery();
   const results: RecoveryResult[] = [];
   session.onRecovery((result) => void results.push(result));
@@ -142,7 +148,10 @@ describe("recovery on Redis", { skip: skipWithoutRedis }, () => {
     for (const cleanup of cleanups.reverse()) await cleanup();
   });
 
-  async function setup(count: number, bounds: Partial<RedisStoreOptions> = {}) {
+  async function setup(
+    count: number,
+    bounds: Partial<RedisStoreOptions> = {},
+  ): Promise<{ redis: RedisProcess; nodes: Node[] }> {
     const redis = await RedisProcess.start();
     cleanups.push(() => redis.stop());
     const nodes: Node[] = [];
@@ -228,21 +237,17 @@ describe("recovery on Redis", { skip: skipWithoutRedis }, () => {
       await sleep(i % 3 === 0 ? 2 : 0);
     }
     await until(() => downs.length >= total, 20_000, "every event");
-    await until(() => new Set([...proc.got, ...b!.ups]).size >= total, 20_000, "every up");
+    await until(() => proc.got.length + b!.ups.length >= total, 20_000, "every up");
     await sleep(100);
     assert.deepEqual(downs, [...Array(total).keys()]);
     assert.equal(results.length, 2);
     assert.equal(results[1]!.recovered, true, JSON.stringify(results));
     assert.equal(b!.last.recovered, true);
-    // Every up handled, in order on each server; one handled by the killed server but not yet
-    // recorded in Redis when it died is handled again (docs/scale-out.md): at most a few.
-    assert.deepEqual([...new Set([...proc.got, ...b!.ups])].sort((x, y) => x - y), [
-      ...Array(total).keys(),
-    ]);
-    assert.deepEqual(proc.got, [...Array(proc.got.length).keys()]);
-    assert.deepEqual(b!.ups, [...b!.ups].sort((x, y) => x - y));
-    const redone = proc.got.length + b!.ups.length - total;
-    assert.ok(redone <= 5, `${redone} handled twice`);
+    // Every up handled once, in order, across the killed server and the other one: a number
+    // is written to Redis before its event is handled, and the server that resumes the session
+    // drops the copies of those the killed server had written.
+    assert.deepEqual([...proc.got, ...b!.ups], [...Array(total).keys()]);
+    assert.ok(proc.got.length > 0 && b!.ups.length > 0);
   });
 
   it("history trimmed while away: recovered false, reason trimmed; within the bound: replayed on the other server", async () => {

@@ -121,6 +121,29 @@ end
 return {'ok', tostring(last), items}
 `;
 
+// KEYS: session. ARGV: ttl.
+const CLAIM = `
+local value = redis.call('GET', KEYS[1])
+if not value then return false end
+local ok, session = pcall(cjson.decode, value)
+if not ok or type(session) ~= 'table' or type(session.g) ~= 'number' then return value end
+session.g = session.g + 1
+value = cjson.encode(session)
+redis.call('SET', KEYS[1], value, 'PX', ARGV[1])
+return value
+`;
+
+// KEYS: session. ARGV: JSON, ttl, generation.
+const SAVE = `
+local value = redis.call('GET', KEYS[1])
+if value then
+  local ok, session = pcall(cjson.decode, value)
+  if ok and type(session) == 'table' and session.g ~= tonumber(ARGV[3]) then return 0 end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+`;
+
 type Item = [string, string[]];
 
 /**
@@ -271,25 +294,52 @@ export class RedisStore implements RecoveryStore {
     return { entries, end: Number(last) };
   }
 
-  /** `GET wirely#session#<id>`. */
-  async loadSession(id: string): Promise<SessionRecord | undefined> {
+  /** One script: the session's JSON (`{ r: rooms, q: seq, g: generation }`) with `g` + 1. */
+  async claimSession(
+    id: string,
+    ttl: number,
+  ): Promise<{ record: SessionRecord; generation: number } | undefined> {
     this.#ready();
-    const value = await this.#client.sendCommand(["GET", this.#sessionKey(id)]);
+    const value = await this.#client.sendCommand([
+      "EVAL",
+      CLAIM,
+      "1",
+      this.#sessionKey(id),
+      String(ttl),
+    ]);
     if (typeof value !== "string") return undefined;
     try {
-      const { rooms, seq } = JSON.parse(value) as SessionRecord;
-      if (Array.isArray(rooms) && Number.isInteger(seq)) return { rooms, seq };
+      const { r, q, g } = JSON.parse(value) as { r: unknown; q: number; g: number };
+      // Lua's cjson writes an empty list as {}.
+      const rooms = Array.isArray(r) ? r : isEmptyObject(r) ? [] : undefined;
+      if (rooms !== undefined && Number.isInteger(q) && Number.isInteger(g)) {
+        return { record: { rooms, seq: q }, generation: g };
+      }
     } catch {
       // fall through: not ours
     }
     throw this.#malformed(`session ${id}`);
   }
 
-  /** `SET ... PX ttl`. */
-  async saveSession(id: string, record: SessionRecord, ttl: number): Promise<void> {
+  /** One script: `SET ... PX ttl` unless the stored generation differs. */
+  async saveSession(
+    id: string,
+    record: SessionRecord,
+    ttl: number,
+    generation: number,
+  ): Promise<boolean> {
     this.#ready();
-    const value = JSON.stringify({ rooms: record.rooms, seq: record.seq });
-    await this.#client.sendCommand(["SET", this.#sessionKey(id), value, "PX", String(ttl)]);
+    const value = JSON.stringify({ r: record.rooms, q: record.seq, g: generation });
+    const saved = await this.#client.sendCommand([
+      "EVAL",
+      SAVE,
+      "1",
+      this.#sessionKey(id),
+      value,
+      String(ttl),
+      String(generation),
+    ]);
+    return Number(saved) === 1;
   }
 
   /** `PEXPIRE` each (pipelined by the client). */
@@ -428,4 +478,8 @@ const CATCH_UP: LogEntry = {
 
 function newEpoch(): string {
   return crypto.randomUUID().slice(0, 8);
+}
+
+function isEmptyObject(value: unknown): boolean {
+  return typeof value === "object" && value !== null && Object.keys(value).length === 0;
 }
