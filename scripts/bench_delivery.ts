@@ -33,6 +33,9 @@ const OUT = `${ROOT}.cache/bench/delivery/`;
 const quick = Deno.args.includes("--quick");
 const secondsAt = Deno.args.indexOf("--seconds");
 const seconds = secondsAt >= 0 ? Number(Deno.args[secondsAt + 1]) : quick ? 4 : 60;
+// `--only chaos` or `--only broadcast`: one half of the run (while working on one side).
+const onlyAt = Deno.args.indexOf("--only");
+const only = onlyAt >= 0 ? Deno.args[onlyAt + 1] : undefined;
 const SERVERS = 3;
 const scenario = quick
   ? { rooms: 3, receiversPerRoom: 4, rate: 30, broadcastReceivers: 30, events: 100, rounds: 1 }
@@ -170,8 +173,10 @@ const load = new LineProcess("load", "node", [`${OUT}delivery_load.mjs`]);
 const reports = new Map<string, ChaosResult>();
 const runs = { wirely: [] as Throughput[], socketio: [] as Throughput[] };
 try {
-  for (const [system] of SYSTEMS) reports.set(system, await chaos(load, system));
-  for (let round = 0; round < scenario.rounds; round++) {
+  for (const [system] of only === "broadcast" ? [] : SYSTEMS) {
+    reports.set(system, await chaos(load, system));
+  }
+  for (let round = 0; round < (only === "chaos" ? 0 : scenario.rounds); round++) {
     for (const kind of ["wirely", "socketio"] as const) {
       const result = await throughput(load, kind);
       runs[kind].push(result);
@@ -202,7 +207,8 @@ console.log(
     `restarted at 60%), ${Math.round((Date.now() - startedAt) / 1000)} s in all\n`,
 );
 for (const [system, label] of SYSTEMS) {
-  const report = reports.get(system)!;
+  const report = reports.get(system);
+  if (report === undefined) continue;
   console.log(`${label} (${report.drops} connection cuts):`);
   for (const line of formatReport(system, report).slice(0, 2)) console.log(`  ${line}`);
   const errors = report.errors ?? [];
@@ -220,21 +226,26 @@ const row = (name: string, list: Throughput[]): string =>
   } | ${median(list.map(perDelivery)).toFixed(2)} µs | ${
     median(list.map((r) => (1000 * r.redisCpuMs) / Math.max(1, r.events))).toFixed(0)
   } µs |`;
-console.log(
-  `\nbroadcast to ${scenario.broadcastReceivers} receivers over ${SERVERS} servers, ` +
-    `${scenario.events} events, 64 in flight, median of ${scenario.rounds} rounds:\n`,
-);
-console.log(
-  "| system | events/s | deliveries/s | servers' CPU per delivery | Redis CPU per event |",
-);
-console.log("| --- | ---: | ---: | ---: | ---: |");
-console.log(row("wirely 0.1 + RedisAdapter", runs.wirely));
-console.log(row("socket.io 4.8.4 + @socket.io/redis-adapter 8.3.0", runs.socketio));
-const ratio = (pick: (a: Throughput, b: Throughput) => number) =>
-  median(runs.wirely.map((run, i) => pick(run, runs.socketio[i]!))).toFixed(2);
-console.log(
-  `\nbroadcast: wirely/socket.io = ${ratio((a, b) => rate(a) / rate(b))}x events/s, ` +
-    `${ratio((a, b) => perDelivery(b) / perDelivery(a))}x less server CPU per delivery ` +
-    `(medians of per-round ratios; load average before the run: ${loadBefore})\n`,
-);
-for (const [system] of SYSTEMS) console.log(formatReport(system, reports.get(system)!)[2]);
+if (runs.wirely.length > 0) {
+  console.log(
+    `\nbroadcast to ${scenario.broadcastReceivers} receivers over ${SERVERS} servers, ` +
+      `${scenario.events} events, 64 in flight, median of ${scenario.rounds} rounds:\n`,
+  );
+  console.log(
+    "| system | events/s | deliveries/s | servers' CPU per delivery | Redis CPU per event |",
+  );
+  console.log("| --- | ---: | ---: | ---: | ---: |");
+  console.log(row("wirely 0.1 + RedisAdapter", runs.wirely));
+  console.log(row("socket.io 4.8.4 + @socket.io/redis-adapter 8.3.0", runs.socketio));
+  const ratio = (pick: (a: Throughput, b: Throughput) => number) =>
+    median(runs.wirely.map((run, i) => pick(run, runs.socketio[i]!))).toFixed(2);
+  console.log(
+    `\nbroadcast: wirely/socket.io = ${ratio((a, b) => rate(a) / rate(b))}x events/s, ` +
+      `${ratio((a, b) => perDelivery(b) / perDelivery(a))}x less server CPU per delivery ` +
+      `(medians of per-round ratios; load average before the run: ${loadBefore})\n`,
+  );
+}
+for (const [system] of SYSTEMS) {
+  const report = reports.get(system);
+  if (report !== undefined) console.log(formatReport(system, report)[2]);
+}

@@ -19,8 +19,10 @@ export class Receiver {
   readonly room: number;
   /** Sequence numbers in the order received. */
   readonly seqs: number[] = [];
-  /** Delivery latency of each receipt, milliseconds. */
+  /** Delivery latency of each receipt from the publisher's send, milliseconds. */
   readonly latencies: number[] = [];
+  /** Delivery latency of each receipt from the server's acceptance, milliseconds. */
+  readonly fromAccepted: number[] = [];
   /** What the system said at each reconnection (and notice): [time, recovered]. */
   readonly results: [at: number, recovered: boolean][] = [];
   /** Why the system said "not recovered", and how often. */
@@ -30,10 +32,14 @@ export class Receiver {
     this.room = room;
   }
 
-  /** A message of the room's publisher, sent at `sentAt` (same clock as `now`). */
-  receive(seq: number, sentAt: number, now: number): void {
+  /**
+   * A message of the room's publisher, sent at `sentAt` (same clock as `now`) and accepted by a
+   * server `fromAccepted` milliseconds ago.
+   */
+  receive(seq: number, sentAt: number, now: number, fromAccepted = 0): void {
     this.seqs.push(seq);
     this.latencies.push(now - sentAt);
+    this.fromAccepted.push(fromAccepted);
   }
 
   /**
@@ -98,6 +104,9 @@ export interface DeliveryReport {
   unexpected: number;
   p50Ms: number;
   p99Ms: number;
+  /** Latency from the server's acceptance (p50, p99), milliseconds. */
+  acceptedP50Ms: number;
+  acceptedP99Ms: number;
   sent: number;
   accepted: number;
   acceptedTwice: number;
@@ -159,6 +168,7 @@ export function compare(
   let lostSilently = 0;
   let unexpected = 0;
   const latencies: number[] = [];
+  const fromAccepted: number[] = [];
   for (const receiver of receivers) {
     const set = acceptedSets.get(receiver.room) ?? new Set<number>();
     expected += set.size;
@@ -171,6 +181,7 @@ export function compare(
       else {
         delivered++;
         latencies.push(receiver.latencies[i]!);
+        fromAccepted.push(receiver.fromAccepted[i]!);
       }
       if (seq < max) reordered++;
       else max = seq;
@@ -182,6 +193,7 @@ export function compare(
     }
   }
   latencies.sort((a, b) => a - b);
+  fromAccepted.sort((a, b) => a - b);
   const reasons: Record<string, number> = {};
   for (const receiver of receivers) {
     for (const [reason, n] of receiver.reasons) reasons[reason] = (reasons[reason] ?? 0) + n;
@@ -200,6 +212,8 @@ export function compare(
     unexpected,
     p50Ms: percentile(latencies, 0.5),
     p99Ms: percentile(latencies, 0.99),
+    acceptedP50Ms: percentile(fromAccepted, 0.5),
+    acceptedP99Ms: percentile(fromAccepted, 0.99),
     sent,
     accepted: [...acceptedSets.values()].reduce((sum, set) => sum + set.size, 0),
     acceptedTwice,
@@ -218,7 +232,10 @@ export function formatReport(system: string, report: DeliveryReport): string[] {
     `duplicates ${report.duplicates}, reordered ${report.reordered}, ` +
     `unrecoverable (reported) ${report.unrecoverable}, lost silently ${report.lostSilently}, ` +
     `unexpected ${report.unexpected}; latency p50 ${report.p50Ms.toFixed(1)} ms, ` +
-    `p99 ${report.p99Ms.toFixed(1)} ms`,
+    `p99 ${report.p99Ms.toFixed(1)} ms (from the publisher's send; from the server's ` +
+    `acceptance p50 ${report.acceptedP50Ms.toFixed(1)} ms, p99 ${
+      report.acceptedP99Ms.toFixed(1)
+    } ms)`,
     `${system}: publishers sent ${report.sent}, accepted ${report.accepted}, ` +
     `accepted twice ${report.acceptedTwice}, never accepted ${report.neverAccepted}, ` +
     `accepted out of order ${report.acceptedOutOfOrder}, unacknowledged ${report.unacked}; ` +

@@ -43,7 +43,10 @@ const wall = (): number => performance.timeOrigin + performance.now();
 interface Pub {
   room: number;
   seq: number;
+  /** When the publisher sent it (the load process's `performance.now()`). */
   t: number;
+  /** When a server accepted it (milliseconds since 1970). */
+  a: number;
 }
 
 const wirelyOptions = {
@@ -72,8 +75,8 @@ export const wirelyRecoveryDriver: Driver = {
       record.reconnected(result.recovered, wall(), result.recovered ? undefined : result.reason);
     });
     client.on("msg", (data) => {
-      const { seq, t } = data as Pub;
-      record.receive(seq, t, now());
+      const { seq, t, a } = data as Pub;
+      record.receive(seq, t, now(), wall() - a);
     });
     return { ready, close: () => client.close() };
   },
@@ -108,8 +111,8 @@ export const wirelyDriver: Driver = {
       });
     });
     client.on("msg", (data) => {
-      const { seq, t } = data as Pub;
-      record.receive(seq, t, now());
+      const { seq, t, a } = data as Pub;
+      record.receive(seq, t, now(), wall() - a);
     });
     return { ready, close: () => client.close() };
   },
@@ -151,7 +154,7 @@ export function socketIoDriver(recovery: boolean): Driver {
         if (!first && recovery) record.reconnected(socket.recovered, wall());
         first = false;
       });
-      socket.on("msg", ({ seq, t }: Pub) => record.receive(seq, t, now()));
+      socket.on("msg", ({ seq, t, a }: Pub) => record.receive(seq, t, now(), wall() - a));
       return { ready, close: () => void socket.close() };
     },
     publisher(port, record): BenchPublisher {

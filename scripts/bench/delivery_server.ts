@@ -12,7 +12,7 @@
  * - on connection, the socket joins the room named in its URL (`?room=`, wirely) or handshake
  *   `auth.room` (socket.io), unless the system restored its rooms, then gets `joined`;
  * - `pub` `{ room, seq, t }`: the server appends `room seq time` to its accept log (one
- *   synchronous write per message: a SIGKILL loses none), emits `msg` (the same object) to room
+ *   synchronous write per message: a SIGKILL loses none), emits `msg` (the same object, with `a`: the acceptance time) to room
  *   `r<room>` on every server, and answers 1;
  * - `say` (throughput): re-emitted as `said` to room `room`.
  *
@@ -51,10 +51,13 @@ interface Pub {
   room: number;
   seq: number;
   t: number;
+  a?: number;
 }
 
+/** Logs `pub` as accepted and stamps it with the time (`a`) before it is broadcast. */
 function accept(pub: Pub): void {
-  writeSync(log, `${pub.room} ${pub.seq} ${now().toFixed(3)}\n`);
+  pub.a = now();
+  writeSync(log, `${pub.room} ${pub.seq} ${pub.a.toFixed(3)}\n`);
 }
 
 async function redis(): Promise<RedisClientType> {
