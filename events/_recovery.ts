@@ -10,13 +10,21 @@ import type { ServerConnection } from "../server/connection.ts";
 import { PreparedMessage } from "../server/prepared_message.ts";
 import { MemoryStore } from "./memory_store.ts";
 import type { RecoveryReason } from "./session.ts";
-import type { LogEntry, LogRecord, RecoveryOptions, RecoveryStore } from "./store.ts";
+import type {
+  LogEntry,
+  LogRecord,
+  RecoveryOptions,
+  RecoveryStore,
+  SessionRecord,
+} from "./store.ts";
 import type { Frame } from "./wire.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 /** Entries read per replay page. */
 const PAGE = 500;
+/** Milliseconds a resumed session waits for events in doubt (see `Link.#claim`). */
+const IN_DOUBT_WAIT = 2_000;
 
 /** What a link needs of its socket. */
 export interface LinkedSocket {
@@ -45,6 +53,8 @@ export class Link {
   #rooms: string[] = [];
   #saving = false;
   #again = false;
+  #writingHandled = false;
+  #handledAgain = false;
   #nextSeq = 0;
   #ready: (() => void) | undefined;
   #feed: ((frame: Frame) => void) | undefined;
@@ -147,7 +157,8 @@ export class Link {
     if (this.conn.state === "open") this.#rooms = [...this.conn.rooms];
     const seq = this.#pending.at(-1)?.seq ?? this.#seq;
     const { store, ttl } = this.#recovery;
-    store.saveSession(this.key, { rooms: this.#rooms, seq }, ttl, this.#generation).then(
+    const record = { rooms: this.#rooms, seq, handled: this.#seq };
+    store.saveSession(this.key, record, ttl, this.#generation).then(
       (saved) => this.#saved(saved, seq),
       (error) => {
         this.#recovery.reportError(error);
@@ -164,16 +175,34 @@ export class Link {
       if (this.conn.state === "open") this.conn.close(1008, "session resumed elsewhere");
       return;
     }
+    const before = this.#seq;
     while (this.#pending.length > 0 && this.#pending[0]!.seq <= seq) {
       const { seq: next, frame } = this.#pending.shift()!;
       this.#seq = next;
       this.#handle?.(frame);
     }
+    if (this.#seq > before) this.#handled();
     this.#confirm();
     if (this.#again || this.#pending.length > 0) {
       this.#again = false;
       this.save();
     }
+  }
+
+  /** Records that the events up to #seq went to the handlers (one write at a time). */
+  #handled(): void {
+    if (this.#writingHandled) {
+      this.#handledAgain = true;
+      return;
+    }
+    this.#writingHandled = true;
+    this.#recovery.store.handledSession(this.key, this.#seq).catch(() => {}).finally(() => {
+      this.#writingHandled = false;
+      if (this.#handledAgain) {
+        this.#handledAgain = false;
+        this.#handled();
+      }
+    });
   }
 
   #confirm(): void {
@@ -211,14 +240,12 @@ export class Link {
     let replayed = 0;
     try {
       await recovery.started;
-      const claimed = typeof id === "string"
-        ? await recovery.store.claimSession(id, recovery.ttl)
-        : undefined;
+      const claimed = typeof id === "string" ? await this.#claim(id) : undefined;
       if (claimed !== undefined) {
         const held = claimed.record;
         this.key = id as string;
         this.#generation = claimed.generation;
-        this.#seq = held.seq;
+        this.#seq = held.handled;
         for (const room of held.rooms) this.conn.join(room);
         if (typeof epoch === "string" && typeof offset === "number") {
           const result = await this.#replay(epoch, offset);
@@ -235,7 +262,7 @@ export class Link {
       this.recovered = why === undefined;
       if (this.conn.state !== "open") return; // the client went on elsewhere with this session
       this.#rooms = [...this.conn.rooms];
-      const record = { rooms: this.#rooms, seq: this.#seq };
+      const record = { rooms: this.#rooms, seq: this.#seq, handled: this.#seq };
       if (!await recovery.store.saveSession(this.key, record, recovery.ttl, this.#generation)) {
         this.conn.close(1008, "session resumed elsewhere");
         return;
@@ -256,6 +283,27 @@ export class Link {
     const incoming = this.#incoming;
     this.#incoming = [];
     for (const frame of incoming) this.#feed?.(frame);
+  }
+
+  /**
+   * Claims a session. Events written but not yet handled by the previous connection's server
+   * are in doubt: wait (a bounded time) for that server to hand them to its handlers; when it
+   * does not (it died), they will be handled here when the client sends them again.
+   */
+  async #claim(
+    id: string,
+  ): Promise<{ record: SessionRecord; generation: number } | undefined> {
+    const { store, ttl } = this.#recovery;
+    let claimed = await store.claimSession(id, ttl);
+    const deadline = Date.now() + Math.min(IN_DOUBT_WAIT, ttl);
+    while (
+      claimed !== undefined && claimed.record.handled < claimed.record.seq &&
+      Date.now() < deadline && this.conn.state === "open"
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      claimed = await store.claimSession(id, ttl);
+    }
+    return claimed;
   }
 
   /** Sends the entries after the position that are for this session; a reason when it cannot. */

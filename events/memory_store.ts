@@ -170,6 +170,15 @@ export class MemoryStore implements RecoveryStore {
     return Promise.resolve(true);
   }
 
+  /** Raises `handled`. */
+  handledSession(id: string, seq: number): Promise<void> {
+    const held = this.#sessions.get(id);
+    if (held !== undefined && held.record.handled < seq) {
+      held.record = { ...held.record, handled: seq };
+    }
+    return Promise.resolve();
+  }
+
   /** Pushes back the expiry of these sessions. */
   touchSessions(ids: readonly string[], ttl: number): Promise<void> {
     const expires = Date.now() + ttl;

@@ -77,8 +77,10 @@ export interface LogEntry extends LogRecord {
  * @example
  * ```ts
  * import type { LogRead } from "@wirely/wirely/events/server";
- * const read: LogRead = { entries: [], end: 17 };
- * console.log("entries" in read ? read.end : read.reason); // 17
+ * function describe(read: LogRead): string {
+ *   return "reason" in read ? `cannot: ${read.reason}` : `${read.entries.length} up to ${read.end}`;
+ * }
+ * console.log(describe({ entries: [], end: 17 })); // 0 up to 17
  * ```
  */
 export type LogRead =
@@ -97,15 +99,17 @@ export type LogRead =
  * @example
  * ```ts
  * import type { SessionRecord } from "@wirely/wirely/events/server";
- * const record: SessionRecord = { rooms: ["lobby"], seq: 12 };
+ * const record: SessionRecord = { rooms: ["lobby"], seq: 12, handled: 12 };
  * console.log(record.seq); // 12
  * ```
  */
 export interface SessionRecord {
   /** The rooms the session's socket was in. */
   readonly rooms: readonly string[];
-  /** The sequence number of the last client message handled (0: none). */
+  /** The sequence number of the last client message received and written before it is handled (0: none). */
   readonly seq: number;
+  /** The sequence number of the last client message handed to the handlers (at most `seq`). */
+  readonly handled: number;
 }
 
 /**
@@ -174,6 +178,8 @@ export interface RecoveryStore {
    * (nothing written) when another connection claimed the session since.
    */
   saveSession(id: string, record: SessionRecord, ttl: number, generation: number): Promise<boolean>;
+  /** Raises a session's `handled` to `seq` (never lowers it), whatever its generation. */
+  handledSession(id: string, seq: number): Promise<void>;
   /** Pushes back the expiry of these sessions (connected ones) to `ttl` milliseconds from now. */
   touchSessions(ids: readonly string[], ttl: number): Promise<void>;
   /** The server stops: deliver nothing more to it. */

@@ -237,16 +237,22 @@ describe("recovery on Redis", { skip: skipWithoutRedis }, () => {
       await sleep(i % 3 === 0 ? 2 : 0);
     }
     await until(() => downs.length >= total, 20_000, "every event");
-    await until(() => proc.got.length + b!.ups.length >= total, 20_000, "every up");
+    await until(() => new Set([...proc.got, ...b!.ups]).size >= total, 20_000, "every up");
     await sleep(100);
     assert.deepEqual(downs, [...Array(total).keys()]);
     assert.equal(results.length, 2);
     assert.equal(results[1]!.recovered, true, JSON.stringify(results));
     assert.equal(b!.last.recovered, true);
-    // Every up handled once, in order, across the killed server and the other one: a number
-    // is written to Redis before its event is handled, and the server that resumes the session
-    // drops the copies of those the killed server had written.
-    assert.deepEqual([...proc.got, ...b!.ups], [...Array(total).keys()]);
+    // Every up handled, in order on each server. An event the killed server handed to its
+    // handlers in its last Redis round trip cannot be told apart from one it never handled:
+    // the next server handles it again (docs/scale-out.md); nothing is lost.
+    assert.deepEqual([...new Set([...proc.got, ...b!.ups])].sort((x, y) => x - y), [
+      ...Array(total).keys(),
+    ]);
+    assert.deepEqual(proc.got, [...Array(proc.got.length).keys()]);
+    assert.deepEqual(b!.ups, [...b!.ups].sort((x, y) => x - y));
+    const redone = proc.got.length + b!.ups.length - total;
+    assert.ok(redone <= 3, `${redone} handled twice`);
     assert.ok(proc.got.length > 0 && b!.ups.length > 0);
   });
 

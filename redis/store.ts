@@ -144,6 +144,18 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1
 `;
 
+// KEYS: session. ARGV: handled.
+const HANDLED = `
+local value = redis.call('GET', KEYS[1])
+if not value then return 0 end
+local ok, session = pcall(cjson.decode, value)
+if not ok or type(session) ~= 'table' or type(session.h) ~= 'number' then return 0 end
+if session.h >= tonumber(ARGV[1]) then return 0 end
+session.h = tonumber(ARGV[1])
+redis.call('SET', KEYS[1], cjson.encode(session), 'KEEPTTL')
+return 1
+`;
+
 type Item = [string, string[]];
 
 /**
@@ -309,11 +321,13 @@ export class RedisStore implements RecoveryStore {
     ]);
     if (typeof value !== "string") return undefined;
     try {
-      const { r, q, g } = JSON.parse(value) as { r: unknown; q: number; g: number };
+      const { r, q, h, g } = JSON.parse(value) as { r: unknown; q: number; h: number; g: number };
       // Lua's cjson writes an empty list as {}.
       const rooms = Array.isArray(r) ? r : isEmptyObject(r) ? [] : undefined;
-      if (rooms !== undefined && Number.isInteger(q) && Number.isInteger(g)) {
-        return { record: { rooms, seq: q }, generation: g };
+      if (
+        rooms !== undefined && Number.isInteger(q) && Number.isInteger(h) && Number.isInteger(g)
+      ) {
+        return { record: { rooms, seq: q, handled: h }, generation: g };
       }
     } catch {
       // fall through: not ours
@@ -329,7 +343,12 @@ export class RedisStore implements RecoveryStore {
     generation: number,
   ): Promise<boolean> {
     this.#ready();
-    const value = JSON.stringify({ r: record.rooms, q: record.seq, g: generation });
+    const value = JSON.stringify({
+      r: record.rooms,
+      q: record.seq,
+      h: record.handled,
+      g: generation,
+    });
     const saved = await this.#client.sendCommand([
       "EVAL",
       SAVE,
@@ -340,6 +359,12 @@ export class RedisStore implements RecoveryStore {
       String(generation),
     ]);
     return Number(saved) === 1;
+  }
+
+  /** One script: raises the session's `h`, keeping its TTL. */
+  async handledSession(id: string, seq: number): Promise<void> {
+    this.#ready();
+    await this.#client.sendCommand(["EVAL", HANDLED, "1", this.#sessionKey(id), String(seq)]);
   }
 
   /** `PEXPIRE` each (pipelined by the client). */
