@@ -18,7 +18,9 @@
  * `RedisAdapter` against socket.io + `@socket.io/redis-adapter`, with the ratio.
  *
  * Usage: `deno task bench:delivery [--quick] [--seconds N]` (default 60 s of chaos per system;
- * `--quick`: a few seconds, few clients — the smoke test runs it).
+ * `--quick`: a few seconds, few clients — the smoke test runs it). To look at one side:
+ * `--only chaos|broadcast`, `--systems wirely,sio-recovery,...`, `--cuts-only` (no kills),
+ * `--calm` (no cuts, no kills: a control where every system must deliver everything).
  *
  * @module
  */
@@ -36,6 +38,13 @@ const seconds = secondsAt >= 0 ? Number(Deno.args[secondsAt + 1]) : quick ? 4 : 
 // `--only chaos` or `--only broadcast`: one half of the run (while working on one side).
 const onlyAt = Deno.args.indexOf("--only");
 const only = onlyAt >= 0 ? Deno.args[onlyAt + 1] : undefined;
+// `--calm`: no cuts, no kills (a control: every system should deliver everything).
+const calm = Deno.args.includes("--calm");
+// `--cuts-only`: connection cuts, but no server or Redis kill (to tell their effects apart).
+const cutsOnly = Deno.args.includes("--cuts-only");
+// `--systems wirely,sio-recovery`: only those (default: all four).
+const systemsAt = Deno.args.indexOf("--systems");
+const chosen = systemsAt >= 0 ? Deno.args[systemsAt + 1]!.split(",") : undefined;
 const SERVERS = 3;
 const scenario = quick
   ? { rooms: 3, receiversPerRoom: 4, rate: 30, broadcastReceivers: 30, events: 100, rounds: 1 }
@@ -100,8 +109,8 @@ async function chaos(load: LineProcess, system: string): Promise<ChaosResult> {
       rooms: scenario.rooms,
       receiversPerRoom: scenario.receiversPerRoom,
       rate: scenario.rate,
-      dropMinMs: 1_000,
-      dropMaxMs: 3_000,
+      dropMinMs: calm ? 1e9 : 1_000,
+      dropMaxMs: calm ? 1e9 : 3_000,
       acceptLog,
       drainMs: quick ? 10_000 : 30_000,
       quietMs: quick ? 1_500 : 5_000,
@@ -110,6 +119,10 @@ async function chaos(load: LineProcess, system: string): Promise<ChaosResult> {
     const t0 = Date.now();
     const at = (ms: number) => sleep(Math.max(0, t0 + ms - Date.now()));
     await load.ask({ cmd: "start" });
+    if (calm || cutsOnly) {
+      await at(seconds * 1000);
+      return await load.ask<ChaosResult>({ cmd: "finish" });
+    }
     const victim = servers[1]!;
     await at(seconds * 300);
     await victim.kill();
@@ -174,6 +187,7 @@ const reports = new Map<string, ChaosResult>();
 const runs = { wirely: [] as Throughput[], socketio: [] as Throughput[] };
 try {
   for (const [system] of only === "broadcast" ? [] : SYSTEMS) {
+    if (chosen !== undefined && !chosen.includes(system)) continue;
     reports.set(system, await chaos(load, system));
   }
   for (let round = 0; round < (only === "chaos" ? 0 : scenario.rounds); round++) {
@@ -197,14 +211,19 @@ try {
 const node = new TextDecoder().decode(
   new Deno.Command("node", { args: ["--version"] }).outputSync().stdout,
 ).trim();
+const chaosText = calm
+  ? "no cuts, no kills (--calm)"
+  : `every connection cut every 1-3 s${
+    cutsOnly
+      ? " (--cuts-only: no kills)"
+      : `, one server SIGKILLed at 30% and restarted ${quick ? 1 : 3} s later, Redis SIGKILLed ` +
+        "and restarted at 60%"
+  }`;
 console.log(
   `\n${new Date().toISOString().slice(0, 10)}, Node ${node}, ${SERVERS} servers + Redis 7, ` +
-    `${scenario.rooms} rooms x ${scenario.receiversPerRoom} receivers + ${scenario.rooms} publishers, ` +
-    `${scenario.rate} messages/s in all, every connection cut every 1-3 s, ${seconds} s of chaos ` +
-    `per system (one server SIGKILLed at 30% and restarted ${
-      quick ? 1 : 3
-    } s later, Redis SIGKILLed and ` +
-    `restarted at 60%), ${Math.round((Date.now() - startedAt) / 1000)} s in all\n`,
+    `${scenario.rooms} rooms x ${scenario.receiversPerRoom} receivers + ${scenario.rooms} ` +
+    `publishers, ${scenario.rate} messages/s in all, ${seconds} s per system: ${chaosText}; ` +
+    `${Math.round((Date.now() - startedAt) / 1000)} s in all\n`,
 );
 for (const [system, label] of SYSTEMS) {
   const report = reports.get(system);
