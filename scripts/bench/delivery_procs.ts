@@ -37,13 +37,14 @@ async function readUntil(
   what: string,
 ): Promise<string> {
   let text = "";
-  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+  const decoder = new TextDecoder();
+  const reader = stream.getReader();
   const timer = setTimeout(() => reader.cancel(), timeoutMs);
   try {
     while (!test(text)) {
       const { value, done } = await reader.read();
       if (done) throw new Error(`${what}: no answer (${text.trim().slice(-500)})`);
-      text += value;
+      text += decoder.decode(value, { stream: true });
     }
     // Keep reading, so that the process never blocks on a full pipe.
     void (async () => {
