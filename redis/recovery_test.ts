@@ -19,6 +19,7 @@ import { connect, RedisProcess, skipWithoutRedis, until, within } from "./_helpe
 interface Up {
   up: (n: number) => void;
   say: (n: number) => void;
+  ask: (n: number) => number;
 }
 interface Down {
   down: (n: number) => void;
@@ -43,6 +44,7 @@ class Node {
       if (!socket.recovered) socket.join("room");
       socket.on("up", (n) => void this.ups.push(n));
       socket.on("say", (n) => void io.to("room").emit("down", n));
+      socket.on("ask", (n) => n * 2);
     });
   }
 
@@ -170,9 +172,11 @@ describe("recovery on Redis", { skip: skipWithoutRedis }, () => {
     const { client, results, downs } = await member(url);
     cleanups.push(() => void client.close());
     const total = 300;
+    const answers: Promise<number>[] = [];
     for (let i = 0; i < total; i++) {
       (i % 2 === 0 ? a! : b!).io.to("room").emit("down", i);
       client.emit("up", i);
+      if (i % 20 === 0) answers.push(client.emitWithAck("ask", i, { timeout: 20_000 }));
       if (i % 30 === 29) {
         for (const node of [a!, b!]) {
           for (const socket of node.sockets) {
@@ -200,6 +204,12 @@ describe("recovery on Redis", { skip: skipWithoutRedis }, () => {
       );
       throw error;
     });
+    // Every answer once, whichever server handled the question and the connection it left on.
+    assert.deepEqual(
+      await within(Promise.all(answers), 20_000, "answers"),
+      [...Array(total / 20).keys()].map((i) => i * 40),
+    );
+    assert.equal(client.pendingAcks, 0);
     await sleep(100); // a duplicate would show now
     // Each server's events in the order it sent them, none missing or twice.
     assert.deepEqual(
@@ -284,6 +294,34 @@ describe("recovery on Redis", { skip: skipWithoutRedis }, () => {
     }
     b!.io.to("room").emit("down", 7);
     await until(() => downs.at(-1) === 7, 5_000, "a new event after the refetch");
+  });
+
+  it("binary events go through the Redis log and its replay byte for byte", async () => {
+    const { nodes: [a, b] } = await setup(2);
+    let target = a!;
+    const { client, results } = await member(() => target.server.url);
+    cleanups.push(() => void client.close());
+    const got: Uint8Array[] = [];
+    client.on("down", (data) => void got.push(data as unknown as Uint8Array));
+    const bytes = (n: number): Uint8Array => new Uint8Array([0, 255, n, 0xc3, 0x28]); // not UTF-8
+    (a!.io.to("room") as unknown as { emit(e: string, d: Uint8Array): number }).emit(
+      "down",
+      bytes(1),
+    );
+    await until(() => got.length === 1, 5_000, "live");
+    a!.away = b!.away = true;
+    a!.last.conn.terminate();
+    await until(() => client.client.state !== "open", 2_000, "the drop");
+    (a!.io.to("room") as unknown as { emit(e: string, d: Uint8Array): number }).emit(
+      "down",
+      bytes(2),
+    );
+    await sleep(50);
+    target = b!;
+    a!.away = b!.away = false;
+    await until(() => got.length === 2, 10_000, "replayed");
+    assert.equal(results.at(-1)!.recovered, true);
+    assert.deepEqual(got.map((data) => [...data]), [[...bytes(1)], [...bytes(2)]]);
   });
 
   it("Redis killed and restarted: local rooms keep working, then every connected client gets recovered false (outage)", async () => {

@@ -18,6 +18,7 @@ import { type HistoryBounds, historyBounds } from "../events/memory_store.ts";
 import type { RedisSubscriber } from "./clients.ts";
 import { BackplaneError } from "./errors.ts";
 import { decodeEntry, decodeLogMessage, encodeRecord } from "./_log_wire.ts";
+import { APPEND, CLAIM, HANDLED, HEAD, READ, SAVE } from "./_scripts.ts";
 
 /**
  * What {@linkcode RedisStore} uses of the client that runs commands: a connected `redis`
@@ -66,95 +67,6 @@ export interface RedisStoreOptions extends HistoryBounds {
   /** Start of every key and channel; servers with the same prefix share one log and their sessions. @default "wirely" */
   prefix?: string;
 }
-
-// KEYS: log, seq, epoch. ARGV: new epoch, maxLength, maxAge, header, payload, channel.
-const APPEND = `
-local epoch = redis.call('GET', KEYS[3])
-if not epoch then
-  epoch = ARGV[1]
-  redis.call('SET', KEYS[3], epoch)
-  redis.call('DEL', KEYS[1], KEYS[2])
-end
-local n = redis.call('INCR', KEYS[2])
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('XADD', KEYS[1], 'MAXLEN', '=', ARGV[2], n .. '-1', 'h', ARGV[4], 'p', ARGV[5], 't', now)
-local cutoff = now - tonumber(ARGV[3])
-for _ = 1, 100 do
-  local batch = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 64)
-  local young = nil
-  for _, item in ipairs(batch) do
-    if tonumber(item[2][6]) >= cutoff then young = item[1] break end
-  end
-  if young == nil then redis.call('XTRIM', KEYS[1], 'MINID', n .. '-1') break end
-  redis.call('XTRIM', KEYS[1], 'MINID', young)
-  if young ~= batch[#batch][1] or #batch < 64 then break end
-end
-redis.call('PUBLISH', ARGV[6], n .. '|' .. epoch .. '|' .. ARGV[4] .. '\\n' .. ARGV[5])
-return n
-`;
-
-// KEYS: log, seq, epoch. ARGV: new epoch.
-const HEAD = `
-local epoch = redis.call('GET', KEYS[3])
-if not epoch then
-  epoch = ARGV[1]
-  redis.call('SET', KEYS[3], epoch)
-  redis.call('DEL', KEYS[1], KEYS[2])
-end
-return {epoch, redis.call('GET', KEYS[2]) or '0'}
-`;
-
-// KEYS: log, seq, epoch. ARGV: epoch, after, limit, maxAge.
-const READ = `
-local epoch = redis.call('GET', KEYS[3])
-local last = tonumber(redis.call('GET', KEYS[2]) or '0')
-local after = tonumber(ARGV[2])
-if epoch ~= ARGV[1] or after > last then return {'epoch'} end
-if after == last then return {'ok', tostring(last)} end
-local items = redis.call('XRANGE', KEYS[1], (after + 1) .. '-1', '+', 'COUNT', ARGV[3])
-local t = redis.call('TIME')
-local cutoff = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) - tonumber(ARGV[4])
-if items[1] == nil or items[1][1] ~= (after + 1) .. '-1' or tonumber(items[1][2][6]) < cutoff then
-  return {'trimmed'}
-end
-return {'ok', tostring(last), items}
-`;
-
-// KEYS: session. ARGV: ttl.
-const CLAIM = `
-local value = redis.call('GET', KEYS[1])
-if not value then return false end
-local ok, session = pcall(cjson.decode, value)
-if not ok or type(session) ~= 'table' or type(session.g) ~= 'number' then return value end
-session.g = session.g + 1
-value = cjson.encode(session)
-redis.call('SET', KEYS[1], value, 'PX', ARGV[1])
-return value
-`;
-
-// KEYS: session. ARGV: JSON, ttl, generation.
-const SAVE = `
-local value = redis.call('GET', KEYS[1])
-if value then
-  local ok, session = pcall(cjson.decode, value)
-  if ok and type(session) == 'table' and session.g ~= tonumber(ARGV[3]) then return 0 end
-end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return 1
-`;
-
-// KEYS: session. ARGV: handled.
-const HANDLED = `
-local value = redis.call('GET', KEYS[1])
-if not value then return 0 end
-local ok, session = pcall(cjson.decode, value)
-if not ok or type(session) ~= 'table' or type(session.h) ~= 'number' then return 0 end
-if session.h >= tonumber(ARGV[1]) then return 0 end
-session.h = tonumber(ARGV[1])
-redis.call('SET', KEYS[1], cjson.encode(session), 'KEEPTTL')
-return 1
-`;
 
 type Item = [string, string[]];
 

@@ -1,0 +1,367 @@
+/**
+ * One `wirely.v1` socket's place in the history log (server side of recovery): positions,
+ * the hello and the replay, live entries buffered during it, client sequence numbers written
+ * before their events are handled, confirmations.
+ *
+ * @module
+ */
+
+import type { ServerConnection } from "../server/connection.ts";
+import { PreparedMessage } from "../server/prepared_message.ts";
+import type { ServerRecovery } from "./_recovery.ts";
+import type { RecoveryReason } from "./session.ts";
+import type { LogEntry, LogRecord, SessionRecord } from "./store.ts";
+import type { Frame } from "./wire.ts";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+/** Entries read per replay page. */
+const PAGE = 500;
+/** Milliseconds a resumed session waits for events in doubt (see `Link.#claim`). */
+const IN_DOUBT_WAIT = 2_000;
+
+/** What a link needs of its socket. */
+export interface LinkedSocket {
+  readonly conn: ServerConnection<unknown>;
+}
+
+/** A `wirely.v1` socket as the log sees it: its key, rooms, and how to hand it entries. */
+export class Link {
+  readonly conn: ServerConnection<unknown>;
+  readonly #recovery: ServerRecovery;
+  /** Has a session (`wirely.v1.recovery`); else entries go out without a position. */
+  readonly withSession: boolean;
+  /** The session id, or `<server>#<connection>` without a session. */
+  key: string;
+  recovered = false;
+  #state: "hello" | "replay" | "live" = "live";
+  #buffer: LogEntry[] = [];
+  #incoming: Frame[] = [];
+  #epoch = "";
+  #offset = 0;
+  /** Last client sequence number handed to the handlers (reserved in the store first). */
+  #seq = 0;
+  /** Client events received, waiting for their sequence number to be written. */
+  #pending: { seq: number; frame: Frame }[] = [];
+  #generation = 1;
+  #rooms: string[] = [];
+  #saving = false;
+  #again = false;
+  #writingHandled = false;
+  #handledAgain = false;
+  #nextSeq = 0;
+  #ready: (() => void) | undefined;
+  #feed: ((frame: Frame) => void) | undefined;
+  #handle: ((frame: Frame) => void) | undefined;
+
+  constructor(recovery: ServerRecovery, conn: ServerConnection<unknown>, withSession: boolean) {
+    this.#recovery = recovery;
+    this.conn = conn;
+    this.withSession = withSession;
+    this.key = `${recovery.serverId}#${conn.id}`;
+    if (withSession) this.#state = "hello";
+  }
+
+  /**
+   * Hello first: `ready` runs once the session is settled, `feed` takes the frames that came
+   * meanwhile, `handle` gives client events to the handlers (once their number is written).
+   */
+  waitForHello(
+    ready: () => void,
+    feed: (frame: Frame) => void,
+    handle: (frame: Frame) => void,
+  ): void {
+    this.#ready = ready;
+    this.#feed = feed;
+    this.#handle = handle;
+  }
+
+  /** Sends a frame of this socket through the log (events, answers): `true` when written or sent. */
+  send(frame: Frame): boolean {
+    if (!this.withSession) return this.conn.send(frame);
+    this.#recovery.append(record(frame, { session: this.key }));
+    return true;
+  }
+
+  /** Session packets and sequence numbers; `true` when `frame` is consumed. */
+  receive(frame: Frame): boolean {
+    if (!this.withSession) return false;
+    if (this.#state === "hello") {
+      const packet = control(frame, "h");
+      if (packet === undefined) this.#incoming.push(frame);
+      else {
+        this.#state = "replay";
+        this.#hello(packet).catch((error) => this.#recovery.reportError(error));
+      }
+      return true;
+    }
+    if (this.#state === "replay") {
+      this.#incoming.push(frame);
+      return true;
+    }
+    if (this.#nextSeq !== 0) {
+      const seq = this.#nextSeq;
+      this.#nextSeq = 0;
+      if (seq <= (this.#pending.at(-1)?.seq ?? this.#seq)) {
+        this.#confirm(); // sent again after a reconnect: handled already
+        return true;
+      }
+      // Written before it is handled: a connection that claims the session later sees it
+      // (and drops the copy the client sends again), or this one never handles it.
+      this.#pending.push({ seq, frame });
+      this.save();
+      return true;
+    }
+    const packet = control(frame, "q");
+    if (packet === undefined || typeof packet[1] !== "number") return false;
+    this.#nextSeq = packet[1];
+    return true;
+  }
+
+  /** An entry of the log, if this socket is a recipient. */
+  deliver(entry: LogEntry, prepared: () => PreparedMessage): void {
+    if (!matches(entry, this.key, this.conn.rooms)) return;
+    if (this.#state === "replay") this.#buffer.push(entry);
+    else if (this.#state === "live") this.#send(entry, prepared());
+  }
+
+  /** Events may be missing up to this position: tell the client. */
+  gap(epoch: string, offset: number): void {
+    if (!this.withSession || this.#state === "hello") return;
+    if (this.#state === "replay") {
+      this.#buffer = this.#buffer.filter((entry) => entry.epoch === epoch && entry.offset > offset);
+    }
+    this.#position(epoch, offset);
+    if (this.#state === "live") this.#answer(false, "outage", 0);
+    this.save(); // the store may have lost the session too (Redis restarted empty)
+  }
+
+  /**
+   * Writes the session (rooms, the sequence number of the events received) unless another
+   * connection claimed it; then hands those events to the handlers and confirms them.
+   */
+  save(): void {
+    if (!this.withSession || this.#state === "hello") return;
+    if (this.#saving) {
+      this.#again = true;
+      return;
+    }
+    this.#saving = true;
+    // A closed connection's rooms are gone: keep those it had.
+    if (this.conn.state === "open") this.#rooms = [...this.conn.rooms];
+    const seq = this.#pending.at(-1)?.seq ?? this.#seq;
+    const { store, ttl } = this.#recovery;
+    const record = { rooms: this.#rooms, seq, handled: this.#seq };
+    store.saveSession(this.key, record, ttl, this.#generation).then(
+      (saved) => this.#saved(saved, seq),
+      (error) => {
+        this.#recovery.reportError(error);
+        this.#saved(true, seq); // the store is away: handled here (a redo if the client moves)
+      },
+    );
+  }
+
+  #saved(saved: boolean, seq: number): void {
+    this.#saving = false;
+    if (!saved) {
+      // Another connection took the session over: it handles what this one did not.
+      this.#pending = [];
+      if (this.conn.state === "open") this.conn.close(1008, "session resumed elsewhere");
+      return;
+    }
+    const before = this.#seq;
+    while (this.#pending.length > 0 && this.#pending[0]!.seq <= seq) {
+      const { seq: next, frame } = this.#pending.shift()!;
+      this.#seq = next;
+      this.#handle?.(frame);
+    }
+    if (this.#seq > before) this.#handled();
+    this.#confirm();
+    if (this.#again || this.#pending.length > 0) {
+      this.#again = false;
+      this.save();
+    }
+  }
+
+  /** Records that the events up to #seq went to the handlers (one write at a time). */
+  #handled(): void {
+    if (this.#writingHandled) {
+      this.#handledAgain = true;
+      return;
+    }
+    this.#writingHandled = true;
+    this.#recovery.store.handledSession(this.key, this.#seq).catch(() => {}).finally(() => {
+      this.#writingHandled = false;
+      if (this.#handledAgain) {
+        this.#handledAgain = false;
+        this.#handled();
+      }
+    });
+  }
+
+  #confirm(): void {
+    if (this.conn.state === "open" && this.#seq > 0) this.conn.send(`["k",${this.#seq}]`);
+  }
+
+  #position(epoch: string, offset: number): void {
+    this.#epoch = epoch;
+    this.#offset = offset;
+  }
+
+  #send(entry: LogEntry, prepared: PreparedMessage): void {
+    if (this.conn.state !== "open") return;
+    if (this.withSession) {
+      if (entry.epoch !== this.#epoch) {
+        this.#position(entry.epoch, entry.offset - 1);
+        this.#answer(false, "outage", 0);
+      } else if (entry.offset <= this.#offset) return;
+      this.#offset = entry.offset;
+      this.conn.send(`["p",${entry.offset}]`);
+    }
+    this.conn.sendPrepared(prepared);
+  }
+
+  #answer(ok: boolean, why: RecoveryReason, replayed: number): void {
+    if (this.conn.state !== "open") return;
+    const answer = { s: this.key, e: this.#epoch, o: this.#offset, q: this.#seq, ok, n: replayed };
+    this.conn.send(JSON.stringify(["r", ok ? answer : { ...answer, why }]));
+  }
+
+  async #hello(packet: unknown[]): Promise<void> {
+    const recovery = this.#recovery;
+    const [, id, epoch, offset] = packet;
+    let why: RecoveryReason | undefined = typeof id === "string" ? "expired" : "new";
+    let replayed = 0;
+    try {
+      await recovery.started;
+      const claimed = typeof id === "string" ? await this.#claim(id) : undefined;
+      if (claimed !== undefined) {
+        const held = claimed.record;
+        this.key = id as string;
+        this.#generation = claimed.generation;
+        this.#seq = held.handled;
+        for (const room of held.rooms) this.conn.join(room);
+        if (typeof epoch === "string" && typeof offset === "number") {
+          const result = await this.#replay(epoch, offset);
+          if (typeof result === "number") {
+            replayed = result;
+            why = undefined;
+          } else why = result;
+        } else why = "epoch";
+      } else this.key = crypto.randomUUID();
+      if (why !== undefined) {
+        const head = await recovery.store.head();
+        this.#position(head.epoch, head.offset);
+      }
+      this.recovered = why === undefined;
+      if (this.conn.state !== "open") return; // the client went on elsewhere with this session
+      this.#rooms = [...this.conn.rooms];
+      const record = { rooms: this.#rooms, seq: this.#seq, handled: this.#seq };
+      if (!await recovery.store.saveSession(this.key, record, recovery.ttl, this.#generation)) {
+        this.conn.close(1008, "session resumed elsewhere");
+        return;
+      }
+    } catch (error) {
+      recovery.reportError(error);
+      if (this.key.includes("#")) this.key = typeof id === "string" ? id : crypto.randomUUID();
+      why = "outage";
+      this.recovered = false;
+    }
+    // Live entries that came during the replay, each once, then the answer, then new ones.
+    const buffered = this.#buffer;
+    this.#buffer = [];
+    this.#answer(why === undefined, why ?? "new", replayed);
+    this.#state = "live";
+    for (const entry of buffered) this.#send(entry, toPrepared(entry));
+    this.#ready?.();
+    const incoming = this.#incoming;
+    this.#incoming = [];
+    for (const frame of incoming) this.#feed?.(frame);
+  }
+
+  /**
+   * Claims a session. Events written but not yet handled by the previous connection's server
+   * are in doubt: wait (a bounded time) for that server to hand them to its handlers; when it
+   * does not (it died), they will be handled here when the client sends them again.
+   */
+  async #claim(
+    id: string,
+  ): Promise<{ record: SessionRecord; generation: number } | undefined> {
+    const { store, ttl } = this.#recovery;
+    let claimed = await store.claimSession(id, ttl);
+    const deadline = Date.now() + Math.min(IN_DOUBT_WAIT, ttl);
+    while (
+      claimed !== undefined && claimed.record.handled < claimed.record.seq &&
+      Date.now() < deadline && this.conn.state === "open"
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      claimed = await store.claimSession(id, ttl);
+    }
+    return claimed;
+  }
+
+  /** Sends the entries after the position that are for this session; a reason when it cannot. */
+  async #replay(epoch: string, offset: number): Promise<number | RecoveryReason> {
+    const store = this.#recovery.store;
+    this.#position(epoch, offset);
+    let sent = 0;
+    for (let page = 0; page < 100_000; page++) {
+      const read = await store.read(epoch, this.#offset, PAGE);
+      if ("reason" in read) return read.reason;
+      for (const entry of read.entries) {
+        if (matches(entry, this.key, this.conn.rooms) && this.conn.state === "open") {
+          this.conn.send(`["p",${entry.offset}]`);
+          this.conn.sendPrepared(toPrepared(entry));
+          sent++;
+        }
+        this.#offset = entry.offset;
+      }
+      if (read.entries.length === 0 || this.#offset >= read.end) return sent;
+    }
+    return sent;
+  }
+}
+
+/** Whether the session `key` in `rooms` is a recipient of `entry`. */
+export function matches(entry: LogEntry, key: string, rooms: ReadonlySet<string>): boolean {
+  if (entry.session !== undefined) return entry.session === key;
+  if (entry.exceptSessions.includes(key)) return false;
+  if (entry.rooms.length > 0 && !entry.rooms.some((room) => rooms.has(room))) return false;
+  return !entry.exceptRooms.some((room) => rooms.has(room));
+}
+
+/** A log record of a frame. */
+export function record(
+  frame: Frame,
+  where: {
+    rooms?: readonly string[];
+    exceptRooms?: readonly string[];
+    exceptSessions?: readonly string[];
+    session?: string;
+  },
+): LogRecord {
+  const binary = typeof frame !== "string";
+  return {
+    rooms: where.rooms ?? [],
+    exceptRooms: where.exceptRooms ?? [],
+    exceptSessions: where.exceptSessions ?? [],
+    ...(where.session === undefined ? {} : { session: where.session }),
+    binary,
+    payload: binary ? frame : encoder.encode(frame),
+  };
+}
+
+export function toPrepared(entry: LogEntry): PreparedMessage {
+  return new PreparedMessage(entry.binary ? entry.payload : decoder.decode(entry.payload));
+}
+
+/** A session packet of `kind` (`["h", ...]`, `["q", n]`), or `undefined`. */
+function control(frame: Frame, kind: string): unknown[] | undefined {
+  if (typeof frame !== "string" || frame[2] !== kind || frame[3] !== '"') return undefined;
+  try {
+    const packet = JSON.parse(frame);
+    return Array.isArray(packet) && packet[0] === kind ? packet : undefined;
+  } catch {
+    return undefined;
+  }
+}
