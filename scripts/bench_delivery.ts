@@ -19,7 +19,8 @@
  *
  * Usage: `deno task bench:delivery [--quick] [--seconds N]` (default 60 s of chaos per system;
  * `--quick`: a few seconds, few clients — the smoke test runs it). To look at one side:
- * `--only chaos|broadcast`, `--systems wirely,sio-recovery,...`, `--cuts-only` (no kills),
+ * `--only chaos|broadcast`, `--systems wirely,sio-recovery,...`, `--servers N` (default 3),
+ * `--cuts-only` (no kills),
  * `--calm` (no cuts, no kills: a control where every system must deliver everything).
  *
  * @module
@@ -45,7 +46,9 @@ const cutsOnly = Deno.args.includes("--cuts-only");
 // `--systems wirely,sio-recovery`: only those (default: all four).
 const systemsAt = Deno.args.indexOf("--systems");
 const chosen = systemsAt >= 0 ? Deno.args[systemsAt + 1]!.split(",") : undefined;
-const SERVERS = 3;
+// `--servers N`: cluster size (default 3).
+const serversAt = Deno.args.indexOf("--servers");
+const SERVERS = serversAt >= 0 ? Number(Deno.args[serversAt + 1]) : 3;
 const scenario = quick
   ? { rooms: 3, receiversPerRoom: 4, rate: 30, broadcastReceivers: 30, events: 100, rounds: 1 }
   : {
