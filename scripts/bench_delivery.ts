@@ -20,7 +20,7 @@
  * Usage: `deno task bench:delivery [--quick] [--seconds N]` (default 60 s of chaos per system;
  * `--quick`: a few seconds, few clients — the smoke test runs it). To look at one side:
  * `--only chaos|broadcast`, `--systems wirely,sio-recovery,...`, `--servers N` (default 3),
- * `--cuts-only` (no kills),
+ * `--cuts-only` (no kills), `--kills server|redis` (only that kill),
  * `--calm` (no cuts, no kills: a control where every system must deliver everything).
  *
  * @module
@@ -43,6 +43,9 @@ const only = onlyAt >= 0 ? Deno.args[onlyAt + 1] : undefined;
 const calm = Deno.args.includes("--calm");
 // `--cuts-only`: connection cuts, but no server or Redis kill (to tell their effects apart).
 const cutsOnly = Deno.args.includes("--cuts-only");
+// `--kills server` or `--kills redis`: only that kill (default: both).
+const killsAt = Deno.args.indexOf("--kills");
+const kills = killsAt >= 0 ? Deno.args[killsAt + 1]! : "server,redis";
 // `--systems wirely,sio-recovery`: only those (default: all four).
 const systemsAt = Deno.args.indexOf("--systems");
 const chosen = systemsAt >= 0 ? Deno.args[systemsAt + 1]!.split(",") : undefined;
@@ -127,16 +130,20 @@ async function chaos(load: LineProcess, system: string): Promise<ChaosResult> {
       return await load.ask<ChaosResult>({ cmd: "finish" });
     }
     const victim = servers[1]!;
-    await at(seconds * 300);
-    await victim.kill();
-    log(`${system}: server on port ${victim.port} killed (SIGKILL)`);
-    await at(seconds * 300 + (quick ? 1_000 : 3_000));
-    await victim.start();
-    log(`${system}: server on port ${victim.port} started again`);
-    await at(seconds * 600);
-    await redis.kill();
-    await redis.start();
-    log(`${system}: Redis killed (SIGKILL) and started again`);
+    if (kills.includes("server")) {
+      await at(seconds * 300);
+      await victim.kill();
+      log(`${system}: server on port ${victim.port} killed (SIGKILL)`);
+      await at(seconds * 300 + (quick ? 1_000 : 3_000));
+      await victim.start();
+      log(`${system}: server on port ${victim.port} started again`);
+    }
+    if (kills.includes("redis")) {
+      await at(seconds * 600);
+      await redis.kill();
+      await redis.start();
+      log(`${system}: Redis killed (SIGKILL) and started again`);
+    }
     await at(seconds * 1000);
     const result = await load.ask<ChaosResult>({ cmd: "finish" });
     log(`${system}: drained in ${(result.drainMs / 1000).toFixed(1)} s, ${result.drops} cuts`);
@@ -217,10 +224,12 @@ const node = new TextDecoder().decode(
 const chaosText = calm
   ? "no cuts, no kills (--calm)"
   : `every connection cut every 1-3 s${
-    cutsOnly
-      ? " (--cuts-only: no kills)"
-      : `, one server SIGKILLed at 30% and restarted ${quick ? 1 : 3} s later, Redis SIGKILLed ` +
-        "and restarted at 60%"
+    cutsOnly ? " (--cuts-only: no kills)" : [
+      kills.includes("server")
+        ? `, one server SIGKILLed at 30% and restarted ${quick ? 1 : 3} s later`
+        : "",
+      kills.includes("redis") ? ", Redis SIGKILLed and restarted at 60%" : "",
+    ].join("")
   }`;
 console.log(
   `\n${new Date().toISOString().slice(0, 10)}, Node ${node}, ${SERVERS} servers + Redis 7, ` +
