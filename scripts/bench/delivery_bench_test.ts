@@ -1,0 +1,93 @@
+// Smoke test of the delivery benchmark: the bookkeeping on hand-made records, then a `--quick`
+// run of `bench_delivery.ts` (a few seconds of chaos per system, a real Redis, real server
+// processes), checking only that its output is well-formed and its counts consistent (no rates,
+// no timing assertions).
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { compare, formatReport, parseAccepted, Receiver } from "./delivery_check.ts";
+
+const REDIS = "/usr/bin/redis-server";
+
+describe("delivery benchmark", () => {
+  it("counts delivered, duplicates, reordered, reported gaps and silent losses", () => {
+    const accepted = parseAccepted("0 1 10\n0 2 11\n0 3 12\n0 4 13\n0 5 14\n0 2 15\n1 1 1\n0 9");
+    const a = new Receiver(0); // 1, 3, 2 (reordered), 3 (duplicate); then told "not recovered"
+    for (const seq of [1, 3, 2, 3]) a.receive(seq, 0, 1);
+    a.reconnected(true, 12.5); // 4 and 5 come after this: the next notice counts
+    a.reconnected(false, 20, "outage");
+    const b = new Receiver(0); // 1 and 5; 2 and 3 missing before a "recovered", 4 after none
+    b.receive(1, 0, 2);
+    b.reconnected(true, 12.5);
+    b.receive(5, 0, 2);
+    const report = compare([a, b], [{ room: 0, sent: 6, acked: 5 }], accepted);
+    assert.equal(report.expected, 10);
+    assert.equal(report.delivered, 5);
+    assert.equal(report.deliveredPct, 50);
+    assert.equal(report.duplicates, 1);
+    assert.equal(report.reordered, 1);
+    assert.equal(report.unrecoverable, 2);
+    assert.equal(report.lostSilently, 3);
+    assert.equal(report.acceptedTwice, 1);
+    assert.equal(report.neverAccepted, 1);
+    assert.equal(report.unacked, 1);
+    assert.deepEqual(report.reasons, { outage: 1 });
+    assert.equal(report.p50Ms, 1);
+    assert.equal(report.p99Ms, 2);
+    assert.match(
+      formatReport("wirely", report).at(-1)!,
+      /^delivery: wirely delivered=50\.00% duplicates=1 reordered=1 unrecoverable=2$/,
+    );
+  });
+
+  it(
+    "a --quick run prints every system's report, the broadcast ratio and the delivery lines",
+    { skip: existsSync(REDIS) ? false : `no ${REDIS} (apt-get install redis-server)` },
+    async () => {
+      const run = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "--allow-all",
+          new URL("../bench_delivery.ts", import.meta.url).pathname,
+          "--quick",
+        ],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const out = new TextDecoder().decode(run.stdout);
+      const err = new TextDecoder().decode(run.stderr);
+      assert.ok(run.success, `bench_delivery.ts --quick failed:\n${err}\n${out}`);
+      const lines = out.trim().split("\n");
+      for (const system of ["sio-streams", "sio-recovery", "wirely-pubsub", "wirely"]) {
+        const report = lines.find((line) =>
+          line.startsWith(`  ${system}: `) && line.includes("expected")
+        );
+        assert.ok(report, `no report for ${system}:\n${out}`);
+        const match = report.match(
+          /expected (\d+) deliveries, delivered (\d+) \(([\d.]+)%\), duplicates (\d+), reordered (\d+), unrecoverable \(reported\) (\d+), lost silently (\d+), unexpected (\d+); latency p50 ([\d.]+) ms, p99 ([\d.]+) ms \(from the publisher's send; from the server's acceptance p50 -?[\d.]+ ms, p99 -?[\d.]+ ms\)$/,
+        );
+        assert.ok(match, report);
+        const [expected, delivered, , , , unrecoverable, lost] = match.slice(1).map(Number);
+        assert.ok(expected! > 0, report);
+        assert.equal(delivered! + unrecoverable! + lost!, expected, report);
+        assert.match(
+          lines.find((line) => line.startsWith(`  ${system}: publishers sent`)) ?? "",
+          /publishers sent \d+, accepted \d+, accepted twice \d+, never accepted \d+, accepted out of order \d+, unacknowledged \d+; "not recovered" notices (none|[\w ]+ \d+(, [\w ]+ \d+)*)$/,
+        );
+      }
+      assert.match(
+        out,
+        /^broadcast: wirely\/socket\.io = [\d.]+x events\/s, [\d.]+x less server CPU per delivery/m,
+      );
+      const delivery = lines.filter((line) => line.startsWith("delivery: "));
+      assert.equal(delivery.length, 4, out);
+      for (const line of delivery) {
+        assert.match(
+          line,
+          /^delivery: [\w-]+ delivered=[\d.]+% duplicates=\d+ reordered=\d+ unrecoverable=\d+$/,
+        );
+      }
+      assert.match(lines.at(-1)!, /^delivery: wirely /);
+    },
+  );
+});
