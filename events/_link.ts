@@ -234,6 +234,7 @@ export class Link {
     let replayed = 0;
     try {
       await recovery.started;
+      if (this.conn.state !== "open") return; // cut before the hello was answered: nothing claimed
       const claimed = typeof id === "string" ? await this.#claim(id) : undefined;
       if (claimed !== undefined) {
         const held = claimed.record;
@@ -306,6 +307,8 @@ export class Link {
     this.#position(epoch, offset);
     let sent = 0;
     for (let page = 0; page < 100_000; page++) {
+      // The client went on elsewhere: reading more is wasted (a new connection replays again).
+      if (this.conn.state !== "open") return sent;
       const read = await store.read(epoch, this.#offset, PAGE);
       if ("reason" in read) return read.reason;
       for (const entry of read.entries) {
