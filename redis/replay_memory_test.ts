@@ -82,7 +82,10 @@ describe("Recovery on Redis: replay from memory", { skip: skipWithoutRedis }, ()
   });
 
   /** Two servers; a client on `a` cut while `count` events go out, then back on `b`. */
-  async function moveAfterCut(recentEntries: number | undefined, count: number) {
+  async function moveAfterCut(
+    recentEntries: number | undefined,
+    count: number,
+  ): Promise<{ result: RecoveryResult; downs: number[]; reads: number }> {
     const redis = await RedisProcess.start();
     cleanups.push(() => redis.stop());
     const a = await Node.start(redis, recentEntries);
