@@ -45,6 +45,10 @@ export class Link {
   #pending: { seq: number; frame: Frame }[] = [];
   #generation = 1;
   #rooms: string[] = [];
+  /** A gap was met while the hello was being settled: the answer is `"outage"`. */
+  #gapped = false;
+  /** The hello resumed the session's sequence numbers (the client keeps its unconfirmed events). */
+  #kept = false;
   #saving = false;
   #again = false;
   #writingHandled = false;
@@ -130,6 +134,7 @@ export class Link {
     if (!this.withSession || this.#state === "hello") return;
     if (this.#state === "replay") {
       this.#buffer = this.#buffer.filter((entry) => entry.epoch === epoch && entry.offset > offset);
+      this.#gapped = true; // told in the hello's answer, which comes after this
     }
     this.#position(epoch, offset);
     if (this.#state === "live") this.#answer(false, "outage", 0);
@@ -166,7 +171,7 @@ export class Link {
     if (!saved) {
       // Another connection took the session over: it handles what this one did not.
       this.#pending = [];
-      if (this.conn.state === "open") this.conn.close(1008, "session resumed elsewhere");
+      if (this.conn.state === "open") this.conn.close(1001, "session resumed elsewhere");
       return;
     }
     const before = this.#seq;
@@ -224,7 +229,9 @@ export class Link {
   #answer(ok: boolean, why: RecoveryReason, replayed: number): void {
     if (this.conn.state !== "open") return;
     const answer = { s: this.key, e: this.#epoch, o: this.#offset, q: this.#seq, ok, n: replayed };
-    this.conn.send(JSON.stringify(["r", ok ? answer : { ...answer, why }]));
+    this.conn.send(
+      JSON.stringify(["r", ok ? answer : { ...answer, why, ...(this.#kept ? { k: 1 } : {}) }]),
+    );
   }
 
   async #hello(packet: unknown[]): Promise<void> {
@@ -234,12 +241,14 @@ export class Link {
     let replayed = 0;
     try {
       await recovery.started;
+      if (this.conn.state !== "open") return; // cut before the hello was answered: nothing claimed
       const claimed = typeof id === "string" ? await this.#claim(id) : undefined;
       if (claimed !== undefined) {
         const held = claimed.record;
         this.key = id as string;
         this.#generation = claimed.generation;
         this.#seq = held.handled;
+        this.#kept = true;
         for (const room of held.rooms) this.conn.join(room);
         if (typeof epoch === "string" && typeof offset === "number") {
           const result = await this.#replay(epoch, offset);
@@ -252,17 +261,18 @@ export class Link {
       if (why !== undefined) {
         const head = await recovery.store.head();
         this.#position(head.epoch, head.offset);
-      }
+      } else if (this.#gapped) why = "outage"; // replayed up to the log's end: the position holds
       this.recovered = why === undefined;
       if (this.conn.state !== "open") return; // the client went on elsewhere with this session
       this.#rooms = [...this.conn.rooms];
       const record = { rooms: this.#rooms, seq: this.#seq, handled: this.#seq };
       if (!await recovery.store.saveSession(this.key, record, recovery.ttl, this.#generation)) {
-        this.conn.close(1008, "session resumed elsewhere");
+        this.conn.close(1001, "session resumed elsewhere");
         return;
       }
     } catch (error) {
       recovery.reportError(error);
+      this.#kept = false;
       if (this.key.includes("#")) this.key = typeof id === "string" ? id : crypto.randomUUID();
       why = "outage";
       this.recovered = false;
@@ -306,9 +316,17 @@ export class Link {
     this.#position(epoch, offset);
     let sent = 0;
     for (let page = 0; page < 100_000; page++) {
+      // The client went on elsewhere: reading more is wasted (a new connection replays again).
+      if (this.conn.state !== "open") return sent;
       const read = await store.read(epoch, this.#offset, PAGE);
       if ("reason" in read) return read.reason;
       for (const entry of read.entries) {
+        if (entry.gap === true) {
+          // Events went out unlogged before this entry (a store outage): some may be missing.
+          this.#gapped = true;
+          this.#offset = entry.offset;
+          continue;
+        }
         if (matches(entry, this.key, this.conn.rooms) && this.conn.state === "open") {
           this.conn.send(`["p",${entry.offset}]`);
           this.conn.sendPrepared(toPrepared(entry));

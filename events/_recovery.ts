@@ -15,6 +15,13 @@ import type { Frame } from "./wire.ts";
 
 export { Link };
 
+/**
+ * Milliseconds between attempts to write the gap record after events went out unlogged: the
+ * sooner it is in the log once the store is back, the fewer reconnections in between can be
+ * answered "recovered" before it (they are told "outage" when it arrives).
+ */
+const ANNOUNCE_RETRY = 100;
+
 /** The recovery of one `EventServer`: its store, its links, the timers. */
 export class ServerRecovery {
   readonly serverId: string = crypto.randomUUID();
@@ -94,7 +101,7 @@ export class ServerRecovery {
       this.#reportError(error);
       this.#unlogged = true;
       this.#deliver({ ...item, epoch: "", offset: 0 }, true);
-      this.#retry ??= setTimeout(() => this.#announce(), 1_000);
+      this.#retry ??= setTimeout(() => this.#announce(), ANNOUNCE_RETRY);
     });
   }
 
@@ -114,7 +121,7 @@ export class ServerRecovery {
     if (!this.#unlogged) return;
     this.store.append({ ...record("", {}), gap: true }).then(
       () => void (this.#unlogged = false),
-      () => void (this.#retry = setTimeout(() => this.#announce(), 1_000)),
+      () => void (this.#retry = setTimeout(() => this.#announce(), ANNOUNCE_RETRY)),
     );
   }
 

@@ -163,7 +163,7 @@ export class MemoryStore implements RecoveryStore {
       for (const [key, held] of this.#sessions) if (held.expires <= now) this.#sessions.delete(key);
     }
     const held = this.#sessions.get(id);
-    if (held !== undefined && held.expires > now && held.generation !== generation) {
+    if (held !== undefined && held.expires > now && held.generation > generation) {
       return Promise.resolve(false);
     }
     this.#sessions.set(id, { record, generation, expires: now + ttl });

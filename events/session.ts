@@ -259,14 +259,16 @@ export class ClientSession {
   }
 
   #settle(answer: SessionAnswer): void {
-    const { s = "", e = "", o = 0, q = 0, ok = false, why = "expired", n = 0 } = answer;
+    const { s = "", e = "", o = 0, q = 0, ok = false, why = "expired", n = 0, k } = answer;
     const notice = this.#ready;
     this.#id = s;
     this.#epoch = e;
     this.#offset = o;
     if (!notice) {
       const host = this.#host!;
-      if (ok) this.#outbox = this.#outbox.filter((item) => item.seq > q);
+      // Recovered, or not but the server resumed the session's numbers (`k`: a gap in the
+      // history, the client's own events are safe): send again what was not handled.
+      if (ok || k === 1) this.#outbox = this.#outbox.filter((item) => item.seq > q);
       else {
         // A new session: answers to events an earlier connection carried are lost.
         host.core.reject("ACK_DISCONNECTED", "The session was not recovered", true);
@@ -315,6 +317,8 @@ interface SessionAnswer {
   ok?: boolean;
   why?: RecoveryReason;
   n?: number;
+  /** With `ok: false`: the session's sequence numbers were resumed (`q` holds). */
+  k?: 1;
 }
 
 function wantsAnswer(frame: Frame): boolean {

@@ -173,9 +173,10 @@ export interface RecoveryStore {
     ttl: number,
   ): Promise<{ record: SessionRecord; generation: number } | undefined>;
   /**
-   * Writes a session's record if its generation is still `generation` (or the session is
-   * missing), expiring `ttl` milliseconds after its last write or touch. Resolves `false`
-   * (nothing written) when another connection claimed the session since.
+   * Writes a session's record, with `generation`, unless its stored generation is higher (or
+   * the session is missing), expiring `ttl` milliseconds after its last write or touch. Resolves
+   * `false` (nothing written) when another connection claimed the session since; a lower stored
+   * generation means the store lost the caller's claim (a restart without its last writes).
    */
   saveSession(id: string, record: SessionRecord, ttl: number, generation: number): Promise<boolean>;
   /** Raises a session's `handled` to `seq` (never lowers it), whatever its generation. */

@@ -1,7 +1,9 @@
 // Shared helpers of the Redis backplane tests (no tests here): a real redis-server per test on a
 // free port (stopped by PID), node-redis clients, and a cluster of event servers sharing it.
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createServer } from "node:net";
 import { createClient, type RedisClientType } from "redis";
 import type { EventClient } from "../events/client.ts";
@@ -32,13 +34,19 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** One redis-server process: no persistence, loopback only. */
+/**
+ * One redis-server process, loopback only: no persistence, or (`appendOnly`) an append-only
+ * file with `appendfsync always` in a fresh temporary folder, so a restart keeps every write.
+ */
 export class RedisProcess {
   readonly port: number;
+  /** The data folder of an append-only Redis (`undefined`: no persistence). */
+  readonly dir: string | undefined;
   #child: ChildProcess | undefined;
 
-  private constructor(port: number) {
+  private constructor(port: number, dir: string | undefined) {
     this.port = port;
+    this.dir = dir;
   }
 
   /** The URL clients connect to. */
@@ -47,8 +55,9 @@ export class RedisProcess {
   }
 
   /** Starts redis-server on `port` (a free one by default); resolves once it accepts connections. */
-  static async start(port?: number): Promise<RedisProcess> {
-    const redis = new RedisProcess(port ?? await freePort());
+  static async start(port?: number, appendOnly = false): Promise<RedisProcess> {
+    const dir = appendOnly ? mkdtempSync(join(tmpdir(), "wirely-redis-")) : undefined;
+    const redis = new RedisProcess(port ?? await freePort(), dir);
     await redis.restart();
     return redis;
   }
@@ -62,8 +71,9 @@ export class RedisProcess {
       "127.0.0.1",
       "--save",
       "",
-      "--appendonly",
-      "no",
+      ...(this.dir === undefined
+        ? ["--appendonly", "no"]
+        : ["--appendonly", "yes", "--appendfsync", "always", "--dir", this.dir]),
     ], { stdio: ["ignore", "pipe", "pipe"] });
     this.#child = child;
     let output = "";

@@ -71,12 +71,13 @@ redis.call('SET', KEYS[1], value, 'PX', ARGV[1])
 return value
 `;
 
-// KEYS: session. ARGV: JSON, ttl, generation.
+// KEYS: session. ARGV: JSON, ttl, generation. Refused only when a later claim raised the
+// generation: a lower one means Redis lost the caller's claim (restarted without its last writes).
 export const SAVE = `
 local value = redis.call('GET', KEYS[1])
 if value then
   local ok, session = pcall(cjson.decode, value)
-  if ok and type(session) == 'table' and session.g ~= tonumber(ARGV[3]) then return 0 end
+  if ok and type(session) == 'table' and type(session.g) == 'number' and session.g > tonumber(ARGV[3]) then return 0 end
 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1

@@ -4,6 +4,7 @@
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
+import { rmSync } from "node:fs";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import type { RedisClientType } from "redis";
@@ -153,9 +154,13 @@ describe("recovery on Redis", { skip: skipWithoutRedis }, () => {
   async function setup(
     count: number,
     bounds: Partial<RedisStoreOptions> = {},
+    appendOnly = false,
   ): Promise<{ redis: RedisProcess; nodes: Node[] }> {
-    const redis = await RedisProcess.start();
-    cleanups.push(() => redis.stop());
+    const redis = await RedisProcess.start(undefined, appendOnly);
+    cleanups.push(async () => {
+      await redis.stop();
+      if (redis.dir !== undefined) rmSync(redis.dir, { recursive: true, force: true });
+    });
     const nodes: Node[] = [];
     for (let i = 0; i < count; i++) {
       const node = await Node.start(redis, bounds);
@@ -353,5 +358,60 @@ describe("recovery on Redis", { skip: skipWithoutRedis }, () => {
     b!.last.conn.terminate();
     await until(() => cb.results.length > seen, 10_000, "the reconnection");
     assert.equal(cb.results.at(-1)!.recovered, true, JSON.stringify(cb.results));
+  });
+
+  it("Redis lost the last claim of a session (restart without its last writes): its connection goes on", async () => {
+    const { redis, nodes: [a] } = await setup(1);
+    const { client, session } = await member(() => a!.server.url);
+    cleanups.push(() => void client.close());
+    client.emit("up", 1);
+    await until(() => a!.ups.length === 1, 5_000, "the first event");
+    // What a restart that lost the tail of the append-only file leaves: an older generation.
+    const control = await connect(redis.url);
+    cleanups.push(() => void control.destroy());
+    const key = `wirely#session#${session.id}`;
+    const stored = JSON.parse(String(await control.get(key))) as { g: number };
+    await control.set(key, JSON.stringify({ ...stored, g: stored.g - 1 }), { PX: 60_000 });
+    client.emit("up", 2);
+    await until(() => a!.ups.length === 2, 5_000, "the next event handled");
+    assert.deepEqual(a!.ups, [1, 2]);
+    assert.equal(client.client.state, "open");
+  });
+
+  it("a client away during a Redis outage, back after it: recovered false (outage), not a silent gap", async () => {
+    // Redis comes back with its data (append-only file): the session is known, the gap is not.
+    const { redis, nodes: [a, b] } = await setup(2, {}, true);
+    const watcher = await member(() => a!.server.url);
+    let target = b!;
+    const away = await member(() => target.server.url);
+    cleanups.push(() => void watcher.client.close(), () => void away.client.close());
+    a!.io.to("room").emit("down", 1);
+    await until(() => away.downs.length === 1 && watcher.downs.length === 1, 5_000, "before");
+    // The client leaves; while it is away Redis dies and a's event goes out unlogged.
+    a!.away = b!.away = true;
+    for (const socket of b!.sockets) socket.conn.terminate();
+    await until(() => away.client.client.state !== "open", 2_000, "the drop");
+    await redis.stop();
+    await sleep(100);
+    a!.io.to("room").emit("down", 2);
+    await until(() => watcher.downs.length === 2, 5_000, "local delivery during the outage");
+    await redis.restart();
+    // The gap record is in the log once a's connected client is told.
+    await until(
+      () => watcher.results.some((r) => !r.recovered && r.reason === "outage"),
+      15_000,
+      "the outage notice",
+    );
+    target = a!; // a stays refusing until now: an attempt on its way to b is refused too
+    a!.away = false;
+    const seen = away.results.length;
+    await until(() => away.results.length > seen, 15_000, "the reconnection");
+    const result = away.results.at(-1)!;
+    assert.equal(!result.recovered && result.reason, "outage", JSON.stringify(away.results));
+    assert.deepEqual(away.downs, [1]); // down 2 is gone, and the client was told
+    // The session goes on: new events arrive, and a reconnect afterwards recovers.
+    b!.away = false;
+    b!.io.to("room").emit("down", 3);
+    await until(() => away.downs.at(-1) === 3, 10_000, "after");
   });
 });

@@ -19,6 +19,7 @@ import type { RedisSubscriber } from "./clients.ts";
 import { BackplaneError } from "./errors.ts";
 import { decodeEntry, decodeLogMessage, encodeRecord } from "./_log_wire.ts";
 import { APPEND, CLAIM, HANDLED, HEAD, READ, SAVE } from "./_scripts.ts";
+import { RecentEntries } from "./_recent.ts";
 
 /**
  * What {@linkcode RedisStore} uses of the client that runs commands: a connected `redis`
@@ -66,6 +67,8 @@ export interface RedisStoreOptions extends HistoryBounds {
   subscriber: RedisSubscriber;
   /** Start of every key and channel; servers with the same prefix share one log and their sessions. @default "wirely" */
   prefix?: string;
+  /** Newest log entries (of those this server received) kept in memory to replay from without reading Redis; 0: every replay reads Redis. @default 10_000 */
+  recentEntries?: number;
 }
 
 type Item = [string, string[]];
@@ -115,6 +118,7 @@ export class RedisStore implements RecoveryStore {
   #queue: LogEntry[] = [];
   #draining = false;
   #lost = false;
+  readonly #recent: RecentEntries;
 
   /**
    * Creates the store; nothing happens on Redis until a server starts with it.
@@ -122,7 +126,7 @@ export class RedisStore implements RecoveryStore {
    * @throws {TypeError | RangeError} For a missing client or a bad option.
    */
   constructor(options: RedisStoreOptions) {
-    const { client, subscriber, prefix = "wirely" } = options ?? {};
+    const { client, subscriber, prefix = "wirely", recentEntries = 10_000 } = options ?? {};
     for (const [name, value] of [["client", client], ["subscriber", subscriber]] as const) {
       if (typeof value !== "object" || value === null) {
         throw new TypeError(
@@ -138,6 +142,12 @@ export class RedisStore implements RecoveryStore {
       );
     }
     this.#bounds = historyBounds("RedisStore", options);
+    if (!Number.isInteger(recentEntries) || recentEntries < 0) {
+      throw new RangeError(
+        `Cannot create RedisStore as 'recentEntries' must be an integer >= 0: current value is ${recentEntries}`,
+      );
+    }
+    this.#recent = new RecentEntries(recentEntries, this.#bounds.maxLength, this.#bounds.maxAge);
     this.#client = client;
     this.#subscriber = subscriber;
     this.#prefix = prefix;
@@ -194,8 +204,18 @@ export class RedisStore implements RecoveryStore {
     return { epoch: String(epoch), offset: Number(offset) };
   }
 
+  /**
+   * Entries after the offset: from memory when this server received them lately (up to the last
+   * one it received; later ones reach it as they are delivered), else `XRANGE`, checking epoch,
+   * length and age bounds.
+   */
+  read(epoch: string, offset: number, limit: number): Promise<LogRead> {
+    const recent = this.#recent.read(epoch, offset, limit, Date.now());
+    return recent === undefined ? this.#read(epoch, offset, limit) : Promise.resolve(recent);
+  }
+
   /** `XRANGE` after the offset, checking epoch, length and age bounds. */
-  async read(epoch: string, offset: number, limit: number): Promise<LogRead> {
+  async #read(epoch: string, offset: number, limit: number): Promise<LogRead> {
     this.#ready();
     const reply = await this.#client.sendCommand([
       "EVAL",
@@ -337,11 +357,22 @@ export class RedisStore implements RecoveryStore {
     // The usual case: the next entry, nothing queued.
     if (!this.#draining && this.#queue.length === 0 && this.#isNext(entry)) {
       this.#offset = entry.offset;
-      server.deliver(entry);
+      this.#deliver(server, entry);
       return;
     }
     this.#queue.push(entry);
     this.#drain();
+  }
+
+  #deliver(server: StoreServer, entry: LogEntry): void {
+    this.#recent.push(entry, Date.now());
+    server.deliver(entry);
+  }
+
+  /** Entries up to the position may be missing: forget the recent ones, tell the server. */
+  #gap(server: StoreServer): void {
+    this.#recent.clear();
+    server.gap(this.#epoch, this.#offset);
   }
 
   #isNext(entry: LogEntry): boolean {
@@ -364,12 +395,12 @@ export class RedisStore implements RecoveryStore {
           // The log was reset (Redis lost it): what this server missed is gone.
           this.#epoch = entry.epoch;
           this.#offset = entry.offset - 1;
-          server.gap(this.#epoch, this.#offset);
+          this.#gap(server);
         } else if (entry.offset <= this.#offset) continue;
         if (entry.offset > this.#offset + 1) await this.#catchUp(server, entry.offset - 1);
         if (entry.offset <= this.#offset) continue;
         this.#offset = entry.offset;
-        server.deliver(entry);
+        this.#deliver(server, entry);
       }
     } finally {
       this.#draining = false;
@@ -380,25 +411,25 @@ export class RedisStore implements RecoveryStore {
   async #catchUp(server: StoreServer, until: number): Promise<void> {
     try {
       for (let page = 0; page < 10_000 && this.#offset < until; page++) {
-        const read = await this.read(this.#epoch, this.#offset, 500);
+        const read = await this.#read(this.#epoch, this.#offset, 500);
         if ("reason" in read) {
           const head = await this.head();
           this.#epoch = head.epoch;
           this.#offset = Math.max(head.offset, until === Infinity ? 0 : until);
-          server.gap(this.#epoch, this.#offset);
+          this.#gap(server);
           return;
         }
         for (const entry of read.entries) {
           if (entry.offset > until) return;
           this.#offset = entry.offset;
-          server.deliver(entry);
+          this.#deliver(server, entry);
         }
         if (read.entries.length === 0 || this.#offset >= read.end) return;
       }
     } catch (error) {
       server.reportError(error);
       this.#offset = until === Infinity ? this.#offset : until;
-      server.gap(this.#epoch, this.#offset);
+      this.#gap(server);
     }
   }
 }

@@ -1,9 +1,10 @@
 /**
  * The outgoing side of a server connection: the slow-consumer cap before each write, and write
  * batching. While a {@linkcode WriteBatch} is open (the server handles the bytes of one socket
- * read), writes to every connection are collected and each connection's are written once when
- * the batch ends: an echo of many messages from one read, or a burst of broadcasts, costs one
- * socket write per connection instead of one per message.
+ * read, or a burst of broadcasts that arrived from other servers), writes to every connection are
+ * collected and each connection's are written once when the batch ends: an echo of many messages
+ * from one read, or a burst of broadcasts, costs one socket write per connection instead of one
+ * per message.
  *
  * @module
  */
@@ -32,6 +33,12 @@ const NONE: Uint8Array[] = [];
 export class WriteBatch {
   #depth = 0;
   #queued: Writer[] = [];
+  /** Whether {@linkcode WriteBatch.hold} opened a level that a microtask closes. */
+  #held = false;
+  readonly #release = (): void => {
+    this.#held = false;
+    this.end();
+  };
 
   /** Whether writes are being collected. */
   get active(): boolean {
@@ -51,6 +58,19 @@ export class WriteBatch {
       this.#queued = [];
       for (const writer of queued) writer.flush();
     }
+  }
+
+  /**
+   * Opens a level until the microtasks of the current task run (once per burst): deliveries
+   * that arrive outside a socket read (broadcasts from other servers, which a backplane client
+   * hands over one by one from the same read of its own socket) are written once per connection,
+   * in the order they were made, right after the burst.
+   */
+  hold(): void {
+    if (this.#held) return;
+    this.#held = true;
+    this.#depth++;
+    queueMicrotask(this.#release);
   }
 
   /** Remembers a writer that collected its first chunk. */

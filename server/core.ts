@@ -56,7 +56,10 @@ export class ServerCore<Data> {
   readonly hasMessageHook: boolean;
   /** Whether an `authenticate` hook exists (without one, a handshake decision takes no time). */
   readonly hasAuthenticate: boolean;
-  /** Collects writes while one socket read is handled (one write per connection). */
+  /**
+   * Collects writes while one socket read, or one burst of broadcasts from other servers, is
+   * handled (one write per connection).
+   */
   readonly batch: WriteBatch = new WriteBatch();
   readonly #options: ServerOptions<Data>;
   /** Negotiates permessage-deflate (codec engines with a compressor; `undefined`: never). */
@@ -87,6 +90,8 @@ export class ServerCore<Data> {
       options.adapter ?? new MemoryAdapter(),
       (error) => this.reportError(error, undefined),
       deliverPrepared,
+      // Broadcasts from other servers come one by one: write each connection's burst at once.
+      () => this.batch.hold(),
     );
     this.#pings = new Heartbeat(
       this.clients,

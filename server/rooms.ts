@@ -204,6 +204,7 @@ export class Rooms<Member extends RoomMember> {
   readonly #adapter: PubSubAdapter;
   readonly #onError: (error: unknown) => void;
   readonly #deliver: (member: RoomMember, message: PreparedMessage) => void;
+  readonly #beforeRemote: () => void;
   readonly #rooms = new Map<string, Set<Member>>();
   readonly #memberships = new Map<Member, Set<string>>();
 
@@ -212,8 +213,10 @@ export class Rooms<Member extends RoomMember> {
     adapter: PubSubAdapter,
     onError: (error: unknown) => void,
     deliver: (member: RoomMember, message: PreparedMessage) => void,
+    beforeRemote: () => void = () => {},
   ) {
     this.#deliver = deliver;
+    this.#beforeRemote = beforeRemote;
     this.#clients = clients;
     this.#adapter = adapter;
     this.#onError = onError;
@@ -311,6 +314,7 @@ export class Rooms<Member extends RoomMember> {
 
   #deliverRemote(envelope: BroadcastEnvelope): void {
     if (envelope.source === this.serverId) return;
+    this.#beforeRemote();
     const prepared = new PreparedMessage(envelope.payload, { binary: envelope.binary });
     this.#deliverLocal(
       envelope.rooms,
