@@ -2,8 +2,9 @@
 // from every page while one node is killed with SIGKILL; its pages move to the other node (the
 // page's URL function: its own node, then `?nodes=`), and every page ends with every message
 // exactly once, each sender's in the order sent, nothing recovered with `recovered: false`.
-// Run by `deno task test:browser` (and `deno test -A examples/`); Deno only (it runs the
-// servers with the Deno binary).
+// The killed node and the surviving one run on Deno and on Node 22 (both ways round; both on
+// Deno when `.cache/node22/` is missing). Run by `deno task test:browser` (and
+// `deno test -A examples/`) under Deno.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
@@ -13,7 +14,7 @@ import type { Browser, Page } from "playwright-core";
 import { launchChromium } from "../../testing/browser.ts";
 import { until, within } from "../../testing/async.ts";
 import { RedisProcess, skipWithoutRedis } from "../../redis/_helpers_test.ts";
-import { DENO_FLAGS, join, openPage, SKIP } from "../_shared/_helpers_test.ts";
+import { DENO_FLAGS, join, NODE22, openPage, SKIP_NODE } from "../_shared/_helpers_test.ts";
 
 const SERVER = fileURLToPath(new URL("./server.ts", import.meta.url));
 /** Messages each page sends. */
@@ -29,17 +30,21 @@ interface ChatNode {
   kill(signal: "SIGKILL" | "SIGINT"): Promise<void>;
 }
 
-async function startNode(redisUrl: string): Promise<ChatNode> {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ["run", ...DENO_FLAGS, SERVER, "--port", "0"],
-    { stdio: "pipe", env: { ...process.env, REDIS_URL: redisUrl } },
-  );
+type Runtime = "deno" | "node";
+
+async function startNode(redisUrl: string, runtime: Runtime): Promise<ChatNode> {
+  const [command, args] = runtime === "deno"
+    ? [process.execPath, ["run", ...DENO_FLAGS, SERVER, "--port", "0"]]
+    : [NODE22, [SERVER, "--port", "0"]];
+  const child: ChildProcess = spawn(command, args, {
+    stdio: "pipe",
+    env: { ...process.env, REDIS_URL: redisUrl },
+  });
   let output = "";
   child.stdout!.setEncoding("utf8").on("data", (chunk: string) => output += chunk);
   child.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
     output += chunk;
-    process.stderr.write(`[chat node] ${chunk}`);
+    process.stderr.write(`[chat node on ${runtime}] ${chunk}`);
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const kill = async (signal: "SIGKILL" | "SIGINT"): Promise<void> => {
@@ -94,129 +99,142 @@ async function say(page: Page, text: string): Promise<void> {
   await page.keyboard.press("Enter");
 }
 
-describe("examples/chat on two nodes sharing Redis, in Chromium", () => {
-  const skip = SKIP !== false ? SKIP : skipWithoutRedis;
-  let redis: RedisProcess | undefined;
-  const nodes: ChatNode[] = [];
-  let browser: Browser | undefined;
+/** Node 22 when installed (`deno task test:node`), else Deno again. */
+const NODE: Runtime = SKIP_NODE === false ? "node" : "deno";
+if (SKIP === false && SKIP_NODE !== false) console.log(`node nodes run on deno: ${SKIP_NODE}`);
 
-  before(async () => {
-    if (skip !== false) return;
-    redis = await RedisProcess.start();
-    nodes.push(...await Promise.all([startNode(redis.url), startNode(redis.url)]));
-    browser = await launchChromium();
-  });
+// The killed node runs on one runtime, the surviving one on the other (both ways).
+for (const [killed, survivor] of [["deno", NODE], [NODE, "deno"]] as const) {
+  describe(`examples/chat on two nodes sharing Redis (${killed} killed, ${survivor} left)`, () => {
+    const skip = SKIP !== false ? SKIP : skipWithoutRedis;
+    let redis: RedisProcess | undefined;
+    const nodes: ChatNode[] = [];
+    let browser: Browser | undefined;
 
-  after(async () => {
-    await browser?.close();
-    for (const node of nodes) await node.kill("SIGINT");
-    await redis?.stop();
-  });
-
-  it("a node killed mid-conversation: its pages move on, every message once and in order", {
-    skip,
-  }, async () => {
-    const [one, two] = nodes as [ChatNode, ChatNode];
-    const names = ["alice", "bob", "carol", "dave"];
-    const pages: Page[] = [];
-    for (const [i, name] of names.entries()) {
-      const [home, other] = i < 2 ? [one, two] : [two, one]; // alice, bob on one; carol, dave on two
-      const page = await openPage(browser!, `${home.url}?nodes=${encodeURIComponent(other.url)}`);
-      await join(page, name, "lobby");
-      pages.push(page);
-    }
-    for (const page of pages) {
-      await page.locator("#online li").nth(3).waitFor(); // everyone sees everyone, both nodes
-      assert.deepEqual((await pageState(page)).recoveries.map((r) => r.recovered), [false]);
-    }
-    assert.deepEqual(
-      await Promise.all(pages.map(async (page) => (await pageState(page)).nodes)),
-      [[one.id], [one.id], [two.id], [two.id]],
-    );
-
-    // Every page sends PER_PAGE messages; after BEFORE_KILL in all, node one is killed while
-    // the pages go on sending (alice's and bob's wait in their session until they are back).
-    const sent = new Map<string, string[]>(names.map((name) => [name, []]));
-    let total = 0;
-    let killed: Promise<void> | undefined;
-    await Promise.all(pages.map(async (page, p) => {
-      for (let n = 1; n <= PER_PAGE; n++) {
-        const text = `${names[p]} ${n}`;
-        await say(page, text);
-        sent.get(names[p]!)!.push(text);
-        if (++total === BEFORE_KILL) killed = one.kill("SIGKILL");
-        await new Promise((resolve) => setTimeout(resolve, 20 + 10 * p)); // interleave the pages
-      }
-    }));
-    await killed;
-
-    const all = names.flatMap((name) => sent.get(name)!);
-    for (const [p, page] of pages.entries()) {
-      // Bounded: every line shown and acknowledged (own lines lose "queued" on the server's ack).
-      await within(
-        (async () => {
-          for (let tries = 0; tries < 600; tries++) {
-            const lines = await shownLines(page);
-            if (lines.length >= all.length && lines.every((line) => !line.queued)) return;
-            await new Promise((resolve) => setTimeout(resolve, 50));
-          }
-          throw new Error("still waiting");
-        })(),
-        30_000,
-        `${names[p]}: every line, acknowledged`,
+    before(async () => {
+      if (skip !== false) return;
+      redis = await RedisProcess.start();
+      nodes.push(
+        ...await Promise.all([startNode(redis.url, killed), startNode(redis.url, survivor)]),
       );
-      const lines = await shownLines(page);
-      const texts = lines.map((line) => line.text);
-      assert.equal(new Set(lines.map((line) => line.id)).size, lines.length, "ids once");
-      assert.deepEqual([...texts].sort(), [...all].sort(), `${names[p]} shows every message once`);
-      for (const name of names) {
-        assert.deepEqual(
-          texts.filter((text) => text.startsWith(`${name} `)),
-          sent.get(name),
-          `${names[p]} shows ${name}'s messages in the order sent`,
-        );
+      browser = await launchChromium();
+    });
+
+    after(async () => {
+      await browser?.close();
+      for (const node of nodes) await node.kill("SIGINT");
+      await redis?.stop();
+    });
+
+    it("a node killed mid-conversation: its pages move on, every message once and in order", {
+      skip,
+    }, async () => {
+      const [one, two] = nodes as [ChatNode, ChatNode];
+      const names = ["alice", "bob", "carol", "dave"];
+      const pages: Page[] = [];
+      for (const [i, name] of names.entries()) {
+        const [home, other] = i < 2 ? [one, two] : [two, one]; // alice, bob on one; carol, dave on two
+        const page = await openPage(browser!, `${home.url}?nodes=${encodeURIComponent(other.url)}`);
+        await join(page, name, "lobby");
+        pages.push(page);
       }
-      const state = await pageState(page);
-      // What arrived over the wire: every other page's message, none twice.
-      assert.equal(state.duplicates, 0, `${names[p]}: no message delivered twice`);
-      assert.equal(new Set(state.received).size, state.received.length);
-      assert.equal(state.received.length, all.length - PER_PAGE);
-      // Every reconnect recovered (only the first connection is "new").
+      for (const page of pages) {
+        await page.locator("#online li").nth(3).waitFor(); // everyone sees everyone, both nodes
+        assert.deepEqual((await pageState(page)).recoveries.map((r) => r.recovered), [false]);
+      }
       assert.deepEqual(
-        state.recoveries.map((r) => r.recovered ? "recovered" : r.reason),
-        ["new", ...state.recoveries.slice(1).map(() => "recovered")],
-        `${names[p]}: every reconnect recovered`,
+        await Promise.all(pages.map(async (page) => (await pageState(page)).nodes)),
+        [[one.id], [one.id], [two.id], [two.id]],
       );
-      if (p < 2) {
-        assert.ok(state.recoveries.length >= 2, `${names[p]} reconnected`);
-        assert.equal(state.nodes.at(-1), two.id, `${names[p]} moved to the other node`);
-      } else {
-        assert.deepEqual(state.nodes, [two.id], `${names[p]} stayed on its node`);
-      }
-    }
-    // The pages that share no sender see the others' messages in the same (the log's) order.
-    const orders = await Promise.all(pages.map(shownLines));
-    for (let a = 0; a < pages.length; a++) {
-      for (let b = a + 1; b < pages.length; b++) {
-        const third = (text: string): boolean =>
-          !text.startsWith(`${names[a]} `) && !text.startsWith(`${names[b]} `);
-        assert.deepEqual(
-          orders[a]!.map((line) => line.text).filter(third),
-          orders[b]!.map((line) => line.text).filter(third),
-          `${names[a]} and ${names[b]} agree on the order`,
-        );
-      }
-    }
 
-    // A late joiner on the surviving node gets the history (from Redis), each message once.
-    const erin = await openPage(browser!, two.url);
-    await join(erin, "erin", "lobby");
-    await erin.locator("#log .line").nth(all.length - 1).waitFor();
-    const history = (await shownLines(erin)).map((line) => line.text);
-    assert.deepEqual([...history].sort(), [...all].sort(), "history: every message once");
-    for (const name of names) {
-      assert.deepEqual(history.filter((text) => text.startsWith(`${name} `)), sent.get(name));
-    }
-    for (const page of [...pages, erin]) await page.context().close();
+      // Every page sends PER_PAGE messages; after BEFORE_KILL in all, node one is killed while
+      // the pages go on sending (alice's and bob's wait in their session until they are back).
+      const sent = new Map<string, string[]>(names.map((name) => [name, []]));
+      let total = 0;
+      let killed: Promise<void> | undefined;
+      await Promise.all(pages.map(async (page, p) => {
+        for (let n = 1; n <= PER_PAGE; n++) {
+          const text = `${names[p]} ${n}`;
+          await say(page, text);
+          sent.get(names[p]!)!.push(text);
+          if (++total === BEFORE_KILL) killed = one.kill("SIGKILL");
+          await new Promise((resolve) => setTimeout(resolve, 20 + 10 * p)); // interleave the pages
+        }
+      }));
+      await killed;
+
+      const all = names.flatMap((name) => sent.get(name)!);
+      for (const [p, page] of pages.entries()) {
+        // Bounded: every line shown and acknowledged (own lines lose "queued" on the server's ack).
+        await within(
+          (async () => {
+            for (let tries = 0; tries < 600; tries++) {
+              const lines = await shownLines(page);
+              if (lines.length >= all.length && lines.every((line) => !line.queued)) return;
+              await new Promise((resolve) => setTimeout(resolve, 50));
+            }
+            throw new Error("still waiting");
+          })(),
+          30_000,
+          `${names[p]}: every line, acknowledged`,
+        );
+        const lines = await shownLines(page);
+        const texts = lines.map((line) => line.text);
+        assert.equal(new Set(lines.map((line) => line.id)).size, lines.length, "ids once");
+        assert.deepEqual(
+          [...texts].sort(),
+          [...all].sort(),
+          `${names[p]} shows every message once`,
+        );
+        for (const name of names) {
+          assert.deepEqual(
+            texts.filter((text) => text.startsWith(`${name} `)),
+            sent.get(name),
+            `${names[p]} shows ${name}'s messages in the order sent`,
+          );
+        }
+        const state = await pageState(page);
+        // What arrived over the wire: every other page's message, none twice.
+        assert.equal(state.duplicates, 0, `${names[p]}: no message delivered twice`);
+        assert.equal(new Set(state.received).size, state.received.length);
+        assert.equal(state.received.length, all.length - PER_PAGE);
+        // Every reconnect recovered (only the first connection is "new").
+        assert.deepEqual(
+          state.recoveries.map((r) => r.recovered ? "recovered" : r.reason),
+          ["new", ...state.recoveries.slice(1).map(() => "recovered")],
+          `${names[p]}: every reconnect recovered`,
+        );
+        if (p < 2) {
+          assert.ok(state.recoveries.length >= 2, `${names[p]} reconnected`);
+          assert.equal(state.nodes.at(-1), two.id, `${names[p]} moved to the other node`);
+        } else {
+          assert.deepEqual(state.nodes, [two.id], `${names[p]} stayed on its node`);
+        }
+      }
+      // The pages that share no sender see the others' messages in the same (the log's) order.
+      const orders = await Promise.all(pages.map(shownLines));
+      for (let a = 0; a < pages.length; a++) {
+        for (let b = a + 1; b < pages.length; b++) {
+          const third = (text: string): boolean =>
+            !text.startsWith(`${names[a]} `) && !text.startsWith(`${names[b]} `);
+          assert.deepEqual(
+            orders[a]!.map((line) => line.text).filter(third),
+            orders[b]!.map((line) => line.text).filter(third),
+            `${names[a]} and ${names[b]} agree on the order`,
+          );
+        }
+      }
+
+      // A late joiner on the surviving node gets the history (from Redis), each message once.
+      const erin = await openPage(browser!, two.url);
+      await join(erin, "erin", "lobby");
+      await erin.locator("#log .line").nth(all.length - 1).waitFor();
+      const history = (await shownLines(erin)).map((line) => line.text);
+      assert.deepEqual([...history].sort(), [...all].sort(), "history: every message once");
+      for (const name of names) {
+        assert.deepEqual(history.filter((text) => text.startsWith(`${name} `)), sent.get(name));
+      }
+      for (const page of [...pages, erin]) await page.context().close();
+    });
   });
-});
+}
