@@ -14,7 +14,7 @@ import type { Browser, Page } from "playwright-core";
 import { launchChromium } from "../../testing/browser.ts";
 import { until, within } from "../../testing/async.ts";
 import { RedisProcess, skipWithoutRedis } from "../../redis/_helpers_test.ts";
-import { DENO_FLAGS, join, NODE22, openPage, SKIP_NODE } from "../_shared/_helpers_test.ts";
+import { DENO_FLAGS, join, NODE22, openPage, SKIP, SKIP_NODE } from "../_shared/_helpers_test.ts";
 
 const SERVER = fileURLToPath(new URL("./server.ts", import.meta.url));
 /** Messages each page sends. */
