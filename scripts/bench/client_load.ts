@@ -86,7 +86,7 @@ export class ClientSession {
         });
         const peer: Peer = { send: () => void client.send(payload), close: () => client.close() };
         client.on("message", () => session.#onEcho(peer));
-        opened.push(client.opened);
+        opened.push(new Promise<void>((resolve) => client.on("open", () => resolve())));
         session.#peers.push(peer);
       }
     }

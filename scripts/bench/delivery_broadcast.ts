@@ -63,7 +63,6 @@ async function sender(kind: string, port: number): Promise<{ emit(): void; close
   if (kind === "wirely") {
     const client = new EventClient(`ws://127.0.0.1:${port}/`, {
       WebSocket: WebSocket as never,
-      network: false,
     });
     await new Promise<void>((resolve) => client.once("joined", () => resolve()));
     return { emit: () => client.emit("say", line), close: () => client.close() };

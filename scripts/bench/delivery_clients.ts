@@ -51,7 +51,6 @@ interface Pub {
 
 const wirelyOptions = {
   WebSocket: WebSocket as never,
-  network: false,
   // Like socket.io's: the retry counter resets on every successful connection (wirely's default
   // waits for 5 s of uptime, which a connection cut every 1-3 s never reaches).
   backoff: { baseDelay: 400, maxDelay: 2_000, minUptime: 0 },
