@@ -17,6 +17,7 @@
  * @module
  */
 import process from "node:process";
+import type { RedisClientType } from "redis";
 import type { RecoveryOptions } from "../../events/store.ts";
 import { EventServer } from "../../events/server.ts";
 import type { EventSocket } from "../../events/socket.ts";
@@ -51,7 +52,7 @@ if (redisUrl !== undefined && redisUrl !== "") {
   const subscriber = client.duplicate();
   for (const c of [client, subscriber]) c.on("error", () => {}); // outages reach onError below
   await Promise.all([client.connect(), subscriber.connect()]);
-  store = new RedisChatStore(client as never, node);
+  store = new RedisChatStore(client as unknown as RedisClientType, node);
   recovery = { store: new RedisStore({ client, subscriber }) };
   adapter = new RedisAdapter({ publisher: client, subscriber });
 }
