@@ -228,7 +228,10 @@ for (const [killed, survivor] of [["deno", NODE], [NODE, "deno"]] as const) {
       // A late joiner on the surviving node gets the history (from Redis), each message once.
       const erin = await openPage(browser!, two.url);
       await join(erin, "erin", "lobby");
-      await erin.locator("#log .line").nth(all.length - 1).waitFor();
+      await erin.locator("#log .line").nth(all.length - 1).waitFor().catch(async (error) => {
+        const shown = (await shownLines(erin)).map((line) => line.text);
+        throw new Error(`history lacks ${all.filter((text) => !shown.includes(text))}: ${error}`);
+      });
       const history = (await shownLines(erin)).map((line) => line.text);
       assert.deepEqual([...history].sort(), [...all].sort(), "history: every message once");
       for (const name of names) {

@@ -82,14 +82,15 @@ io.onConnection(async (socket: Socket) => {
   // Handlers first: events that arrive while the welcome is prepared are not lost.
   socket.on("say", ({ id, text }) => {
     const line = { id, from: member, text, at: Date.now() };
-    // Sent before anything is awaited: with recovery the page's event counts as handled once
-    // this handler has run, so what a crash must not lose is appended to the log here (Redis
-    // runs it before the session write that confirms the event). In the one round trip between
-    // the two, a crash makes another node handle the event again: the page shows a line once
-    // per id, and the history stores it once.
+    // Everything is sent before anything is awaited: with recovery the page's event counts as
+    // handled once this handler has run, so what a crash must not lose leaves here, in this
+    // order, on the one Redis connection that also writes the session (Redis runs the history
+    // write, then the log appends, then the write that confirms the event). A crash in between
+    // makes another node handle the event again: the history stores it once, the page shows a
+    // line once per id.
+    store.add(room, line).catch(report); // the history for late joiners
     socket.to(room).emit("message", line);
     socket.emit("ack", { id, at: line.at });
-    store.add(room, line).catch(report); // the history for late joiners
   });
   socket.on("typing", (typing) => {
     if (typeof typing === "boolean") socket.to(room).emit("typing", { member, typing });

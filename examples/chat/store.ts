@@ -16,13 +16,24 @@ const ID_TTL = 600_000;
 /** Milliseconds a node counts as alive after its last heartbeat, and between two heartbeats. */
 const NODE_TTL = 15_000;
 const NODE_EVERY = 5_000;
+/** Stores a line once per id: KEYS line id key, history list; ARGV ttl, line JSON, history size. */
+const ADD = `if redis.call("SET", KEYS[1], "1", "NX", "PX", ARGV[1]) then
+  redis.call("RPUSH", KEYS[2], ARGV[2])
+  redis.call("LTRIM", KEYS[2], -tonumber(ARGV[3]), -1)
+  return 1
+end
+return 0`;
 
 /** The shared state of the chat (see the module doc). */
 export interface ChatStore {
   /** The last {@linkcode HISTORY_SIZE} lines of `room`, oldest first. */
   history(room: string): Promise<ChatLine[]>;
-  /** Stores `line` unless its id was stored before; `at` is the stored line's time. */
-  add(room: string, line: ChatLine): Promise<{ fresh: boolean; at: number }>;
+  /**
+   * Stores `line` unless its id was stored before (then resolves `false`). The command leaves
+   * before this returns, on the connection wirely's `RedisStore` uses too: Redis runs it before
+   * whatever the caller sends to the log afterwards.
+   */
+  add(room: string, line: ChatLine): Promise<boolean>;
   /** `member` is online in `room` on this node; `true` when it was not online anywhere. */
   enter(room: string, member: Member): Promise<boolean>;
   /** `member` left `room` on this node; `true` when it was online here (and is no more). */
@@ -43,15 +54,14 @@ export class MemoryChatStore implements ChatStore {
     return Promise.resolve([...this.#history.get(room) ?? []]);
   }
 
-  add(room: string, line: ChatLine): Promise<{ fresh: boolean; at: number }> {
-    const stored = this.#ids.get(line.id);
-    if (stored !== undefined) return Promise.resolve({ fresh: false, at: stored });
+  add(room: string, line: ChatLine): Promise<boolean> {
+    if (this.#ids.has(line.id)) return Promise.resolve(false);
     this.#ids.set(line.id, line.at);
     if (this.#ids.size > MEMORY_IDS) this.#ids.delete(this.#ids.keys().next().value!);
     const lines = this.#history.get(room) ?? [];
     lines.push(line);
     this.#history.set(room, lines.slice(-HISTORY_SIZE));
-    return Promise.resolve({ fresh: true, at: line.at });
+    return Promise.resolve(true);
   }
 
   enter(room: string, member: Member): Promise<boolean> {
@@ -98,15 +108,19 @@ export class RedisChatStore implements ChatStore {
     return lines.map((line) => JSON.parse(line) as ChatLine);
   }
 
-  async add(room: string, line: ChatLine): Promise<{ fresh: boolean; at: number }> {
-    const key = `chat#line#${line.id}`;
-    const set = await this.#redis.set(key, String(line.at), { NX: true, PX: ID_TTL });
-    if (set === null) return { fresh: false, at: Number(await this.#redis.get(key)) };
-    await this.#redis.multi()
-      .rPush(`chat#history#${room}`, JSON.stringify(line))
-      .lTrim(`chat#history#${room}`, -HISTORY_SIZE, -1)
-      .exec();
-    return { fresh: true, at: line.at };
+  add(room: string, line: ChatLine): Promise<boolean> {
+    // One script, sent at once (no await before it): see ChatStore.add.
+    const reply = this.#redis.sendCommand([
+      "EVAL",
+      ADD,
+      "2",
+      `chat#line#${line.id}`,
+      `chat#history#${room}`,
+      String(ID_TTL),
+      JSON.stringify(line),
+      String(HISTORY_SIZE),
+    ]);
+    return reply.then((added) => Number(added) === 1);
   }
 
   async enter(room: string, member: Member): Promise<boolean> {
