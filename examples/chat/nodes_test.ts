@@ -168,12 +168,19 @@ for (const [killed, survivor] of [["deno", NODE], [NODE, "deno"]] as const) {
         // Bounded: every line shown and acknowledged (own lines lose "queued" on the server's ack).
         await within(
           (async () => {
-            for (let tries = 0; tries < 600; tries++) {
+            for (let tries = 0; tries < 400; tries++) {
               const lines = await shownLines(page);
               if (lines.length >= all.length && lines.every((line) => !line.queued)) return;
               await new Promise((resolve) => setTimeout(resolve, 50));
             }
-            throw new Error("still waiting");
+            const lines = await shownLines(page);
+            const missing = all.filter((text) => !lines.some((line) => line.text === text));
+            const queued = lines.filter((line) => line.queued).map((line) => line.text);
+            const state = await pageState(page);
+            throw new Error(
+              `missing ${JSON.stringify(missing)}, queued ${JSON.stringify(queued)}, ` +
+                `state ${JSON.stringify({ ...state, received: state.received.length })}`,
+            );
           })(),
           30_000,
           `${names[p]}: every line, acknowledged`,
