@@ -82,10 +82,14 @@ export function connect(
 
 /**
  * Shows `#banner` while the client is not open after having been open: "Reconnecting…" with
- * the attempt and how many sends wait in the offline queue. Returns a function that refreshes
- * the count (call it after queueing a send).
+ * the attempt and how many sends wait (`waiting`, by default the client's offline queue).
+ * Returns a function that refreshes the count (call it after queueing a send).
  */
-export function connectionBanner(client: WirelyClient, noun = "message"): () => void {
+export function connectionBanner(
+  client: WirelyClient,
+  noun = "message",
+  waiting: () => number = () => client.queuedMessages,
+): () => void {
   const banner = $("banner");
   let attempt = 0;
   let everOpen = false;
@@ -94,10 +98,10 @@ export function connectionBanner(client: WirelyClient, noun = "message"): () => 
     banner.hidden = !down;
     document.body.classList.toggle("offline", down);
     if (!down) return;
-    const waiting = client.queuedMessages;
-    const queued = waiting === 0
+    const count = waiting();
+    const queued = count === 0
       ? `new ${noun}s are sent when it is back`
-      : `${waiting} ${noun}${waiting === 1 ? "" : "s"} waiting to be sent`;
+      : `${count} ${noun}${count === 1 ? "" : "s"} waiting to be sent`;
     banner.textContent = `Connection lost: reconnecting… (attempt ${attempt}) · ${queued}`;
   };
   client.on("reconnecting", (info) => {

@@ -104,27 +104,35 @@ for (const runtime of ["deno", "node"] as const) {
       await elsewhere.context().close();
     });
 
-    it("refuses a connection without a name and closes on a malformed message (1003)", {
+    it("refuses a connection without a name, closes on malformed input (1003, 1007)", {
       skip,
     }, async () => {
       const base = server!.url.replace("http:", "ws:") + "ws";
-      const refused = new WebSocket(`${base}?room=lobby&client=abc`);
+      const refused = new WebSocket(`${base}?room=lobby&client=abc`, "wirely.v1");
       const refusal = await within(closed(refused), 10_000, "refused socket");
       assert.equal(refusal.opened, false, "refused in the handshake (400)");
 
-      const rude = new WebSocket(`${base}?name=rude&room=lobby&client=r1`);
+      const plain = new WebSocket(`${base}?name=plain&room=lobby&client=p0`); // no wirely.v1
+      await within(new Promise((resolve) => plain.onopen = resolve), 10_000, "open");
+      const plainClosing = closed(plain);
+      plain.send("hello");
+      assert.equal((await within(plainClosing, 10_000, "close")).code, 1003);
+
+      const rude = new WebSocket(`${base}?name=rude&room=lobby&client=r1`, "wirely.v1");
       await within(new Promise((resolve) => rude.onopen = resolve), 10_000, "open");
       const closing = closed(rude);
       rude.send("not json");
-      assert.equal((await within(closing, 10_000, "close")).code, 1003);
+      assert.equal((await within(closing, 10_000, "close")).code, 1007);
 
-      const polite = new WebSocket(`${base}?name=polite&room=lobby&client=p1`);
+      const polite = new WebSocket(`${base}?name=polite&room=lobby&client=p1`, "wirely.v1");
       const welcome = await within(
         new Promise<string>((resolve) => polite.onmessage = (event) => resolve(event.data)),
         10_000,
         "welcome",
       );
-      assert.equal(JSON.parse(welcome).type, "welcome", "the server still serves");
+      const [kind, event, , data] = JSON.parse(welcome);
+      assert.deepEqual([kind, event], ["e", "welcome"], "the server still serves");
+      assert.equal(data.you.name, "polite");
       const done = closed(polite);
       polite.close();
       await done;
@@ -150,6 +158,9 @@ for (const runtime of ["deno", "node"] as const) {
 
       server = await startServer("chat", port, runtime);
       await alice.locator("#banner").waitFor({ state: "hidden" });
+      // The sessions were in the stopped process's memory: the page says what it could not get.
+      await bob.locator(".notice.warning", { hasText: "could not be recovered (expired)" })
+        .waitFor();
       await waitForLine(bob, "sent while offline 2 😀");
       assert.deepEqual(await lines(bob), ["sent while offline 1", "sent while offline 2 😀"]);
       await alice.locator("#log .line.queued").first().waitFor({ state: "detached" });
