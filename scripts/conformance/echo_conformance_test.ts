@@ -162,7 +162,7 @@ describe("conformance suite against examples/echo.ts over TCP", () => {
     await expectNoFailure(await startEcho({ node: await ensureNode(NODE_VERSION) }));
   });
 
-  it("Bun's codec engine (node:http on Bun, run by bun): no case FAILED", {
+  it("Bun's codec engine (a node:net listener on Bun, run by bun): no case FAILED", {
     skip: SKIP_BUN,
   }, async () => {
     await expectNoFailure(await startEcho({ bun: BUN, engine: "codec" }));
