@@ -25,6 +25,7 @@
  */
 
 export { RedisAdapter } from "./adapter.ts";
-export { type RedisCommands, RedisStore, type RedisStoreOptions } from "./store.ts";
+export { RedisStore } from "./store.ts";
+export type { RedisCommands, RedisStoreOptions } from "./store_options.ts";
 export type { RedisAdapterOptions, RedisPublisher, RedisSubscriber } from "./clients.ts";
 export { BackplaneError, type BackplaneErrorCode } from "./errors.ts";
