@@ -268,11 +268,14 @@ if (runs.wirely.length > 0) {
   console.log("| --- | ---: | ---: | ---: | ---: |");
   console.log(row("wirely 0.1 + RedisAdapter", runs.wirely));
   console.log(row("socket.io 4.8.4 + @socket.io/redis-adapter 8.3.0", runs.socketio));
-  const ratio = (pick: (a: Throughput, b: Throughput) => number) =>
-    median(runs.wirely.map((run, i) => pick(run, runs.socketio[i]!))).toFixed(2);
+  // "n/a" when a side's CPU time was below the clock's resolution (short --quick rounds).
+  const ratio = (pick: (a: Throughput, b: Throughput) => number): string => {
+    const value = median(runs.wirely.map((run, i) => pick(run, runs.socketio[i]!)));
+    return Number.isFinite(value) && value > 0 ? `${value.toFixed(2)}x` : "n/a";
+  };
   console.log(
-    `\nbroadcast: wirely/socket.io = ${ratio((a, b) => rate(a) / rate(b))}x events/s, ` +
-      `${ratio((a, b) => perDelivery(b) / perDelivery(a))}x less server CPU per delivery ` +
+    `\nbroadcast: wirely/socket.io = ${ratio((a, b) => rate(a) / rate(b))} events/s, ` +
+      `${ratio((a, b) => perDelivery(b) / perDelivery(a))} less server CPU per delivery ` +
       `(medians of per-round ratios; load average before the run: ${loadBefore})\n`,
   );
 }

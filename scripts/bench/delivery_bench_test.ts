@@ -93,7 +93,7 @@ describe("delivery benchmark", () => {
       }
       assert.match(
         out,
-        /^broadcast: wirely\/socket\.io = [\d.]+x events\/s, [\d.]+x less server CPU per delivery/m,
+        /^broadcast: wirely\/socket\.io = [\d.]+x events\/s, ([\d.]+x|n\/a) less server CPU per delivery/m,
       );
       const delivery = lines.filter((line) => line.startsWith("delivery: "));
       assert.equal(delivery.length, 4, out);
