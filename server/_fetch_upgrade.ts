@@ -10,7 +10,7 @@
 import type { ServerCore } from "./core.ts";
 import { BAD_URL, toResponse, urlOf } from "./native_server.ts";
 import type { UpgradeRequest } from "./types.ts";
-import { refusal, type UpgradeAcceptance, type UpgradeRefusal } from "./upgrade.ts";
+import { decideWithin, refusal, type UpgradeAcceptance, type UpgradeRefusal } from "./upgrade.ts";
 import { headSize } from "./_binding.ts";
 
 /**
@@ -56,22 +56,10 @@ export async function decideTracked<Data>(
     aborted = true;
     onAbort?.();
   });
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let decision: UpgradeAcceptance<Data> | UpgradeRefusal;
-  try {
-    // Only `authenticate` can make the decision wait: no timer per handshake without it.
-    decision = !core.hasAuthenticate ? await core.negotiate(request) : await Promise.race([
-      core.negotiate(request),
-      new Promise<UpgradeRefusal>((resolve) => {
-        timer = setTimeout(
-          () => resolve(refusal(503, "the handshake took too long\n")),
-          core.handshake.timeout,
-        );
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
+  // Only `authenticate` can make the decision wait: no timer per handshake without it.
+  let decision = !core.hasAuthenticate
+    ? await core.negotiate(request)
+    : await decideWithin(core.negotiate(request), core.handshake.timeout);
   if (aborted || core.closing) decision = refusal(503, "the server is shutting down\n");
   if (!decision.accept) done();
   return { decision, done };

@@ -12,7 +12,7 @@
 import type { ServerCore } from "./core.ts";
 import { NativeTransport, type NativeWebSocket } from "./native_transport.ts";
 import type { UpgradeRequest } from "./types.ts";
-import { refusal, type UpgradeDecision, type UpgradeRefusal } from "./upgrade.ts";
+import { decideWithin, refusal, type UpgradeDecision, type UpgradeRefusal } from "./upgrade.ts";
 import { headSize } from "./_binding.ts";
 import { RawHeaders } from "./_node_socket.ts";
 
@@ -105,21 +105,7 @@ async function authenticated<Data>(
   const done = core.trackHandshake(() => {
     aborted = true;
   });
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let decision: UpgradeDecision<Data>;
-  try {
-    decision = await Promise.race([
-      pending,
-      new Promise<UpgradeRefusal>((resolve) => {
-        timer = setTimeout(
-          () => resolve(refusal(503, "the handshake took too long\n")),
-          core.handshake.timeout,
-        );
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
+  let decision = await decideWithin(pending, core.handshake.timeout);
   if (aborted) decision = refusal(503, "the server is shutting down\n");
   const response = answer(core, request, upgradeRequest, decision, upgradeWebSocket, done);
   if (response.status !== 101) done();

@@ -152,6 +152,27 @@ export interface RequestLine {
 export type UpgradeDecision<Data> = UpgradeAcceptance<Data> | UpgradeRefusal;
 
 /**
+ * The decision `pending` settles with, or a 503 refusal when `timeout` milliseconds pass first
+ * (an `authenticate` hook outlasting `handshake.timeout`); the timer is cleared either way.
+ */
+export async function decideWithin<Data>(
+  pending: UpgradeDecision<Data> | Promise<UpgradeDecision<Data>>,
+  timeout: number,
+): Promise<UpgradeDecision<Data>> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      pending,
+      new Promise<UpgradeRefusal>((resolve) => {
+        timer = setTimeout(() => resolve(refusal(503, "the handshake took too long\n")), timeout);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
  * Decides on an upgrade request, in this order: RFC 6455 validity (400/405/426 from the codec),
  * `handshake.origins` (403), `authenticate` (its refusal), then the subprotocol (400 when the
  * client offered only unknown ones and `handshake.refuseUnknownProtocols` is set). Synchronous unless an
