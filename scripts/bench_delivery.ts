@@ -15,13 +15,18 @@
  * Systems: wirely (`EventServer` + `RedisAdapter`), socket.io 4.8 +
  * `@socket.io/redis-streams-adapter` with `connectionStateRecovery`, and the same without
  * recovery. Then the broadcast throughput to 500 receivers over 3 servers: wirely +
- * `RedisAdapter` against socket.io + `@socket.io/redis-adapter`, with the ratio.
+ * `RedisAdapter` against socket.io + `@socket.io/redis-adapter`, with the ratio; the receivers
+ * are the same raw-socket frame counter for both (`bench/delivery_receiver.ts`), which checks
+ * every delivery's bytes and number, and each round prints each process's CPU (the busiest one
+ * is the bottleneck when the machine is not shared).
  *
  * Usage: `deno task bench:delivery [--quick] [--seconds N]` (default 60 s of chaos per system;
  * `--quick`: a few seconds, few clients — the smoke test runs it). To look at one side:
  * `--only chaos|broadcast`, `--systems wirely,sio-recovery,...`, `--servers N` (default 3),
  * `--cuts-only` (no kills), `--kills server|redis` (only that kill),
- * `--calm` (no cuts, no kills: a control where every system must deliver everything).
+ * `--calm` (no cuts, no kills: a control where every system must deliver everything);
+ * for the broadcast: `--events N` per round (default 5,000: rounds of a few seconds, past the
+ * servers' warm-up), `--rounds N` (default 3).
  *
  * @module
  */
@@ -52,6 +57,8 @@ const chosen = systemsAt >= 0 ? Deno.args[systemsAt + 1]!.split(",") : undefined
 // `--servers N`: cluster size (default 3).
 const serversAt = Deno.args.indexOf("--servers");
 const SERVERS = serversAt >= 0 ? Number(Deno.args[serversAt + 1]) : 3;
+const eventsAt = Deno.args.indexOf("--events");
+const roundsAt = Deno.args.indexOf("--rounds");
 const scenario = quick
   ? { rooms: 3, receiversPerRoom: 4, rate: 30, broadcastReceivers: 30, events: 100, rounds: 1 }
   : {
@@ -59,8 +66,8 @@ const scenario = quick
     receiversPerRoom: 10,
     rate: 150,
     broadcastReceivers: 500,
-    events: 1_000,
-    rounds: 3,
+    events: eventsAt >= 0 ? Number(Deno.args[eventsAt + 1]) : 5_000,
+    rounds: roundsAt >= 0 ? Number(Deno.args[roundsAt + 1]) : 3,
   };
 
 const SYSTEMS = [
@@ -155,6 +162,8 @@ async function chaos(load: LineProcess, system: string): Promise<ChaosResult> {
 interface Throughput extends BroadcastResult {
   /** CPU of the three servers during the run, milliseconds. */
   serversCpuMs: number;
+  /** CPU of each server during the run (the sender's first), milliseconds. */
+  serverCpuMs: number[];
   /** CPU of Redis during the run, milliseconds. */
   redisCpuMs: number;
 }
@@ -169,12 +178,14 @@ async function throughput(load: LineProcess, kind: "wirely" | "socketio"): Promi
       receivers: scenario.broadcastReceivers,
       events: scenario.events,
       window: 64,
-      deadlineMs: quick ? 10_000 : 30_000,
+      deadlineMs: quick ? 10_000 : 90_000,
     });
-    const cpu = () => servers.reduce((sum, server) => sum + server.cpuMs(), 0);
-    const [servers0, redis0] = [cpu(), redis.cpuMs()];
+    const each = () => servers.map((server) => server.cpuMs());
+    const [servers0, redis0] = [each(), redis.cpuMs()];
     const result = await load.ask<BroadcastResult>({ cmd: "broadcast-run" });
-    return { ...result, serversCpuMs: cpu() - servers0, redisCpuMs: redis.cpuMs() - redis0 };
+    const serverCpuMs = each().map((ms, i) => ms - servers0[i]!);
+    const serversCpuMs = serverCpuMs.reduce((sum, ms) => sum + ms, 0);
+    return { ...result, serversCpuMs, serverCpuMs, redisCpuMs: redis.cpuMs() - redis0 };
   });
 }
 
@@ -192,7 +203,10 @@ await Deno.writeTextFile(`${OUT}package.json`, '{ "type": "module" }\n');
 
 const startedAt = Date.now();
 const loadBefore = Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
-const load = new LineProcess("load", "node", [`${OUT}delivery_load.mjs`]);
+const load = new LineProcess("load", "node", [
+  ...(Deno.env.get("PROF_FLAGS") ?? "").split(" ").filter(Boolean),
+  `${OUT}delivery_load.mjs`,
+]);
 const reports = new Map<string, ChaosResult>();
 const runs = { wirely: [] as Throughput[], socketio: [] as Throughput[] };
 try {
@@ -206,8 +220,10 @@ try {
       runs[kind].push(result);
       log(
         `broadcast ${kind} round ${round + 1}: ${Math.round(rate(result))} events/s` +
-          `${result.complete ? "" : " (deadline)"}; CPU: servers ${
-            Math.round((100 * result.serversCpuMs) / result.elapsedMs)
+          `${result.complete ? "" : " (incomplete)"}${
+            result.bad > 0 ? `, ${result.bad} BAD deliveries` : ""
+          }; CPU (% of one core): servers ${
+            result.serverCpuMs.map((ms) => Math.round((100 * ms) / result.elapsedMs)).join("+")
           }%, Redis ${Math.round((100 * result.redisCpuMs) / result.elapsedMs)}%, load ${
             Math.round((100 * result.cpuMs) / result.elapsedMs)
           }%`,
@@ -256,16 +272,17 @@ const row = (name: string, list: Throughput[]): string =>
     Math.round(median(list.map(rate)) * scenario.broadcastReceivers)
   } | ${median(list.map(perDelivery)).toFixed(2)} µs | ${
     median(list.map((r) => (1000 * r.redisCpuMs) / Math.max(1, r.events))).toFixed(0)
-  } µs |`;
+  } µs | ${median(list.map((r) => (1000 * r.cpuMs) / Math.max(1, r.deliveries))).toFixed(2)} µs |`;
 if (runs.wirely.length > 0) {
   console.log(
     `\nbroadcast to ${scenario.broadcastReceivers} receivers over ${SERVERS} servers, ` +
       `${scenario.events} events, 64 in flight, median of ${scenario.rounds} rounds:\n`,
   );
   console.log(
-    "| system | events/s | deliveries/s | servers' CPU per delivery | Redis CPU per event |",
+    "| system | events/s | deliveries/s | servers' CPU per delivery | Redis CPU per event | " +
+      "load process CPU per delivery |",
   );
-  console.log("| --- | ---: | ---: | ---: | ---: |");
+  console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
   console.log(row("wirely 0.1 + RedisAdapter", runs.wirely));
   console.log(row("socket.io 4.8.4 + @socket.io/redis-adapter 8.3.0", runs.socketio));
   // "n/a" when a side's CPU time was below the clock's resolution (short --quick rounds).

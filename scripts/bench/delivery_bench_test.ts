@@ -5,7 +5,9 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
+import { createServer, type Socket } from "node:net";
 import { compare, formatReport, parseAccepted, Receiver } from "./delivery_check.ts";
+import { line, openReceiver, type Tally } from "./delivery_receiver.ts";
 
 const REDIS = "/usr/bin/redis-server";
 
@@ -50,6 +52,56 @@ describe("delivery benchmark", () => {
     );
   });
 
+  it("the broadcast receiver counts only each next event, byte for byte", async () => {
+    const frame = (text: string): Uint8Array => {
+      const payload = new TextEncoder().encode(text);
+      return new Uint8Array([0x81, payload.length, ...payload]); // all < 126 bytes
+    };
+    const said = (data: unknown): Uint8Array => frame(`["e","said",0,${JSON.stringify(data)}]`);
+    const peers: Socket[] = [];
+    const server = createServer((socket) => {
+      peers.push(socket);
+      socket.once("data", () => {
+        socket.write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n");
+        socket.write(frame('["e","joined",0]'));
+        const two = said(line(2));
+        const chunks = [
+          said(line(1)),
+          two.subarray(0, 5), // a frame split over two reads
+          two.subarray(5),
+          said(line(2)), // a duplicate
+          said(line(4)), // a gap
+          said(line(3)),
+          said({ n: 4, text: "other text" }), // other bytes
+          new Uint8Array([0x82, 1, 0]), // a binary frame
+        ];
+        let i = 0;
+        const next = (): void => {
+          if (i < chunks.length) socket.write(chunks[i++]!, () => setTimeout(next, 5));
+        };
+        next();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as { port: number };
+    let polls = 0;
+    let done = (): void => {};
+    const finished = new Promise<void>((resolve) => done = resolve);
+    const tally: Tally = { deliveries: 0, bad: 0, onDelivery: () => {} };
+    const socket = await openReceiver("wirely", port, tally);
+    // 7 frames follow "joined": wait for all of them (bounded by the 5 ms gaps above).
+    const poll = setInterval(() => {
+      if (tally.deliveries + tally.bad >= 7 || ++polls > 400) done();
+    }, 10);
+    await finished;
+    clearInterval(poll);
+    socket.destroy();
+    for (const peer of peers) peer.destroy();
+    await new Promise((resolve) => server.close(resolve));
+    assert.equal(tally.deliveries, 3);
+    assert.equal(tally.bad, 4);
+  });
+
   it(
     "a --quick run prints every system's report, the broadcast ratio and the delivery lines",
     {
@@ -91,6 +143,18 @@ describe("delivery benchmark", () => {
           /publishers sent \d+, accepted \d+, accepted twice \d+, never accepted \d+, accepted out of order \d+, unacknowledged \d+; "not recovered" notices (none|[\w ]+ \d+(, [\w ]+ \d+)*)$/,
         );
       }
+      for (
+        const row of ["wirely 0.1 + RedisAdapter", "socket.io 4.8.4 + @socket.io/redis-adapter"]
+      ) {
+        const found = lines.find((line) => line.startsWith(`| ${row}`)) ?? "";
+        assert.match(found, /^\|[^|]+\| \d+ \| \d+ \| [\d.]+ µs \| \d+ µs \| [\d.]+ µs \|$/, out);
+      }
+      // Every broadcast delivery was the receiver's next event, and every round completed.
+      assert.doesNotMatch(err, /BAD deliveries|\(incomplete\)/);
+      assert.match(
+        err,
+        /broadcast wirely round 1: \d+ events\/s; CPU \(% of one core\): servers \d+\+\d+\+\d+%/,
+      );
       assert.match(
         out,
         /^broadcast: wirely\/socket\.io = [\d.]+x events\/s, ([\d.]+x|n\/a) less server CPU per delivery/m,

@@ -1,7 +1,7 @@
 /**
- * The broadcast throughput of the delivery benchmark, for Node: `receivers` raw `ws` clients
- * spread evenly over the cluster's servers, all in room `room` (they only count what they get,
- * the same cost per message for both systems: socket.io's speak engine.io by hand), and one
+ * The broadcast throughput of the delivery benchmark, for Node: `receivers` raw TCP receivers
+ * (`delivery_receiver.ts`: the same code for both systems, checking every delivery's bytes and
+ * number) spread evenly over the cluster's servers, all in room `room`, and one
  * sender on the first server, with its system's client, emitting `say`; each server re-emits it
  * to the room, so it crosses Redis to the two other servers. At most `window` events are in
  * flight (sent but not yet delivered to every receiver). No chaos here.
@@ -10,9 +10,11 @@
  */
 
 import process from "node:process";
+import type { Socket } from "node:net";
 import WebSocket from "ws";
 import { io as socketIo } from "socket.io-client";
 import { EventClient } from "../../events/client.ts";
+import { line, openReceiver, type Tally } from "./delivery_receiver.ts";
 
 /** What the orchestrator asks for. */
 export interface BroadcastConfig {
@@ -27,49 +29,30 @@ export interface BroadcastConfig {
 /** The result of one throughput run. */
 export interface BroadcastResult {
   events: number;
+  /** Deliveries that were each receiver's next event, byte for byte. */
   deliveries: number;
+  /** Frames that were not (a gap, a duplicate, a reordering, other bytes): 0 in a sound run. */
+  bad: number;
   elapsedMs: number;
   cpuMs: number;
   complete: boolean;
 }
 
-const line = { from: 1, text: "hello everyone in the room, this is a chat line" };
-
-/** Opens one receiver on `port`; resolves once the server said `joined`. */
-function receiver(kind: string, port: number, count: () => void): Promise<WebSocket> {
-  const socketio = kind === "socketio";
-  const url = socketio
-    ? `ws://127.0.0.1:${port}/socket.io/?EIO=4&transport=websocket`
-    : `ws://127.0.0.1:${port}/?room=room`;
-  const ws = new WebSocket(url, socketio ? [] : ["wirely.v1"], { perMessageDeflate: false });
-  return new Promise((resolve, reject) => {
-    let joined = false;
-    ws.once("error", reject);
-    ws.on("message", (data: Uint8Array) => {
-      if (socketio && data.length === 1 && data[0] === 0x32) return void ws.send("3"); // ping
-      if (joined) return count();
-      if (socketio) {
-        const text = String(data);
-        if (text.startsWith("0")) return void ws.send('40{"room":"room"}');
-        if (!text.startsWith("42")) return; // "40{sid}": connected, "joined" follows
-      }
-      joined = true;
-      resolve(ws);
-    });
-  });
-}
-
-async function sender(kind: string, port: number): Promise<{ emit(): void; close(): void }> {
+/** The sender, with its system's own client: `emit(n)` sends event `say` with `line(n)`. */
+async function sender(
+  kind: string,
+  port: number,
+): Promise<{ emit(n: number): void; close(): void }> {
   if (kind === "wirely") {
     const client = new EventClient(`ws://127.0.0.1:${port}/`, {
       WebSocket: WebSocket as never,
     });
     await new Promise<void>((resolve) => client.once("joined", () => resolve()));
-    return { emit: () => client.emit("say", line), close: () => client.close() };
+    return { emit: (n) => client.emit("say", line(n)), close: () => client.close() };
   }
   const client = socketIo(`http://127.0.0.1:${port}`, { transports: ["websocket"] });
   await new Promise<void>((resolve) => client.once("joined", () => resolve()));
-  return { emit: () => void client.emit("say", line), close: () => void client.close() };
+  return { emit: (n) => void client.emit("say", line(n)), close: () => void client.close() };
 }
 
 /**
@@ -79,10 +62,9 @@ async function sender(kind: string, port: number): Promise<{ emit(): void; close
  */
 export class BroadcastRun {
   readonly #config: BroadcastConfig;
-  #sockets: WebSocket[] = [];
-  #send: { emit(): void; close(): void } | undefined;
-  #deliveries = 0;
-  #onDelivery = (): void => {};
+  #sockets: Socket[] = [];
+  #send: { emit(n: number): void; close(): void } | undefined;
+  readonly #tally: Tally = { deliveries: 0, bad: 0, onDelivery: () => {} };
 
   constructor(config: BroadcastConfig) {
     this.#config = config;
@@ -91,46 +73,39 @@ export class BroadcastRun {
   /** Connects every receiver (spread over the servers) and the sender (first server). */
   async open(): Promise<void> {
     const { kind, ports, receivers } = this.#config;
-    const count = (): void => {
-      this.#deliveries++;
-      this.#onDelivery();
-    };
     for (let i = 0; i < receivers; i += 50) {
       const batch = Math.min(50, receivers - i);
       this.#sockets.push(
         ...await Promise.all(
           Array.from(
             { length: batch },
-            (_, j) => receiver(kind, ports[(i + j) % ports.length]!, count),
+            (_, j) => openReceiver(kind, ports[(i + j) % ports.length]!, this.#tally),
           ),
         ),
       );
     }
     this.#send = await sender(kind, ports[0]!);
     await new Promise((resolve) => setTimeout(resolve, 500)); // room subscriptions settle
-    this.#deliveries = 0;
   }
 
   /** Sends `events` events, `window` in flight; stops at the last delivery or the deadline. */
   async run(): Promise<BroadcastResult> {
     const { receivers, events, window, deadlineMs } = this.#config;
     const send = this.#send!;
+    const tally = this.#tally;
     const total = events * receivers;
     let sent = 0;
     const room = (): boolean =>
-      sent < events && sent * receivers - this.#deliveries < window * receivers;
+      sent < events && sent * receivers - tally.deliveries < window * receivers;
     const pump = (): void => {
-      while (room()) {
-        send.emit();
-        sent++;
-      }
+      while (room()) send.emit(++sent);
     };
     const cpuBefore = process.cpuUsage();
     const start = performance.now();
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, deadlineMs);
-      this.#onDelivery = () => {
-        if (this.#deliveries >= total) {
+      tally.onDelivery = () => {
+        if (tally.deliveries >= total) {
           clearTimeout(timer);
           resolve();
         } else if (room()) pump();
@@ -139,16 +114,17 @@ export class BroadcastRun {
     });
     const elapsedMs = performance.now() - start;
     const cpu = process.cpuUsage(cpuBefore);
-    const deliveries = this.#deliveries;
-    this.#onDelivery = () => {};
+    const { deliveries, bad } = tally;
+    tally.onDelivery = () => {};
     send.close();
-    for (const ws of this.#sockets) ws.terminate();
+    for (const socket of this.#sockets) socket.destroy();
     return {
       events: Math.floor(deliveries / receivers),
       deliveries,
+      bad,
       elapsedMs,
       cpuMs: (cpu.user + cpu.system) / 1000,
-      complete: deliveries >= total,
+      complete: deliveries >= total && bad === 0,
     };
   }
 }
