@@ -1,12 +1,16 @@
 /**
  * The bytes of the Redis backplane's messages: one version byte, one kind byte, a 4-byte
- * big-endian header length, a JSON header, then (for a broadcast) the payload as it is.
+ * big-endian header length, a JSON header, then (for a broadcast) the payload as it is, or (for
+ * a run of broadcasts) each payload after its 4-byte big-endian length.
  *
  * ```
  * 0x01 | kind | header length (u32 BE) | header (UTF-8 JSON) | payload
- * kind 0 broadcast  {"s": source, "r": rooms, "x": exceptRooms, "b": 0|1, "p"?: protocol}
- * kind 1 count      {"s": asking server, "q": query id, "r"?: room}
- * kind 2 answer     {"s": answering server, "q": query id, "n": members}
+ * kind 0 broadcast   {"s": source, "r": rooms, "x": exceptRooms, "b": 0|1, "p"?: protocol}
+ * kind 1 count       {"s": asking server, "q": query id, "r"?: room}
+ * kind 2 answer      {"s": answering server, "q": query id, "n": members}
+ * kind 3 broadcasts  the header of kind 0, then 2+ × (payload length (u32 BE) | payload):
+ *                    consecutive broadcasts with the same source, rooms, exceptRooms, kind and
+ *                    protocol, in the order they were made (one PUBLISH, one header to parse)
  * ```
  *
  * @module
@@ -40,9 +44,19 @@ export interface CountAnswer {
   readonly members: number;
 }
 
+/** Consecutive broadcasts that share everything but their payloads (kind 3). */
+export interface BroadcastRun {
+  readonly kind: "broadcasts";
+  /** Every field of the broadcasts but `payload` (the first one's payload, unused). */
+  readonly envelope: BroadcastEnvelope;
+  /** The payloads, in order; views into the message's bytes. */
+  readonly payloads: readonly Uint8Array[];
+}
+
 /** Any message on the backplane's channels. */
 export type BackplaneMessage =
   | ({ readonly kind: "broadcast" } & BroadcastEnvelope)
+  | BroadcastRun
   | CountQuery
   | CountAnswer;
 
@@ -60,8 +74,7 @@ function frame(kind: number, header: unknown, payload?: Uint8Array): Uint8Array 
   return bytes;
 }
 
-/** Encodes a broadcast envelope. */
-export function encodeEnvelope(envelope: BroadcastEnvelope): Uint8Array {
+function envelopeHeader(envelope: BroadcastEnvelope): Record<string, unknown> {
   const header: Record<string, unknown> = {
     s: envelope.source,
     r: envelope.rooms,
@@ -69,7 +82,44 @@ export function encodeEnvelope(envelope: BroadcastEnvelope): Uint8Array {
     b: envelope.binary ? 1 : 0,
   };
   if (envelope.protocol !== undefined) header.p = envelope.protocol;
-  return frame(0, header, envelope.payload);
+  return header;
+}
+
+/** Encodes a broadcast envelope. */
+export function encodeEnvelope(envelope: BroadcastEnvelope): Uint8Array {
+  return frame(0, envelopeHeader(envelope), envelope.payload);
+}
+
+/** Whether two envelopes go to the same connections (they may travel as one kind 3 message). */
+export function sameRouting(a: BroadcastEnvelope, b: BroadcastEnvelope): boolean {
+  return a.source === b.source && a.binary === b.binary && a.protocol === b.protocol &&
+    sameList(a.rooms, b.rooms) && sameList(a.exceptRooms, b.exceptRooms);
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * Encodes envelopes that share their routing ({@linkcode sameRouting}): one of them as kind 0,
+ * several as kind 3.
+ */
+export function encodeEnvelopes(envelopes: readonly BroadcastEnvelope[]): Uint8Array {
+  if (envelopes.length === 1) return encodeEnvelope(envelopes[0]!);
+  let size = 0;
+  for (const { payload } of envelopes) size += 4 + payload.length;
+  const body = new Uint8Array(size);
+  const view = new DataView(body.buffer);
+  let at = 0;
+  for (const { payload } of envelopes) {
+    view.setUint32(at, payload.length);
+    body.set(payload, at + 4);
+    at += 4 + payload.length;
+  }
+  return frame(3, envelopeHeader(envelopes[0]!), body);
 }
 
 /** Encodes a count query. */
@@ -106,20 +156,25 @@ export function decodeMessage(bytes: Uint8Array): BackplaneMessage | undefined {
   const source = header.s;
   const rest = bytes.subarray(HEAD + length);
   switch (bytes[1]) {
-    case 0: {
+    case 0:
+    case 3: {
       const { r: rooms, x: exceptRooms, b: binary, p: protocol } = header;
       if (!isStrings(rooms) || !isStrings(exceptRooms) || (binary !== 0 && binary !== 1)) break;
       if (protocol !== undefined && !isString(protocol)) break;
-      if (binary === 0 && !validUtf8(rest)) break;
-      return {
-        kind: "broadcast",
+      const payloads = bytes[1] === 0 ? [rest] : split(rest);
+      if (payloads === undefined) break;
+      if (binary === 0 && !payloads.every(validUtf8)) break;
+      const envelope: BroadcastEnvelope = {
         source,
         rooms,
         exceptRooms,
         binary: binary === 1,
-        payload: rest,
+        payload: payloads[0]!,
         ...(protocol === undefined ? {} : { protocol }),
       };
+      return bytes[1] === 0
+        ? { kind: "broadcast", ...envelope }
+        : { kind: "broadcasts", envelope, payloads };
     }
     case 1:
       if (!isCount(header.q) || (header.r !== undefined && !isString(header.r))) break;
@@ -129,6 +184,21 @@ export function decodeMessage(bytes: Uint8Array): BackplaneMessage | undefined {
       return { kind: "answer", source, query: header.q, members: header.n };
   }
   return undefined;
+}
+
+/** The length-prefixed payloads of a kind 3 message: 2 or more, filling `body` exactly. */
+function split(body: Uint8Array): Uint8Array[] | undefined {
+  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+  const payloads: Uint8Array[] = [];
+  let at = 0;
+  while (at < body.length) {
+    if (body.length - at < 4) return undefined;
+    const end = at + 4 + view.getUint32(at);
+    if (end > body.length) return undefined;
+    payloads.push(body.subarray(at + 4, end));
+    at = end;
+  }
+  return payloads.length >= 2 ? payloads : undefined;
 }
 
 function validUtf8(bytes: Uint8Array): boolean {

@@ -9,7 +9,7 @@ import { Buffer } from "node:buffer"; // node-redis takes `string | Buffer`, not
 import type { RedisAdapterOptions, RedisPublisher, RedisSubscriber } from "./clients.ts";
 import { InvalidStateError } from "../codec/errors.ts";
 import type { AdapterServer, BroadcastEnvelope, PubSubAdapter } from "../server/rooms.ts";
-import { decodeMessage, encodeAnswer, encodeEnvelope, encodeQuery } from "./_wire.ts";
+import { decodeMessage, encodeAnswer, encodeEnvelopes, encodeQuery, sameRouting } from "./_wire.ts";
 import { BackplaneError } from "./errors.ts";
 
 type Listener = (message: Uint8Array, channel: Uint8Array) => void;
@@ -24,6 +24,12 @@ interface Query {
   timer: ReturnType<typeof setTimeout>;
 }
 
+/** Broadcasts on one channel with the same routing, made one after the other. */
+interface Run {
+  channel: string;
+  envelopes: BroadcastEnvelope[];
+}
+
 interface Node {
   id: string;
   server: AdapterServer;
@@ -36,7 +42,9 @@ interface Node {
  * adapter never creates, connects or closes them. A server subscribes to a room's channel only
  * while it has local members in that room. Delivery to other servers is at most once: what is
  * published while Redis is unreachable is dropped (see {@linkcode RedisAdapter.dropped}); local
- * members always get it. Guide: `docs/scale-out.md`.
+ * members always get it. The broadcasts a server makes in one task (the events of one socket
+ * read, a loop of `emit`s) are published together, in order, once that task's code has run:
+ * consecutive ones to the same rooms as one `PUBLISH`. Guide: `docs/scale-out.md`.
  *
  * @example A server on Redis (needs a Redis and the `redis` package)
  * ```ts ignore
@@ -74,6 +82,9 @@ export class RedisAdapter implements PubSubAdapter {
   readonly #queries = new Map<number, Query>();
   readonly #unsubscribeLater = new Set<string>();
   #node: Node | undefined;
+  /** Broadcasts made in the current task, published together by a microtask. */
+  #outgoing: Run[] = [];
+  #flushing: Promise<void> | undefined;
   #nextQuery = 1;
   #dropped = 0;
   #lost = false;
@@ -144,15 +155,38 @@ export class RedisAdapter implements PubSubAdapter {
     ]);
   }
 
-  /** Publishes on the room's channel (one room), or on the channel of everyone (none or several). */
-  async publish(envelope: BroadcastEnvelope): Promise<void> {
+  /**
+   * Publishes on the room's channel (one room), or on the channel of everyone (none or several),
+   * in a microtask: what the same task publishes goes out together, in order (consecutive
+   * broadcasts with the same channel and routing as one message).
+   */
+  publish(envelope: BroadcastEnvelope): Promise<void> | undefined {
     if (this.#node === undefined || !this.#publisher.isReady) {
       this.#dropped++;
-      return;
+      return undefined;
     }
     const { rooms } = envelope;
     const channel = rooms.length === 1 ? this.roomChannel(rooms[0]!) : this.allChannel;
-    await this.#publisher.publish(channel, toBuffer(encodeEnvelope(envelope)));
+    const last = this.#outgoing.at(-1);
+    if (last?.channel === channel && sameRouting(last.envelopes[0]!, envelope)) {
+      last.envelopes.push(envelope);
+    } else this.#outgoing.push({ channel, envelopes: [envelope] });
+    return this.#flushing ??= Promise.resolve().then(() => this.#flush());
+  }
+
+  async #flush(): Promise<void> {
+    const runs = this.#outgoing;
+    this.#outgoing = [];
+    this.#flushing = undefined;
+    if (!this.#publisher.isReady) {
+      for (const run of runs) this.#dropped += run.envelopes.length;
+      return;
+    }
+    await Promise.all(
+      runs.map(({ channel, envelopes }) =>
+        this.#publisher.publish(channel, toBuffer(encodeEnvelopes(envelopes)))
+      ),
+    );
   }
 
   /** Subscribes to the room's channel. */
@@ -339,6 +373,9 @@ export class RedisAdapter implements PubSubAdapter {
     }
     if (message.kind === "broadcast") {
       if (message.source !== node.id) node.server.deliver(message);
+    } else if (message.kind === "broadcasts") {
+      if (message.envelope.source === node.id) return;
+      for (const payload of message.payloads) node.server.deliver({ ...message.envelope, payload });
     } else if (message.kind === "count") {
       if (!this.#publisher.isReady) return;
       const answer = encodeAnswer(node.id, message.query, node.server.count(message.room));

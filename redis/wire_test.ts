@@ -2,7 +2,14 @@
 // decodes to `undefined` (never a throw), so a stray publisher cannot crash a server.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { decodeMessage, encodeAnswer, encodeEnvelope, encodeQuery } from "./_wire.ts";
+import {
+  decodeMessage,
+  encodeAnswer,
+  encodeEnvelope,
+  encodeEnvelopes,
+  encodeQuery,
+  sameRouting,
+} from "./_wire.ts";
 
 describe("backplane wire format", () => {
   it("round-trips broadcasts, count queries and answers", () => {
@@ -36,6 +43,48 @@ describe("backplane wire format", () => {
       query: 3,
       members: 12,
     });
+  });
+
+  it("carries consecutive broadcasts with the same routing as one message (kind 3)", () => {
+    const text = (value: string) => new TextEncoder().encode(value);
+    const base = { source: "a", rooms: ["r"], exceptRooms: ["x"], binary: false };
+    const envelopes = ["one", "", "thrée"].map((value) => ({ ...base, payload: text(value) }));
+    const bytes = encodeEnvelopes(envelopes);
+    assert.equal(bytes[1], 3);
+    assert.deepEqual(decodeMessage(bytes), {
+      kind: "broadcasts",
+      envelope: { ...base, payload: text("one") },
+      payloads: envelopes.map((envelope) => envelope.payload),
+    });
+    // One envelope: the plain broadcast (kind 0).
+    assert.deepEqual(decodeMessage(encodeEnvelopes(envelopes.slice(0, 1))), {
+      kind: "broadcast",
+      ...envelopes[0],
+    });
+    assert.ok(sameRouting(envelopes[0]!, { ...base, rooms: ["r"], payload: text("other") }));
+    for (
+      const other of [
+        { source: "b" },
+        { rooms: ["r", "s"] },
+        { rooms: ["s"] },
+        { exceptRooms: [] },
+        { binary: true },
+        { protocol: "" },
+      ]
+    ) assert.ok(!sameRouting(envelopes[0]!, { ...envelopes[0]!, ...other }), JSON.stringify(other));
+    // A truncated run, a run of one, a payload that is not UTF-8 in a text run: not ours.
+    assert.equal(decodeMessage(bytes.subarray(0, bytes.length - 1)), undefined);
+    const single = new Uint8Array([...encodeEnvelope(envelopes[0]!)]);
+    single[1] = 3;
+    assert.equal(decodeMessage(single), undefined);
+    const invalid = encodeEnvelopes([envelopes[0]!, { ...base, payload: new Uint8Array([0xc3]) }]);
+    assert.equal(decodeMessage(invalid), undefined);
+    const binary = encodeEnvelopes([
+      { ...base, binary: true, payload: new Uint8Array([0xc3]) },
+      { ...base, binary: true, payload: new Uint8Array([0xff, 0]) },
+    ]);
+    const decoded = decodeMessage(binary);
+    assert.equal(decoded?.kind === "broadcasts" && decoded.payloads.length, 2);
   });
 
   it("decodes anything else to undefined", () => {
