@@ -1,14 +1,16 @@
 /**
  * The bytes of the Redis backplane's messages: one version byte, one kind byte, a 4-byte
- * big-endian header length, a JSON header, then (for a broadcast) the payload as it is, or (for
- * a run of broadcasts) each payload after its 4-byte big-endian length.
+ * big-endian header length, a JSON header, then (for a broadcast) the message as the publishing
+ * server framed it (one final, unmasked, uncompressed WebSocket frame, which every receiving
+ * server writes as it is), or (for a run of broadcasts) each such frame after its 4-byte
+ * big-endian length.
  *
  * ```
- * 0x01 | kind | header length (u32 BE) | header (UTF-8 JSON) | payload
- * kind 0 broadcast   {"s": source, "r": rooms, "x": exceptRooms, "b": 0|1, "p"?: protocol}
+ * 0x02 | kind | header length (u32 BE) | header (UTF-8 JSON) | body
+ * kind 0 broadcast   {"s": source, "r": rooms, "x": exceptRooms, "b": 0|1, "p"?: protocol}, frame
  * kind 1 count       {"s": asking server, "q": query id, "r"?: room}
  * kind 2 answer      {"s": answering server, "q": query id, "n": members}
- * kind 3 broadcasts  the header of kind 0, then 2+ × (payload length (u32 BE) | payload):
+ * kind 3 broadcasts  the header of kind 0, then 2+ × (frame length (u32 BE) | frame):
  *                    consecutive broadcasts with the same source, rooms, exceptRooms, kind and
  *                    protocol, in the order they were made (one PUBLISH, one header to parse)
  * ```
@@ -16,10 +18,11 @@
  * @module
  */
 
+import { framedPayloadStart, PreparedMessage } from "../server/prepared_message.ts";
 import type { BroadcastEnvelope } from "../server/rooms.ts";
 
-/** The format version this file writes and reads. */
-const VERSION = 1;
+/** The format version this file writes and reads (1: payloads instead of frames). */
+const VERSION = 2;
 const HEAD = 6;
 
 /** A question from a server: how many members of `room` (or connections) do you have? */
@@ -51,6 +54,8 @@ export interface BroadcastRun {
   readonly envelope: BroadcastEnvelope;
   /** The payloads, in order; views into the message's bytes. */
   readonly payloads: readonly Uint8Array[];
+  /** Their frames, in order (each payload is the tail of its frame); views too. */
+  readonly frames: readonly Uint8Array[];
 }
 
 /** Any message on the backplane's channels. */
@@ -85,9 +90,14 @@ function envelopeHeader(envelope: BroadcastEnvelope): Record<string, unknown> {
   return header;
 }
 
+/** The envelope's message as one frame: the publishing server's, or encoded here. */
+function frameOf(envelope: BroadcastEnvelope): Uint8Array {
+  return envelope.frame ?? new PreparedMessage(envelope.payload, { binary: envelope.binary }).bytes;
+}
+
 /** Encodes a broadcast envelope. */
 export function encodeEnvelope(envelope: BroadcastEnvelope): Uint8Array {
-  return frame(0, envelopeHeader(envelope), envelope.payload);
+  return frame(0, envelopeHeader(envelope), frameOf(envelope));
 }
 
 /** Whether two envelopes go to the same connections (they may travel as one kind 3 message). */
@@ -109,15 +119,16 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
  */
 export function encodeEnvelopes(envelopes: readonly BroadcastEnvelope[]): Uint8Array {
   if (envelopes.length === 1) return encodeEnvelope(envelopes[0]!);
+  const frames = envelopes.map(frameOf);
   let size = 0;
-  for (const { payload } of envelopes) size += 4 + payload.length;
+  for (const item of frames) size += 4 + item.length;
   const body = new Uint8Array(size);
   const view = new DataView(body.buffer);
   let at = 0;
-  for (const { payload } of envelopes) {
-    view.setUint32(at, payload.length);
-    body.set(payload, at + 4);
-    at += 4 + payload.length;
+  for (const item of frames) {
+    view.setUint32(at, item.length);
+    body.set(item, at + 4);
+    at += 4 + item.length;
   }
   return frame(3, envelopeHeader(envelopes[0]!), body);
 }
@@ -161,20 +172,22 @@ export function decodeMessage(bytes: Uint8Array): BackplaneMessage | undefined {
       const { r: rooms, x: exceptRooms, b: binary, p: protocol } = header;
       if (!isStrings(rooms) || !isStrings(exceptRooms) || (binary !== 0 && binary !== 1)) break;
       if (protocol !== undefined && !isString(protocol)) break;
-      const payloads = bytes[1] === 0 ? [rest] : split(rest);
-      if (payloads === undefined) break;
-      if (binary === 0 && !payloads.every(validUtf8)) break;
+      const frames = bytes[1] === 0 ? [rest] : split(rest);
+      const payloads = frames?.map((item) => payloadOf(item, binary === 1));
+      if (frames === undefined || payloads === undefined) break;
+      if (!payloads.every((payload) => payload !== undefined)) break;
       const envelope: BroadcastEnvelope = {
         source,
         rooms,
         exceptRooms,
         binary: binary === 1,
         payload: payloads[0]!,
+        frame: frames[0]!,
         ...(protocol === undefined ? {} : { protocol }),
       };
       return bytes[1] === 0
         ? { kind: "broadcast", ...envelope }
-        : { kind: "broadcasts", envelope, payloads };
+        : { kind: "broadcasts", envelope, payloads, frames };
     }
     case 1:
       if (!isCount(header.q) || (header.r !== undefined && !isString(header.r))) break;
@@ -186,7 +199,18 @@ export function decodeMessage(bytes: Uint8Array): BackplaneMessage | undefined {
   return undefined;
 }
 
-/** The length-prefixed payloads of a kind 3 message: 2 or more, filling `body` exactly. */
+/**
+ * The payload of `frame` when it is one final, unmasked, uncompressed frame of the header's
+ * kind (and, for text, valid UTF-8).
+ */
+function payloadOf(frame: Uint8Array, binary: boolean): Uint8Array | undefined {
+  const start = framedPayloadStart(frame);
+  if (start < 0 || ((frame[0]! & 0x0f) === 2) !== binary) return undefined;
+  const payload = frame.subarray(start);
+  return binary || validUtf8(payload) ? payload : undefined;
+}
+
+/** The length-prefixed frames of a kind 3 message: 2 or more, filling `body` exactly. */
 function split(body: Uint8Array): Uint8Array[] | undefined {
   const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
   const payloads: Uint8Array[] = [];

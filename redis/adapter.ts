@@ -375,7 +375,10 @@ export class RedisAdapter implements PubSubAdapter {
       if (message.source !== node.id) node.server.deliver(message);
     } else if (message.kind === "broadcasts") {
       if (message.envelope.source === node.id) return;
-      for (const payload of message.payloads) node.server.deliver({ ...message.envelope, payload });
+      const { envelope, payloads, frames } = message;
+      for (let i = 0; i < payloads.length; i++) {
+        node.server.deliver({ ...envelope, payload: payloads[i]!, frame: frames[i]! });
+      }
     } else if (message.kind === "count") {
       if (!this.#publisher.isReady) return;
       const answer = encodeAnswer(node.id, message.query, node.server.count(message.room));

@@ -2,6 +2,7 @@
 // decodes to `undefined` (never a throw), so a stray publisher cannot crash a server.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { PreparedMessage } from "../server/prepared_message.ts";
 import {
   decodeMessage,
   encodeAnswer,
@@ -21,10 +22,20 @@ describe("backplane wire format", () => {
       payload: new Uint8Array([0, 255, 7]),
       protocol: "",
     };
-    assert.deepEqual(decodeMessage(encodeEnvelope(envelope)), { kind: "broadcast", ...envelope });
+    // The body is the message framed once (by the publishing server, or here without a frame).
+    const frame = new Uint8Array([0x82, 3, 0, 255, 7]);
+    assert.deepEqual(decodeMessage(encodeEnvelope(envelope)), {
+      kind: "broadcast",
+      ...envelope,
+      frame,
+    });
     const text = { ...envelope, binary: false, payload: new TextEncoder().encode("héllo") };
     delete (text as { protocol?: string }).protocol;
-    assert.deepEqual(decodeMessage(encodeEnvelope(text)), { kind: "broadcast", ...text });
+    const textFrame = new PreparedMessage("héllo").bytes;
+    const decoded = decodeMessage(encodeEnvelope({ ...text, frame: textFrame }));
+    assert.deepEqual(decoded, { kind: "broadcast", ...text, frame: textFrame });
+    // The payload is a view of the frame: a receiving server writes the frame as it is.
+    assert.ok(decoded?.kind === "broadcast" && decoded.payload.buffer === decoded.frame?.buffer);
     assert.deepEqual(decodeMessage(encodeQuery("b", 3, "lobby")), {
       kind: "count",
       source: "b",
@@ -51,15 +62,18 @@ describe("backplane wire format", () => {
     const envelopes = ["one", "", "thrée"].map((value) => ({ ...base, payload: text(value) }));
     const bytes = encodeEnvelopes(envelopes);
     assert.equal(bytes[1], 3);
+    const frames = ["one", "", "thrée"].map((value) => new PreparedMessage(value).bytes);
     assert.deepEqual(decodeMessage(bytes), {
       kind: "broadcasts",
-      envelope: { ...base, payload: text("one") },
+      envelope: { ...base, payload: text("one"), frame: frames[0] },
       payloads: envelopes.map((envelope) => envelope.payload),
+      frames,
     });
     // One envelope: the plain broadcast (kind 0).
     assert.deepEqual(decodeMessage(encodeEnvelopes(envelopes.slice(0, 1))), {
       kind: "broadcast",
       ...envelopes[0],
+      frame: frames[0],
     });
     assert.ok(sameRouting(envelopes[0]!, { ...base, rooms: ["r"], payload: text("other") }));
     for (
@@ -104,7 +118,7 @@ describe("backplane wire format", () => {
     const header = (json: string, kind = 0): Uint8Array => {
       const bytes = new TextEncoder().encode(json);
       const out = new Uint8Array(6 + bytes.length);
-      out.set([1, kind]);
+      out.set([2, kind]);
       new DataView(out.buffer).setUint32(2, bytes.length);
       out.set(bytes, 6);
       return out;
@@ -113,10 +127,15 @@ describe("backplane wire format", () => {
       const bad of [
         new Uint8Array(),
         new TextEncoder().encode("hello"),
-        withByte(0, 2), // another version
+        withByte(0, 1), // another version (1 carried payloads, not frames)
         withByte(1, 9), // unknown kind
         withByte(5, 200), // header longer than the message
         invalidText,
+        withByte(good.length - 4, 0x82), // a binary frame in a text broadcast
+        withByte(good.length - 4, 0x01), // not a final frame
+        withByte(good.length - 4, 0xc1), // compressed (RSV1)
+        withByte(good.length - 3, 0x82), // masked
+        withByte(good.length - 3, 3), // a frame longer than the message
         header("not json"),
         header("null"),
         header('{"s":1,"r":[],"x":[],"b":0}'),

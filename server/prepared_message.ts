@@ -48,14 +48,40 @@ export class PreparedMessage {
   #compressed: Map<string, Uint8Array> | undefined;
 
   /**
-   * Encodes `data` once into a frame.
+   * Encodes `data` once into a frame, or takes a frame encoded already.
    *
-   * @param data Text (sent as a text message) or bytes (sent as a binary message).
+   * @param data Text (sent as a text message) or bytes (sent as a binary message); with
+   * `framed`, the bytes of one frame.
    * @param options `binary` overrides the kind: `false` sends bytes as a text message (they must
    * be valid UTF-8; they are not checked), `true` sends a string's UTF-8 bytes as binary.
-   * @throws {TypeError} If `data` is not a string, a `Uint8Array` or an `ArrayBuffer`.
+   * `framed: true`: `data` is already one such frame (the `bytes` of a `PreparedMessage` made on
+   * another server, carried by a pub/sub adapter), used as it is — nothing is encoded or copied;
+   * its opcode says text or binary (`binary` is ignored; text is not checked for UTF-8).
+   * @throws {TypeError} If `data` is not a string, a `Uint8Array` or an `ArrayBuffer`; with
+   * `framed`, if it is not exactly one final, unmasked, uncompressed text or binary frame.
+   *
+   * @example A frame encoded elsewhere, sent as it is
+   * ```ts
+   * import { PreparedMessage } from "@wirely/wirely/server";
+   * const there = new PreparedMessage("tick"); // its bytes travel to another server
+   * const here = new PreparedMessage(there.bytes, { framed: true });
+   * console.log(here.bytes === there.bytes, here.binary, here.text); // true false tick
+   * ```
    */
-  constructor(data: OutgoingData, options: { binary?: boolean } = {}) {
+  constructor(data: OutgoingData, options: { binary?: boolean; framed?: boolean } = {}) {
+    if (options.framed === true) {
+      const start = data instanceof Uint8Array ? framedPayloadStart(data) : -1;
+      if (start < 0) {
+        throw new TypeError(
+          "Cannot prepare a message as 'data' must be one final, unmasked, uncompressed text or binary frame",
+        );
+      }
+      const frame = data as Uint8Array;
+      this.bytes = frame;
+      this.binary = (frame[0]! & 0x0f) === Opcode.BINARY;
+      this.payload = frame.subarray(start);
+      return;
+    }
     const { binary, payload } = toPayload(data);
     this.binary = options.binary ?? binary;
     this.bytes = encodeFrame(this.binary ? Opcode.BINARY : Opcode.TEXT, payload);
@@ -98,6 +124,32 @@ export class PreparedMessage {
   get text(): string {
     return this.#text ??= decoder.decode(this.payload);
   }
+}
+
+/**
+ * Where the payload of `frame` starts when it is exactly one final, unmasked, uncompressed text
+ * or binary frame (what {@linkcode PreparedMessage} encodes); -1 otherwise.
+ */
+export function framedPayloadStart(frame: Uint8Array): number {
+  if (frame.length < 2) return -1;
+  const first = frame[0]!;
+  const opcode = first & 0x0f;
+  if ((first & 0xf0) !== 0x80 || (opcode !== Opcode.TEXT && opcode !== Opcode.BINARY)) return -1;
+  const second = frame[1]!;
+  if (second & 0x80) return -1; // masked
+  let length = second & 0x7f;
+  let start = 2;
+  if (length === 126) {
+    if (frame.length < 4) return -1;
+    length = (frame[2]! << 8) | frame[3]!;
+    start = 4;
+  } else if (length === 127) {
+    if (frame.length < 10) return -1;
+    const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+    length = view.getUint32(2) * 2 ** 32 + view.getUint32(6);
+    start = 10;
+  }
+  return frame.length - start === length ? start : -1;
 }
 
 /**

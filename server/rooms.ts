@@ -37,6 +37,14 @@ export interface BroadcastEnvelope {
   readonly binary: boolean;
   /** The message payload. */
   readonly payload: Uint8Array;
+  /**
+   * The message as the publishing server encoded it: one final, unmasked, uncompressed
+   * WebSocket frame whose tail is `payload` (a `PreparedMessage`'s `bytes`). A receiving server
+   * writes these bytes as they are to its connections instead of encoding the frame again; an
+   * adapter that serializes envelopes may carry it in place of `payload`. @default undefined
+   * (the receiving server frames `payload` itself)
+   */
+  readonly frame?: Uint8Array;
   /** Only connections that negotiated this subprotocol receive it (`""`: none negotiated); an adapter that serializes envelopes must carry it. @default undefined (any connection) */
   readonly protocol?: string;
 }
@@ -289,7 +297,7 @@ export class Rooms<Member extends RoomMember> {
     const exceptRooms = roomList("exceptRoom", options.exceptRoom);
     const skipped = toSet(except);
     const prepared = new PreparedMessage(data);
-    const { binary, payload } = prepared;
+    const { binary, payload, bytes } = prepared;
     const sent = this.#deliverLocal(rooms, exceptRooms, prepared, skipped, protocol);
     this.#call(() =>
       this.#adapter.publish({
@@ -298,6 +306,7 @@ export class Rooms<Member extends RoomMember> {
         exceptRooms,
         binary,
         payload,
+        frame: bytes,
         ...(protocol === undefined ? {} : { protocol }),
       })
     );
@@ -314,8 +323,16 @@ export class Rooms<Member extends RoomMember> {
 
   #deliverRemote(envelope: BroadcastEnvelope): void {
     if (envelope.source === this.serverId) return;
+    let prepared: PreparedMessage;
+    try {
+      // The publishing server's frame, written as it is (no second encoding, no copy).
+      prepared = envelope.frame === undefined
+        ? new PreparedMessage(envelope.payload, { binary: envelope.binary })
+        : new PreparedMessage(envelope.frame, { framed: true });
+    } catch (error) {
+      return this.#onError(error);
+    }
     this.#beforeRemote();
-    const prepared = new PreparedMessage(envelope.payload, { binary: envelope.binary });
     this.#deliverLocal(
       envelope.rooms,
       envelope.exceptRooms,

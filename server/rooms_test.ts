@@ -1,6 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
+  type AdapterServer,
   type BroadcastEnvelope,
   MemoryAdapter,
   PreparedMessage,
@@ -46,6 +47,46 @@ describe("PreparedMessage", () => {
     assert.deepEqual(binary.bytes, new Uint8Array([0x82, 2, 1, 2]));
     const asText = new PreparedMessage(new Uint8Array([0x68]), { binary: false });
     assert.deepEqual(asText.bytes, new Uint8Array([0x81, 1, 0x68]));
+  });
+
+  it("takes a frame encoded elsewhere as it is (framed), of any length, and refuses other bytes", () => {
+    for (const size of [0, 125, 126, 65_535, 65_536]) {
+      for (const data of ["x".repeat(size), new Uint8Array(size)]) {
+        const there = new PreparedMessage(data);
+        const here = new PreparedMessage(there.bytes, { framed: true });
+        assert.equal(here.bytes, there.bytes);
+        assert.equal(here.binary, typeof data !== "string");
+        assert.equal(here.payload.length, size);
+        assert.equal(here.payload.buffer, there.bytes.buffer);
+      }
+    }
+    const good = new PreparedMessage("hey").bytes;
+    const bad = (index: number, value: number): Uint8Array => {
+      const copy = good.slice();
+      copy[index] = value;
+      return copy;
+    };
+    for (
+      const data of [
+        new Uint8Array(),
+        new Uint8Array([0x81]),
+        good.subarray(0, 4), // shorter than its length
+        new Uint8Array([...good, 0]), // longer
+        bad(0, 0x01), // not final
+        bad(0, 0xc1), // compressed
+        bad(0, 0x89), // a ping
+        bad(1, 0x83), // masked
+        new Uint8Array([0x81, 126, 0]), // a 16-bit length cut short
+        new Uint8Array([0x82, 127, 0, 0, 0, 0, 0, 0, 0]), // a 64-bit length cut short
+        "hey",
+      ]
+    ) {
+      assert.throws(() => new PreparedMessage(data, { framed: true }), {
+        name: "TypeError",
+        message:
+          "Cannot prepare a message as 'data' must be one final, unmasked, uncompressed text or binary frame",
+      }, String(data));
+    }
   });
 
   it("refuses other data types with a TypeError", () => {
@@ -118,6 +159,11 @@ describe("Rooms", () => {
     assert.equal(b.received.length, 1);
     assert.equal(outsider.received.length, 0);
     assert.deepEqual(b.received[0]!.bytes, new PreparedMessage("hi").bytes);
+    // The other server writes the publishing server's frame as it is: encoded once in all.
+    one.rooms.join(a, "both");
+    two.rooms.join(b, "both");
+    one.rooms.broadcast("once", { room: "both" });
+    assert.equal(b.received[1]!.bytes, a.received[0]!.bytes);
     one.rooms.broadcast(new Uint8Array([1]));
     assert.equal(outsider.received.length, 1);
     assert.equal(outsider.received[0]!.binary, true);
@@ -144,12 +190,14 @@ describe("Rooms", () => {
       exceptRooms: [],
       binary: false,
       payload: new TextEncoder().encode("yo"),
+      frame: new PreparedMessage("yo").bytes,
     }, {
       source: rooms.serverId,
       rooms: [],
       exceptRooms: ["x"],
       binary: false,
       payload: new TextEncoder().encode("all"),
+      frame: new PreparedMessage("all").bytes,
       protocol: "",
     }, {
       source: rooms.serverId,
@@ -157,7 +205,10 @@ describe("Rooms", () => {
       exceptRooms: ["x"],
       binary: true,
       payload: new Uint8Array([7]),
+      frame: new Uint8Array([0x82, 1, 7]),
     }]);
+    // The payload is the tail of the frame, not a copy.
+    assert.equal(published[0]!.payload.buffer, published[0]!.frame!.buffer);
   });
 
   it("resolves several rooms and rooms left out on each server as one process would", () => {
@@ -231,5 +282,25 @@ describe("Rooms", () => {
       "cannot subscribe",
       "broker down",
     ]);
+  });
+
+  it("reports an envelope whose frame is not one to onError and delivers nothing of it", () => {
+    let server: AdapterServer | undefined;
+    const adapter: PubSubAdapter = {
+      start: (_id, started) => void (server = started),
+      publish: () => {},
+      subscribe: () => {},
+      unsubscribe: () => {},
+      count: () => Promise.resolve(0),
+      stop: () => {},
+    };
+    const { add, errors } = setup(adapter);
+    const a = add();
+    const envelope = { source: "other", rooms: [], exceptRooms: [], binary: false };
+    server!.deliver({ ...envelope, payload: new Uint8Array([0x68]), frame: new Uint8Array([1]) });
+    assert.equal(a.received.length, 0);
+    assert.equal((errors[0] as Error).name, "TypeError");
+    server!.deliver({ ...envelope, payload: new Uint8Array([0x68]) }); // no frame: framed here
+    assert.deepEqual(a.received[0]!.bytes, new Uint8Array([0x81, 1, 0x68]));
   });
 });
