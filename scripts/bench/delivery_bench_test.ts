@@ -59,13 +59,21 @@ describe("delivery benchmark", () => {
     };
     const said = (data: unknown): Uint8Array => frame(`["e","said",0,${JSON.stringify(data)}]`);
     const peers: Socket[] = [];
+    let pong: Uint8Array | undefined;
     const server = createServer((socket) => {
       peers.push(socket);
       socket.once("data", () => {
+        socket.on("data", (chunk: Uint8Array) => {
+          // The receiver's answer to the ping below: a masked pong with the ping's payload.
+          if (chunk[0] === 0x8a && chunk[1] === 0x82) {
+            pong = chunk.subarray(6, 8).map((byte, i) => byte ^ chunk[2 + i]!);
+          }
+        });
         socket.write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n");
         socket.write(frame('["e","joined",0]'));
         const two = said(line(2));
         const chunks = [
+          new Uint8Array([0x89, 2, 0x61, 0x62]), // a ping: answered, not counted
           said(line(1)),
           two.subarray(0, 5), // a frame split over two reads
           two.subarray(5),
@@ -100,6 +108,7 @@ describe("delivery benchmark", () => {
     await new Promise((resolve) => server.close(resolve));
     assert.equal(tally.deliveries, 3);
     assert.equal(tally.bad, 4);
+    assert.deepEqual([...pong ?? []], [0x61, 0x62]);
   });
 
   it(

@@ -41,12 +41,12 @@ const FORMATS = {
   socketio: { before: '42["said",{"n":', after: `,"text":${JSON.stringify(TEXT)}}]` },
 } as const;
 
-/** One masked client text frame (the payloads here are short: < 126 bytes). */
-function clientFrame(text: string): Buffer {
-  const payload = Buffer.from(text);
+/** One masked client frame (the payloads here are short: < 126 bytes); text by default. */
+function clientFrame(data: string | Buffer, opcode = 1): Buffer {
+  const payload = typeof data === "string" ? Buffer.from(data) : data;
   const mask = randomBytes(4);
   const frame = Buffer.alloc(6 + payload.length);
-  frame[0] = 0x81;
+  frame[0] = 0x80 | opcode;
   frame[1] = 0x80 | payload.length;
   mask.copy(frame, 2);
   for (let i = 0; i < payload.length; i++) frame[6 + i] = payload[i]! ^ mask[i & 3]!;
@@ -126,7 +126,10 @@ export function openReceiver(
         at = end;
         const opcode = b0 & 0x0f;
         if (opcode === 8) return void socket.destroy(); // close
-        if (opcode === 9) continue; // ping: not sent by these servers during a run
+        if (opcode === 9) { // a WebSocket ping (wirely's heartbeat, every 30 s): pong
+          socket.write(clientFrame(data.subarray(start, end), 0xa));
+          continue;
+        }
         if (kind === "socketio" && length === 1 && data[start] === 0x32) {
           socket.write(clientFrame("3")); // engine.io ping → pong
           continue;
