@@ -31,7 +31,7 @@ export interface UpgradeRequest {
   readonly method: string;
   /** The request target resolved against the `Host` header, with an `http:` or `https:` scheme. */
   readonly url: URL;
-  /** The request headers. */
+  /** The request headers (on Deno's native engine, once upgraded, only with `handshake.keepHeaders`: otherwise reading them throws `InvalidStateError`). */
   readonly headers: Headers;
   /** The peer's IP address, when the runtime knows it. */
   readonly remoteAddress: string | undefined;
