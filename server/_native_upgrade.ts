@@ -4,7 +4,7 @@
  * own accepts requests the RFC refuses. Kept cheap per handshake and per idle connection: the
  * checks ask Deno's `Headers` for the few fields they read (Deno answers each from its parsed
  * head; enumerating the fields would make Deno build a list of them, and a sorted copy, that it
- * keeps with the request as long as the socket lives: about 1.7 KiB per connection, unless
+ * keeps with the request as long as the socket lives: 1.7 KiB of heap per connection, unless
  * `handshake.keepHeaders` asks for it), the decision is synchronous without an `authenticate`
  * hook (no promise, no timer, no closure), and the {@linkcode NativeTransport} itself waits for
  * Deno's `open` event.
