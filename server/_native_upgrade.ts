@@ -30,7 +30,7 @@ export type UpgradeWebSocket = (
  * Every header field the handshake's checks read: `validateUpgradeRequest` (codec/handshake.ts)
  * and the `handshake.origins` policy. A check that reads another field must be added here.
  */
-const HANDSHAKE_FIELDS = [
+export const HANDSHAKE_FIELDS: readonly string[] = [
   "host",
   "upgrade",
   "connection",
