@@ -159,14 +159,8 @@ function resolveHeartbeat(value: ServerOptions<unknown>["heartbeat"]): Heartbeat
     DEFAULT_SETTINGS.heartbeat.interval,
     0,
   );
+  checkBoolean("heartbeat.appMessage", options.appMessage);
   const appMessage = options.appMessage ?? DEFAULT_SETTINGS.heartbeat.appMessage;
-  if (typeof appMessage !== "boolean") {
-    throw new TypeError(
-      `Cannot create server as 'heartbeat.appMessage' must be a boolean: current value is ${
-        String(appMessage)
-      }`,
-    );
-  }
   const timeout = delay(
     "heartbeat.timeout",
     options.timeout,
@@ -181,22 +175,19 @@ function resolveHeartbeat(value: ServerOptions<unknown>["heartbeat"]): Heartbeat
   return { interval, timeout, appMessage };
 }
 
+/** A `TypeError` for an option that is set to something other than a boolean. */
+function checkBoolean(path: string, value: unknown): void {
+  if (value !== undefined && typeof value !== "boolean") {
+    throw new TypeError(
+      `Cannot create server as '${path}' must be a boolean: current value is ${String(value)}`,
+    );
+  }
+}
+
 function checkPolicies(handshake: NonNullable<ServerOptions<unknown>["handshake"]>): void {
   const { origins, protocols, refuseUnknownProtocols, keepHeaders } = handshake;
-  for (
-    const [name, value] of [["refuseUnknownProtocols", refuseUnknownProtocols], [
-      "keepHeaders",
-      keepHeaders,
-    ]] as const
-  ) {
-    if (value !== undefined && typeof value !== "boolean") {
-      throw new TypeError(
-        `Cannot create server as 'handshake.${name}' must be a boolean: current value is ${
-          String(value)
-        }`,
-      );
-    }
-  }
+  checkBoolean("handshake.refuseUnknownProtocols", refuseUnknownProtocols);
+  checkBoolean("handshake.keepHeaders", keepHeaders);
   if (origins !== undefined && typeof origins !== "function" && !Array.isArray(origins)) {
     throw new TypeError(
       `Cannot create server as 'handshake.origins' must be an array or a function: current value is ${
