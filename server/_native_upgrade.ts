@@ -2,18 +2,22 @@
  * The handshake of one request on Deno's native sockets (`upgrade()`, `createNativeServer()` and
  * `serve({ engine: "native" })`): the codec's checks BEFORE `Deno.upgradeWebSocket`, which on its
  * own accepts requests the RFC refuses. Kept cheap per handshake and per idle connection: the
- * headers are read once (no `Headers.get` per check) and not copied, the decision is
- * synchronous without an `authenticate` hook (no promise, no timer, no closure), and the
- * {@linkcode NativeTransport} itself waits for Deno's `open` event.
+ * checks ask Deno's `Headers` for the few fields they read (Deno answers each from its parsed
+ * head; enumerating the fields would make Deno build a list of them, and a sorted copy, that it
+ * keeps with the request as long as the socket lives: 1.7 KiB of heap per connection, unless
+ * `handshake.keepHeaders` asks for it), the decision is synchronous without an `authenticate`
+ * hook (no promise, no timer, no closure), and the {@linkcode NativeTransport} itself waits for
+ * Deno's `open` event.
  *
  * @module
  */
 
+import { InvalidStateError } from "../codec/errors.ts";
 import type { ServerCore } from "./core.ts";
 import { NativeTransport, type NativeWebSocket } from "./native_transport.ts";
 import type { UpgradeRequest } from "./types.ts";
-import { decideWithin, refusal, type UpgradeDecision, type UpgradeRefusal } from "./upgrade.ts";
-import { headSize } from "./_binding.ts";
+import { refusal, type UpgradeDecision } from "./upgrade.ts";
+import { headTooLarge, toResponse, trackDecision } from "./_fetch_upgrade.ts";
 import { RawHeaders } from "./_node_socket.ts";
 
 /** `Deno.upgradeWebSocket`, passed in by the Deno binding (the only file touching `Deno.*`). */
@@ -22,51 +26,84 @@ export type UpgradeWebSocket = (
   options: { idleTimeout?: number },
 ) => { socket: NativeWebSocket; response: Response };
 
-/** The refusal of a request whose URL cannot be built (a bad `Host` header or target). */
-export const BAD_URL = (): UpgradeRefusal => refusal(400, "malformed request\n");
+/**
+ * Every header field the handshake's checks read: `validateUpgradeRequest` (codec/handshake.ts)
+ * and the `handshake.origins` policy. A check that reads another field must be added here.
+ */
+export const HANDSHAKE_FIELDS: readonly string[] = [
+  "host",
+  "upgrade",
+  "connection",
+  "sec-websocket-version",
+  "sec-websocket-key",
+  "sec-websocket-protocol",
+  "sec-websocket-extensions",
+  "origin",
+];
 
 /**
- * The request's URL, or `undefined` when Deno cannot build one: `request.url` throws for a
- * `Host` like `a b` or a bad target, which must become a 400, not a 500 with a stack trace.
+ * The upgrade request as hooks and the connection see it. Its `headers` are Deno's own object:
+ * once Deno has upgraded the request they can no longer be read, unless `handshake.keepHeaders`
+ * had every field read before (then Deno keeps them).
  */
-export function urlOf(request: Request): URL | undefined {
-  try {
-    return new URL(request.url);
-  } catch {
-    return undefined;
+class NativeUpgradeRequest implements UpgradeRequest {
+  readonly method: string;
+  readonly url: URL;
+  readonly remoteAddress: string | undefined;
+  #headers: Headers | undefined;
+
+  constructor(method: string, url: URL, headers: Headers, remoteAddress: string | undefined) {
+    this.method = method;
+    this.url = url;
+    this.remoteAddress = remoteAddress;
+    this.#headers = headers;
+  }
+
+  get headers(): Headers {
+    if (this.#headers === undefined) {
+      throw new InvalidStateError(
+        "cannot read the request headers once open: Deno's native engine keeps them only with " +
+          "'handshake.keepHeaders' (or read them in authenticate)",
+      );
+    }
+    return this.#headers;
+  }
+
+  /** Deno has upgraded the request: its headers are gone (not kept). */
+  release(): void {
+    this.#headers = undefined;
   }
 }
 
-/** The HTTP response of a refusal. */
-export function toResponse(answer: UpgradeRefusal): Response {
-  return new Response(answer.body, {
-    status: answer.status,
-    statusText: answer.reason,
-    headers: answer.headers,
-  });
-}
-
 /**
- * The request's header fields, read once for the handshake's checks (a `Headers.get` per check
- * would search Deno's list each time), and the request head's size as the codec engine counts
- * it. Deno keeps the `Request` (and so its `Headers`) as long as the socket lives: the
- * connection's `headers` is that same object, not a copy.
+ * The fields the checks read, and their bytes in the head: with `every`, all the fields (read
+ * once with `forEach`: Deno builds and keeps its list, which `conn.headers` then needs);
+ * otherwise only {@linkcode HANDSHAKE_FIELDS}, each asked of Deno once.
  */
-function readFields(request: Request, url: URL): { lookup: RawHeaders; size: number } {
+function readFields(headers: Headers, every: boolean): { lookup: RawHeaders; fields: number } {
   const raw: string[] = [];
   let fields = 0;
-  // forEach, not for-of: no iterator result and [name, value] array per field.
-  request.headers.forEach((value, name) => {
-    raw.push(name, value);
-    fields += name.length + value.length + 4;
-  });
-  const target = url.pathname.length + url.search.length;
-  return { lookup: new RawHeaders(raw), size: headSize(request.method.length, target, fields) };
+  if (every) {
+    headers.forEach((value, name) => {
+      raw.push(name, value);
+      fields += name.length + value.length + 4;
+    });
+  } else {
+    for (let i = 0; i < HANDSHAKE_FIELDS.length; i++) {
+      const name = HANDSHAKE_FIELDS[i]!;
+      const value = headers.get(name);
+      if (value === null) continue;
+      raw.push(name, value);
+      fields += name.length + value.length + 4;
+    }
+  }
+  return { lookup: new RawHeaders(raw), fields };
 }
 
 /**
  * Answers one upgrade request: the 101 response (the connection opens once Deno has sent it), or
- * the refusal. Synchronous unless the server has an `authenticate` hook.
+ * the refusal. Synchronous unless the server has an `authenticate` hook. `handshake.maxHeadSize`
+ * counts the request line and the fields read (every field with `handshake.keepHeaders`).
  */
 export function nativeUpgrade<Data>(
   core: ServerCore<Data>,
@@ -75,16 +112,11 @@ export function nativeUpgrade<Data>(
   remoteAddress: string | undefined,
   upgradeWebSocket: UpgradeWebSocket,
 ): Response | Promise<Response> {
-  const { lookup, size } = readFields(request, url);
-  if (size > core.handshake.maxHeadSize) {
-    return toResponse(refusal(431, "the request head is too large\n"));
-  }
-  const upgradeRequest: UpgradeRequest = {
-    method: request.method,
-    url,
-    headers: request.headers,
-    remoteAddress,
-  };
+  const { method, headers } = request;
+  const { lookup, fields } = readFields(headers, core.handshake.keepHeaders);
+  const tooLarge = headTooLarge(core.handshake.maxHeadSize, method, url, fields);
+  if (tooLarge !== undefined) return tooLarge;
+  const upgradeRequest = new NativeUpgradeRequest(method, url, headers, remoteAddress);
   const decision = core.negotiate(upgradeRequest, lookup);
   if (!(decision instanceof Promise)) {
     return answer(core, request, upgradeRequest, decision, upgradeWebSocket, undefined);
@@ -96,19 +128,14 @@ export function nativeUpgrade<Data>(
 async function authenticated<Data>(
   core: ServerCore<Data>,
   request: Request,
-  upgradeRequest: UpgradeRequest,
+  upgradeRequest: NativeUpgradeRequest,
   pending: Promise<UpgradeDecision<Data>>,
   upgradeWebSocket: UpgradeWebSocket,
 ): Promise<Response> {
   // `close()` waits for this handshake (a socket that opens after it started gets 1001).
-  let aborted = false;
-  const done = core.trackHandshake(() => {
-    aborted = true;
-  });
-  let decision = await decideWithin(pending, core.handshake.timeout);
-  if (aborted) decision = refusal(503, "the server is shutting down\n");
+  const { decision, done } = await trackDecision(core, pending);
   const response = answer(core, request, upgradeRequest, decision, upgradeWebSocket, done);
-  if (response.status !== 101) done();
+  if (decision.accept && response.status !== 101) done();
   return response;
 }
 
@@ -116,7 +143,7 @@ async function authenticated<Data>(
 function answer<Data>(
   core: ServerCore<Data>,
   request: Request,
-  upgradeRequest: UpgradeRequest,
+  upgradeRequest: NativeUpgradeRequest,
   decision: UpgradeDecision<Data>,
   upgradeWebSocket: UpgradeWebSocket,
   done: (() => void) | undefined,
@@ -137,6 +164,7 @@ function answer<Data>(
     core.reportError(error, undefined);
     return toResponse(refusal(400, "the upgrade failed\n"));
   }
+  if (!core.handshake.keepHeaders) upgradeRequest.release();
   NativeTransport.opening(upgraded.socket, core, upgradeRequest, protocol, data, done);
   return upgraded.response;
 }

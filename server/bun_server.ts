@@ -17,7 +17,6 @@ import type {
   BunWebSocketHandler,
   BunWebSocketServer,
 } from "./bun_types.ts";
-import { toResponse } from "./native_server.ts";
 import type {
   AnyAuthenticateResult,
   AuthenticatedData,
@@ -27,7 +26,7 @@ import type {
 import { refusal } from "./upgrade.ts";
 import { serverHandle } from "./_binding.ts";
 import { refuseDeflate } from "./_deflate.ts";
-import { decideTracked, fetchUpgradeRequest } from "./_fetch_upgrade.ts";
+import { decideTracked, fetchUpgradeRequest, toResponse } from "./_fetch_upgrade.ts";
 
 /**
  * Creates a server on Bun's WebSockets (see the other overload), with the connections' `Data`

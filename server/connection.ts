@@ -132,7 +132,12 @@ export class ServerConnection<Data = undefined> {
     return this.#request.url;
   }
 
-  /** The request headers. */
+  /**
+   * The request headers. On Deno's native engine only with `handshake.keepHeaders` once the
+   * connection is open (read them in `authenticate` otherwise).
+   *
+   * @throws {InvalidStateError} On Deno's native engine without `handshake.keepHeaders`.
+   */
   get headers(): Headers {
     return this.#request.headers;
   }

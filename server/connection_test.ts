@@ -251,6 +251,7 @@ describe("server options", () => {
         "handshake.refuseUnknownProtocols",
         "TypeError",
       ],
+      [{ handshake: { keepHeaders: "yes" as never } }, "handshake.keepHeaders", "TypeError"],
       [{ heartbeat: { interval: -1 } }, "heartbeat.interval", "RangeError"],
       [{ heartbeat: { timeout: 0 } }, "heartbeat.timeout", "RangeError"],
       [{ heartbeat: { appMessage: "yes" as never } }, "heartbeat.appMessage", "TypeError"],
@@ -277,7 +278,7 @@ describe("server options", () => {
         maxBufferedBytes: 16_777_216,
         closeTimeout: 5_000,
       },
-      handshake: { timeout: 5_000, maxHeadSize: 16_384 },
+      handshake: { timeout: 5_000, maxHeadSize: 16_384, keepHeaders: false },
       heartbeat: { interval: 30_000, timeout: 10_000, appMessage: true },
       shutdownTimeout: 10_000,
     });

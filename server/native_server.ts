@@ -9,7 +9,8 @@
 
 import { ServerCore } from "./core.ts";
 import { refuseDeflate } from "./_deflate.ts";
-import { BAD_URL, nativeUpgrade, toResponse, urlOf } from "./_native_upgrade.ts";
+import { nativeUpgrade } from "./_native_upgrade.ts";
+import { BAD_URL, toResponse, urlOf } from "./_fetch_upgrade.ts";
 import { denoApi } from "./serve.deno.ts";
 import type {
   AnyAuthenticateResult,
@@ -19,8 +20,6 @@ import type {
   WebSocketServer,
 } from "./types.ts";
 import { serverHandle } from "./_binding.ts";
-
-export { BAD_URL, toResponse, urlOf };
 
 /**
  * What {@linkcode upgrade} reads from `Deno.serve`'s second handler argument: the peer's

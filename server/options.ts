@@ -33,6 +33,8 @@ export interface HandshakeLimits {
   readonly timeout: number;
   /** Largest request head, bytes. */
   readonly maxHeadSize: number;
+  /** Whether Deno's native engine keeps every request header after the upgrade. */
+  readonly keepHeaders: boolean;
 }
 
 /** The heartbeat (`options.heartbeat`), every default applied. */
@@ -65,7 +67,7 @@ export const DEFAULT_SETTINGS: ServerSettings = {
     maxBufferedBytes: 16_777_216,
     closeTimeout: DEFAULT_CLOSE_TIMEOUT,
   },
-  handshake: { timeout: 5_000, maxHeadSize: DEFAULT_MAX_HEAD_SIZE },
+  handshake: { timeout: 5_000, maxHeadSize: DEFAULT_MAX_HEAD_SIZE, keepHeaders: false },
   heartbeat: { interval: 30_000, timeout: 10_000, appMessage: true },
   shutdownTimeout: 10_000,
 };
@@ -124,6 +126,7 @@ export function resolveServerOptions<Data>(options: ServerOptions<Data>): Server
         handshake.maxHeadSize,
         DEFAULT_SETTINGS.handshake.maxHeadSize,
       ),
+      keepHeaders: handshake.keepHeaders ?? DEFAULT_SETTINGS.handshake.keepHeaders,
     },
     heartbeat: resolveHeartbeat(options.heartbeat),
     shutdownTimeout: delay(
@@ -156,14 +159,8 @@ function resolveHeartbeat(value: ServerOptions<unknown>["heartbeat"]): Heartbeat
     DEFAULT_SETTINGS.heartbeat.interval,
     0,
   );
+  checkBoolean("heartbeat.appMessage", options.appMessage);
   const appMessage = options.appMessage ?? DEFAULT_SETTINGS.heartbeat.appMessage;
-  if (typeof appMessage !== "boolean") {
-    throw new TypeError(
-      `Cannot create server as 'heartbeat.appMessage' must be a boolean: current value is ${
-        String(appMessage)
-      }`,
-    );
-  }
   const timeout = delay(
     "heartbeat.timeout",
     options.timeout,
@@ -178,15 +175,19 @@ function resolveHeartbeat(value: ServerOptions<unknown>["heartbeat"]): Heartbeat
   return { interval, timeout, appMessage };
 }
 
-function checkPolicies(handshake: NonNullable<ServerOptions<unknown>["handshake"]>): void {
-  const { origins, protocols, refuseUnknownProtocols } = handshake;
-  if (refuseUnknownProtocols !== undefined && typeof refuseUnknownProtocols !== "boolean") {
+/** A `TypeError` for an option that is set to something other than a boolean. */
+function checkBoolean(path: string, value: unknown): void {
+  if (value !== undefined && typeof value !== "boolean") {
     throw new TypeError(
-      `Cannot create server as 'handshake.refuseUnknownProtocols' must be a boolean: current value is ${
-        String(refuseUnknownProtocols)
-      }`,
+      `Cannot create server as '${path}' must be a boolean: current value is ${String(value)}`,
     );
   }
+}
+
+function checkPolicies(handshake: NonNullable<ServerOptions<unknown>["handshake"]>): void {
+  const { origins, protocols, refuseUnknownProtocols, keepHeaders } = handshake;
+  checkBoolean("handshake.refuseUnknownProtocols", refuseUnknownProtocols);
+  checkBoolean("handshake.keepHeaders", keepHeaders);
   if (origins !== undefined && typeof origins !== "function" && !Array.isArray(origins)) {
     throw new TypeError(
       `Cannot create server as 'handshake.origins' must be an array or a function: current value is ${

@@ -14,7 +14,7 @@
 import { ServerCore } from "./core.ts";
 import { bunServerOver } from "./bun_server.ts";
 import type { BunServer, BunWebSocketHandler } from "./bun_types.ts";
-import { toResponse } from "./native_server.ts";
+import { toResponse } from "./_fetch_upgrade.ts";
 import {
   defineServe,
   type ServedWebSocketServer,

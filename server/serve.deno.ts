@@ -17,7 +17,8 @@ import { ServerCore } from "./core.ts";
 import { refuseDeflate } from "./_deflate.ts";
 import type { NativeWebSocket } from "./native_transport.ts";
 import type { NativeRequestInfo } from "./native_server.ts";
-import { BAD_URL, nativeUpgrade, toResponse, urlOf } from "./_native_upgrade.ts";
+import { nativeUpgrade } from "./_native_upgrade.ts";
+import { BAD_URL, toResponse, urlOf } from "./_fetch_upgrade.ts";
 import {
   defineServe,
   type ServedWebSocketServer,

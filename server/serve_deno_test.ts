@@ -3,6 +3,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createNativeServer, serve, type ServerConnection, upgrade } from "./mod.ts";
+import { InvalidStateError } from "../codec/errors.ts";
 import { inDeno, messages, openWs, refused, until, within, wsClosed } from "./_helpers_test.ts";
 
 const SKIP = inDeno ? false : "the native engine needs Deno (Deno.serve, Deno.upgradeWebSocket)";
@@ -163,14 +164,72 @@ describe("serve() native engine details", { skip: SKIP }, () => {
       },
     });
     try {
-      const big = await refused(server.url, undefined, { headers: { "x-big": "a".repeat(1_000) } });
-      assert.equal(big.status, 431);
+      // The request line and the fields the handshake reads count (every field: keepHeaders).
+      assert.equal((await refused(`${server.url}${"a".repeat(1_000)}`)).status, 431);
+      assert.equal((await refused(server.url, ["p".repeat(1_000)])).status, 431);
       assert.equal((await refused(`${server.url}slow`)).status, 503);
       const ws = await openWs(server.url);
       ws.close();
       await wsClosed(ws);
     } finally {
       await within(server.close(), 5_000, "server close");
+    }
+  });
+
+  it("maxHeadSize counts every field with handshake.keepHeaders, only the fields read without", async () => {
+    const big = { headers: { "x-big": "a".repeat(1_000) } };
+    for (const keepHeaders of [true, false]) {
+      const server = await serve({
+        engine: "native",
+        port: 0,
+        hostname: "127.0.0.1",
+        handshake: { maxHeadSize: 1_000, keepHeaders },
+      });
+      try {
+        if (keepHeaders) assert.equal((await refused(server.url, undefined, big)).status, 431);
+        else {
+          const ws = await openWs(server.url, undefined, big);
+          ws.close();
+          await wsClosed(ws);
+        }
+      } finally {
+        await within(server.close(), 5_000, "server close");
+      }
+    }
+  });
+
+  it("conn.headers once open: every field with handshake.keepHeaders, InvalidStateError without", async () => {
+    for (const keepHeaders of [true, false]) {
+      const seen: unknown[] = [];
+      const server = await serve<string | null>({
+        engine: "native",
+        port: 0,
+        hostname: "127.0.0.1",
+        handshake: { keepHeaders },
+        // Before the upgrade the request's headers have every field, whatever keepHeaders says.
+        authenticate: (request) => ({ data: request.headers.get("x-test") }),
+        onOpen: (conn) => {
+          try {
+            seen.push(conn.data, conn.headers.get("x-test"), conn.headers.get("upgrade"));
+          } catch (error) {
+            seen.push(conn.data, error);
+          }
+          conn.close(1000, "seen");
+        },
+      });
+      try {
+        const ws = await openWs(server.url, undefined, { headers: { "x-test": "yes" } });
+        assert.equal((await wsClosed(ws)).reason, "seen");
+        if (keepHeaders) assert.deepEqual(seen, ["yes", "yes", "websocket"]);
+        else {
+          assert.equal(seen[0], "yes");
+          assert.ok(seen[1] instanceof InvalidStateError);
+          assert.equal(seen[1].code, "INVALID_STATE");
+          assert.match(seen[1].message, /keepHeaders/);
+        }
+      } finally {
+        await within(server.close(), 5_000, "server close");
+      }
     }
   });
 });

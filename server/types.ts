@@ -31,7 +31,7 @@ export interface UpgradeRequest {
   readonly method: string;
   /** The request target resolved against the `Host` header, with an `http:` or `https:` scheme. */
   readonly url: URL;
-  /** The request headers. */
+  /** The request headers (on Deno's native engine, once upgraded, only with `handshake.keepHeaders`: otherwise reading them throws `InvalidStateError`). */
   readonly headers: Headers;
   /** The peer's IP address, when the runtime knows it. */
   readonly remoteAddress: string | undefined;
@@ -313,8 +313,10 @@ export interface ServerLimitOptions {
 export interface ServerHandshakeOptions {
   /** Milliseconds a client has to send its request head (codec engine), and again to be authenticated. @default 5_000 */
   timeout?: number;
-  /** Largest request head (request line and headers), in bytes; bigger gets 431. `Infinity` turns the limit off. @default 16_384 */
+  /** Largest request head (request line and headers), in bytes; bigger gets 431. `Infinity` turns the limit off. Deno's native engine counts only the request line and the fields the handshake reads unless `keepHeaders` is set. @default 16_384 */
   maxHeadSize?: number;
+  /** Deno's native engine: keep every request header for `conn.headers` once the connection is open, and count every field toward `maxHeadSize`. It costs about 1.7 KiB of V8 heap (4 KiB of RSS) per idle connection, because Deno then builds its own list of the fields and keeps it with the request as long as the socket lives. Without it, `conn.headers` throws `InvalidStateError` once Deno has upgraded the request: read what you need in `authenticate` (its `request.headers` has every field) and keep it in `data`. The other engines always keep the headers (compactly). @default false */
+  keepHeaders?: boolean;
   /** Origins allowed to connect; others get 403. @default undefined (every origin) */
   origins?: OriginPolicy;
   /** Subprotocols the server speaks. @default undefined (answer without a subprotocol) */
