@@ -129,6 +129,26 @@ export class Link {
     else if (this.#state === "live") this.#send(entry, prepared());
   }
 
+  /**
+   * An entry sent without a position (the store was away longer than the hold bounds): a
+   * session is told `"outage"` first, once, and its position is unknown from then on (`""`), so
+   * that a reconnection anywhere answers `"outage"` too, even before the gap record is in the log.
+   */
+  deliverUnlogged(entry: LogEntry, prepared: () => PreparedMessage): void {
+    if (!matches(entry, this.key, this.conn.rooms) || this.conn.state !== "open") return;
+    if (this.withSession) {
+      if (this.#state !== "live") {
+        this.#gapped = true; // its hello is answered "outage"; the event is not sent before it
+        return;
+      }
+      if (this.#epoch !== "") {
+        this.#position("", 0);
+        this.#answer(false, "outage", 0);
+      }
+    }
+    this.conn.sendPrepared(prepared());
+  }
+
   /** Events may be missing up to this position: tell the client. */
   gap(epoch: string, offset: number): void {
     if (!this.withSession || this.#state === "hello") return;
@@ -159,9 +179,13 @@ export class Link {
     const record = { rooms: this.#rooms, seq, handled: this.#seq };
     store.saveSession(this.key, record, ttl, this.#generation).then(
       (saved) => this.#saved(saved, seq),
-      (error) => {
-        this.#recovery.reportError(error);
-        this.#saved(true, seq); // the store is away: handled here (a redo if the client moves)
+      async (error) => {
+        // The store is away: the events wait for it (they are not confirmed, so the client keeps
+        // them); past the hold bounds they are handled here (a redo if the client moves).
+        if (await this.#recovery.writes.waitForStore(error)) {
+          this.#saving = false;
+          this.save();
+        } else this.#saved(true, seq);
       },
     );
   }
@@ -195,13 +219,18 @@ export class Link {
       return;
     }
     this.#writingHandled = true;
-    this.#recovery.store.handledSession(this.key, this.#seq).catch(() => {}).finally(() => {
-      this.#writingHandled = false;
-      if (this.#handledAgain) {
-        this.#handledAgain = false;
-        this.#handled();
-      }
-    });
+    const { store, writes } = this.#recovery;
+    // After what the handlers wrote to the log: a server that claims the session next waits
+    // for this, so its own events follow this server's in the log.
+    writes.written().then(() => store.handledSession(this.key, this.#seq)).catch(() => {}).finally(
+      () => {
+        this.#writingHandled = false;
+        if (this.#handledAgain) {
+          this.#handledAgain = false;
+          this.#handled();
+        }
+      },
+    );
   }
 
   #confirm(): void {
@@ -237,45 +266,28 @@ export class Link {
   async #hello(packet: unknown[]): Promise<void> {
     const recovery = this.#recovery;
     const [, id, epoch, offset] = packet;
-    let why: RecoveryReason | undefined = typeof id === "string" ? "expired" : "new";
+    let why: RecoveryReason | undefined;
     let replayed = 0;
-    try {
-      await recovery.started;
-      if (this.conn.state !== "open") return; // cut before the hello was answered: nothing claimed
-      const claimed = typeof id === "string" ? await this.#claim(id) : undefined;
-      if (claimed !== undefined) {
-        const held = claimed.record;
-        this.key = id as string;
-        this.#generation = claimed.generation;
-        this.#seq = held.handled;
-        this.#kept = true;
-        for (const room of held.rooms) this.conn.join(room);
-        if (typeof epoch === "string" && typeof offset === "number") {
-          const result = await this.#replay(epoch, offset);
-          if (typeof result === "number") {
-            replayed = result;
-            why = undefined;
-          } else why = result;
-        } else why = "epoch";
-      } else this.key = crypto.randomUUID();
-      if (why !== undefined) {
-        const head = await recovery.store.head();
-        this.#position(head.epoch, head.offset);
-      } else if (this.#gapped) why = "outage"; // replayed up to the log's end: the position holds
-      this.recovered = why === undefined;
-      if (this.conn.state !== "open") return; // the client went on elsewhere with this session
-      this.#rooms = [...this.conn.rooms];
-      const record = { rooms: this.#rooms, seq: this.#seq, handled: this.#seq };
-      if (!await recovery.store.saveSession(this.key, record, recovery.ttl, this.#generation)) {
-        this.conn.close(1001, "session resumed elsewhere");
-        return;
+    for (let attempt = 1;; attempt++) {
+      try {
+        await recovery.started;
+        const settled = await this.#settle(id, epoch, offset, replayed);
+        if (settled === undefined) return; // the client went on elsewhere (or was cut first)
+        [why, replayed] = settled;
+        break;
+      } catch (error) {
+        // The store is away: wait for it (bounded by the hold bounds), then settle again.
+        if (
+          this.conn.state === "open" && attempt < 1_000 &&
+          await recovery.writes.waitForStore(error)
+        ) continue;
+        if (this.conn.state !== "open") return;
+        this.#kept = false;
+        if (this.key.includes("#")) this.key = typeof id === "string" ? id : crypto.randomUUID();
+        why = "outage";
+        this.recovered = false;
+        break;
       }
-    } catch (error) {
-      recovery.reportError(error);
-      this.#kept = false;
-      if (this.key.includes("#")) this.key = typeof id === "string" ? id : crypto.randomUUID();
-      why = "outage";
-      this.recovered = false;
     }
     // Live entries that came during the replay, each once, then the answer, then new ones.
     const buffered = this.#buffer;
@@ -287,6 +299,54 @@ export class Link {
     const incoming = this.#incoming;
     this.#incoming = [];
     for (const frame of incoming) this.#feed?.(frame);
+  }
+
+  /**
+   * Claims the session, replays, writes the session: why it did not recover (`undefined`: it
+   * did) and the events replayed; `undefined` when the connection is gone. Throws when the store
+   * fails (it runs again once the store is back: `replayed` so far, from the position reached).
+   */
+  async #settle(
+    id: unknown,
+    epoch: unknown,
+    offset: unknown,
+    replayed: number,
+  ): Promise<[RecoveryReason | undefined, number] | undefined> {
+    const recovery = this.#recovery;
+    let why: RecoveryReason | undefined = typeof id === "string" ? "expired" : "new";
+    if (this.conn.state !== "open") return undefined; // cut before the hello was answered: nothing claimed
+    const claimed = typeof id === "string" ? await this.#claim(id) : undefined;
+    if (claimed !== undefined) {
+      const held = claimed.record;
+      this.key = id as string;
+      this.#generation = claimed.generation;
+      this.#seq = held.handled;
+      this.#kept = true;
+      for (const room of held.rooms) this.conn.join(room);
+      if (epoch === "") why = "outage"; // its server sent it events without a position
+      else if (typeof epoch === "string" && typeof offset === "number") {
+        // A retry goes on from where the replay got to.
+        const from = replayed > 0 && this.#epoch === epoch ? this.#offset : offset;
+        const result = await this.#replay(epoch, from);
+        if (typeof result === "number") {
+          replayed += result;
+          why = undefined;
+        } else why = result;
+      } else why = "epoch";
+    } else this.key = crypto.randomUUID();
+    if (why !== undefined) {
+      const head = await recovery.store.head();
+      this.#position(head.epoch, head.offset);
+    } else if (this.#gapped) why = "outage"; // replayed up to the log's end: the position holds
+    this.recovered = why === undefined;
+    if (this.conn.state !== "open") return undefined; // the client went on elsewhere with this session
+    this.#rooms = [...this.conn.rooms];
+    const record = { rooms: this.#rooms, seq: this.#seq, handled: this.#seq };
+    if (!await recovery.store.saveSession(this.key, record, recovery.ttl, this.#generation)) {
+      this.conn.close(1001, "session resumed elsewhere");
+      return undefined;
+    }
+    return [why, replayed];
   }
 
   /**

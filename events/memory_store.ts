@@ -6,6 +6,7 @@
  */
 
 import type {
+  AppendOrigin,
   LogEntry,
   LogRead,
   LogRecord,
@@ -74,6 +75,8 @@ export class MemoryStore implements RecoveryStore {
     { record: SessionRecord; generation: number; expires: number }
   >();
   readonly #epoch: string = crypto.randomUUID().slice(0, 8);
+  /** The last serial appended by each writer (while it has entries in the log). */
+  readonly #writers = new Map<string, number>();
   #offset = 0;
 
   /**
@@ -95,8 +98,14 @@ export class MemoryStore implements RecoveryStore {
     this.#servers.set(serverId, server);
   }
 
-  /** Appends, trims, and delivers the entry to every server. */
-  append(record: LogRecord): Promise<void> {
+  /** Appends (unless `origin` was appended already), trims, and delivers the entry to every server. */
+  append(record: LogRecord, origin?: AppendOrigin): Promise<void> {
+    if (origin !== undefined) {
+      if ((this.#writers.get(origin.writer) ?? 0) >= origin.serial) return Promise.resolve();
+      this.#writers.delete(origin.writer); // re-inserted last: the oldest writers come first
+      this.#writers.set(origin.writer, origin.serial);
+      if (this.#writers.size > 1_024) this.#writers.delete(this.#writers.keys().next().value!);
+    }
     const now = Date.now();
     const entry: LogEntry = { ...record, epoch: this.#epoch, offset: ++this.#offset };
     const log = this.#log;

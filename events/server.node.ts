@@ -9,6 +9,7 @@
 export {
   type AckArgs,
   type AckOptions,
+  type AppendOrigin,
   BroadcastOperator,
   type BroadcastTarget,
   ClientSession,

@@ -5,13 +5,19 @@
  * @module
  */
 
-// KEYS: log, seq, epoch. ARGV: new epoch, maxLength, maxAge, header, payload, channel.
+// KEYS: log, seq, epoch, writer. ARGV: new epoch, maxLength, maxAge, header, payload, channel,
+// serial (0: none). A serial not above the writer's last is a retry of a record written already.
 export const APPEND = `
 local epoch = redis.call('GET', KEYS[3])
 if not epoch then
   epoch = ARGV[1]
   redis.call('SET', KEYS[3], epoch)
   redis.call('DEL', KEYS[1], KEYS[2])
+end
+local serial = tonumber(ARGV[7])
+if serial > 0 then
+  if serial <= tonumber(redis.call('GET', KEYS[4]) or '0') then return 0 end
+  redis.call('SET', KEYS[4], ARGV[7], 'PX', math.max(tonumber(ARGV[3]), 600000))
 end
 local n = redis.call('INCR', KEYS[2])
 local t = redis.call('TIME')

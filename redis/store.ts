@@ -7,6 +7,7 @@
  */
 
 import type {
+  AppendOrigin,
   LogEntry,
   LogRead,
   LogRecord,
@@ -27,7 +28,8 @@ type Item = [string, string[]];
 /**
  * Keeps the history log and the sessions of recovery in Redis, for every server of a cluster
  * (the same Redis and `prefix`). Keys (default prefix): `wirely#log` (a stream; entry ids are
- * `<offset>-1`), `wirely#log#seq` (the last offset), `wirely#log#epoch`, and
+ * `<offset>-1`), `wirely#log#seq` (the last offset), `wirely#log#epoch`, `wirely#log#w#<server>`
+ * (the last serial each server appended: a retried append is not logged twice), and
  * `wirely#session#<id>` (JSON, expiring `sessionTtl` after the session's connection is gone);
  * channel `wirely#log`. One `EVAL` appends (`XADD` with `MAXLEN`, age trim, `PUBLISH`), so
  * every server receives entries in offset order; a server that missed some (lost connection)
@@ -128,22 +130,27 @@ export class RedisStore implements RecoveryStore {
     await this.#subscriber.subscribe(this.channel, this.#listener, true);
   }
 
-  /** Appends and publishes in one script. */
-  async append(record: LogRecord): Promise<void> {
+  /**
+   * Appends and publishes in one script; with `origin`, skipped when the writer's last serial
+   * (key `wirely#log#w#<writer>`, kept 10 minutes or `maxAge` if longer) is not below it.
+   */
+  async append(record: LogRecord, origin?: AppendOrigin): Promise<void> {
     this.#ready();
     const { header, payload } = encodeRecord(record);
     const { maxLength, maxAge } = this.#bounds;
     await this.#client.sendCommand([
       "EVAL",
       APPEND,
-      "3",
+      "4",
       ...this.#keys,
+      `${this.#prefix}#log#w#${origin?.writer ?? ""}`,
       newEpoch(),
       String(maxLength),
       String(maxAge),
       header,
       payload,
       this.channel,
+      String(origin?.serial ?? 0),
     ]);
   }
 
@@ -339,7 +346,8 @@ export class RedisStore implements RecoveryStore {
         const entry = this.#queue.shift()!;
         const server = this.#server;
         if (entry === CATCH_UP) {
-          await this.#catchUp(server, Infinity);
+          if (!await this.#catchUp(server, Infinity)) this.#queue.unshift(entry);
+          if (this.#lost) break; // deferred: the client is not ready yet ("ready" drains again)
           continue;
         }
         if (entry.epoch !== this.#epoch) {
@@ -348,7 +356,10 @@ export class RedisStore implements RecoveryStore {
           this.#offset = entry.offset - 1;
           this.#gap(server);
         } else if (entry.offset <= this.#offset) continue;
-        if (entry.offset > this.#offset + 1) await this.#catchUp(server, entry.offset - 1);
+        if (entry.offset > this.#offset + 1 && !await this.#catchUp(server, entry.offset - 1)) {
+          this.#queue.unshift(entry); // deferred until the client is ready again
+          break;
+        }
         if (entry.offset <= this.#offset) continue;
         this.#offset = entry.offset;
         this.#deliver(server, entry);
@@ -358,30 +369,47 @@ export class RedisStore implements RecoveryStore {
     }
   }
 
-  /** Reads and delivers entries after the last delivered one, up to `until`; a gap when it cannot. */
-  async #catchUp(server: StoreServer, until: number): Promise<void> {
+  /**
+   * Reads and delivers entries after the last delivered one, up to `until`; a gap when it cannot.
+   * `false`: deferred, the command client is not ready (its "ready" catches up again): the
+   * subscriber may be back before it.
+   */
+  async #catchUp(server: StoreServer, until: number): Promise<boolean> {
     try {
       for (let page = 0; page < 10_000 && this.#offset < until; page++) {
         const read = await this.#read(this.#epoch, this.#offset, 500);
         if ("reason" in read) {
           const head = await this.head();
+          if (head.epoch !== this.#epoch && until === Infinity) {
+            // A new log (Redis lost its data): every entry of it came after what this server
+            // had; the gap first, then them (records held during the outage are among them).
+            this.#epoch = head.epoch;
+            this.#offset = 0;
+            this.#gap(server);
+            continue;
+          }
           this.#epoch = head.epoch;
           this.#offset = Math.max(head.offset, until === Infinity ? 0 : until);
           this.#gap(server);
-          return;
+          return true;
         }
         for (const entry of read.entries) {
-          if (entry.offset > until) return;
+          if (entry.offset > until) return true;
           this.#offset = entry.offset;
           this.#deliver(server, entry);
         }
-        if (read.entries.length === 0 || this.#offset >= read.end) return;
+        if (read.entries.length === 0 || this.#offset >= read.end) return true;
       }
     } catch (error) {
+      if (!this.#client.isReady && this.#server !== undefined) {
+        this.#lost = true;
+        return false;
+      }
       server.reportError(error);
       this.#offset = until === Infinity ? this.#offset : until;
       this.#gap(server);
     }
+    return true;
   }
 }
 
