@@ -161,7 +161,8 @@ export class WriteQueue {
       }, () => this.#schedule());
       return;
     }
-    if (Date.now() - this.#since > this.#bounds.holdTime) {
+    const { holdTime, holdLimit } = this.#bounds;
+    if (Date.now() - this.#since > holdTime || this.#held.length > holdLimit) {
       this.#degrade();
       return this.#schedule();
     }
