@@ -18,7 +18,7 @@ const decoder = new TextDecoder();
 /** Entries read per replay page. */
 const PAGE = 500;
 /** Milliseconds a resumed session waits for events in doubt (see `Link.#claim`). */
-const IN_DOUBT_WAIT = 2_000;
+const IN_DOUBT_WAIT = 5_000;
 
 /** What a link needs of its socket. */
 export interface LinkedSocket {
@@ -172,6 +172,16 @@ export class Link {
       return;
     }
     this.#saving = true;
+    const { writes } = this.#recovery;
+    if (writes.holding) {
+      // This server's writes held in an outage go first: events are accepted (their number
+      // written) only once they are in the log, so no other server waits for them in doubt.
+      writes.written().then(() => {
+        this.#saving = false;
+        this.save();
+      });
+      return;
+    }
     // A closed connection's rooms are gone: keep those it had.
     if (this.conn.state === "open") this.#rooms = [...this.conn.rooms];
     const seq = this.#pending.at(-1)?.seq ?? this.#seq;
@@ -222,15 +232,16 @@ export class Link {
     const { store, writes } = this.#recovery;
     // After what the handlers wrote to the log: a server that claims the session next waits
     // for this, so its own events follow this server's in the log.
-    writes.written().then(() => store.handledSession(this.key, this.#seq)).catch(() => {}).finally(
-      () => {
-        this.#writingHandled = false;
-        if (this.#handledAgain) {
-          this.#handledAgain = false;
-          this.#handled();
-        }
-      },
-    );
+    // Retried after an outage: a claim elsewhere waits for it (events in doubt).
+    writes.written().then(() => store.handledSession(this.key, this.#seq)).catch(async (error) => {
+      if (await writes.waitForStore(error)) this.#handledAgain = true;
+    }).finally(() => {
+      this.#writingHandled = false;
+      if (this.#handledAgain) {
+        this.#handledAgain = false;
+        this.#handled();
+      }
+    });
   }
 
   #confirm(): void {

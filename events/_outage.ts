@@ -11,6 +11,8 @@ import type { LogRecord, RecoveryStore } from "./store.ts";
 
 /** Milliseconds between attempts to reach the store during an outage. */
 export const RETRY = 100;
+/** Held records written at once when the store is back. */
+const FLUSH_BATCH = 64;
 
 /** What the queue needs of its server. */
 export interface OutageHost {
@@ -69,6 +71,11 @@ export class WriteQueue {
     return this.#since !== 0;
   }
 
+  /** In an outage, within the bounds: records are held (not yet past a bound). */
+  get holding(): boolean {
+    return this.#since !== 0 && !this.#degraded;
+  }
+
   /** Writes a record after every earlier one of this server (held during an outage). */
   append(record: LogRecord): void {
     const item = { record, serial: ++this.#serial };
@@ -100,13 +107,12 @@ export class WriteQueue {
     return new Promise((resolve) => this.#waiters.push(resolve));
   }
 
-  /** Resolves once the records appended so far are written (or went out unlogged). */
+  /**
+   * Resolves once the records appended so far are written (direct writes in flight precede any
+   * later command on the store's connection), or went out unlogged (past a bound).
+   */
   written(): Promise<void> {
-    if (this.#since === 0 && this.#inflight === 0) return Promise.resolve();
-    if (this.#since === 0) {
-      // Direct writes in flight precede any later command on the store's connection.
-      return Promise.resolve();
-    }
+    if (!this.holding || this.#stopped) return Promise.resolve();
     return new Promise((resolve) => this.#waiters.push(() => resolve()));
   }
 
@@ -170,14 +176,19 @@ export class WriteQueue {
     this.#flush().catch(() => this.#schedule());
   }
 
-  /** Writes the held records one by one, in order (a retry of one already written is skipped). */
+  /** Writes the held records in order, a batch at a time (a retry of one already written is skipped). */
   async #flush(): Promise<void> {
     this.#flushing = true;
     try {
       if (this.#held.length === 0) await this.#host.store.head(); // reachable again?
       while (this.#held.length > 0 && !this.#degraded && !this.#stopped) {
-        await this.#write(this.#held[0]!);
-        this.#held.shift();
+        // A batch at once (pipelined on the store's connection, so in order); on a failure the
+        // ones before it are done, and it and those after it are tried again.
+        const batch = this.#held.slice(0, FLUSH_BATCH);
+        const results = await Promise.allSettled(batch.map((item) => this.#write(item)));
+        const failed = results.findIndex((result) => result.status === "rejected");
+        this.#held.splice(0, failed === -1 ? batch.length : failed);
+        if (failed !== -1) throw (results[failed] as PromiseRejectedResult).reason;
       }
     } finally {
       this.#flushing = false;

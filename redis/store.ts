@@ -372,46 +372,64 @@ export class RedisStore implements RecoveryStore {
   /**
    * Reads and delivers entries after the last delivered one, up to `until`; a gap when it cannot.
    * `false`: deferred, the command client is not ready (its "ready" catches up again): the
-   * subscriber may be back before it.
+   * subscriber may be back before it. A failed read is retried every 100 ms for up to 30 s
+   * (Redis answers `LOADING` while it reads its append-only file after a restart).
    */
   async #catchUp(server: StoreServer, until: number): Promise<boolean> {
-    try {
-      for (let page = 0; page < 10_000 && this.#offset < until; page++) {
-        const read = await this.#read(this.#epoch, this.#offset, 500);
-        if ("reason" in read) {
-          const head = await this.head();
-          if (head.epoch !== this.#epoch && until === Infinity) {
-            // A new log (Redis lost its data): every entry of it came after what this server
-            // had; the gap first, then them (records held during the outage are among them).
-            this.#epoch = head.epoch;
-            this.#offset = 0;
-            this.#gap(server);
-            continue;
-          }
-          this.#epoch = head.epoch;
-          this.#offset = Math.max(head.offset, until === Infinity ? 0 : until);
-          this.#gap(server);
-          return true;
+    for (let attempt = 1;; attempt++) {
+      try {
+        await this.#fetch(server, until);
+        return true;
+      } catch (error) {
+        if (this.#server === undefined) return true;
+        if (!this.#client.isReady) {
+          this.#lost = true;
+          return false;
         }
-        for (const entry of read.entries) {
-          if (entry.offset > until) return true;
-          this.#offset = entry.offset;
-          this.#deliver(server, entry);
+        if (attempt < CATCH_UP_ATTEMPTS) {
+          await new Promise((resolve) => setTimeout(resolve, CATCH_UP_RETRY));
+          continue;
         }
-        if (read.entries.length === 0 || this.#offset >= read.end) return true;
+        server.reportError(error);
+        this.#offset = until === Infinity ? this.#offset : until;
+        this.#gap(server);
+        return true;
       }
-    } catch (error) {
-      if (!this.#client.isReady && this.#server !== undefined) {
-        this.#lost = true;
-        return false;
-      }
-      server.reportError(error);
-      this.#offset = until === Infinity ? this.#offset : until;
-      this.#gap(server);
     }
-    return true;
+  }
+
+  /** The pages of a catch-up (throws when Redis fails). */
+  async #fetch(server: StoreServer, until: number): Promise<void> {
+    for (let page = 0; page < 10_000 && this.#offset < until; page++) {
+      const read = await this.#read(this.#epoch, this.#offset, 500);
+      if ("reason" in read) {
+        const head = await this.head();
+        if (head.epoch !== this.#epoch && until === Infinity) {
+          // A new log (Redis lost its data): every entry of it came after what this server
+          // had; the gap first, then them (records held during the outage are among them).
+          this.#epoch = head.epoch;
+          this.#offset = 0;
+          this.#gap(server);
+          continue;
+        }
+        this.#epoch = head.epoch;
+        this.#offset = Math.max(head.offset, until === Infinity ? 0 : until);
+        this.#gap(server);
+        return;
+      }
+      for (const entry of read.entries) {
+        if (entry.offset > until) return;
+        this.#offset = entry.offset;
+        this.#deliver(server, entry);
+      }
+      if (read.entries.length === 0 || this.#offset >= read.end) return;
+    }
   }
 }
+
+/** Attempts of a catch-up read, and milliseconds between them. */
+const CATCH_UP_ATTEMPTS = 300;
+const CATCH_UP_RETRY = 100;
 
 const CATCH_UP: LogEntry = {
   epoch: "",
