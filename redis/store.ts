@@ -19,7 +19,8 @@ import { type HistoryBounds, historyBounds } from "../events/memory_store.ts";
 import type { RedisSubscriber } from "./clients.ts";
 import type { RedisCommands, RedisStoreOptions } from "./store_options.ts";
 import { BackplaneError } from "./errors.ts";
-import { decodeEntry, decodeLogMessage, encodeRecord } from "./_log_wire.ts";
+import { decodeEntry, encodeRecord } from "./_log_wire.ts";
+import { LogFollower } from "./_follow.ts";
 import { APPEND, CLAIM, HANDLED, HEAD, READ, SAVE } from "./_scripts.ts";
 import { RecentEntries } from "./_recent.ts";
 
@@ -64,13 +65,11 @@ export class RedisStore implements RecoveryStore {
   readonly #prefix: string;
   readonly #bounds: Required<HistoryBounds>;
   readonly #keys: string[];
-  readonly #listener = (message: Uint8Array): void => this.#received(message);
+  readonly #listener = (message: Uint8Array): void => this.#follower?.received(message);
+  readonly #onLost = (): void => this.#follower?.lost();
+  readonly #onReady = (): void => this.#follower?.ready(this.#subscriber.isReady);
   #server: StoreServer | undefined;
-  #epoch = "";
-  #offset = 0;
-  #queue: LogEntry[] = [];
-  #draining = false;
-  #lost = false;
+  #follower: LogFollower | undefined;
   readonly #recent: RecentEntries;
 
   /**
@@ -125,8 +124,21 @@ export class RedisStore implements RecoveryStore {
     // The head first: entries appended before the subscription took effect are fetched when
     // the first one after it arrives.
     const head = await this.head();
-    this.#epoch = head.epoch;
-    this.#offset = head.offset;
+    const client = this.#client;
+    this.#follower = new LogFollower(
+      {
+        get ready() {
+          return client.isReady;
+        },
+        channel: this.channel,
+        read: (epoch, offset, limit) => this.#read(epoch, offset, limit),
+        head: () => this.head(),
+        malformed: (what) => this.#malformed(what),
+      },
+      this.#recent,
+      server,
+      head,
+    );
     await this.#subscriber.subscribe(this.channel, this.#listener, true);
   }
 
@@ -269,6 +281,8 @@ export class RedisStore implements RecoveryStore {
   async stop(_serverId: string): Promise<void> {
     if (this.#server === undefined) return;
     this.#server = undefined;
+    this.#follower?.stop();
+    this.#follower = undefined;
     for (const client of [this.#client, this.#subscriber]) {
       client.off("error", this.#onLost);
       client.off("ready", this.#onReady);
@@ -291,155 +305,7 @@ export class RedisStore implements RecoveryStore {
   #malformed(what: string): BackplaneError {
     return new BackplaneError("BACKPLANE_MALFORMED", `The ${what} in Redis is not wirely's`);
   }
-
-  readonly #onLost = (): void => {
-    this.#lost = true;
-  };
-
-  /** Back from an outage: fetch what the subscription missed, or report a gap. */
-  readonly #onReady = (): void => {
-    if (!this.#lost || !this.#client.isReady || !this.#subscriber.isReady) return;
-    this.#lost = false;
-    this.#queue.push(CATCH_UP);
-    this.#drain();
-  };
-
-  #received(message: Uint8Array): void {
-    const server = this.#server;
-    if (server === undefined) return;
-    const entry = decodeLogMessage(message);
-    if (entry === undefined) {
-      server.reportError(this.#malformed(`message of ${message.length} bytes on ${this.channel}`));
-      return;
-    }
-    // The usual case: the next entry, nothing queued.
-    if (!this.#draining && this.#queue.length === 0 && this.#isNext(entry)) {
-      this.#offset = entry.offset;
-      this.#deliver(server, entry);
-      return;
-    }
-    this.#queue.push(entry);
-    this.#drain();
-  }
-
-  #deliver(server: StoreServer, entry: LogEntry): void {
-    this.#recent.push(entry, Date.now());
-    server.deliver(entry);
-  }
-
-  /** Entries up to the position may be missing: forget the recent ones, tell the server. */
-  #gap(server: StoreServer): void {
-    this.#recent.clear();
-    server.gap(this.#epoch, this.#offset);
-  }
-
-  #isNext(entry: LogEntry): boolean {
-    return entry.epoch === this.#epoch && entry.offset === this.#offset + 1;
-  }
-
-  /** Delivers queued entries in order, fetching missing ones from the stream. */
-  async #drain(): Promise<void> {
-    if (this.#draining) return;
-    this.#draining = true;
-    try {
-      while (this.#queue.length > 0 && this.#server !== undefined) {
-        const entry = this.#queue.shift()!;
-        const server = this.#server;
-        if (entry === CATCH_UP) {
-          if (!await this.#catchUp(server, Infinity)) this.#queue.unshift(entry);
-          if (this.#lost) break; // deferred: the client is not ready yet ("ready" drains again)
-          continue;
-        }
-        if (entry.epoch !== this.#epoch) {
-          // The log was reset (Redis lost it): what this server missed is gone.
-          this.#epoch = entry.epoch;
-          this.#offset = entry.offset - 1;
-          this.#gap(server);
-        } else if (entry.offset <= this.#offset) continue;
-        if (entry.offset > this.#offset + 1 && !await this.#catchUp(server, entry.offset - 1)) {
-          this.#queue.unshift(entry); // deferred until the client is ready again
-          break;
-        }
-        if (entry.offset <= this.#offset) continue;
-        this.#offset = entry.offset;
-        this.#deliver(server, entry);
-      }
-    } finally {
-      this.#draining = false;
-    }
-  }
-
-  /**
-   * Reads and delivers entries after the last delivered one, up to `until`; a gap when it cannot.
-   * `false`: deferred, the command client is not ready (its "ready" catches up again): the
-   * subscriber may be back before it. A failed read is retried every 100 ms for up to 30 s
-   * (Redis answers `LOADING` while it reads its append-only file after a restart).
-   */
-  async #catchUp(server: StoreServer, until: number): Promise<boolean> {
-    for (let attempt = 1;; attempt++) {
-      try {
-        await this.#fetch(server, until);
-        return true;
-      } catch (error) {
-        if (this.#server === undefined) return true;
-        if (!this.#client.isReady) {
-          this.#lost = true;
-          return false;
-        }
-        if (attempt < CATCH_UP_ATTEMPTS) {
-          await new Promise((resolve) => setTimeout(resolve, CATCH_UP_RETRY));
-          continue;
-        }
-        server.reportError(error);
-        this.#offset = until === Infinity ? this.#offset : until;
-        this.#gap(server);
-        return true;
-      }
-    }
-  }
-
-  /** The pages of a catch-up (throws when Redis fails). */
-  async #fetch(server: StoreServer, until: number): Promise<void> {
-    for (let page = 0; page < 10_000 && this.#offset < until; page++) {
-      const read = await this.#read(this.#epoch, this.#offset, 500);
-      if ("reason" in read) {
-        const head = await this.head();
-        if (head.epoch !== this.#epoch && until === Infinity) {
-          // A new log (Redis lost its data): every entry of it came after what this server
-          // had; the gap first, then them (records held during the outage are among them).
-          this.#epoch = head.epoch;
-          this.#offset = 0;
-          this.#gap(server);
-          continue;
-        }
-        this.#epoch = head.epoch;
-        this.#offset = Math.max(head.offset, until === Infinity ? 0 : until);
-        this.#gap(server);
-        return;
-      }
-      for (const entry of read.entries) {
-        if (entry.offset > until) return;
-        this.#offset = entry.offset;
-        this.#deliver(server, entry);
-      }
-      if (read.entries.length === 0 || this.#offset >= read.end) return;
-    }
-  }
 }
-
-/** Attempts of a catch-up read, and milliseconds between them. */
-const CATCH_UP_ATTEMPTS = 300;
-const CATCH_UP_RETRY = 100;
-
-const CATCH_UP: LogEntry = {
-  epoch: "",
-  offset: 0,
-  rooms: [],
-  exceptRooms: [],
-  exceptSessions: [],
-  binary: false,
-  payload: new Uint8Array(0),
-};
 
 function newEpoch(): string {
   return crypto.randomUUID().slice(0, 8);
