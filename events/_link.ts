@@ -18,7 +18,7 @@ const decoder = new TextDecoder();
 /** Entries read per replay page. */
 const PAGE = 500;
 /** Milliseconds a resumed session waits for events in doubt (see `Link.#claim`). */
-const IN_DOUBT_WAIT = 5_000;
+const IN_DOUBT_WAIT = 2_000;
 
 /** What a link needs of its socket. */
 export interface LinkedSocket {
