@@ -10,7 +10,7 @@ import type { ServerConnection } from "../server/connection.ts";
 import { PreparedMessage } from "../server/prepared_message.ts";
 import type { ServerRecovery } from "./_recovery.ts";
 import type { RecoveryReason } from "./session.ts";
-import type { LogEntry, LogRecord, SessionRecord } from "./store.ts";
+import type { LogEntry, LogRecord, SessionClaim } from "./store.ts";
 import type { Frame } from "./wire.ts";
 
 const encoder = new TextEncoder();
@@ -18,7 +18,7 @@ const decoder = new TextDecoder();
 /** Entries read per replay page. */
 const PAGE = 500;
 /** Milliseconds a resumed session waits for events in doubt (see `Link.#claim`). */
-const IN_DOUBT_WAIT = 2_000;
+const IN_DOUBT_WAIT = 5_000;
 
 /** What a link needs of its socket. */
 export interface LinkedSocket {
@@ -367,13 +367,17 @@ export class Link {
    */
   async #claim(
     id: string,
-  ): Promise<{ record: SessionRecord; generation: number } | undefined> {
+  ): Promise<SessionClaim | undefined> {
     const { store, ttl } = this.#recovery;
+    const start = Date.now();
     let claimed = await store.claimSession(id, ttl);
-    const deadline = Date.now() + Math.min(IN_DOUBT_WAIT, ttl);
+    // The store counts the doubt across reconnections (else a client cut more often than the
+    // wait would never get through); a store that does not is bounded here, per connection.
+    const wait = Math.min(IN_DOUBT_WAIT, ttl);
     while (
       claimed !== undefined && claimed.record.handled < claimed.record.seq &&
-      Date.now() < deadline && this.conn.state === "open"
+      (claimed.inDoubt ?? Date.now() - start) < wait && Date.now() - start < wait &&
+      this.conn.state === "open"
     ) {
       await new Promise((resolve) => setTimeout(resolve, 20));
       claimed = await store.claimSession(id, ttl);

@@ -49,6 +49,7 @@ export {
   type RecoveryReason,
   type RecoveryResult,
   type RecoveryStore,
+  type SessionClaim,
   type SessionHost,
   type SessionRecord,
   type SocketHost,

@@ -70,6 +70,7 @@ export type {
   LogRecord,
   RecoveryOptions,
   RecoveryStore,
+  SessionClaim,
   SessionRecord,
   StoreServer,
 } from "./store.ts";

@@ -113,6 +113,33 @@ export interface SessionRecord {
 }
 
 /**
+ * A session taken over by {@linkcode RecoveryStore.claimSession}: its record and new generation,
+ * and how long its events have been in doubt (written, `seq`, but not yet `handled`).
+ *
+ * @example
+ * ```ts
+ * import type { SessionClaim } from "@wirely/wirely/events/server";
+ * const claim: SessionClaim = {
+ *   record: { rooms: ["lobby"], seq: 12, handled: 11 },
+ *   generation: 3,
+ *   inDoubt: 400,
+ * };
+ * console.log(claim.record.seq - claim.record.handled); // 1
+ * ```
+ */
+export interface SessionClaim {
+  readonly record: SessionRecord;
+  readonly generation: number;
+  /**
+   * Milliseconds since a claim first found this session with `handled < seq` (the same `seq`);
+   * 0 when not in doubt. The server waits a bounded time in all for the previous connection's
+   * server to hand those events over, across reconnections. Without it, each claim waits anew.
+   * @default undefined
+   */
+  readonly inDoubt?: number;
+}
+
+/**
  * What a server hands its {@linkcode RecoveryStore} when it starts.
  *
  * @example
@@ -191,10 +218,7 @@ export interface RecoveryStore {
    * A connection takes over a session: atomically adds 1 to its generation and returns the
    * record with the new generation, or `undefined` when the session is unknown or expired.
    */
-  claimSession(
-    id: string,
-    ttl: number,
-  ): Promise<{ record: SessionRecord; generation: number } | undefined>;
+  claimSession(id: string, ttl: number): Promise<SessionClaim | undefined>;
   /**
    * Writes a session's record, with `generation`, unless its stored generation is higher (or
    * the session is missing), expiring `ttl` milliseconds after its last write or touch. Resolves

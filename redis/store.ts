@@ -12,6 +12,7 @@ import type {
   LogRead,
   LogRecord,
   RecoveryStore,
+  SessionClaim,
   SessionRecord,
   StoreServer,
 } from "../events/store.ts";
@@ -208,19 +209,20 @@ export class RedisStore implements RecoveryStore {
     return { entries, end: Number(last) };
   }
 
-  /** One script: the session's JSON (`{ r: rooms, q: seq, g: generation }`) with `g` + 1. */
-  async claimSession(
-    id: string,
-    ttl: number,
-  ): Promise<{ record: SessionRecord; generation: number } | undefined> {
+  /**
+   * One script: the session's JSON (`{ r: rooms, q: seq, h: handled, g: generation }`) with
+   * `g` + 1, and how long its events have been in doubt (`d`, `dq` in the JSON).
+   */
+  async claimSession(id: string, ttl: number): Promise<SessionClaim | undefined> {
     this.#ready();
-    const value = await this.#client.sendCommand([
+    const reply = await this.#client.sendCommand([
       "EVAL",
       CLAIM,
       "1",
       this.#sessionKey(id),
       String(ttl),
     ]);
+    const [value, doubt] = Array.isArray(reply) ? reply as unknown[] : [reply, "0"];
     if (typeof value !== "string") return undefined;
     try {
       const { r, q, h, g } = JSON.parse(value) as { r: unknown; q: number; h: number; g: number };
@@ -229,7 +231,11 @@ export class RedisStore implements RecoveryStore {
       if (
         rooms !== undefined && Number.isInteger(q) && Number.isInteger(h) && Number.isInteger(g)
       ) {
-        return { record: { rooms, seq: q, handled: h }, generation: g };
+        return {
+          record: { rooms, seq: q, handled: h },
+          generation: g,
+          inDoubt: Number(doubt) || 0,
+        };
       }
     } catch {
       // fall through: not ours
