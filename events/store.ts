@@ -128,7 +128,9 @@ export interface SessionRecord {
  * ```
  */
 export interface SessionClaim {
+  /** The session's record as stored. */
   readonly record: SessionRecord;
+  /** The session's generation after this claim (a save with a lower one is refused). */
   readonly generation: number;
   /**
    * Milliseconds since a claim first found this session with `handled < seq` (the same `seq`);
