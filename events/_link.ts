@@ -7,18 +7,23 @@
  */
 
 import type { ServerConnection } from "../server/connection.ts";
-import { PreparedMessage } from "../server/prepared_message.ts";
+import type { PreparedMessage } from "../server/prepared_message.ts";
 import type { ServerRecovery } from "./_recovery.ts";
 import type { RecoveryReason } from "./session.ts";
-import type { LogEntry, LogRecord, SessionClaim } from "./store.ts";
+import type { LogEntry, SessionClaim } from "./store.ts";
 import type { Frame } from "./wire.ts";
+import { control, matches, record, toPrepared } from "./_entries.ts";
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 /** Entries read per replay page. */
 const PAGE = 500;
 /** Milliseconds a resumed session waits for events in doubt (see `Link.#claim`). */
 const IN_DOUBT_WAIT = 5_000;
+/**
+ * Times a session write or a hello is tried again after the store failed (each after the outage
+ * ends: one outage is one retry); an error that persists while the store answers (not an
+ * outage) stops there.
+ */
+const RETRIES = 10;
 
 /** What a link needs of its socket. */
 export interface LinkedSocket {
@@ -52,6 +57,8 @@ export class Link {
   #saving = false;
   #again = false;
   #writingHandled = false;
+  /** Store writes of this session failed in a row (see `RETRIES`). */
+  #failures = 0;
   #handledAgain = false;
   #nextSeq = 0;
   #ready: (() => void) | undefined;
@@ -188,11 +195,14 @@ export class Link {
     const { store, ttl } = this.#recovery;
     const record = { rooms: this.#rooms, seq, handled: this.#seq };
     store.saveSession(this.key, record, ttl, this.#generation).then(
-      (saved) => this.#saved(saved, seq),
+      (saved) => {
+        this.#failures = 0;
+        this.#saved(saved, seq);
+      },
       async (error) => {
         // The store is away: the events wait for it (they are not confirmed, so the client keeps
         // them); past the hold bounds they are handled here (a redo if the client moves).
-        if (await this.#recovery.writes.waitForStore(error)) {
+        if (++this.#failures < RETRIES && await this.#recovery.writes.waitForStore(error)) {
           this.#saving = false;
           this.save();
         } else this.#saved(true, seq);
@@ -233,8 +243,12 @@ export class Link {
     // After what the handlers wrote to the log: a server that claims the session next waits
     // for this, so its own events follow this server's in the log.
     // Retried after an outage: a claim elsewhere waits for it (events in doubt).
-    writes.written().then(() => store.handledSession(this.key, this.#seq)).catch(async (error) => {
-      if (await writes.waitForStore(error)) this.#handledAgain = true;
+    writes.written().then(() => store.handledSession(this.key, this.#seq)).then(() => {
+      this.#failures = 0;
+    }).catch(async (error) => {
+      if (++this.#failures < RETRIES && await writes.waitForStore(error)) {
+        this.#handledAgain = true;
+      }
     }).finally(() => {
       this.#writingHandled = false;
       if (this.#handledAgain) {
@@ -289,7 +303,7 @@ export class Link {
       } catch (error) {
         // The store is away: wait for it (bounded by the hold bounds), then settle again.
         if (
-          this.conn.state === "open" && attempt < 1_000 &&
+          this.conn.state === "open" && attempt < RETRIES &&
           await recovery.writes.waitForStore(error)
         ) continue;
         if (this.conn.state !== "open") return;
@@ -412,49 +426,5 @@ export class Link {
       if (read.entries.length === 0 || this.#offset >= read.end) return sent;
     }
     return sent;
-  }
-}
-
-/** Whether the session `key` in `rooms` is a recipient of `entry`. */
-export function matches(entry: LogEntry, key: string, rooms: ReadonlySet<string>): boolean {
-  if (entry.session !== undefined) return entry.session === key;
-  if (entry.exceptSessions.includes(key)) return false;
-  if (entry.rooms.length > 0 && !entry.rooms.some((room) => rooms.has(room))) return false;
-  return !entry.exceptRooms.some((room) => rooms.has(room));
-}
-
-/** A log record of a frame. */
-export function record(
-  frame: Frame,
-  where: {
-    rooms?: readonly string[];
-    exceptRooms?: readonly string[];
-    exceptSessions?: readonly string[];
-    session?: string;
-  },
-): LogRecord {
-  const binary = typeof frame !== "string";
-  return {
-    rooms: where.rooms ?? [],
-    exceptRooms: where.exceptRooms ?? [],
-    exceptSessions: where.exceptSessions ?? [],
-    ...(where.session === undefined ? {} : { session: where.session }),
-    binary,
-    payload: binary ? frame : encoder.encode(frame),
-  };
-}
-
-export function toPrepared(entry: LogEntry): PreparedMessage {
-  return new PreparedMessage(entry.binary ? entry.payload : decoder.decode(entry.payload));
-}
-
-/** A session packet of `kind` (`["h", ...]`, `["q", n]`), or `undefined`. */
-function control(frame: Frame, kind: string): unknown[] | undefined {
-  if (typeof frame !== "string" || frame[2] !== kind || frame[3] !== '"') return undefined;
-  try {
-    const packet = JSON.parse(frame);
-    return Array.isArray(packet) && packet[0] === kind ? packet : undefined;
-  } catch {
-    return undefined;
   }
 }

@@ -8,7 +8,8 @@
 
 import type { ServerConnection } from "../server/connection.ts";
 import type { PreparedMessage } from "../server/prepared_message.ts";
-import { Link, record, toPrepared } from "./_link.ts";
+import { Link } from "./_link.ts";
+import { record, toPrepared } from "./_entries.ts";
 import { WriteQueue } from "./_outage.ts";
 import { MemoryStore } from "./memory_store.ts";
 import type { LogEntry, LogRecord, RecoveryOptions, RecoveryStore } from "./store.ts";
