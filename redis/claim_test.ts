@@ -1,6 +1,7 @@
-// How long a session's events have been in doubt (written, not yet handled), counted by the store
-// across claims so that a client cut more often than the server's wait still gets through:
-// MemoryStore and RedisStore (a real redis-server on a free port).
+// Two parts of the store contract that make outages safe, on MemoryStore and RedisStore (a real
+// redis-server on a free port): how long a session's events have been in doubt (written, not yet
+// handled), counted across claims so that a client cut more often than the server's wait still
+// gets through; and an append retried with the same origin (after a lost answer) logged once.
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { MemoryStore } from "../events/memory_store.ts";
@@ -30,7 +31,37 @@ async function doubtIsCountedAcrossClaims(store: RecoveryStore): Promise<void> {
   assert.ok(((await store.claimSession("s", ttl))?.inDoubt ?? 0) > 0);
 }
 
-describe("events in doubt", () => {
+async function retriedAppendIsLoggedOnce(store: RecoveryStore): Promise<void> {
+  const delivered: number[] = [];
+  await store.start("reader", {
+    deliver: (entry) => void delivered.push(entry.payload[0]!),
+    gap: () => {},
+    reportError: () => {},
+  });
+  const record = (n: number) => ({
+    rooms: [],
+    exceptRooms: [],
+    exceptSessions: [],
+    binary: true,
+    payload: new Uint8Array([n]),
+  });
+  const { epoch, offset } = await store.head();
+  await store.append(record(1), { writer: "w", serial: 1 });
+  await store.append(record(2), { writer: "w", serial: 2 });
+  await store.append(record(1), { writer: "w", serial: 1 }); // a retry: skipped
+  await store.append(record(3), { writer: "other", serial: 1 }); // another writer's own serials
+  await store.append(record(4)); // no origin: always appended
+  const read = await store.read(epoch, offset, 10);
+  assert.ok(!("reason" in read));
+  assert.deepEqual(read.entries.map((entry) => entry.payload[0]), [1, 2, 3, 4]);
+  await store.stop("reader");
+}
+
+describe("store contract for outages", () => {
+  it("MemoryStore logs an append retried with the same origin once", async () => {
+    await retriedAppendIsLoggedOnce(new MemoryStore());
+  });
+
   it("MemoryStore counts the doubt from the first claim that saw it, across claims", async () => {
     await doubtIsCountedAcrossClaims(new MemoryStore());
   });
@@ -48,6 +79,17 @@ describe("events in doubt", () => {
       cleanups.push(() => void client.destroy());
       const store = new RedisStore({ client, subscriber: client.duplicate() });
       await doubtIsCountedAcrossClaims(store);
+    });
+
+    it("RedisStore logs an append retried with the same origin once", async () => {
+      const redis = await RedisProcess.start();
+      cleanups.push(() => redis.stop());
+      const client = await connect(redis.url);
+      const subscriber = client.duplicate();
+      subscriber.on("error", () => {});
+      await subscriber.connect();
+      cleanups.push(() => void client.destroy(), () => void subscriber.destroy());
+      await retriedAppendIsLoggedOnce(new RedisStore({ client, subscriber }));
     });
   });
 });
