@@ -7,18 +7,23 @@
  */
 
 import type { ServerConnection } from "../server/connection.ts";
-import { PreparedMessage } from "../server/prepared_message.ts";
+import type { PreparedMessage } from "../server/prepared_message.ts";
 import type { ServerRecovery } from "./_recovery.ts";
 import type { RecoveryReason } from "./session.ts";
-import type { LogEntry, LogRecord, SessionRecord } from "./store.ts";
+import type { LogEntry, SessionClaim } from "./store.ts";
 import type { Frame } from "./wire.ts";
+import { control, matches, record, toPrepared } from "./_entries.ts";
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 /** Entries read per replay page. */
 const PAGE = 500;
 /** Milliseconds a resumed session waits for events in doubt (see `Link.#claim`). */
-const IN_DOUBT_WAIT = 2_000;
+const IN_DOUBT_WAIT = 5_000;
+/**
+ * Times a session write or a hello is tried again after the store failed (each after the outage
+ * ends: one outage is one retry); an error that persists while the store answers (not an
+ * outage) stops there.
+ */
+const RETRIES = 10;
 
 /** What a link needs of its socket. */
 export interface LinkedSocket {
@@ -52,6 +57,8 @@ export class Link {
   #saving = false;
   #again = false;
   #writingHandled = false;
+  /** Store writes of this session failed in a row (see `RETRIES`). */
+  #failures = 0;
   #handledAgain = false;
   #nextSeq = 0;
   #ready: (() => void) | undefined;
@@ -129,6 +136,26 @@ export class Link {
     else if (this.#state === "live") this.#send(entry, prepared());
   }
 
+  /**
+   * An entry sent without a position (the store was away longer than the hold bounds): a
+   * session is told `"outage"` first, once, and its position is unknown from then on (`""`), so
+   * that a reconnection anywhere answers `"outage"` too, even before the gap record is in the log.
+   */
+  deliverUnlogged(entry: LogEntry, prepared: () => PreparedMessage): void {
+    if (!matches(entry, this.key, this.conn.rooms) || this.conn.state !== "open") return;
+    if (this.withSession) {
+      if (this.#state !== "live") {
+        this.#gapped = true; // its hello is answered "outage"; the event is not sent before it
+        return;
+      }
+      if (this.#epoch !== "") {
+        this.#position("", 0);
+        this.#answer(false, "outage", 0);
+      }
+    }
+    this.conn.sendPrepared(prepared());
+  }
+
   /** Events may be missing up to this position: tell the client. */
   gap(epoch: string, offset: number): void {
     if (!this.withSession || this.#state === "hello") return;
@@ -152,16 +179,33 @@ export class Link {
       return;
     }
     this.#saving = true;
+    const { writes } = this.#recovery;
+    if (writes.holding) {
+      // This server's writes held in an outage go first: events are accepted (their number
+      // written) only once they are in the log, so no other server waits for them in doubt.
+      writes.written().then(() => {
+        this.#saving = false;
+        this.save();
+      });
+      return;
+    }
     // A closed connection's rooms are gone: keep those it had.
     if (this.conn.state === "open") this.#rooms = [...this.conn.rooms];
     const seq = this.#pending.at(-1)?.seq ?? this.#seq;
     const { store, ttl } = this.#recovery;
     const record = { rooms: this.#rooms, seq, handled: this.#seq };
     store.saveSession(this.key, record, ttl, this.#generation).then(
-      (saved) => this.#saved(saved, seq),
-      (error) => {
-        this.#recovery.reportError(error);
-        this.#saved(true, seq); // the store is away: handled here (a redo if the client moves)
+      (saved) => {
+        this.#failures = 0;
+        this.#saved(saved, seq);
+      },
+      async (error) => {
+        // The store is away: the events wait for it (they are not confirmed, so the client keeps
+        // them); past the hold bounds they are handled here (a redo if the client moves).
+        if (++this.#failures < RETRIES && await this.#recovery.writes.waitForStore(error)) {
+          this.#saving = false;
+          this.save();
+        } else this.#saved(true, seq);
       },
     );
   }
@@ -195,7 +239,17 @@ export class Link {
       return;
     }
     this.#writingHandled = true;
-    this.#recovery.store.handledSession(this.key, this.#seq).catch(() => {}).finally(() => {
+    const { store, writes } = this.#recovery;
+    // After what the handlers wrote to the log: a server that claims the session next waits
+    // for this, so its own events follow this server's in the log.
+    // Retried after an outage: a claim elsewhere waits for it (events in doubt).
+    writes.written().then(() => store.handledSession(this.key, this.#seq)).then(() => {
+      this.#failures = 0;
+    }).catch(async (error) => {
+      if (++this.#failures < RETRIES && await writes.waitForStore(error)) {
+        this.#handledAgain = true;
+      }
+    }).finally(() => {
       this.#writingHandled = false;
       if (this.#handledAgain) {
         this.#handledAgain = false;
@@ -237,45 +291,28 @@ export class Link {
   async #hello(packet: unknown[]): Promise<void> {
     const recovery = this.#recovery;
     const [, id, epoch, offset] = packet;
-    let why: RecoveryReason | undefined = typeof id === "string" ? "expired" : "new";
+    let why: RecoveryReason | undefined;
     let replayed = 0;
-    try {
-      await recovery.started;
-      if (this.conn.state !== "open") return; // cut before the hello was answered: nothing claimed
-      const claimed = typeof id === "string" ? await this.#claim(id) : undefined;
-      if (claimed !== undefined) {
-        const held = claimed.record;
-        this.key = id as string;
-        this.#generation = claimed.generation;
-        this.#seq = held.handled;
-        this.#kept = true;
-        for (const room of held.rooms) this.conn.join(room);
-        if (typeof epoch === "string" && typeof offset === "number") {
-          const result = await this.#replay(epoch, offset);
-          if (typeof result === "number") {
-            replayed = result;
-            why = undefined;
-          } else why = result;
-        } else why = "epoch";
-      } else this.key = crypto.randomUUID();
-      if (why !== undefined) {
-        const head = await recovery.store.head();
-        this.#position(head.epoch, head.offset);
-      } else if (this.#gapped) why = "outage"; // replayed up to the log's end: the position holds
-      this.recovered = why === undefined;
-      if (this.conn.state !== "open") return; // the client went on elsewhere with this session
-      this.#rooms = [...this.conn.rooms];
-      const record = { rooms: this.#rooms, seq: this.#seq, handled: this.#seq };
-      if (!await recovery.store.saveSession(this.key, record, recovery.ttl, this.#generation)) {
-        this.conn.close(1001, "session resumed elsewhere");
-        return;
+    for (let attempt = 1;; attempt++) {
+      try {
+        await recovery.started;
+        const settled = await this.#settle(id, epoch, offset, replayed);
+        if (settled === undefined) return; // the client went on elsewhere (or was cut first)
+        [why, replayed] = settled;
+        break;
+      } catch (error) {
+        // The store is away: wait for it (bounded by the hold bounds), then settle again.
+        if (
+          this.conn.state === "open" && attempt < RETRIES &&
+          await recovery.writes.waitForStore(error)
+        ) continue;
+        if (this.conn.state !== "open") return;
+        this.#kept = false;
+        if (this.key.includes("#")) this.key = typeof id === "string" ? id : crypto.randomUUID();
+        why = "outage";
+        this.recovered = false;
+        break;
       }
-    } catch (error) {
-      recovery.reportError(error);
-      this.#kept = false;
-      if (this.key.includes("#")) this.key = typeof id === "string" ? id : crypto.randomUUID();
-      why = "outage";
-      this.recovered = false;
     }
     // Live entries that came during the replay, each once, then the answer, then new ones.
     const buffered = this.#buffer;
@@ -290,19 +327,71 @@ export class Link {
   }
 
   /**
+   * Claims the session, replays, writes the session: why it did not recover (`undefined`: it
+   * did) and the events replayed; `undefined` when the connection is gone. Throws when the store
+   * fails (it runs again once the store is back: `replayed` so far, from the position reached).
+   */
+  async #settle(
+    id: unknown,
+    epoch: unknown,
+    offset: unknown,
+    replayed: number,
+  ): Promise<[RecoveryReason | undefined, number] | undefined> {
+    const recovery = this.#recovery;
+    let why: RecoveryReason | undefined = typeof id === "string" ? "expired" : "new";
+    if (this.conn.state !== "open") return undefined; // cut before the hello was answered: nothing claimed
+    const claimed = typeof id === "string" ? await this.#claim(id) : undefined;
+    if (claimed !== undefined) {
+      const held = claimed.record;
+      this.key = id as string;
+      this.#generation = claimed.generation;
+      this.#seq = held.handled;
+      this.#kept = true;
+      for (const room of held.rooms) this.conn.join(room);
+      if (epoch === "") why = "outage"; // its server sent it events without a position
+      else if (typeof epoch === "string" && typeof offset === "number") {
+        // A retry goes on from where the replay got to.
+        const from = replayed > 0 && this.#epoch === epoch ? this.#offset : offset;
+        const result = await this.#replay(epoch, from);
+        if (typeof result === "number") {
+          replayed += result;
+          why = undefined;
+        } else why = result;
+      } else why = "epoch";
+    } else this.key = crypto.randomUUID();
+    if (why !== undefined) {
+      const head = await recovery.store.head();
+      this.#position(head.epoch, head.offset);
+    } else if (this.#gapped) why = "outage"; // replayed up to the log's end: the position holds
+    this.recovered = why === undefined;
+    if (this.conn.state !== "open") return undefined; // the client went on elsewhere with this session
+    this.#rooms = [...this.conn.rooms];
+    const record = { rooms: this.#rooms, seq: this.#seq, handled: this.#seq };
+    if (!await recovery.store.saveSession(this.key, record, recovery.ttl, this.#generation)) {
+      this.conn.close(1001, "session resumed elsewhere");
+      return undefined;
+    }
+    return [why, replayed];
+  }
+
+  /**
    * Claims a session. Events written but not yet handled by the previous connection's server
    * are in doubt: wait (a bounded time) for that server to hand them to its handlers; when it
    * does not (it died), they will be handled here when the client sends them again.
    */
   async #claim(
     id: string,
-  ): Promise<{ record: SessionRecord; generation: number } | undefined> {
+  ): Promise<SessionClaim | undefined> {
     const { store, ttl } = this.#recovery;
+    const start = Date.now();
     let claimed = await store.claimSession(id, ttl);
-    const deadline = Date.now() + Math.min(IN_DOUBT_WAIT, ttl);
+    // The store counts the doubt across reconnections (else a client cut more often than the
+    // wait would never get through); a store that does not is bounded here, per connection.
+    const wait = Math.min(IN_DOUBT_WAIT, ttl);
     while (
       claimed !== undefined && claimed.record.handled < claimed.record.seq &&
-      Date.now() < deadline && this.conn.state === "open"
+      (claimed.inDoubt ?? Date.now() - start) < wait && Date.now() - start < wait &&
+      this.conn.state === "open"
     ) {
       await new Promise((resolve) => setTimeout(resolve, 20));
       claimed = await store.claimSession(id, ttl);
@@ -337,49 +426,5 @@ export class Link {
       if (read.entries.length === 0 || this.#offset >= read.end) return sent;
     }
     return sent;
-  }
-}
-
-/** Whether the session `key` in `rooms` is a recipient of `entry`. */
-export function matches(entry: LogEntry, key: string, rooms: ReadonlySet<string>): boolean {
-  if (entry.session !== undefined) return entry.session === key;
-  if (entry.exceptSessions.includes(key)) return false;
-  if (entry.rooms.length > 0 && !entry.rooms.some((room) => rooms.has(room))) return false;
-  return !entry.exceptRooms.some((room) => rooms.has(room));
-}
-
-/** A log record of a frame. */
-export function record(
-  frame: Frame,
-  where: {
-    rooms?: readonly string[];
-    exceptRooms?: readonly string[];
-    exceptSessions?: readonly string[];
-    session?: string;
-  },
-): LogRecord {
-  const binary = typeof frame !== "string";
-  return {
-    rooms: where.rooms ?? [],
-    exceptRooms: where.exceptRooms ?? [],
-    exceptSessions: where.exceptSessions ?? [],
-    ...(where.session === undefined ? {} : { session: where.session }),
-    binary,
-    payload: binary ? frame : encoder.encode(frame),
-  };
-}
-
-export function toPrepared(entry: LogEntry): PreparedMessage {
-  return new PreparedMessage(entry.binary ? entry.payload : decoder.decode(entry.payload));
-}
-
-/** A session packet of `kind` (`["h", ...]`, `["q", n]`), or `undefined`. */
-function control(frame: Frame, kind: string): unknown[] | undefined {
-  if (typeof frame !== "string" || frame[2] !== kind || frame[3] !== '"') return undefined;
-  try {
-    const packet = JSON.parse(frame);
-    return Array.isArray(packet) && packet[0] === kind ? packet : undefined;
-  } catch {
-    return undefined;
   }
 }

@@ -8,19 +8,14 @@
 
 import type { ServerConnection } from "../server/connection.ts";
 import type { PreparedMessage } from "../server/prepared_message.ts";
-import { Link, matches, record, toPrepared } from "./_link.ts";
+import { Link } from "./_link.ts";
+import { record, toPrepared } from "./_entries.ts";
+import { WriteQueue } from "./_outage.ts";
 import { MemoryStore } from "./memory_store.ts";
 import type { LogEntry, LogRecord, RecoveryOptions, RecoveryStore } from "./store.ts";
 import type { Frame } from "./wire.ts";
 
 export { Link };
-
-/**
- * Milliseconds between attempts to write the gap record after events went out unlogged: the
- * sooner it is in the log once the store is back, the fewer reconnections in between can be
- * answered "recovered" before it (they are told "outage" when it arrives).
- */
-const ANNOUNCE_RETRY = 100;
 
 /** The recovery of one `EventServer`: its store, its links, the timers. */
 export class ServerRecovery {
@@ -29,21 +24,40 @@ export class ServerRecovery {
   readonly ttl: number;
   readonly #links = new Set<Link>();
   readonly #reportError: (error: unknown) => void;
+  /** This server's writes to the log, held (in order) while the store is unreachable. */
+  readonly writes: WriteQueue;
   #started: Promise<void> | undefined;
   #timer: ReturnType<typeof setInterval> | undefined;
-  #unlogged = false;
-  #retry: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: true | RecoveryOptions, reportError: (error: unknown) => void) {
-    const { store = new MemoryStore(), sessionTtl = 120_000 } = options === true ? {} : options;
-    if (!Number.isInteger(sessionTtl) || sessionTtl < 1) {
-      throw new RangeError(
-        `Cannot create server as 'recovery.sessionTtl' must be an integer >= 1 (milliseconds): current value is ${sessionTtl}`,
-      );
+    const {
+      store = new MemoryStore(),
+      sessionTtl = 120_000,
+      holdLimit = 10_000,
+      holdTime = 30_000,
+    } = options === true ? {} : options;
+    for (
+      const [name, value, unit] of [
+        ["sessionTtl", sessionTtl, " (milliseconds)"],
+        ["holdLimit", holdLimit, ""],
+        ["holdTime", holdTime, " (milliseconds)"],
+      ] as const
+    ) {
+      if (!Number.isInteger(value) || value < 1) {
+        throw new RangeError(
+          `Cannot create server as 'recovery.${name}' must be an integer >= 1${unit}: current value is ${value}`,
+        );
+      }
     }
     this.store = store;
     this.ttl = sessionTtl;
     this.#reportError = reportError;
+    this.writes = new WriteQueue({
+      store,
+      serverId: this.serverId,
+      deliverUnlogged: (item) => this.#deliver({ ...item, epoch: "", offset: 0 }, true),
+      reportError,
+    }, { holdLimit, holdTime });
   }
 
   /** Resolves once the store delivers to this server. */
@@ -70,8 +84,8 @@ export class ServerRecovery {
   /** Stops the store and the timers. */
   async stop(): Promise<void> {
     clearInterval(this.#timer);
-    clearTimeout(this.#retry);
-    this.#timer = this.#retry = undefined;
+    this.#timer = undefined;
+    this.writes.stop();
     if (this.#started !== undefined) await this.store.stop(this.serverId);
   }
 
@@ -95,14 +109,12 @@ export class ServerRecovery {
     }
   }
 
-  /** Writes a record to the log; when the store fails, local recipients get it without a position. */
+  /**
+   * Writes a record to the log after this server's earlier ones; while the store is unreachable
+   * it is held, and past the hold bounds local recipients get it without a position.
+   */
   append(item: LogRecord): void {
-    this.store.append(item).catch((error) => {
-      this.#reportError(error);
-      this.#unlogged = true;
-      this.#deliver({ ...item, epoch: "", offset: 0 }, true);
-      this.#retry ??= setTimeout(() => this.#announce(), ANNOUNCE_RETRY);
-    });
+    this.writes.append(item);
   }
 
   /** A broadcast from this server. */
@@ -115,16 +127,6 @@ export class ServerRecovery {
     this.append(record(frame, { rooms, exceptRooms, exceptSessions: except.map((l) => l.key) }));
   }
 
-  /** Tells every server that events went out unlogged (their sessions may have missed some). */
-  #announce(): void {
-    this.#retry = undefined;
-    if (!this.#unlogged) return;
-    this.store.append({ ...record("", {}), gap: true }).then(
-      () => void (this.#unlogged = false),
-      () => void (this.#retry = setTimeout(() => this.#announce(), ANNOUNCE_RETRY)),
-    );
-  }
-
   #deliver(entry: LogEntry, unlogged = false): void {
     if (entry.gap === true) {
       for (const link of this.#links) link.gap(entry.epoch, entry.offset);
@@ -133,11 +135,8 @@ export class ServerRecovery {
     let prepared: PreparedMessage | undefined;
     const prepare = (): PreparedMessage => prepared ??= toPrepared(entry);
     for (const link of this.#links) {
-      if (unlogged) {
-        if (matches(entry, link.key, link.conn.rooms) && link.conn.state === "open") {
-          link.conn.sendPrepared(prepare());
-        }
-      } else link.deliver(entry, prepare);
+      if (unlogged) link.deliverUnlogged(entry, prepare);
+      else link.deliver(entry, prepare);
     }
   }
 

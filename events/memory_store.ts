@@ -6,10 +6,12 @@
  */
 
 import type {
+  AppendOrigin,
   LogEntry,
   LogRead,
   LogRecord,
   RecoveryStore,
+  SessionClaim,
   SessionRecord,
   StoreServer,
 } from "./store.ts";
@@ -71,9 +73,17 @@ export class MemoryStore implements RecoveryStore {
   readonly #log: { entry: LogEntry; at: number }[] = [];
   readonly #sessions = new Map<
     string,
-    { record: SessionRecord; generation: number; expires: number }
+    {
+      record: SessionRecord;
+      generation: number;
+      expires: number;
+      /** Since when a claim has seen `seq` unhandled. */
+      doubt?: { seq: number; since: number };
+    }
   >();
   readonly #epoch: string = crypto.randomUUID().slice(0, 8);
+  /** The last serial appended by each writer (while it has entries in the log). */
+  readonly #writers = new Map<string, number>();
   #offset = 0;
 
   /**
@@ -95,8 +105,14 @@ export class MemoryStore implements RecoveryStore {
     this.#servers.set(serverId, server);
   }
 
-  /** Appends, trims, and delivers the entry to every server. */
-  append(record: LogRecord): Promise<void> {
+  /** Appends (unless `origin` was appended already), trims, and delivers the entry to every server. */
+  append(record: LogRecord, origin?: AppendOrigin): Promise<void> {
+    if (origin !== undefined) {
+      if ((this.#writers.get(origin.writer) ?? 0) >= origin.serial) return Promise.resolve();
+      this.#writers.delete(origin.writer); // re-inserted last: the oldest writers come first
+      this.#writers.set(origin.writer, origin.serial);
+      if (this.#writers.size > 1_024) this.#writers.delete(this.#writers.keys().next().value!);
+    }
     const now = Date.now();
     const entry: LogEntry = { ...record, epoch: this.#epoch, offset: ++this.#offset };
     const log = this.#log;
@@ -135,11 +151,8 @@ export class MemoryStore implements RecoveryStore {
     return Promise.resolve({ entries, end: this.#offset });
   }
 
-  /** The record with its next generation, unless expired. */
-  claimSession(
-    id: string,
-    ttl: number,
-  ): Promise<{ record: SessionRecord; generation: number } | undefined> {
+  /** The record with its next generation, unless expired, and how long it has been in doubt. */
+  claimSession(id: string, ttl: number): Promise<SessionClaim | undefined> {
     const now = Date.now();
     const held = this.#sessions.get(id);
     if (held === undefined || held.expires <= now) {
@@ -148,7 +161,13 @@ export class MemoryStore implements RecoveryStore {
     }
     held.generation++;
     held.expires = now + ttl;
-    return Promise.resolve({ record: held.record, generation: held.generation });
+    const { record } = held;
+    let inDoubt = 0;
+    if (record.handled < record.seq) {
+      if (held.doubt?.seq !== record.seq) held.doubt = { seq: record.seq, since: now };
+      inDoubt = now - held.doubt.since;
+    }
+    return Promise.resolve({ record, generation: held.generation, inDoubt });
   }
 
   /** Writes the record unless claimed since; expired records are swept on the way. */

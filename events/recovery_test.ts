@@ -4,6 +4,7 @@
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { EventClient } from "./client.ts";
+import { EventServer } from "./event_server.ts";
 import { MemoryStore } from "./memory_store.ts";
 import { type ClientSession, recovery, type RecoveryResult } from "./session.ts";
 import type { RecoveryOptions } from "./store.ts";
@@ -82,6 +83,19 @@ describe("recovery in one process (MemoryStore)", () => {
   const rigs: Rig<Up, Down>[] = [];
   after(async () => {
     for (const rig of rigs) await rig.stop();
+  });
+
+  it("refuses a bad sessionTtl, holdLimit or holdTime before any I/O", () => {
+    for (const bad of [{ sessionTtl: 0 }, { holdLimit: 0 }, { holdTime: -1 }, { holdLimit: 1.5 }]) {
+      const name = Object.keys(bad)[0]!;
+      assert.throws(
+        () => new EventServer({ recovery: bad }),
+        (error: Error) =>
+          error instanceof RangeError && error.message.includes(`'recovery.${name}'`),
+        name,
+      );
+    }
+    assert.equal(new EventServer({ recovery: { holdLimit: 1, holdTime: 1 } }).recovery, true);
   });
 
   it("a client dropped every 40 events while events flow both ways loses, repeats and reorders nothing", async () => {

@@ -9,6 +9,7 @@
 export {
   type AckArgs,
   type AckOptions,
+  type AppendOrigin,
   BroadcastOperator,
   type BroadcastTarget,
   ClientSession,
@@ -48,6 +49,7 @@ export {
   type RecoveryReason,
   type RecoveryResult,
   type RecoveryStore,
+  type SessionClaim,
   type SessionHost,
   type SessionRecord,
   type SocketHost,

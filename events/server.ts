@@ -64,11 +64,13 @@ export { EventSocket, type SocketHost } from "./socket.ts";
 export { BroadcastOperator, type BroadcastTarget, type ExceptTarget } from "./broadcast.ts";
 export { type HistoryBounds, MemoryStore } from "./memory_store.ts";
 export type {
+  AppendOrigin,
   LogEntry,
   LogRead,
   LogRecord,
   RecoveryOptions,
   RecoveryStore,
+  SessionClaim,
   SessionRecord,
   StoreServer,
 } from "./store.ts";

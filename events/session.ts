@@ -24,8 +24,9 @@ import { decodePacket, type Frame, RECOVERY_PROTOCOL } from "./wire.ts";
  *   longer than its `maxLength`/`maxAge` covers);
  * - `"epoch"`: the history was reset since the client's position (Redis restarted without its
  *   data);
- * - `"outage"`: the store (Redis) was unreachable, so events may have been missed; also sent
- *   to connected clients when the store is back;
+ * - `"outage"`: the store (Redis) was unreachable longer than the server's hold bounds
+ *   (`holdLimit`, `holdTime`: within them events are delayed, not lost) or lost entries, so
+ *   events may have been missed; also sent to connected clients;
  * - `"unsupported"`: the server does not do recovery (it picked plain `wirely.v1`).
  *
  * @example

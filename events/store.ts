@@ -113,6 +113,35 @@ export interface SessionRecord {
 }
 
 /**
+ * A session taken over by {@linkcode RecoveryStore.claimSession}: its record and new generation,
+ * and how long its events have been in doubt (written, `seq`, but not yet `handled`).
+ *
+ * @example
+ * ```ts
+ * import type { SessionClaim } from "@wirely/wirely/events/server";
+ * const claim: SessionClaim = {
+ *   record: { rooms: ["lobby"], seq: 12, handled: 11 },
+ *   generation: 3,
+ *   inDoubt: 400,
+ * };
+ * console.log(claim.record.seq - claim.record.handled); // 1
+ * ```
+ */
+export interface SessionClaim {
+  /** The session's record as stored. */
+  readonly record: SessionRecord;
+  /** The session's generation after this claim (a save with a lower one is refused). */
+  readonly generation: number;
+  /**
+   * Milliseconds since a claim first found this session with `handled < seq` (the same `seq`);
+   * 0 when not in doubt. The server waits a bounded time in all for the previous connection's
+   * server to hand those events over, across reconnections. Without it, each claim waits anew.
+   * @default undefined
+   */
+  readonly inDoubt?: number;
+}
+
+/**
  * What a server hands its {@linkcode RecoveryStore} when it starts.
  *
  * @example
@@ -139,6 +168,24 @@ export interface StoreServer {
 }
 
 /**
+ * Who wrote a record, for {@linkcode RecoveryStore.append}: a server (`writer`, its id) numbers
+ * its records (`serial`, rising) so that one written again after a lost answer is skipped.
+ *
+ * @example
+ * ```ts
+ * import type { AppendOrigin } from "@wirely/wirely/events/server";
+ * const origin: AppendOrigin = { writer: "9f2c", serial: 17 };
+ * console.log(`${origin.writer}/${origin.serial}`); // 9f2c/17
+ * ```
+ */
+export interface AppendOrigin {
+  /** The writing server's id. */
+  readonly writer: string;
+  /** The record's number among the writer's records (1, 2, 3, ...). */
+  readonly serial: number;
+}
+
+/**
  * Where an `EventServer` with `recovery` keeps its history log and its sessions. An
  * engine (Redis Streams, NATS JetStream, Postgres) is one class with these methods; the server
  * does everything else (positions on the wire, replay filtering, dedupe, exactly-once).
@@ -158,8 +205,13 @@ export interface StoreServer {
 export interface RecoveryStore {
   /** A server starts: from now on deliver every appended entry to it, in order. */
   start(serverId: string, server: StoreServer): void | Promise<void>;
-  /** Appends a record; it reaches every server's `deliver`. Rejects when the store is unreachable. */
-  append(record: LogRecord): Promise<void>;
+  /**
+   * Appends a record; it reaches every server's `deliver`. Rejects when the store is
+   * unreachable. With `origin`, a record whose `serial` is not above the last one appended by the
+   * same `writer` is skipped (resolves): a write retried after its answer was lost is not logged
+   * twice. A writer's serials rise with each of its records.
+   */
+  append(record: LogRecord, origin?: AppendOrigin): Promise<void>;
   /** The current epoch and the offset of the last entry (0: none). */
   head(): Promise<{ epoch: string; offset: number }>;
   /** Up to `limit` entries after `offset` of `epoch`, or why they cannot be read. */
@@ -168,10 +220,7 @@ export interface RecoveryStore {
    * A connection takes over a session: atomically adds 1 to its generation and returns the
    * record with the new generation, or `undefined` when the session is unknown or expired.
    */
-  claimSession(
-    id: string,
-    ttl: number,
-  ): Promise<{ record: SessionRecord; generation: number } | undefined>;
+  claimSession(id: string, ttl: number): Promise<SessionClaim | undefined>;
   /**
    * Writes a session's record, with `generation`, unless its stored generation is higher (or
    * the session is missing), expiring `ttl` milliseconds after its last write or touch. Resolves
@@ -202,4 +251,8 @@ export interface RecoveryOptions {
   store?: RecoveryStore;
   /** Milliseconds a session is kept after its connection is gone (a reconnect within it recovers); 0 is refused. @default 120_000 */
   sessionTtl?: number;
+  /** Records (events, answers) a server holds while its store is unreachable, to write them in order when it is back; one more, and they all go out unlogged to this server's sockets (sessions get `recovered: false`, `"outage"`). @default 10_000 */
+  holdLimit?: number;
+  /** Milliseconds a store outage is bridged: records are held and session answers wait that long, then go on unlogged (`"outage"`). @default 30_000 */
+  holdTime?: number;
 }

@@ -91,13 +91,16 @@ export class RedisProcess {
     await within(ready, 10_000, `redis-server on port ${this.port}`);
   }
 
-  /** Kills the process by its PID (SIGKILL: like a crash) and waits for it to exit. */
-  async stop(): Promise<void> {
+  /**
+   * Stops the process by its PID and waits for it to exit: SIGKILL (like a crash) by default,
+   * SIGTERM for a graceful shutdown (Redis writes its append-only file and exits).
+   */
+  async stop(signal: "SIGKILL" | "SIGTERM" = "SIGKILL"): Promise<void> {
     const child = this.#child;
     this.#child = undefined;
     if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-    process.kill(child.pid!, "SIGKILL");
+    process.kill(child.pid!, signal);
     await within(exited, 5_000, "redis-server to exit");
   }
 }

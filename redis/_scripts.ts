@@ -5,13 +5,19 @@
  * @module
  */
 
-// KEYS: log, seq, epoch. ARGV: new epoch, maxLength, maxAge, header, payload, channel.
+// KEYS: log, seq, epoch, writer. ARGV: new epoch, maxLength, maxAge, header, payload, channel,
+// serial (0: none). A serial not above the writer's last is a retry of a record written already.
 export const APPEND = `
 local epoch = redis.call('GET', KEYS[3])
 if not epoch then
   epoch = ARGV[1]
   redis.call('SET', KEYS[3], epoch)
   redis.call('DEL', KEYS[1], KEYS[2])
+end
+local serial = tonumber(ARGV[7])
+if serial > 0 then
+  if serial <= tonumber(redis.call('GET', KEYS[4]) or '0') then return 0 end
+  redis.call('SET', KEYS[4], ARGV[7], 'PX', math.max(tonumber(ARGV[3]), 600000))
 end
 local n = redis.call('INCR', KEYS[2])
 local t = redis.call('TIME')
@@ -59,16 +65,27 @@ end
 return {'ok', tostring(last), items}
 `;
 
-// KEYS: session. ARGV: ttl.
+// KEYS: session. ARGV: ttl. Returns the JSON and the milliseconds its events have been in doubt
+// (h < q): \`d\` is when a claim first saw this \`q\` (\`dq\`) unhandled.
 export const CLAIM = `
 local value = redis.call('GET', KEYS[1])
 if not value then return false end
 local ok, session = pcall(cjson.decode, value)
 if not ok or type(session) ~= 'table' or type(session.g) ~= 'number' then return value end
 session.g = session.g + 1
+local doubt = 0
+if type(session.h) == 'number' and type(session.q) == 'number' and session.h < session.q then
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  if session.dq ~= session.q or type(session.d) ~= 'number' then
+    session.d = now
+    session.dq = session.q
+  end
+  doubt = now - session.d
+end
 value = cjson.encode(session)
 redis.call('SET', KEYS[1], value, 'PX', ARGV[1])
-return value
+return {value, tostring(doubt)}
 `;
 
 // KEYS: session. ARGV: JSON, ttl, generation. Refused only when a later claim raised the

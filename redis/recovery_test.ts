@@ -1,105 +1,14 @@
 // Connection state recovery on a real Redis (a redis-server per test, stopped by PID): clients
 // moving between servers while events flow both ways, a server process killed with SIGKILL,
-// history trimmed, Redis itself killed and restarted. Clients are `ws` EventClients.
+// history trimmed, a session's claim lost by Redis. Clients are `ws` EventClients; Redis
+// outages are in outage_test.ts.
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { rmSync } from "node:fs";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import type { RedisClientType } from "redis";
-import { EventClient } from "../events/client.ts";
-import { EventServer } from "../events/event_server.ts";
-import { type ClientSession, recovery, type RecoveryResult } from "../events/session.ts";
-import type { EventSocket } from "../events/socket.ts";
-import { FAST } from "../events/_helpers_test.ts";
-import type { ServedWebSocketServer } from "../server/mod.ts";
-import { RedisAdapter, RedisStore, type RedisStoreOptions } from "./mod.ts";
-import { connect, RedisProcess, skipWithoutRedis, until, within } from "./_helpers_test.ts";
-
-interface Up {
-  up: (n: number) => void;
-  say: (n: number) => void;
-  ask: (n: number) => number;
-}
-interface Down {
-  down: (n: number) => void;
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** An event server with recovery on Redis, in this process. */
-class Node {
-  readonly ups: number[] = [];
-  readonly sockets: EventSocket<Up, Down>[] = [];
-  readonly errors: unknown[] = [];
-  readonly io: EventServer<Up, Down>;
-  server!: ServedWebSocketServer;
-  away = false;
-  #clients: RedisClientType[] = [];
-
-  private constructor(io: EventServer<Up, Down>) {
-    this.io = io;
-    io.onConnection((socket) => {
-      this.sockets.push(socket);
-      if (!socket.recovered) socket.join("room");
-      socket.on("up", (n) => void this.ups.push(n));
-      socket.on("say", (n) => void io.to("room").emit("down", n));
-      socket.on("ask", (n) => n * 2);
-    });
-  }
-
-  static async start(redis: RedisProcess, bounds: Partial<RedisStoreOptions> = {}): Promise<Node> {
-    const client = await connect(redis.url);
-    const subscriber = client.duplicate();
-    subscriber.on("error", () => {});
-    await within(subscriber.connect(), 5_000, "subscriber connect");
-    const store = new RedisStore({ client, subscriber, ...bounds });
-    const node = new Node(new EventServer<Up, Down>({ recovery: { store } }));
-    node.#clients = [client, subscriber];
-    node.server = await node.io.serve({
-      port: 0,
-      hostname: "127.0.0.1",
-      engine: "codec",
-      adapter: new RedisAdapter({ publisher: client, subscriber }),
-      authenticate: () => node.away ? { status: 503 } : true,
-      onError: (error) => void node.errors.push(error),
-    });
-    return node;
-  }
-
-  /** The newest socket. */
-  get last(): EventSocket<Up, Down> {
-    return this.sockets[this.sockets.length - 1]!;
-  }
-
-  async stop(): Promise<void> {
-    await this.server.close();
-    for (const client of this.#clients) if (client.isOpen) client.destroy();
-  }
-}
-
-/** A client with a session, its url chosen by `url()` at each connection. */
-interface Member {
-  client: EventClient<Down, Up>;
-  session: ClientSession;
-  results: RecoveryResult[];
-  downs: number[];
-}
-async function member(url: () => string): Promise<Member> {
-  const session = recovery();
-  const results: RecoveryResult[] = [];
-  session.onRecovery((result) => void results.push(result));
-  const client = new EventClient<Down, Up>(url, {
-    ...FAST,
-    recovery: session,
-    onUnhandledError: false,
-  });
-  const downs: number[] = [];
-  client.on("down", (n) => void downs.push(n));
-  await until(() => results.length > 0, 5_000, "the first session answer");
-  return { client, session, results, downs };
-}
+import { connect, skipWithoutRedis, until, within } from "./_helpers_test.ts";
+import { cluster, member, type NodeOptions, sleep } from "./_recovery_helpers_test.ts";
 
 /** A server process (redis/testdata/recovery_server.ts) on a free port. */
 async function serverProcess(redisUrl: string): Promise<{
@@ -151,24 +60,8 @@ describe("recovery on Redis", { skip: skipWithoutRedis }, () => {
     for (const cleanup of cleanups.reverse()) await cleanup();
   });
 
-  async function setup(
-    count: number,
-    bounds: Partial<RedisStoreOptions> = {},
-    appendOnly = false,
-  ): Promise<{ redis: RedisProcess; nodes: Node[] }> {
-    const redis = await RedisProcess.start(undefined, appendOnly);
-    cleanups.push(async () => {
-      await redis.stop();
-      if (redis.dir !== undefined) rmSync(redis.dir, { recursive: true, force: true });
-    });
-    const nodes: Node[] = [];
-    for (let i = 0; i < count; i++) {
-      const node = await Node.start(redis, bounds);
-      cleanups.push(() => node.stop());
-      nodes.push(node);
-    }
-    return { redis, nodes };
-  }
+  const setup = (count: number, options: NodeOptions = {}, appendOnly = false) =>
+    cluster(cleanups, count, options, appendOnly);
 
   it("a client moving to the other server on every drop, events from both: nothing lost, repeated or reordered, both ways", async () => {
     const { nodes: [a, b] } = await setup(2);
@@ -329,37 +222,6 @@ describe("recovery on Redis", { skip: skipWithoutRedis }, () => {
     assert.deepEqual(got.map((data) => [...data]), [[...bytes(1)], [...bytes(2)]]);
   });
 
-  it("Redis killed and restarted: local rooms keep working, then every connected client gets recovered false (outage)", async () => {
-    const { redis, nodes: [a, b] } = await setup(2);
-    const ca = await member(() => a!.server.url);
-    const cb = await member(() => b!.server.url);
-    cleanups.push(() => void ca.client.close(), () => void cb.client.close());
-    a!.io.to("room").emit("down", 1);
-    await until(() => ca.downs.length === 1 && cb.downs.length === 1, 5_000, "before");
-    await redis.stop();
-    await sleep(100);
-    a!.io.to("room").emit("down", 2); // Redis is down: A's own members get it, B's cannot
-    await until(() => ca.downs.length === 2, 5_000, "local delivery during the outage");
-    await redis.restart();
-    await until(
-      () => [ca, cb].every((c) => c.results.some((r) => !r.recovered && r.reason === "outage")),
-      15_000,
-      "the outage notices",
-    );
-    assert.deepEqual(cb.downs, [1]); // what B's client missed is reported, not silent
-    // After the notice, events flow again with positions in the new epoch.
-    await sleep(200);
-    b!.io.to("room").emit("down", 3);
-    await until(() => ca.downs.at(-1) === 3 && cb.downs.at(-1) === 3, 10_000, "after");
-    assert.deepEqual(ca.downs, [1, 2, 3]);
-    assert.deepEqual(cb.downs, [1, 3]);
-    // And a reconnect in the new epoch recovers.
-    const seen = cb.results.length;
-    b!.last.conn.terminate();
-    await until(() => cb.results.length > seen, 10_000, "the reconnection");
-    assert.equal(cb.results.at(-1)!.recovered, true, JSON.stringify(cb.results));
-  });
-
   it("Redis lost the last claim of a session (restart without its last writes): its connection goes on", async () => {
     const { redis, nodes: [a] } = await setup(1);
     const { client, session } = await member(() => a!.server.url);
@@ -376,42 +238,5 @@ describe("recovery on Redis", { skip: skipWithoutRedis }, () => {
     await until(() => a!.ups.length === 2, 5_000, "the next event handled");
     assert.deepEqual(a!.ups, [1, 2]);
     assert.equal(client.client.state, "open");
-  });
-
-  it("a client away during a Redis outage, back after it: recovered false (outage), not a silent gap", async () => {
-    // Redis comes back with its data (append-only file): the session is known, the gap is not.
-    const { redis, nodes: [a, b] } = await setup(2, {}, true);
-    const watcher = await member(() => a!.server.url);
-    let target = b!;
-    const away = await member(() => target.server.url);
-    cleanups.push(() => void watcher.client.close(), () => void away.client.close());
-    a!.io.to("room").emit("down", 1);
-    await until(() => away.downs.length === 1 && watcher.downs.length === 1, 5_000, "before");
-    // The client leaves; while it is away Redis dies and a's event goes out unlogged.
-    a!.away = b!.away = true;
-    for (const socket of b!.sockets) socket.conn.terminate();
-    await until(() => away.client.client.state !== "open", 2_000, "the drop");
-    await redis.stop();
-    await sleep(100);
-    a!.io.to("room").emit("down", 2);
-    await until(() => watcher.downs.length === 2, 5_000, "local delivery during the outage");
-    await redis.restart();
-    // The gap record is in the log once a's connected client is told.
-    await until(
-      () => watcher.results.some((r) => !r.recovered && r.reason === "outage"),
-      15_000,
-      "the outage notice",
-    );
-    target = a!; // a stays refusing until now: an attempt on its way to b is refused too
-    a!.away = false;
-    const seen = away.results.length;
-    await until(() => away.results.length > seen, 15_000, "the reconnection");
-    const result = away.results.at(-1)!;
-    assert.equal(!result.recovered && result.reason, "outage", JSON.stringify(away.results));
-    assert.deepEqual(away.downs, [1]); // down 2 is gone, and the client was told
-    // The session goes on: new events arrive, and a reconnect afterwards recovers.
-    b!.away = false;
-    b!.io.to("room").emit("down", 3);
-    await until(() => away.downs.at(-1) === 3, 10_000, "after");
   });
 });

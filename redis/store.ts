@@ -7,10 +7,12 @@
  */
 
 import type {
+  AppendOrigin,
   LogEntry,
   LogRead,
   LogRecord,
   RecoveryStore,
+  SessionClaim,
   SessionRecord,
   StoreServer,
 } from "../events/store.ts";
@@ -18,7 +20,8 @@ import { type HistoryBounds, historyBounds } from "../events/memory_store.ts";
 import type { RedisSubscriber } from "./clients.ts";
 import type { RedisCommands, RedisStoreOptions } from "./store_options.ts";
 import { BackplaneError } from "./errors.ts";
-import { decodeEntry, decodeLogMessage, encodeRecord } from "./_log_wire.ts";
+import { decodeEntry, encodeRecord } from "./_log_wire.ts";
+import { LogFollower } from "./_follow.ts";
 import { APPEND, CLAIM, HANDLED, HEAD, READ, SAVE } from "./_scripts.ts";
 import { RecentEntries } from "./_recent.ts";
 
@@ -27,7 +30,8 @@ type Item = [string, string[]];
 /**
  * Keeps the history log and the sessions of recovery in Redis, for every server of a cluster
  * (the same Redis and `prefix`). Keys (default prefix): `wirely#log` (a stream; entry ids are
- * `<offset>-1`), `wirely#log#seq` (the last offset), `wirely#log#epoch`, and
+ * `<offset>-1`), `wirely#log#seq` (the last offset), `wirely#log#epoch`, `wirely#log#w#<server>`
+ * (the last serial each server appended: a retried append is not logged twice), and
  * `wirely#session#<id>` (JSON, expiring `sessionTtl` after the session's connection is gone);
  * channel `wirely#log`. One `EVAL` appends (`XADD` with `MAXLEN`, age trim, `PUBLISH`), so
  * every server receives entries in offset order; a server that missed some (lost connection)
@@ -62,13 +66,11 @@ export class RedisStore implements RecoveryStore {
   readonly #prefix: string;
   readonly #bounds: Required<HistoryBounds>;
   readonly #keys: string[];
-  readonly #listener = (message: Uint8Array): void => this.#received(message);
+  readonly #listener = (message: Uint8Array): void => this.#follower?.received(message);
+  readonly #onLost = (): void => this.#follower?.lost();
+  readonly #onReady = (): void => this.#follower?.ready(this.#subscriber.isReady);
   #server: StoreServer | undefined;
-  #epoch = "";
-  #offset = 0;
-  #queue: LogEntry[] = [];
-  #draining = false;
-  #lost = false;
+  #follower: LogFollower | undefined;
   readonly #recent: RecentEntries;
 
   /**
@@ -123,27 +125,45 @@ export class RedisStore implements RecoveryStore {
     // The head first: entries appended before the subscription took effect are fetched when
     // the first one after it arrives.
     const head = await this.head();
-    this.#epoch = head.epoch;
-    this.#offset = head.offset;
+    const client = this.#client;
+    this.#follower = new LogFollower(
+      {
+        get ready() {
+          return client.isReady;
+        },
+        channel: this.channel,
+        read: (epoch, offset, limit) => this.#read(epoch, offset, limit),
+        head: () => this.head(),
+        malformed: (what) => this.#malformed(what),
+      },
+      this.#recent,
+      server,
+      head,
+    );
     await this.#subscriber.subscribe(this.channel, this.#listener, true);
   }
 
-  /** Appends and publishes in one script. */
-  async append(record: LogRecord): Promise<void> {
+  /**
+   * Appends and publishes in one script; with `origin`, skipped when the writer's last serial
+   * (key `wirely#log#w#<writer>`, kept 10 minutes or `maxAge` if longer) is not below it.
+   */
+  async append(record: LogRecord, origin?: AppendOrigin): Promise<void> {
     this.#ready();
     const { header, payload } = encodeRecord(record);
     const { maxLength, maxAge } = this.#bounds;
     await this.#client.sendCommand([
       "EVAL",
       APPEND,
-      "3",
+      "4",
       ...this.#keys,
+      `${this.#prefix}#log#w#${origin?.writer ?? ""}`,
       newEpoch(),
       String(maxLength),
       String(maxAge),
       header,
       payload,
       this.channel,
+      String(origin?.serial ?? 0),
     ]);
   }
 
@@ -189,19 +209,20 @@ export class RedisStore implements RecoveryStore {
     return { entries, end: Number(last) };
   }
 
-  /** One script: the session's JSON (`{ r: rooms, q: seq, g: generation }`) with `g` + 1. */
-  async claimSession(
-    id: string,
-    ttl: number,
-  ): Promise<{ record: SessionRecord; generation: number } | undefined> {
+  /**
+   * One script: the session's JSON (`{ r: rooms, q: seq, h: handled, g: generation }`) with
+   * `g` + 1, and how long its events have been in doubt (`d`, `dq` in the JSON).
+   */
+  async claimSession(id: string, ttl: number): Promise<SessionClaim | undefined> {
     this.#ready();
-    const value = await this.#client.sendCommand([
+    const reply = await this.#client.sendCommand([
       "EVAL",
       CLAIM,
       "1",
       this.#sessionKey(id),
       String(ttl),
     ]);
+    const [value, doubt] = Array.isArray(reply) ? reply as unknown[] : [reply, "0"];
     if (typeof value !== "string") return undefined;
     try {
       const { r, q, h, g } = JSON.parse(value) as { r: unknown; q: number; h: number; g: number };
@@ -210,7 +231,11 @@ export class RedisStore implements RecoveryStore {
       if (
         rooms !== undefined && Number.isInteger(q) && Number.isInteger(h) && Number.isInteger(g)
       ) {
-        return { record: { rooms, seq: q, handled: h }, generation: g };
+        return {
+          record: { rooms, seq: q, handled: h },
+          generation: g,
+          inDoubt: Number(doubt) || 0,
+        };
       }
     } catch {
       // fall through: not ours
@@ -262,6 +287,8 @@ export class RedisStore implements RecoveryStore {
   async stop(_serverId: string): Promise<void> {
     if (this.#server === undefined) return;
     this.#server = undefined;
+    this.#follower?.stop();
+    this.#follower = undefined;
     for (const client of [this.#client, this.#subscriber]) {
       client.off("error", this.#onLost);
       client.off("ready", this.#onReady);
@@ -284,116 +311,7 @@ export class RedisStore implements RecoveryStore {
   #malformed(what: string): BackplaneError {
     return new BackplaneError("BACKPLANE_MALFORMED", `The ${what} in Redis is not wirely's`);
   }
-
-  readonly #onLost = (): void => {
-    this.#lost = true;
-  };
-
-  /** Back from an outage: fetch what the subscription missed, or report a gap. */
-  readonly #onReady = (): void => {
-    if (!this.#lost || !this.#client.isReady || !this.#subscriber.isReady) return;
-    this.#lost = false;
-    this.#queue.push(CATCH_UP);
-    this.#drain();
-  };
-
-  #received(message: Uint8Array): void {
-    const server = this.#server;
-    if (server === undefined) return;
-    const entry = decodeLogMessage(message);
-    if (entry === undefined) {
-      server.reportError(this.#malformed(`message of ${message.length} bytes on ${this.channel}`));
-      return;
-    }
-    // The usual case: the next entry, nothing queued.
-    if (!this.#draining && this.#queue.length === 0 && this.#isNext(entry)) {
-      this.#offset = entry.offset;
-      this.#deliver(server, entry);
-      return;
-    }
-    this.#queue.push(entry);
-    this.#drain();
-  }
-
-  #deliver(server: StoreServer, entry: LogEntry): void {
-    this.#recent.push(entry, Date.now());
-    server.deliver(entry);
-  }
-
-  /** Entries up to the position may be missing: forget the recent ones, tell the server. */
-  #gap(server: StoreServer): void {
-    this.#recent.clear();
-    server.gap(this.#epoch, this.#offset);
-  }
-
-  #isNext(entry: LogEntry): boolean {
-    return entry.epoch === this.#epoch && entry.offset === this.#offset + 1;
-  }
-
-  /** Delivers queued entries in order, fetching missing ones from the stream. */
-  async #drain(): Promise<void> {
-    if (this.#draining) return;
-    this.#draining = true;
-    try {
-      while (this.#queue.length > 0 && this.#server !== undefined) {
-        const entry = this.#queue.shift()!;
-        const server = this.#server;
-        if (entry === CATCH_UP) {
-          await this.#catchUp(server, Infinity);
-          continue;
-        }
-        if (entry.epoch !== this.#epoch) {
-          // The log was reset (Redis lost it): what this server missed is gone.
-          this.#epoch = entry.epoch;
-          this.#offset = entry.offset - 1;
-          this.#gap(server);
-        } else if (entry.offset <= this.#offset) continue;
-        if (entry.offset > this.#offset + 1) await this.#catchUp(server, entry.offset - 1);
-        if (entry.offset <= this.#offset) continue;
-        this.#offset = entry.offset;
-        this.#deliver(server, entry);
-      }
-    } finally {
-      this.#draining = false;
-    }
-  }
-
-  /** Reads and delivers entries after the last delivered one, up to `until`; a gap when it cannot. */
-  async #catchUp(server: StoreServer, until: number): Promise<void> {
-    try {
-      for (let page = 0; page < 10_000 && this.#offset < until; page++) {
-        const read = await this.#read(this.#epoch, this.#offset, 500);
-        if ("reason" in read) {
-          const head = await this.head();
-          this.#epoch = head.epoch;
-          this.#offset = Math.max(head.offset, until === Infinity ? 0 : until);
-          this.#gap(server);
-          return;
-        }
-        for (const entry of read.entries) {
-          if (entry.offset > until) return;
-          this.#offset = entry.offset;
-          this.#deliver(server, entry);
-        }
-        if (read.entries.length === 0 || this.#offset >= read.end) return;
-      }
-    } catch (error) {
-      server.reportError(error);
-      this.#offset = until === Infinity ? this.#offset : until;
-      this.#gap(server);
-    }
-  }
 }
-
-const CATCH_UP: LogEntry = {
-  epoch: "",
-  offset: 0,
-  rooms: [],
-  exceptRooms: [],
-  exceptSessions: [],
-  binary: false,
-  payload: new Uint8Array(0),
-};
 
 function newEpoch(): string {
   return crypto.randomUUID().slice(0, 8);
