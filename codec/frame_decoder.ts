@@ -8,7 +8,6 @@
  * @module
  */
 
-import { concatBytes } from "./_bytes.ts";
 import {
   checkDecoderOptions,
   checkHeader,
@@ -19,7 +18,7 @@ import {
 import { InvalidStateError } from "./errors.ts";
 import { DEFAULT_MAX_MESSAGE_SIZE } from "./_limits.ts";
 import type { Frame, Role } from "./frame.ts";
-import { applyMask } from "./mask.ts";
+import { applyMask, maskInto } from "./mask.ts";
 
 /**
  * Options of {@linkcode FrameDecoder}.
@@ -39,7 +38,20 @@ export interface FrameDecoderOptions {
   maxPayloadSize?: number;
   /** RSV bits negotiated extensions allow, as a bitmask: 4 = RSV1, 2 = RSV2, 1 = RSV3. @default {0} */
   allowedRsv?: number;
+  /**
+   * Makes the buffer of a payload that spans chunks, of `size` bytes (called once per such frame,
+   * once a quarter of its payload arrived). The decoder writes every byte of it before handing it
+   * out, so it need not be zeroed: Node can pass `Buffer.allocUnsafeSlow`. The default is
+   * `new Uint8Array(size)`.
+   */
+  allocate?: (size: number) => Uint8Array;
 }
+
+/** The default {@linkcode FrameDecoderOptions.allocate}. */
+const allocateZeroed = (size: number): Uint8Array => new Uint8Array(size);
+
+/** The binary opcode: its pieces are not reported to `onPayload`, so they stay masked until copied. */
+const BINARY = 2;
 
 /** Waiting for the first two header bytes. */
 const GET_INFO = 0;
@@ -53,18 +65,21 @@ const GET_MASK = 3;
 const GET_DATA = 4;
 
 /**
- * A payload that spans chunks is gathered as views of the chunks it arrived in (unmasked in
- * place) when a piece is at least this big, in bytes; smaller pieces are copied into a staging
- * buffer (so a peer that trickles bytes costs no object per byte). The pieces are joined once,
- * when the frame is complete: one allocation and one copy per frame, whatever its size.
+ * A payload that spans chunks gets a buffer of its full length once this fraction of it (one
+ * part in this many) has arrived, so a peer that announces a large frame and sends little makes us
+ * hold at most this many times what it sent. Until then its pieces are kept as views of the
+ * chunks they arrived in (unmasked in place) when at least {@linkcode MIN_VIEW_PIECE} bytes, or
+ * copied into a staging buffer (so a peer that trickles bytes costs no object per byte).
  */
+const FULL_BUFFER_FRACTION = 4;
+/** Smaller pieces of a payload that spans chunks are copied into a staging buffer, in bytes. */
 const MIN_VIEW_PIECE = 8_192;
 /** A staging buffer for small pieces holds at most this many bytes, in bytes. */
 const STAGE_SIZE = 65_536;
 
 /**
- * The masking key of the frame being unmasked, shared by every decoder: `applyMask` is
- * synchronous and keeps no reference, and each decoder keeps its key as four numbers (no typed
+ * The masking key of the frame being unmasked, shared by every decoder: `applyMask` and `maskInto` are
+ * synchronous and keep no reference, and each decoder keeps its key as four numbers (no typed
  * array per connection: memory per idle connection).
  */
 const KEY = new Uint8Array(4);
@@ -120,6 +135,10 @@ export class FrameDecoder {
   #staged = 0;
   /** Bytes of the payload that spans chunks gathered so far. */
   #gathered = 0;
+  /** The payload's buffer of its full length, once a quarter of it arrived (see `#gatherPiece`). */
+  #buffer: Uint8Array | undefined = undefined;
+  /** Makes that buffer (see {@linkcode FrameDecoderOptions.allocate}). */
+  #allocate: (size: number) => Uint8Array;
 
   #error: unknown = undefined;
   #failed = false;
@@ -128,13 +147,22 @@ export class FrameDecoder {
   /**
    * Creates a decoder for one connection.
    *
-   * @param options Role, limit and allowed RSV bits.
-   * @throws {TypeError} If `role` is not "client" or "server".
+   * @param options Role, limit, allowed RSV bits and allocator.
+   * @throws {TypeError} If `role` is not "client" or "server", or `allocate` is not a function.
    * @throws {RangeError} If `maxPayloadSize` or `allowedRsv` is out of range.
    */
   constructor(options: FrameDecoderOptions) {
-    const { role, maxPayloadSize = DEFAULT_MAX_MESSAGE_SIZE, allowedRsv = 0 } = options;
+    const {
+      role,
+      maxPayloadSize = DEFAULT_MAX_MESSAGE_SIZE,
+      allowedRsv = 0,
+      allocate = allocateZeroed,
+    } = options;
     checkDecoderOptions(role, allowedRsv);
+    if (typeof allocate !== "function") {
+      throw new TypeError("Cannot create frame decoder as 'allocate' must be a function");
+    }
+    this.#allocate = allocate;
     this.#server = role === "server";
     this.#allowedRsv = allowedRsv;
     this.#maxPayloadSize = checkMaxPayloadSize(maxPayloadSize);
@@ -171,8 +199,9 @@ export class FrameDecoder {
    * @param onFrame Called with each complete frame. Returning `false` stops decoding this chunk:
    * `push` returns at once and the bytes after that frame are dropped (a connection does this
    * after the peer's close frame).
-   * @param onPayload Called with each unmasked piece of a data frame's payload that arrives
-   * before the rest of the frame (only when a payload spans chunks), with the frame's opcode and
+   * @param onPayload Called with each unmasked piece of a text or continuation frame's payload
+   * that arrives before the rest of the frame (only when a payload spans chunks; binary frames are
+   * not reported, their pieces are unmasked once, when copied together), with the frame's opcode and
    * RSV bits (4 = RSV1, 2 = RSV2, 1 = RSV3): a
    * connection checks the UTF-8 of a text frame as it arrives. The piece is a view (of the
    * chunk, or of a buffer where small pieces are collected) valid only during the call: `onFrame`
@@ -213,6 +242,7 @@ export class FrameDecoder {
       this.#error = error;
       this.#pieces = undefined;
       this.#stage = undefined;
+      this.#buffer = undefined;
       throw error;
     } finally {
       this.#busy = false;
@@ -255,12 +285,12 @@ export class FrameDecoder {
           const piece = this.#gatherPiece(chunk, pos, take);
           pos += take;
           if (this.#gathered < length) {
-            if (onPayload !== undefined && this.#opcode < 8) {
+            if (onPayload !== undefined && this.#opcode < 8 && this.#opcode !== BINARY) {
               onPayload(this.#opcode, piece, this.#rsv);
             }
             return;
           }
-          payload = this.#takeGathered(length);
+          payload = this.#takeGathered();
         }
         this.#state = GET_INFO;
         const rsv = this.#rsv;
@@ -343,11 +373,16 @@ export class FrameDecoder {
 
   /** Unmasks `payload` in place with this frame's key; `offset` is its position in the payload. */
   #unmask(payload: Uint8Array, offset: number = 0): void {
+    this.#setKey();
+    applyMask(payload, KEY, offset);
+  }
+
+  /** Puts this frame's key in the shared {@linkcode KEY}. */
+  #setKey(): void {
     KEY[0] = this.#k0;
     KEY[1] = this.#k1;
     KEY[2] = this.#k2;
     KEY[3] = this.#k3;
-    applyMask(payload, KEY, offset);
   }
 
   /** Checks the first two header bytes and moves to the next state. */
@@ -373,13 +408,32 @@ export class FrameDecoder {
   }
 
   /**
-   * Keeps `chunk[at..at + take)` as the next piece of the payload being gathered (a view, or a
-   * copy in the staging buffer when small), unmasked; returns it.
+   * Keeps `chunk[at..at + take)` as the next piece of the payload being gathered, unmasked, and
+   * returns it. Until a quarter of the payload has arrived, a piece is kept as a view of its chunk
+   * or, when small, copied into the staging buffer (unmasked there, except in a binary frame: see
+   * `onPayload`); from then on the payload has a buffer of its full length, where the earlier
+   * pieces are copied once and each later piece is copied and unmasked while it is still in the
+   * cache.
    */
   #gatherPiece(chunk: Uint8Array, at: number, take: number): Uint8Array {
     const from = this.#gathered;
+    const gathered = from + take;
+    this.#gathered = gathered;
+    let buffer = this.#buffer;
+    if (buffer === undefined && gathered * FULL_BUFFER_FRACTION >= this.#length) {
+      buffer = this.#buffer = this.#openBuffer();
+    }
     let piece: Uint8Array;
-    if (take >= MIN_VIEW_PIECE) {
+    if (buffer !== undefined) {
+      const source = chunk.subarray(at, at + take);
+      piece = buffer.subarray(from, gathered);
+      if (!this.#masked) buffer.set(source, from);
+      else {
+        this.#setKey();
+        maskInto(source, buffer, from, KEY, from);
+      }
+      return piece;
+    } else if (take >= MIN_VIEW_PIECE) {
       this.#sealStage();
       piece = chunk.subarray(at, at + take);
       (this.#pieces ??= []).push(piece);
@@ -387,17 +441,44 @@ export class FrameDecoder {
       let stage = this.#stage;
       if (stage === undefined || this.#staged + take > stage.length) {
         this.#sealStage();
-        // Never beyond the announced length: a peer that announces a large frame and sends
-        // little makes us hold little.
-        stage = this.#stage = new Uint8Array(Math.min(this.#length - from, STAGE_SIZE));
+        // Never beyond a quarter of the announced length (see above).
+        stage = this.#stage = new Uint8Array(
+          Math.min(Math.ceil(this.#length / FULL_BUFFER_FRACTION), STAGE_SIZE),
+        );
       }
       stage.set(chunk.subarray(at, at + take), this.#staged);
       piece = stage.subarray(this.#staged, this.#staged + take);
       this.#staged += take;
     }
-    this.#gathered = from + take;
-    if (this.#masked) this.#unmask(piece, from);
+    // A binary frame's pieces are unmasked when copied into the payload's buffer (one pass).
+    if (this.#masked && this.#opcode !== BINARY) this.#unmask(piece, from);
     return piece;
+  }
+
+  /** A buffer of the payload's full length, with the pieces gathered so far copied in. */
+  #openBuffer(): Uint8Array {
+    const length = this.#length;
+    let buffer = this.#allocate(length);
+    if (!(buffer instanceof Uint8Array) || buffer.length < length) {
+      throw new TypeError(
+        `Cannot gather a payload as 'allocate' must return a Uint8Array of at least ${length} bytes`,
+      );
+    }
+    if (buffer.length > length) buffer = buffer.subarray(0, length);
+    this.#sealStage();
+    const pieces = this.#pieces;
+    this.#pieces = undefined;
+    if (pieces !== undefined) {
+      const masked = this.#masked && this.#opcode === BINARY;
+      if (masked) this.#setKey();
+      let offset = 0;
+      for (const piece of pieces) {
+        if (masked) maskInto(piece, buffer, offset, KEY, offset);
+        else buffer.set(piece, offset);
+        offset += piece.length;
+      }
+    }
+    return buffer;
   }
 
   /** Moves the used part of the staging buffer to the pieces. */
@@ -411,12 +492,11 @@ export class FrameDecoder {
     this.#staged = 0;
   }
 
-  /** The gathered payload of `length` bytes in one buffer (joined once); resets the gathering. */
-  #takeGathered(length: number): Uint8Array {
-    this.#sealStage();
-    const pieces = this.#pieces!;
-    this.#pieces = undefined;
+  /** The gathered payload (its buffer is complete now); resets the gathering. */
+  #takeGathered(): Uint8Array {
+    const buffer = this.#buffer!;
+    this.#buffer = undefined;
     this.#gathered = 0;
-    return pieces.length === 1 ? pieces[0]! : concatBytes(pieces, length);
+    return buffer;
   }
 }

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { Buffer } from "node:buffer";
 import type { Socket as NetSocket } from "node:net";
 import type { ByteSocket, ByteSocketHandlers } from "./transport.ts";
 import type { UpgradeRequest } from "./types.ts";
@@ -29,6 +30,16 @@ function onClose(this: Wired): void {
   this[HANDLERS]!.closed();
 }
 
+/**
+ * The buffer of a received payload that spans reads: memory that is not zeroed first (the
+ * decoder writes every byte of it), as a plain `Uint8Array` (not a `Buffer`, whose `slice`
+ * shares memory where a `Uint8Array`'s copies).
+ */
+function allocateUnzeroed(size: number): Uint8Array {
+  const buffer = Buffer.allocUnsafeSlow(size);
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, size);
+}
+
 /** Adapts a `node:net` socket to the runtime-neutral {@linkcode ByteSocket}. */
 export class NodeSocket implements ByteSocket {
   readonly #socket: Wired;
@@ -44,6 +55,11 @@ export class NodeSocket implements ByteSocket {
 
   get bufferedAmount(): number {
     return this.#socket.writableLength;
+  }
+
+  /** See `ByteSocket.allocate`. */
+  get allocate(): (size: number) => Uint8Array {
+    return allocateUnzeroed;
   }
 
   write(chunks: readonly Uint8Array[]): boolean {
