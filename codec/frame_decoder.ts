@@ -74,6 +74,8 @@ const GET_DATA = 4;
 const FULL_BUFFER_FRACTION = 4;
 /** Smaller pieces of a payload that spans chunks are copied into a staging buffer, in bytes. */
 const MIN_VIEW_PIECE = 8_192;
+/** The first staging buffer of a payload holds at least this many bytes, in bytes. */
+const MIN_STAGE_SIZE = 1_024;
 /** A staging buffer for small pieces holds at most this many bytes, in bytes. */
 const STAGE_SIZE = 65_536;
 
@@ -441,9 +443,14 @@ export class FrameDecoder {
       let stage = this.#stage;
       if (stage === undefined || this.#staged + take > stage.length) {
         this.#sealStage();
-        // Never beyond a quarter of the announced length (see above).
+        // Never beyond a quarter of the announced length (see above); small at first, then
+        // growing with what arrived (a trickling peer costs a few stages, not one per piece).
         stage = this.#stage = new Uint8Array(
-          Math.min(Math.ceil(this.#length / FULL_BUFFER_FRACTION), STAGE_SIZE),
+          Math.min(
+            Math.ceil(this.#length / FULL_BUFFER_FRACTION),
+            STAGE_SIZE,
+            Math.max(MIN_STAGE_SIZE, take, from),
+          ),
         );
       }
       stage.set(chunk.subarray(at, at + take), this.#staged);
