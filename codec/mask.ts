@@ -22,7 +22,7 @@ const WORD_THRESHOLD = 48;
  * From this length on, payloads are (un)masked with WebAssembly SIMD where it runs (see
  * `_mask_simd.ts`), in bytes.
  */
-export const SIMD_THRESHOLD = 1024;
+export const SIMD_THRESHOLD = 2048;
 
 /**
  * XORs `data` in place with the 4-byte masking `key`. Masking and unmasking are the same
