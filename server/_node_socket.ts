@@ -7,7 +7,6 @@
  * @module
  */
 
-import { Buffer } from "node:buffer";
 import type { Socket as NetSocket } from "node:net";
 import type { ByteSocket, ByteSocketHandlers } from "./transport.ts";
 import type { UpgradeRequest } from "./types.ts";
@@ -31,14 +30,21 @@ function onClose(this: Wired): void {
 }
 
 /**
+ * Node's (and Bun's) global `Buffer`, read from the global object: Deno's entry loads this module
+ * too (for {@linkcode RawHeaders}) and must not import `node:buffer`.
+ */
+const NodeBuffer = (globalThis as { Buffer?: { allocUnsafeSlow(size: number): Uint8Array } })
+  .Buffer;
+
+/**
  * The buffer of a received payload that spans reads: memory that is not zeroed first (the
  * decoder writes every byte of it), as a plain `Uint8Array` (not a `Buffer`, whose `slice`
- * shares memory where a `Uint8Array`'s copies).
+ * shares memory where a `Uint8Array`'s copies). Absent without a global `Buffer`.
  */
-function allocateUnzeroed(size: number): Uint8Array {
-  const buffer = Buffer.allocUnsafeSlow(size);
+const allocateUnzeroed = NodeBuffer === undefined ? undefined : (size: number): Uint8Array => {
+  const buffer = NodeBuffer.allocUnsafeSlow(size);
   return new Uint8Array(buffer.buffer, buffer.byteOffset, size);
-}
+};
 
 /** Adapts a `node:net` socket to the runtime-neutral {@linkcode ByteSocket}. */
 export class NodeSocket implements ByteSocket {
@@ -58,7 +64,7 @@ export class NodeSocket implements ByteSocket {
   }
 
   /** See `ByteSocket.allocate`. */
-  get allocate(): (size: number) => Uint8Array {
+  get allocate(): ((size: number) => Uint8Array) | undefined {
     return allocateUnzeroed;
   }
 
