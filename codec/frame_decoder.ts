@@ -18,7 +18,8 @@ import {
 import { InvalidStateError } from "./errors.ts";
 import { DEFAULT_MAX_MESSAGE_SIZE } from "./_limits.ts";
 import type { Frame, Role } from "./frame.ts";
-import { applyMask, maskInto } from "./mask.ts";
+import { applyMask } from "./mask.ts";
+import { PayloadGather } from "./_payload_gather.ts";
 
 /**
  * Options of {@linkcode FrameDecoder}.
@@ -65,23 +66,8 @@ const GET_MASK = 3;
 const GET_DATA = 4;
 
 /**
- * A payload that spans chunks gets a buffer of its full length once this fraction of it (one
- * part in this many) has arrived, so a peer that announces a large frame and sends little makes us
- * hold at most this many times what it sent. Until then its pieces are kept as views of the
- * chunks they arrived in (unmasked in place) when at least {@linkcode MIN_VIEW_PIECE} bytes, or
- * copied into a staging buffer (so a peer that trickles bytes costs no object per byte).
- */
-const FULL_BUFFER_FRACTION = 4;
-/** Smaller pieces of a payload that spans chunks are copied into a staging buffer, in bytes. */
-const MIN_VIEW_PIECE = 8_192;
-/** The first staging buffer of a payload holds at least this many bytes, in bytes. */
-const MIN_STAGE_SIZE = 1_024;
-/** A staging buffer for small pieces holds at most this many bytes, in bytes. */
-const STAGE_SIZE = 65_536;
-
-/**
- * The masking key of the frame being unmasked, shared by every decoder: `applyMask` and `maskInto` are
- * synchronous and keep no reference, and each decoder keeps its key as four numbers (no typed
+ * The masking key of the frame being unmasked, shared by every decoder: `applyMask` and the
+ * payload gatherer use it synchronously and keep no reference, and each decoder keeps its key as four numbers (no typed
  * array per connection: memory per idle connection).
  */
 const KEY = new Uint8Array(4);
@@ -130,16 +116,9 @@ export class FrameDecoder {
   /** Bytes of a header field that spans chunks (at most 8), created the first time one does. */
   #scratch: Uint8Array | undefined = undefined;
   #scratchLength = 0;
-  /** A payload that spans chunks: its pieces so far (views or sealed stages), made on need. */
-  #pieces: Uint8Array[] | undefined = undefined;
-  /** The staging buffer of small pieces, and how much of it is used. */
-  #stage: Uint8Array | undefined = undefined;
-  #staged = 0;
-  /** Bytes of the payload that spans chunks gathered so far. */
-  #gathered = 0;
-  /** The payload's buffer of its full length, once a quarter of it arrived (see `#gatherPiece`). */
-  #buffer: Uint8Array | undefined = undefined;
-  /** Makes that buffer (see {@linkcode FrameDecoderOptions.allocate}). */
+  /** A payload that spans chunks, being gathered (made on the first such payload). */
+  #gather: PayloadGather | undefined = undefined;
+  /** Makes the buffer of such a payload (see {@linkcode FrameDecoderOptions.allocate}). */
   #allocate: (size: number) => Uint8Array;
 
   #error: unknown = undefined;
@@ -186,7 +165,7 @@ export class FrameDecoder {
 
   /** Bytes received and kept but not yet returned as a frame (partial header or payload). */
   get bufferedAmount(): number {
-    return this.#scratchLength + this.#gathered;
+    return this.#scratchLength + (this.#gather?.gathered ?? 0);
   }
 
   /**
@@ -242,9 +221,7 @@ export class FrameDecoder {
     } catch (error) {
       this.#failed = true;
       this.#error = error;
-      this.#pieces = undefined;
-      this.#stage = undefined;
-      this.#buffer = undefined;
+      this.#gather = undefined;
       throw error;
     } finally {
       this.#busy = false;
@@ -275,24 +252,33 @@ export class FrameDecoder {
       if (state === GET_DATA) {
         const length = this.#length;
         let payload: Uint8Array;
-        if (this.#gathered === 0 && end - pos >= length) {
+        const gather = this.#gather;
+        if ((gather === undefined || gather.gathered === 0) && end - pos >= length) {
           // Zero copy: the whole payload is in this chunk.
           payload = chunk.subarray(pos, pos + length);
           pos += length;
           if (this.#masked && length !== 0) this.#unmask(payload);
         } else {
           if (pos === end) return;
-          const take = Math.min(length - this.#gathered, end - pos);
-          // Each piece is unmasked as it arrives, so onPayload sees the data before the frame ends.
-          const piece = this.#gatherPiece(chunk, pos, take);
+          const into = gather ?? (this.#gather = new PayloadGather(this.#allocate));
+          const take = Math.min(length - into.gathered, end - pos);
+          if (this.#masked) this.#setKey();
+          // Text pieces are unmasked as they arrive, so onPayload sees the data before the
+          // frame ends; a binary frame's pieces are unmasked once, when copied together.
+          const piece = into.add(
+            chunk.subarray(pos, pos + take),
+            length,
+            this.#masked ? KEY : undefined,
+            this.#opcode !== BINARY,
+          );
           pos += take;
-          if (this.#gathered < length) {
+          if (into.gathered < length) {
             if (onPayload !== undefined && this.#opcode < 8 && this.#opcode !== BINARY) {
               onPayload(this.#opcode, piece, this.#rsv);
             }
             return;
           }
-          payload = this.#takeGathered();
+          payload = into.take();
         }
         this.#state = GET_INFO;
         const rsv = this.#rsv;
@@ -407,103 +393,5 @@ export class FrameDecoder {
     }
     this.#length = length;
     this.#state = this.#masked ? GET_MASK : GET_DATA;
-  }
-
-  /**
-   * Keeps `chunk[at..at + take)` as the next piece of the payload being gathered, unmasked, and
-   * returns it. Until a quarter of the payload has arrived, a piece is kept as a view of its chunk
-   * or, when small, copied into the staging buffer (unmasked there, except in a binary frame: see
-   * `onPayload`); from then on the payload has a buffer of its full length, where the earlier
-   * pieces are copied once and each later piece is copied and unmasked while it is still in the
-   * cache.
-   */
-  #gatherPiece(chunk: Uint8Array, at: number, take: number): Uint8Array {
-    const from = this.#gathered;
-    const gathered = from + take;
-    this.#gathered = gathered;
-    let buffer = this.#buffer;
-    if (buffer === undefined && gathered * FULL_BUFFER_FRACTION >= this.#length) {
-      buffer = this.#buffer = this.#openBuffer();
-    }
-    let piece: Uint8Array;
-    if (buffer !== undefined) {
-      const source = chunk.subarray(at, at + take);
-      piece = buffer.subarray(from, gathered);
-      if (!this.#masked) buffer.set(source, from);
-      else {
-        this.#setKey();
-        maskInto(source, buffer, from, KEY, from);
-      }
-      return piece;
-    } else if (take >= MIN_VIEW_PIECE) {
-      this.#sealStage();
-      piece = chunk.subarray(at, at + take);
-      (this.#pieces ??= []).push(piece);
-    } else {
-      let stage = this.#stage;
-      if (stage === undefined || this.#staged + take > stage.length) {
-        this.#sealStage();
-        // Never beyond a quarter of the announced length (see above); small at first, then
-        // growing with what arrived (a trickling peer costs a few stages, not one per piece).
-        stage = this.#stage = new Uint8Array(
-          Math.min(
-            Math.ceil(this.#length / FULL_BUFFER_FRACTION),
-            STAGE_SIZE,
-            Math.max(MIN_STAGE_SIZE, take, from),
-          ),
-        );
-      }
-      stage.set(chunk.subarray(at, at + take), this.#staged);
-      piece = stage.subarray(this.#staged, this.#staged + take);
-      this.#staged += take;
-    }
-    // A binary frame's pieces are unmasked when copied into the payload's buffer (one pass).
-    if (this.#masked && this.#opcode !== BINARY) this.#unmask(piece, from);
-    return piece;
-  }
-
-  /** A buffer of the payload's full length, with the pieces gathered so far copied in. */
-  #openBuffer(): Uint8Array {
-    const length = this.#length;
-    let buffer = this.#allocate(length);
-    if (!(buffer instanceof Uint8Array) || buffer.length < length) {
-      throw new TypeError(
-        `Cannot gather a payload as 'allocate' must return a Uint8Array of at least ${length} bytes`,
-      );
-    }
-    if (buffer.length > length) buffer = buffer.subarray(0, length);
-    this.#sealStage();
-    const pieces = this.#pieces;
-    this.#pieces = undefined;
-    if (pieces !== undefined) {
-      const masked = this.#masked && this.#opcode === BINARY;
-      if (masked) this.#setKey();
-      let offset = 0;
-      for (const piece of pieces) {
-        if (masked) maskInto(piece, buffer, offset, KEY, offset);
-        else buffer.set(piece, offset);
-        offset += piece.length;
-      }
-    }
-    return buffer;
-  }
-
-  /** Moves the used part of the staging buffer to the pieces. */
-  #sealStage(): void {
-    const stage = this.#stage;
-    if (stage === undefined) return;
-    (this.#pieces ??= []).push(
-      this.#staged === stage.length ? stage : stage.subarray(0, this.#staged),
-    );
-    this.#stage = undefined;
-    this.#staged = 0;
-  }
-
-  /** The gathered payload (its buffer is complete now); resets the gathering. */
-  #takeGathered(): Uint8Array {
-    const buffer = this.#buffer!;
-    this.#buffer = undefined;
-    this.#gathered = 0;
-    return buffer;
   }
 }
