@@ -51,7 +51,7 @@ export interface FrameDecoderOptions {
 /** The default {@linkcode FrameDecoderOptions.allocate}. */
 const allocateZeroed = (size: number): Uint8Array => new Uint8Array(size);
 
-/** The binary opcode: its pieces are not reported to `onPayload`, so they stay masked until copied. */
+/** The binary opcode: its pieces are not reported to `onPayload` and stay masked until copied. */
 const BINARY = 2;
 
 /** Waiting for the first two header bytes. */
@@ -67,8 +67,8 @@ const GET_DATA = 4;
 
 /**
  * The masking key of the frame being unmasked, shared by every decoder: `applyMask` and the
- * payload gatherer use it synchronously and keep no reference, and each decoder keeps its key as four numbers (no typed
- * array per connection: memory per idle connection).
+ * payload gatherer use it synchronously and keep no reference, and each decoder keeps its key as
+ * four numbers (no typed array per connection: memory per idle connection).
  */
 const KEY = new Uint8Array(4);
 
@@ -181,10 +181,10 @@ export class FrameDecoder {
    * `push` returns at once and the bytes after that frame are dropped (a connection does this
    * after the peer's close frame).
    * @param onPayload Called with each unmasked piece of a text or continuation frame's payload
-   * that arrives before the rest of the frame (only when a payload spans chunks; binary frames are
-   * not reported, their pieces are unmasked once, when copied together), with the frame's opcode and
-   * RSV bits (4 = RSV1, 2 = RSV2, 1 = RSV3): a
-   * connection checks the UTF-8 of a text frame as it arrives. The piece is a view (of the
+   * that arrives before the rest of the frame (only when a payload spans chunks; binary frames
+   * are not reported, their pieces are unmasked once, when copied together), with the frame's
+   * opcode and RSV bits (4 = RSV1, 2 = RSV2, 1 = RSV3): a connection checks the UTF-8 of a text
+   * frame as it arrives. The piece is a view (of the
    * chunk, or of a buffer where small pieces are collected) valid only during the call: `onFrame`
    * later gets the whole payload in one buffer. An error it throws fails the decoder like one
    * from `onFrame`.
