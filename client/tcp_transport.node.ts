@@ -7,6 +7,7 @@
  * @module
  */
 
+import { Buffer } from "node:buffer";
 import * as net from "node:net";
 import * as tls from "node:tls";
 import { Connection } from "../codec/connection.ts";
@@ -36,6 +37,15 @@ import type {
   TransportFactory,
   TransportListener,
 } from "./transport.ts";
+
+/**
+ * The buffer of a received payload that spans reads: memory that is not zeroed first (the
+ * decoder writes every byte of it), as a plain `Uint8Array`, not a `Buffer`.
+ */
+function allocateUnzeroed(size: number): Uint8Array {
+  const buffer = Buffer.allocUnsafeSlow(size);
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, size);
+}
 
 export type { TcpTransportOptions };
 
@@ -137,6 +147,7 @@ class TcpTransport implements Transport {
       role: "client",
       state: "connecting",
       maxMessageSize: settings.maxMessageSize,
+      allocate: allocateUnzeroed,
     });
     const tlsOptions = {
       servername: settings.servername ?? (net.isIP(host) === 0 ? host : undefined),

@@ -51,6 +51,7 @@ export class Inbox<Owner = unknown> {
   #transformed = false;
   readonly #maxMessageSize: number;
   readonly #maxFramesPerMessage: number;
+  readonly #allocate: ((size: number) => Uint8Array) | undefined;
   readonly #owner: Owner;
   readonly #onControl: ControlHandler<Owner>;
   /** The decoder's limit is below maxMessageSize, for the rest of a fragmented message. */
@@ -62,11 +63,16 @@ export class Inbox<Owner = unknown> {
    * @param settings The connection's checked options.
    * @param owner Passed to `onControl`.
    * @param onControl Called with each ping, pong and close frame.
-   * @throws {TypeError | RangeError} If `role` or `allowedRsv` is out of range.
+   * @throws {TypeError | RangeError} If `role` or `allowedRsv` is out of range, or `allocate`
+   * is not a function.
    */
   constructor(settings: ConnectionSettings, owner: Owner, onControl: ControlHandler<Owner>) {
-    const { role, maxMessageSize, maxFramesPerMessage, allowedRsv } = settings;
+    const { role, maxMessageSize, maxFramesPerMessage, allowedRsv, allocate } = settings;
     checkDecoderOptions(role, allowedRsv);
+    if (allocate !== undefined && typeof allocate !== "function") {
+      throw new TypeError("Cannot create connection as 'allocate' must be a function");
+    }
+    this.#allocate = allocate;
     this.#role = role;
     this.#allowedRsv = allowedRsv;
     this.#maxMessageSize = maxMessageSize;
@@ -102,6 +108,7 @@ export class Inbox<Owner = unknown> {
         role: this.#role,
         maxPayloadSize: this.#maxMessageSize,
         allowedRsv: this.#allowedRsv,
+        allocate: this.#allocate,
       });
       decoder.push(data, onFrame, onPayload);
       this.#events = NO_EVENTS; // hold no reference to events the caller takes

@@ -20,11 +20,12 @@ export interface ConnectionSettings {
   maskSource: MaskSource | undefined;
   autoPong: boolean;
   extensions: readonly Extension[];
+  allocate: ((size: number) => Uint8Array) | undefined;
 }
 
 /**
- * Checks `options` and applies the defaults. `allowedRsv` and `maskSource` are checked by the
- * decoder and the encoder.
+ * Checks `options` and applies the defaults. `allowedRsv`, `allocate` and `maskSource` are checked
+ * by the decoder and the encoder.
  *
  * @throws {TypeError} If `role`, `state` or `autoPong` is not one of its allowed values.
  * @throws {RangeError} If a limit is not an integer in range or `Infinity`.
@@ -39,6 +40,7 @@ export function resolveConnectionOptions(options: ConnectionOptions): Connection
     maskSource,
     autoPong = true,
     extensions = [],
+    allocate,
   } = options;
   if (role !== "client" && role !== "server") {
     throw new TypeError(
@@ -67,6 +69,7 @@ export function resolveConnectionOptions(options: ConnectionOptions): Connection
     maskSource,
     autoPong,
     extensions,
+    allocate,
   };
 }
 

@@ -84,4 +84,11 @@ export interface ConnectionOptions {
    * @default [] (none)
    */
   extensions?: readonly Extension[];
+  /**
+   * Makes the buffer of a received payload that spans several `receive` calls, of `size` bytes
+   * (see `FrameDecoderOptions.allocate`): every byte of it is written before it is
+   * handed out, so it need not be zeroed.
+   * @default (size) => new Uint8Array(size)
+   */
+  allocate?: (size: number) => Uint8Array;
 }

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { applyMask } from "./mask.ts";
+import { maskInto } from "./mask.ts";
 
 /** Outputs up to this size, in bytes, are carved from a shared slab instead of allocated alone. */
 const POOLED_MAX = 4096;
@@ -65,8 +65,8 @@ export function buildFrame(
   if (size > POOLED_MAX || !LITTLE_ENDIAN) {
     const out = allocate(size);
     writeHeader(out, first, length, key);
-    out.set(payload, at);
-    if (key !== undefined && length > 0) applyMask(out.subarray(at), key);
+    if (key === undefined) out.set(payload, at);
+    else maskInto(payload, out, at, key, 0);
     return out;
   }
   const start = reserve(size, at);

@@ -99,7 +99,8 @@ export class Connection {
    * Creates a connection in the `open` state, or `connecting` if `options.state` says so.
    *
    * @param options Role, start state and limits; see {@linkcode ConnectionOptions}.
-   * @throws {TypeError} If `role`, `state` or `autoPong` is not one of its allowed values.
+   * @throws {TypeError} If `role`, `state` or `autoPong` is not one of its allowed values, or
+   * `allocate` is not a function.
    * @throws {RangeError} If a limit is not an integer in range or `Infinity`.
    */
   constructor(options: ConnectionOptions) {

@@ -8,7 +8,6 @@
  * @module
  */
 
-import { concatBytes } from "./_bytes.ts";
 import {
   checkDecoderOptions,
   checkHeader,
@@ -20,6 +19,7 @@ import { InvalidStateError } from "./errors.ts";
 import { DEFAULT_MAX_MESSAGE_SIZE } from "./_limits.ts";
 import type { Frame, Role } from "./frame.ts";
 import { applyMask } from "./mask.ts";
+import { PayloadGather } from "./_payload_gather.ts";
 
 /**
  * Options of {@linkcode FrameDecoder}.
@@ -39,7 +39,20 @@ export interface FrameDecoderOptions {
   maxPayloadSize?: number;
   /** RSV bits negotiated extensions allow, as a bitmask: 4 = RSV1, 2 = RSV2, 1 = RSV3. @default {0} */
   allowedRsv?: number;
+  /**
+   * Makes the buffer of a payload that spans chunks, of `size` bytes (called once per such frame,
+   * once a quarter of its payload arrived). The decoder writes every byte of it before handing it
+   * out, so it need not be zeroed: Node can pass `Buffer.allocUnsafeSlow`. The default is
+   * `new Uint8Array(size)`.
+   */
+  allocate?: (size: number) => Uint8Array;
 }
+
+/** The default {@linkcode FrameDecoderOptions.allocate}. */
+const allocateZeroed = (size: number): Uint8Array => new Uint8Array(size);
+
+/** The binary opcode: its pieces are not reported to `onPayload` and stay masked until copied. */
+const BINARY = 2;
 
 /** Waiting for the first two header bytes. */
 const GET_INFO = 0;
@@ -53,19 +66,9 @@ const GET_MASK = 3;
 const GET_DATA = 4;
 
 /**
- * A payload that spans chunks is gathered as views of the chunks it arrived in (unmasked in
- * place) when a piece is at least this big, in bytes; smaller pieces are copied into a staging
- * buffer (so a peer that trickles bytes costs no object per byte). The pieces are joined once,
- * when the frame is complete: one allocation and one copy per frame, whatever its size.
- */
-const MIN_VIEW_PIECE = 8_192;
-/** A staging buffer for small pieces holds at most this many bytes, in bytes. */
-const STAGE_SIZE = 65_536;
-
-/**
- * The masking key of the frame being unmasked, shared by every decoder: `applyMask` is
- * synchronous and keeps no reference, and each decoder keeps its key as four numbers (no typed
- * array per connection: memory per idle connection).
+ * The masking key of the frame being unmasked, shared by every decoder: `applyMask` and the
+ * payload gatherer use it synchronously and keep no reference, and each decoder keeps its key as
+ * four numbers (no typed array per connection: memory per idle connection).
  */
 const KEY = new Uint8Array(4);
 
@@ -113,13 +116,10 @@ export class FrameDecoder {
   /** Bytes of a header field that spans chunks (at most 8), created the first time one does. */
   #scratch: Uint8Array | undefined = undefined;
   #scratchLength = 0;
-  /** A payload that spans chunks: its pieces so far (views or sealed stages), made on need. */
-  #pieces: Uint8Array[] | undefined = undefined;
-  /** The staging buffer of small pieces, and how much of it is used. */
-  #stage: Uint8Array | undefined = undefined;
-  #staged = 0;
-  /** Bytes of the payload that spans chunks gathered so far. */
-  #gathered = 0;
+  /** A payload that spans chunks, being gathered (made on the first such payload). */
+  #gather: PayloadGather | undefined = undefined;
+  /** Makes the buffer of such a payload (see {@linkcode FrameDecoderOptions.allocate}). */
+  #allocate: (size: number) => Uint8Array;
 
   #error: unknown = undefined;
   #failed = false;
@@ -128,13 +128,22 @@ export class FrameDecoder {
   /**
    * Creates a decoder for one connection.
    *
-   * @param options Role, limit and allowed RSV bits.
-   * @throws {TypeError} If `role` is not "client" or "server".
+   * @param options Role, limit, allowed RSV bits and allocator.
+   * @throws {TypeError} If `role` is not "client" or "server", or `allocate` is not a function.
    * @throws {RangeError} If `maxPayloadSize` or `allowedRsv` is out of range.
    */
   constructor(options: FrameDecoderOptions) {
-    const { role, maxPayloadSize = DEFAULT_MAX_MESSAGE_SIZE, allowedRsv = 0 } = options;
+    const {
+      role,
+      maxPayloadSize = DEFAULT_MAX_MESSAGE_SIZE,
+      allowedRsv = 0,
+      allocate = allocateZeroed,
+    } = options;
     checkDecoderOptions(role, allowedRsv);
+    if (typeof allocate !== "function") {
+      throw new TypeError("Cannot create frame decoder as 'allocate' must be a function");
+    }
+    this.#allocate = allocate;
     this.#server = role === "server";
     this.#allowedRsv = allowedRsv;
     this.#maxPayloadSize = checkMaxPayloadSize(maxPayloadSize);
@@ -156,7 +165,7 @@ export class FrameDecoder {
 
   /** Bytes received and kept but not yet returned as a frame (partial header or payload). */
   get bufferedAmount(): number {
-    return this.#scratchLength + this.#gathered;
+    return this.#scratchLength + (this.#gather?.gathered ?? 0);
   }
 
   /**
@@ -171,10 +180,11 @@ export class FrameDecoder {
    * @param onFrame Called with each complete frame. Returning `false` stops decoding this chunk:
    * `push` returns at once and the bytes after that frame are dropped (a connection does this
    * after the peer's close frame).
-   * @param onPayload Called with each unmasked piece of a data frame's payload that arrives
-   * before the rest of the frame (only when a payload spans chunks), with the frame's opcode and
-   * RSV bits (4 = RSV1, 2 = RSV2, 1 = RSV3): a
-   * connection checks the UTF-8 of a text frame as it arrives. The piece is a view (of the
+   * @param onPayload Called with each unmasked piece of a text or continuation frame's payload
+   * that arrives before the rest of the frame (only when a payload spans chunks; binary frames
+   * are not reported, their pieces are unmasked once, when copied together), with the frame's
+   * opcode and RSV bits (4 = RSV1, 2 = RSV2, 1 = RSV3): a connection checks the UTF-8 of a text
+   * frame as it arrives. The piece is a view (of the
    * chunk, or of a buffer where small pieces are collected) valid only during the call: `onFrame`
    * later gets the whole payload in one buffer. An error it throws fails the decoder like one
    * from `onFrame`.
@@ -211,8 +221,7 @@ export class FrameDecoder {
     } catch (error) {
       this.#failed = true;
       this.#error = error;
-      this.#pieces = undefined;
-      this.#stage = undefined;
+      this.#gather = undefined;
       throw error;
     } finally {
       this.#busy = false;
@@ -243,24 +252,33 @@ export class FrameDecoder {
       if (state === GET_DATA) {
         const length = this.#length;
         let payload: Uint8Array;
-        if (this.#gathered === 0 && end - pos >= length) {
+        const gather = this.#gather;
+        if ((gather === undefined || gather.gathered === 0) && end - pos >= length) {
           // Zero copy: the whole payload is in this chunk.
           payload = chunk.subarray(pos, pos + length);
           pos += length;
           if (this.#masked && length !== 0) this.#unmask(payload);
         } else {
           if (pos === end) return;
-          const take = Math.min(length - this.#gathered, end - pos);
-          // Each piece is unmasked as it arrives, so onPayload sees the data before the frame ends.
-          const piece = this.#gatherPiece(chunk, pos, take);
+          const into = gather ?? (this.#gather = new PayloadGather(this.#allocate));
+          const take = Math.min(length - into.gathered, end - pos);
+          if (this.#masked) this.#setKey();
+          // Text pieces are unmasked as they arrive, so onPayload sees the data before the
+          // frame ends; a binary frame's pieces are unmasked once, when copied together.
+          const piece = into.add(
+            chunk.subarray(pos, pos + take),
+            length,
+            this.#masked ? KEY : undefined,
+            this.#opcode !== BINARY,
+          );
           pos += take;
-          if (this.#gathered < length) {
-            if (onPayload !== undefined && this.#opcode < 8) {
+          if (into.gathered < length) {
+            if (onPayload !== undefined && this.#opcode < 8 && this.#opcode !== BINARY) {
               onPayload(this.#opcode, piece, this.#rsv);
             }
             return;
           }
-          payload = this.#takeGathered(length);
+          payload = into.take();
         }
         this.#state = GET_INFO;
         const rsv = this.#rsv;
@@ -343,11 +361,16 @@ export class FrameDecoder {
 
   /** Unmasks `payload` in place with this frame's key; `offset` is its position in the payload. */
   #unmask(payload: Uint8Array, offset: number = 0): void {
+    this.#setKey();
+    applyMask(payload, KEY, offset);
+  }
+
+  /** Puts this frame's key in the shared {@linkcode KEY}. */
+  #setKey(): void {
     KEY[0] = this.#k0;
     KEY[1] = this.#k1;
     KEY[2] = this.#k2;
     KEY[3] = this.#k3;
-    applyMask(payload, KEY, offset);
   }
 
   /** Checks the first two header bytes and moves to the next state. */
@@ -370,53 +393,5 @@ export class FrameDecoder {
     }
     this.#length = length;
     this.#state = this.#masked ? GET_MASK : GET_DATA;
-  }
-
-  /**
-   * Keeps `chunk[at..at + take)` as the next piece of the payload being gathered (a view, or a
-   * copy in the staging buffer when small), unmasked; returns it.
-   */
-  #gatherPiece(chunk: Uint8Array, at: number, take: number): Uint8Array {
-    const from = this.#gathered;
-    let piece: Uint8Array;
-    if (take >= MIN_VIEW_PIECE) {
-      this.#sealStage();
-      piece = chunk.subarray(at, at + take);
-      (this.#pieces ??= []).push(piece);
-    } else {
-      let stage = this.#stage;
-      if (stage === undefined || this.#staged + take > stage.length) {
-        this.#sealStage();
-        // Never beyond the announced length: a peer that announces a large frame and sends
-        // little makes us hold little.
-        stage = this.#stage = new Uint8Array(Math.min(this.#length - from, STAGE_SIZE));
-      }
-      stage.set(chunk.subarray(at, at + take), this.#staged);
-      piece = stage.subarray(this.#staged, this.#staged + take);
-      this.#staged += take;
-    }
-    this.#gathered = from + take;
-    if (this.#masked) this.#unmask(piece, from);
-    return piece;
-  }
-
-  /** Moves the used part of the staging buffer to the pieces. */
-  #sealStage(): void {
-    const stage = this.#stage;
-    if (stage === undefined) return;
-    (this.#pieces ??= []).push(
-      this.#staged === stage.length ? stage : stage.subarray(0, this.#staged),
-    );
-    this.#stage = undefined;
-    this.#staged = 0;
-  }
-
-  /** The gathered payload of `length` bytes in one buffer (joined once); resets the gathering. */
-  #takeGathered(length: number): Uint8Array {
-    this.#sealStage();
-    const pieces = this.#pieces!;
-    this.#pieces = undefined;
-    this.#gathered = 0;
-    return pieces.length === 1 ? pieces[0]! : concatBytes(pieces, length);
   }
 }

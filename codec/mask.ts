@@ -1,12 +1,13 @@
 // This module is browser compatible.
 /**
  * Masking of frame payloads (RFC 6455 section 5.3): XOR with a 4-byte key, in place, four bytes
- * at a time where the data is 32-bit aligned.
+ * at a time where the data is 32-bit aligned, or sixteen with WebAssembly SIMD for large payloads.
  *
  * @module
  */
 
 import type { MaskSource } from "./frame.ts";
+import { maskCopy } from "./_mask_simd.ts";
 
 /**
  * A 4-byte scratch seen both as bytes and as one 32-bit word: writing the key bytes and reading
@@ -17,6 +18,11 @@ const keyBytes: Uint8Array = new Uint8Array(keyWord.buffer);
 
 /** Below this length the word loop does not pay for its Uint32Array view: bytewise only. */
 const WORD_THRESHOLD = 48;
+/**
+ * From this length on, payloads are (un)masked with WebAssembly SIMD where it runs (see
+ * `_mask_simd.ts`), in bytes.
+ */
+export const SIMD_THRESHOLD = 2048;
 
 /**
  * XORs `data` in place with the 4-byte masking `key`. Masking and unmasking are the same
@@ -52,6 +58,7 @@ export function applyMask(data: Uint8Array, key: Uint8Array, offset: number = 0)
   }
   const length = data.length;
   const phase = offset & 3; // also right for negative offsets
+  if (length >= SIMD_THRESHOLD && maskCopy(data, data, 0, key, phase)) return;
   if (length < WORD_THRESHOLD) {
     // Bytewise, unrolled by 4 with the key bytes in locals.
     const k0 = key[phase]!;
@@ -90,6 +97,30 @@ export function applyMask(data: Uint8Array, key: Uint8Array, offset: number = 0)
   for (; w < words; w++) view[w] = view[w]! ^ word;
   // The last 0-3 bytes.
   for (let i = head + (words << 2); i < length; i++) data[i] = data[i]! ^ key[(phase + i) & 3]!;
+}
+
+/**
+ * Copies `source` into `target` at `targetOffset`, (un)masked with `key` from key position
+ * `offset`; `source` is not changed. One pass with WebAssembly SIMD where it runs, else a copy and
+ * {@linkcode applyMask} on the copy.
+ *
+ * @param source The bytes to copy.
+ * @param target Where they go, from `targetOffset` on (must have room for them).
+ * @param targetOffset Position in `target`.
+ * @param key The 4-byte masking key.
+ * @param offset The key position of `source[0]`.
+ */
+export function maskInto(
+  source: Uint8Array,
+  target: Uint8Array,
+  targetOffset: number,
+  key: Uint8Array,
+  offset: number,
+): void {
+  const length = source.length;
+  if (length >= SIMD_THRESHOLD && maskCopy(source, target, targetOffset, key, offset & 3)) return;
+  target.set(source, targetOffset);
+  if (length > 0) applyMask(target.subarray(targetOffset, targetOffset + length), key, offset);
 }
 
 /** How many random bytes one `crypto.getRandomValues` call fetches for masking keys. */

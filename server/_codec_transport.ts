@@ -43,14 +43,20 @@ const destroySocket = (socket: ByteSocket): void => socket.destroy();
 
 /**
  * The codec of one server connection: the one hook where an extension negotiated in the
- * handshake (permessage-deflate) is handed to the codec.
+ * handshake (permessage-deflate) is handed to the codec, and the socket's allocator of payload
+ * buffers (see `ByteSocket.allocate`).
  */
-export function createCodec(limits: Limits, extensions?: readonly Extension[]): Connection {
+export function createCodec(
+  limits: Limits,
+  extensions?: readonly Extension[],
+  allocate?: (size: number) => Uint8Array,
+): Connection {
   return new Connection({
     role: "server",
     maxMessageSize: limits.maxMessageSize,
     maxFramesPerMessage: limits.maxFramesPerMessage,
     ...(extensions !== undefined && extensions.length > 0 ? { extensions } : {}),
+    ...(allocate !== undefined ? { allocate } : {}),
   });
 }
 
@@ -104,7 +110,7 @@ export class CodecTransport implements ServerTransport, ByteSocketHandlers, Slow
     this.#socket = socket;
     this.#limits = limits;
     this.#batch = batch;
-    this.#codec = createCodec(limits, extensions);
+    this.#codec = createCodec(limits, extensions, socket.allocate);
     this.#deflate = extensions === undefined ? undefined : findDeflate(extensions);
     this.#writer = new Writer(socket, batch, limits.maxBufferedBytes, this);
   }

@@ -29,6 +29,23 @@ function onClose(this: Wired): void {
   this[HANDLERS]!.closed();
 }
 
+/**
+ * Node's (and Bun's) global `Buffer`, read from the global object: Deno's entry loads this module
+ * too (for {@linkcode RawHeaders}) and must not import `node:buffer`.
+ */
+const NodeBuffer = (globalThis as { Buffer?: { allocUnsafeSlow(size: number): Uint8Array } })
+  .Buffer;
+
+/**
+ * The buffer of a received payload that spans reads: memory that is not zeroed first (the
+ * decoder writes every byte of it), as a plain `Uint8Array` (not a `Buffer`, whose `slice`
+ * shares memory where a `Uint8Array`'s copies). Absent without a global `Buffer`.
+ */
+const allocateUnzeroed = NodeBuffer === undefined ? undefined : (size: number): Uint8Array => {
+  const buffer = NodeBuffer.allocUnsafeSlow(size);
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, size);
+};
+
 /** Adapts a `node:net` socket to the runtime-neutral {@linkcode ByteSocket}. */
 export class NodeSocket implements ByteSocket {
   readonly #socket: Wired;
@@ -44,6 +61,11 @@ export class NodeSocket implements ByteSocket {
 
   get bufferedAmount(): number {
     return this.#socket.writableLength;
+  }
+
+  /** See `ByteSocket.allocate`. */
+  get allocate(): ((size: number) => Uint8Array) | undefined {
+    return allocateUnzeroed;
   }
 
   write(chunks: readonly Uint8Array[]): boolean {

@@ -189,4 +189,10 @@ export interface ByteSocket {
   resume(): void;
   /** Registers the handlers; called once, before any data is delivered. */
   listen(handlers: ByteSocketHandlers): void;
+  /**
+   * Makes the buffer of a received payload that spans reads, when the runtime has a cheaper way
+   * than a zeroed `Uint8Array` (Node: memory that is not zeroed first, since every byte is
+   * written before use). Absent: `new Uint8Array(size)`.
+   */
+  readonly allocate?: (size: number) => Uint8Array;
 }
