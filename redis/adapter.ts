@@ -8,7 +8,7 @@
 import { Buffer } from "node:buffer"; // node-redis takes `string | Buffer`, not a plain Uint8Array
 import type { RedisAdapterOptions, RedisPublisher, RedisSubscriber } from "./clients.ts";
 import { InvalidStateError } from "../codec/errors.ts";
-import type { AdapterServer, BroadcastEnvelope, PubSubAdapter } from "../server/rooms.ts";
+import type { AdapterServer, BroadcastEnvelope, PubSubAdapter } from "../server/pubsub.ts";
 import { decodeMessage, encodeAnswer, encodeEnvelopes, encodeQuery, sameRouting } from "./_wire.ts";
 import { BackplaneError } from "./errors.ts";
 

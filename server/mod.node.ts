@@ -14,10 +14,10 @@ export { type OutgoingData, PreparedMessage } from "./prepared_message.ts";
 export {
   type AdapterServer,
   type BroadcastEnvelope,
-  type BroadcastOptions,
   MemoryAdapter,
   type PubSubAdapter,
-} from "./rooms.ts";
+} from "./pubsub.ts";
+export type { BroadcastOptions } from "./rooms.ts";
 export {
   attach,
   createWebSocketServer,

@@ -8,7 +8,8 @@
 import type { Message } from "../codec/message.ts";
 import type { ServerConnection } from "./connection.ts";
 import type { OutgoingData } from "./prepared_message.ts";
-import type { BroadcastOptions, PubSubAdapter } from "./rooms.ts";
+import type { PubSubAdapter } from "./pubsub.ts";
+import type { BroadcastOptions } from "./rooms.ts";
 
 /**
  * The HTTP request that asked for the upgrade, as hooks and connections see it on every
