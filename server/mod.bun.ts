@@ -68,17 +68,19 @@ export type {
   AuthenticateResult,
   CloseInfo,
   HandshakeRefusal,
-  OriginPolicy,
-  PerMessageDeflateServerOptions,
-  ProtocolPolicy,
   ServerConnectionEventMap,
   ServerConnectionListener,
-  ServerHandshakeOptions,
-  ServerHeartbeatOptions,
-  ServerLimitOptions,
   ServerOptions,
   ServerSendOptions,
   UpgradeRequest,
   WebSocketServer,
 } from "./types.ts";
+export type {
+  OriginPolicy,
+  PerMessageDeflateServerOptions,
+  ProtocolPolicy,
+  ServerHandshakeOptions,
+  ServerHeartbeatOptions,
+  ServerLimitOptions,
+} from "./option_types.ts";
 export { serve } from "./serve.bun.ts";
