@@ -85,8 +85,8 @@ export {
   type DeflateBinding,
   PerMessageDeflate,
   type PerMessageDeflateOptions,
-  perMessageDeflateServer,
 } from "./permessage_deflate.ts";
+export { perMessageDeflateServer } from "./permessage_deflate_server.ts";
 export {
   acceptResponseHeaders,
   computeAccept,

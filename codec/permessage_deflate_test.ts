@@ -4,11 +4,8 @@ import { constants, createDeflateRaw, deflateRawSync } from "node:zlib";
 import { Connection, type ConnectionEvent } from "./connection.ts";
 import { encodeFrame } from "./frame_encoder.ts";
 import type { DeflateAgreement } from "./deflate_negotiation.ts";
-import {
-  PerMessageDeflate,
-  type PerMessageDeflateOptions,
-  perMessageDeflateServer,
-} from "./permessage_deflate.ts";
+import { PerMessageDeflate, type PerMessageDeflateOptions } from "./permessage_deflate.ts";
+import { perMessageDeflateServer } from "./permessage_deflate_server.ts";
 import { parseExtensions } from "./extensions.ts";
 import { zlibDeflate } from "../deflate/zlib.node.ts";
 

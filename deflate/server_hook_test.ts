@@ -14,7 +14,7 @@ import type { Frame } from "../codec/frame.ts";
 import { acceptResponseHeaders, validateUpgradeRequest } from "../codec/handshake.ts";
 import { HttpHeadParser } from "../codec/http_head.ts";
 import { writeResponseHead } from "../codec/http_write.ts";
-import { perMessageDeflateServer } from "../codec/permessage_deflate.ts";
+import { perMessageDeflateServer } from "../codec/permessage_deflate_server.ts";
 import { receiveAndProcess } from "../codec/receive_loop.ts";
 import { runPython, skipWithoutPythonWebsockets } from "../testing/python.ts";
 import { until, within } from "../testing/async.ts";

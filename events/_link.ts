@@ -10,14 +10,11 @@ import type { ServerConnection } from "../server/connection.ts";
 import type { PreparedMessage } from "../server/prepared_message.ts";
 import type { ServerRecovery } from "./_recovery.ts";
 import type { RecoveryReason } from "./session.ts";
-import type { LogEntry, SessionClaim } from "./store.ts";
+import type { LogEntry } from "./store.ts";
 import type { Frame } from "./wire.ts";
 import { control, matches, record, toPrepared } from "./_entries.ts";
+import { claimSession, replay } from "./_resume.ts";
 
-/** Entries read per replay page. */
-const PAGE = 500;
-/** Milliseconds a resumed session waits for events in doubt (see `Link.#claim`). */
-const IN_DOUBT_WAIT = 5_000;
 /**
  * Times a session write or a hello is tried again after the store failed (each after the outage
  * ends: one outage is one retry); an error that persists while the store answers (not an
@@ -340,7 +337,9 @@ export class Link {
     const recovery = this.#recovery;
     let why: RecoveryReason | undefined = typeof id === "string" ? "expired" : "new";
     if (this.conn.state !== "open") return undefined; // cut before the hello was answered: nothing claimed
-    const claimed = typeof id === "string" ? await this.#claim(id) : undefined;
+    const claimed = typeof id === "string"
+      ? await claimSession(recovery.store, recovery.ttl, id, this.conn)
+      : undefined;
     if (claimed !== undefined) {
       const held = claimed.record;
       this.key = id as string;
@@ -374,57 +373,15 @@ export class Link {
     return [why, replayed];
   }
 
-  /**
-   * Claims a session. Events written but not yet handled by the previous connection's server
-   * are in doubt: wait (a bounded time) for that server to hand them to its handlers; when it
-   * does not (it died), they will be handled here when the client sends them again.
-   */
-  async #claim(
-    id: string,
-  ): Promise<SessionClaim | undefined> {
-    const { store, ttl } = this.#recovery;
-    const start = Date.now();
-    let claimed = await store.claimSession(id, ttl);
-    // The store counts the doubt across reconnections (else a client cut more often than the
-    // wait would never get through); a store that does not is bounded here, per connection.
-    const wait = Math.min(IN_DOUBT_WAIT, ttl);
-    while (
-      claimed !== undefined && claimed.record.handled < claimed.record.seq &&
-      (claimed.inDoubt ?? Date.now() - start) < wait && Date.now() - start < wait &&
-      this.conn.state === "open"
-    ) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      claimed = await store.claimSession(id, ttl);
-    }
-    return claimed;
-  }
-
   /** Sends the entries after the position that are for this session; a reason when it cannot. */
-  async #replay(epoch: string, offset: number): Promise<number | RecoveryReason> {
-    const store = this.#recovery.store;
+  #replay(epoch: string, offset: number): Promise<number | RecoveryReason> {
     this.#position(epoch, offset);
-    let sent = 0;
-    for (let page = 0; page < 100_000; page++) {
-      // The client went on elsewhere: reading more is wasted (a new connection replays again).
-      if (this.conn.state !== "open") return sent;
-      const read = await store.read(epoch, this.#offset, PAGE);
-      if ("reason" in read) return read.reason;
-      for (const entry of read.entries) {
-        if (entry.gap === true) {
-          // Events went out unlogged before this entry (a store outage): some may be missing.
-          this.#gapped = true;
-          this.#offset = entry.offset;
-          continue;
-        }
-        if (matches(entry, this.key, this.conn.rooms) && this.conn.state === "open") {
-          this.conn.send(`["p",${entry.offset}]`);
-          this.conn.sendPrepared(toPrepared(entry));
-          sent++;
-        }
-        this.#offset = entry.offset;
-      }
-      if (read.entries.length === 0 || this.#offset >= read.end) return sent;
-    }
-    return sent;
+    return replay(this.#recovery.store, this.conn, this.key, epoch, {
+      offset: () => this.#offset,
+      moveTo: (offset, gap) => {
+        if (gap) this.#gapped = true;
+        this.#offset = offset;
+      },
+    });
   }
 }

@@ -3,7 +3,7 @@
 // everyone or to a room they are in.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { MemoryAdapter } from "../server/rooms.ts";
+import { MemoryAdapter } from "../server/pubsub.ts";
 import type { ServeOptions } from "../server/serve.ts";
 import type { EventClient } from "./client.ts";
 import { ENGINES, record, Rig, until, type WebSocket } from "./_helpers_test.ts";

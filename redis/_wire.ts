@@ -19,7 +19,7 @@
  */
 
 import { framedPayloadStart, PreparedMessage } from "../server/prepared_message.ts";
-import type { BroadcastEnvelope } from "../server/rooms.ts";
+import type { BroadcastEnvelope } from "../server/pubsub.ts";
 
 /** The format version this file writes and reads (1: payloads instead of frames). */
 const VERSION = 2;

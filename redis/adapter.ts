@@ -8,21 +8,12 @@
 import { Buffer } from "node:buffer"; // node-redis takes `string | Buffer`, not a plain Uint8Array
 import type { RedisAdapterOptions, RedisPublisher, RedisSubscriber } from "./clients.ts";
 import { InvalidStateError } from "../codec/errors.ts";
-import type { AdapterServer, BroadcastEnvelope, PubSubAdapter } from "../server/rooms.ts";
+import type { AdapterServer, BroadcastEnvelope, PubSubAdapter } from "../server/pubsub.ts";
 import { decodeMessage, encodeAnswer, encodeEnvelopes, encodeQuery, sameRouting } from "./_wire.ts";
+import { CountQueries } from "./_count_queries.ts";
 import { BackplaneError } from "./errors.ts";
 
 type Listener = (message: Uint8Array, channel: Uint8Array) => void;
-
-interface Query {
-  room: string | undefined;
-  expected: number | undefined;
-  answers: number;
-  others: number;
-  resolve: (total: number) => void;
-  reject: (error: unknown) => void;
-  timer: ReturnType<typeof setTimeout>;
-}
 
 /** Broadcasts on one channel with the same routing, made one after the other. */
 interface Run {
@@ -76,16 +67,14 @@ export class RedisAdapter implements PubSubAdapter {
   readonly #publisher: RedisPublisher;
   readonly #subscriber: RedisSubscriber;
   readonly #prefix: string;
-  readonly #countTimeout: number;
+  readonly #queries: CountQueries;
   readonly #listener: Listener = (message) => this.#receive(message);
   readonly #pending = new Set<Promise<unknown>>();
-  readonly #queries = new Map<number, Query>();
   readonly #unsubscribeLater = new Set<string>();
   #node: Node | undefined;
   /** Broadcasts made in the current task, published together by a microtask. */
   #outgoing: Run[] = [];
   #flushing: Promise<void> | undefined;
-  #nextQuery = 1;
   #dropped = 0;
   #lost = false;
 
@@ -118,7 +107,10 @@ export class RedisAdapter implements PubSubAdapter {
     this.#publisher = publisher;
     this.#subscriber = subscriber;
     this.#prefix = prefix;
-    this.#countTimeout = countTimeout;
+    this.#queries = new CountQueries(
+      countTimeout,
+      (room) => this.#node?.server.count(room) ?? 0,
+    );
   }
 
   /** Broadcasts not sent to other servers because the publisher was not ready (local members got them). */
@@ -233,44 +225,16 @@ export class RedisAdapter implements PubSubAdapter {
     if (!this.#publisher.isReady) {
       throw new BackplaneError("BACKPLANE_UNAVAILABLE", "Cannot count as Redis is not reachable");
     }
-    const id = this.#nextQuery++;
-    const result = new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#queries.delete(id);
-        reject(
-          new BackplaneError(
-            "BACKPLANE_TIMEOUT",
-            `Cannot count as ${
-              (query.expected ?? 0) - query.answers
-            } server(s) did not answer within ${this.#countTimeout} ms`,
-          ),
-        );
-      }, this.#countTimeout);
-      const query: Query = {
-        room,
-        expected: undefined,
-        answers: 0,
-        others: 0,
-        resolve,
-        reject,
-        timer,
-      };
-      this.#queries.set(id, query);
-    });
+    const { id, result } = this.#queries.open(room);
     const channel = room === undefined ? this.allChannel : this.roomChannel(room);
     try {
       const receivers = await this.#publisher.publish(
         channel,
         toBuffer(encodeQuery(node.id, id, room)),
       );
-      const query = this.#queries.get(id);
-      if (query !== undefined) {
-        query.expected = receivers;
-        this.#settle(id, query);
-      }
+      this.#queries.published(id, receivers);
     } catch (error) {
-      const query = this.#queries.get(id);
-      if (query !== undefined) this.#finish(id, query).reject(error);
+      this.#queries.failed(id, error);
     }
     return await result;
   }
@@ -289,9 +253,7 @@ export class RedisAdapter implements PubSubAdapter {
       client.off("error", this.#onLost);
       client.off("ready", this.#onReady);
     }
-    for (const [id, query] of [...this.#queries]) {
-      this.#finish(id, query).reject(new InvalidStateError("Cannot count as the server stopped"));
-    }
+    this.#queries.rejectAll(() => new InvalidStateError("Cannot count as the server stopped"));
     const channels = [this.allChannel, this.#answerChannel(node.id)];
     for (const room of new Set([...node.rooms, ...this.#unsubscribeLater])) {
       channels.push(this.roomChannel(room));
@@ -386,26 +348,10 @@ export class RedisAdapter implements PubSubAdapter {
         () => {}, // the asking server times out; the outage itself was reported once
       );
     } else {
-      const query = this.#queries.get(message.query);
-      if (query === undefined) return;
-      query.answers++;
       // This server's own answer (it is subscribed) counts toward PUBLISH's receivers; its
       // members are counted when the query settles.
-      if (message.source !== node.id) query.others += message.members;
-      this.#settle(message.query, query);
+      this.#queries.answered(message.query, message.source === node.id ? 0 : message.members);
     }
-  }
-
-  #settle(id: number, query: Query): void {
-    if (query.expected === undefined || query.answers < query.expected) return;
-    const node = this.#node;
-    this.#finish(id, query).resolve(query.others + (node?.server.count(query.room) ?? 0));
-  }
-
-  #finish(id: number, query: Query): Query {
-    clearTimeout(query.timer);
-    this.#queries.delete(id);
-    return query;
   }
 }
 

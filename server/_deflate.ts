@@ -8,8 +8,10 @@
  */
 
 import type { ExtensionNegotiator } from "../codec/extension.ts";
-import { type DeflateBinding, perMessageDeflateServer } from "../codec/permessage_deflate.ts";
-import type { PerMessageDeflateServerOptions, ServerOptions } from "./types.ts";
+import type { DeflateBinding } from "../codec/permessage_deflate.ts";
+import { perMessageDeflateServer } from "../codec/permessage_deflate_server.ts";
+import type { PerMessageDeflateServerOptions } from "./option_types.ts";
+import type { ServerOptions } from "./types.ts";
 
 /** Never called: it stands in for the compressor when the settings are only checked. */
 const NO_BINDING: DeflateBinding = {

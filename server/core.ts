@@ -19,7 +19,8 @@ import {
   type ServerSettings,
 } from "./options.ts";
 import type { OutgoingData } from "./prepared_message.ts";
-import { type BroadcastOptions, MemoryAdapter, Rooms } from "./rooms.ts";
+import { MemoryAdapter } from "./pubsub.ts";
+import { type BroadcastOptions, Rooms } from "./rooms.ts";
 import type { CloseInfo, ServerOptions, UpgradeRequest } from "./types.ts";
 import type { ByteSocket, ServerTransport } from "./transport.ts";
 import { CodecTransport } from "./_codec_transport.ts";

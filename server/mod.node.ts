@@ -14,10 +14,10 @@ export { type OutgoingData, PreparedMessage } from "./prepared_message.ts";
 export {
   type AdapterServer,
   type BroadcastEnvelope,
-  type BroadcastOptions,
   MemoryAdapter,
   type PubSubAdapter,
-} from "./rooms.ts";
+} from "./pubsub.ts";
+export type { BroadcastOptions } from "./rooms.ts";
 export {
   attach,
   createWebSocketServer,
@@ -69,17 +69,19 @@ export type {
   AuthenticateResult,
   CloseInfo,
   HandshakeRefusal,
-  OriginPolicy,
-  PerMessageDeflateServerOptions,
-  ProtocolPolicy,
   ServerConnectionEventMap,
   ServerConnectionListener,
-  ServerHandshakeOptions,
-  ServerHeartbeatOptions,
-  ServerLimitOptions,
   ServerOptions,
   ServerSendOptions,
   UpgradeRequest,
   WebSocketServer,
 } from "./types.ts";
+export type {
+  OriginPolicy,
+  PerMessageDeflateServerOptions,
+  ProtocolPolicy,
+  ServerHandshakeOptions,
+  ServerHeartbeatOptions,
+  ServerLimitOptions,
+} from "./option_types.ts";
 export { serve } from "./serve.node.ts";
