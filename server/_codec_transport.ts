@@ -67,10 +67,10 @@ const UNLISTENED: ServerTransportEvents = {
 
 /** One connection's codec, writer and close timer over a byte socket. */
 export class CodecTransport implements ServerTransport, ByteSocketHandlers, SlowConsumerHandler {
-  readonly canPing = true;
   readonly #codec: Connection;
   readonly #socket: ByteSocket;
-  readonly #writer: Writer;
+  /** Created by the first write (memory per idle connection). */
+  #writer: Writer | undefined;
   readonly #batch: WriteBatch;
   readonly #limits: Limits;
   /** The connection's permessage-deflate, when agreed (a broadcast reuses its compressed frame). */
@@ -106,7 +106,11 @@ export class CodecTransport implements ServerTransport, ByteSocketHandlers, Slow
     this.#batch = batch;
     this.#codec = createCodec(limits, extensions);
     this.#deflate = extensions === undefined ? undefined : findDeflate(extensions);
-    this.#writer = new Writer(socket, batch, limits.maxBufferedBytes, this);
+  }
+
+  /** Ping frames reach the peer. */
+  get canPing(): boolean {
+    return true;
   }
 
   /** Registers the connection's events and starts listening to the socket. */
@@ -229,7 +233,7 @@ export class CodecTransport implements ServerTransport, ByteSocketHandlers, Slow
 
   /** The socket drained (a socket handler). */
   drain(): void {
-    this.#writer.writable = true;
+    if (this.#writer !== undefined) this.#writer.writable = true;
     if (
       this.#backlogPaused &&
       backlogDrained(this.#socket.bufferedAmount, this.#limits.maxBufferedBytes)
@@ -247,7 +251,7 @@ export class CodecTransport implements ServerTransport, ByteSocketHandlers, Slow
     this.#codec.takeBytes();
     for (const event of this.#codec.takeEvents()) this.#dispatch(event);
     this.#released = true;
-    this.#writer.drop();
+    this.#writer?.drop();
     if (this.#closeTimer !== undefined) clearTimeout(this.#closeTimer);
     this.#closeTimer = undefined;
     this.#events.closed(this.#closeInfo ?? { code: 1006, reason: "", wasClean: false });
@@ -276,8 +280,8 @@ export class CodecTransport implements ServerTransport, ByteSocketHandlers, Slow
     if (this.#released) return;
     if (this.#codec.shouldCloseTransport && !this.#ended) {
       this.#ended = true;
-      this.#writer.flush();
-      this.#socket.end();
+      this.#writer?.flush();
+      this.#socket.end(this.#closeInfo?.wasClean === true);
     }
     if (this.#codec.state !== "open" && this.#closeTimer === undefined) {
       this.#closeTimer = setTimeout(destroySocket, this.#limits.closeTimeout, this.#socket);
@@ -307,7 +311,7 @@ export class CodecTransport implements ServerTransport, ByteSocketHandlers, Slow
 
   #flush(): boolean {
     const bytes = this.#codec.takeBytes();
-    return bytes.length === 0 ? this.#writer.writable : this.#write(bytes);
+    return bytes.length === 0 ? (this.#writer?.writable ?? true) : this.#write(bytes);
   }
 
   /**
@@ -318,7 +322,13 @@ export class CodecTransport implements ServerTransport, ByteSocketHandlers, Slow
    */
   #write(chunks: readonly Uint8Array[]): boolean {
     if (this.#released) return false;
-    return this.#writer.write(chunks);
+    const writer = this.#writer ??= new Writer(
+      this.#socket,
+      this.#batch,
+      this.#limits.maxBufferedBytes,
+      this,
+    );
+    return writer.write(chunks);
   }
 }
 
