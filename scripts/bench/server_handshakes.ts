@@ -58,10 +58,6 @@ const SLOT: unique symbol = Symbol("slot");
 type SlotSocket = Socket & { [SLOT]?: HandshakeSlot };
 
 /** Shared socket callbacks (no closure per connection): the slot hangs on the socket. */
-function onRead(this: SlotSocket, length: number, buffer: Uint8Array): boolean {
-  this[SLOT]?.read(this, buffer, length);
-  return true;
-}
 function onEnd(this: SlotSocket): void {
   this[SLOT]?.ended(this);
 }
@@ -80,6 +76,15 @@ export class HandshakeSlot {
   #upgraded = false;
   #closeSent = false;
   #completed = false;
+  /** The slot's connection of the moment. */
+  #socket: SlotSocket | undefined;
+  /**
+   * The slot's read callback (one per slot, not per connection; Bun calls it without `this`).
+   */
+  readonly #onRead = (length: number, buffer: Uint8Array): boolean => {
+    if (this.#socket !== undefined) this.read(this.#socket, buffer, length);
+    return true;
+  };
 
   /**
    * @param port The server's port (127.0.0.1).
@@ -115,9 +120,10 @@ export class HandshakeSlot {
     const socket: SlotSocket = netConnect({
       host: "127.0.0.1",
       port: this.#port,
-      onread: { buffer: READ_BUFFER, callback: onRead },
+      onread: { buffer: READ_BUFFER, callback: this.#onRead },
     });
     socket[SLOT] = this;
+    this.#socket = socket;
     socket.on("error", ignore);
     socket.on("end", onEnd);
     socket.on("close", onEnd);
@@ -155,6 +161,7 @@ export class HandshakeSlot {
    */
   ended(socket: SlotSocket): void {
     socket[SLOT] = undefined;
+    this.#socket = undefined;
     socket.destroy();
     if (this.#completed) this.start();
     else this.#fail(socket);
@@ -185,6 +192,7 @@ export class HandshakeSlot {
 
   #fail(socket: SlotSocket): void {
     socket[SLOT] = undefined;
+    this.#socket = undefined;
     socket.destroy();
     if (this.#tally.running) this.#tally.failed++;
     // A refused server answers fast: do not spin on it.
