@@ -278,12 +278,14 @@ export class CodecTransport implements ServerTransport, ByteSocketHandlers, Slow
     const events = this.#codec.takeEvents();
     for (const event of events) this.#dispatch(event);
     if (this.#released) return;
+    let closedNow = false;
     if (this.#codec.shouldCloseTransport && !this.#ended) {
       this.#ended = true;
       this.#writer?.flush();
-      this.#socket.end(this.#closeInfo?.wasClean === true);
+      closedNow = this.#socket.end(this.#closeInfo?.wasClean === true) === true;
     }
-    if (this.#codec.state !== "open" && this.#closeTimer === undefined) {
+    // A socket closed at once needs no close timer (its `closed` follows).
+    if (this.#codec.state !== "open" && this.#closeTimer === undefined && !closedNow) {
       this.#closeTimer = setTimeout(destroySocket, this.#limits.closeTimeout, this.#socket);
     }
   }

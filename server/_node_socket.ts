@@ -65,16 +65,17 @@ export class NodeSocket implements ByteSocket {
    * kernel, which sends it before the FIN) at once, with no shutdown call and no read of the
    * peer's end; otherwise (and on TLS, whose layer may still hold bytes) once flushed.
    */
-  end(handshakeDone?: boolean): void {
+  end(handshakeDone?: boolean): boolean {
     const socket = this.#socket;
     if (handshakeDone === true) {
       if (socket.writableLength === 0 && !(socket as { encrypted?: boolean }).encrypted) {
         socket.destroy();
-        return;
+        return true;
       }
       socket.once("finish", destroyThis);
     }
     socket.end();
+    return false;
   }
 
   destroy(): void {

@@ -186,8 +186,9 @@ export interface ByteSocket {
    * close the TCP connection then, so a socket may close it whole instead of waiting for the
    * peer's FIN. `false` or absent (a failed connection): only the sending side, and keep reading,
    * so that a peer still sending gets no reset that could discard our close frame.
+   * @returns `true` when the connection is closed already (its `closed` handler follows).
    */
-  end(handshakeDone?: boolean): void;
+  end(handshakeDone?: boolean): boolean | void;
   /** Closes at once, dropping anything still buffered. */
   destroy(): void;
   /** Stops reading from the peer (read backpressure). */
