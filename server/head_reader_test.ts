@@ -95,6 +95,24 @@ describe("serve()'s request-head reader", () => {
     assert.equal(client.head, "");
   });
 
+  it("drops each silent peer at its own deadline, around peers that upgrade in between", async () => {
+    const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    const first = await RawClient.connect(server.addr.port);
+    await pause(100);
+    const upgraded = await RawClient.open(server.addr.port, "/ws");
+    await pause(100);
+    const second = await RawClient.connect(server.addr.port);
+    second.write("GET /ws HTTP/1.1\r\n");
+    await first.waitClosed(2_000);
+    await second.waitClosed(2_000);
+    assert.equal(first.head + second.head, "");
+    // The peer that upgraded is not subject to the handshake timeout.
+    assert.equal(upgraded.closed, false);
+    upgraded.sendFrame(0x1, "still open");
+    await upgraded.waitFor(() => upgraded.frames.length > 0, "echo after the others were dropped");
+    upgraded.destroy();
+  });
+
   it("forgets a peer that leaves in the middle of its head, and keeps serving", async () => {
     for (let i = 0; i < 20; i++) {
       const client = await RawClient.connect(server.addr.port);
