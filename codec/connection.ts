@@ -20,11 +20,12 @@ import type { Extension, ExtensionEncodeOptions } from "./extension.ts";
 import { encodeClosePayload, parseClosePayload } from "./close.ts";
 import { Opcode } from "./constants.ts";
 import { InvalidStateError, ProtocolError } from "./errors.ts";
-import type { Frame, Role } from "./frame.ts";
+import type { Frame, MaskSource, Role } from "./frame.ts";
 
 export type { ConnectionEvent, ConnectionOptions, ConnectionState };
 
 const EMPTY = new Uint8Array(0);
+const NO_EXTENSIONS: readonly Extension[] = [];
 
 /** The inbox's control-frame callback, shared by every connection (set in the class). */
 let handleControl: (connection: Connection, frame: Frame) => boolean;
@@ -86,7 +87,11 @@ export class Connection {
   #shouldCloseTransport = false;
   readonly #autoPong: boolean;
   readonly #inbox: Inbox<Connection>;
-  readonly #outbox: Outbox;
+  /** Created by the first frame sent (memory per idle connection: a server's may never send). */
+  #outbox: Outbox | undefined = undefined;
+  /** What the outbox is created with. */
+  readonly #maskSource: MaskSource | undefined;
+  #extensions: readonly Extension[] = NO_EXTENSIONS;
   #events: ConnectionEvent[] = [];
   #closeSent = false;
   #closeReceived: { code: number; reason: string } | undefined = undefined;
@@ -109,7 +114,11 @@ export class Connection {
     this.#state = settings.state;
     this.#autoPong = settings.autoPong;
     this.#inbox = new Inbox<Connection>(settings, this, handleControl);
-    this.#outbox = new Outbox(settings.role, settings.maskSource);
+    // Checked now, as the encoder would (the outbox that owns it comes with the first frame).
+    if (settings.maskSource !== undefined && typeof settings.maskSource !== "function") {
+      throw new TypeError("Cannot create encoder as 'maskSource' must be a function");
+    }
+    this.#maskSource = settings.maskSource;
     if (settings.extensions.length > 0) this.#setExtensions(settings.extensions);
   }
 
@@ -119,7 +128,16 @@ export class Connection {
     }
     const list = [...extensions];
     this.#inbox.setExtensions(list);
-    this.#outbox.setExtensions(list);
+    this.#extensions = list;
+    this.#outbox?.setExtensions(list);
+  }
+
+  /** The outbox, created on first use. */
+  #out(): Outbox {
+    if (this.#outbox !== undefined) return this.#outbox;
+    const outbox = new Outbox(this.role, this.#maskSource);
+    if (this.#extensions.length > 0) outbox.setExtensions(this.#extensions);
+    return this.#outbox = outbox;
   }
 
   /** The current state; see {@linkcode ConnectionState}. */
@@ -242,7 +260,7 @@ export class Connection {
       );
     }
     this.#checkMessageStart("send text");
-    this.#outbox.text(text, options);
+    this.#out().text(text, options);
   }
 
   /**
@@ -257,7 +275,7 @@ export class Connection {
   sendBinary(data: Uint8Array, options?: ExtensionEncodeOptions): void {
     checkBytes("send binary", "data", data);
     this.#checkMessageStart("send binary");
-    this.#outbox.data(Opcode.BINARY, data, true, false, options);
+    this.#out().data(Opcode.BINARY, data, true, false, options);
   }
 
   /**
@@ -284,7 +302,7 @@ export class Connection {
     } else {
       this.#checkMessageStart("send frame");
     }
-    this.#outbox.data(opcode, payload, fin, false);
+    this.#out().data(opcode, payload, fin, false);
     this.#sendingFragments = !fin;
   }
 
@@ -325,7 +343,7 @@ export class Connection {
     if (this.#state === "connecting") {
       this.#terminate(1006, "", false);
     } else if (this.#state === "open") {
-      this.#outbox.control(Opcode.CLOSE, payload);
+      this.#out().control(Opcode.CLOSE, payload);
       this.#closeSent = true;
       this.#state = "closing";
     }
@@ -360,7 +378,7 @@ export class Connection {
    * come merged into one buffer.
    */
   takeBytes(): Uint8Array[] {
-    return this.#outbox.take();
+    return this.#outbox === undefined ? [] : this.#outbox.take();
   }
 
   /** A ping, pong or close frame from the peer; `false` (after a close frame) stops decoding. */
@@ -370,7 +388,7 @@ export class Connection {
       const payload = frame.payload;
       this.#events.push({ type: "ping", data: payload });
       if (this.#autoPong && this.#state === "open") {
-        this.#outbox.control(Opcode.PONG, payload);
+        this.#out().control(Opcode.PONG, payload);
       }
     } else if (opcode === Opcode.PONG) {
       this.#events.push({ type: "pong", data: frame.payload });
@@ -389,7 +407,7 @@ export class Connection {
     this.#closeReceived = received;
     if (!this.#closeSent) {
       const echo = received.code === 1005 ? undefined : received.code;
-      this.#outbox.control(Opcode.CLOSE, encodeClosePayload(echo));
+      this.#out().control(Opcode.CLOSE, encodeClosePayload(echo));
       this.#closeSent = true;
     }
     if (this.#state === "open") this.#state = "closing";
@@ -426,7 +444,7 @@ export class Connection {
     this.#events.push({ type: "close", code, reason, wasClean: false });
     if (sendClose && !this.#closeSent) {
       this.#closeSent = true;
-      this.#outbox.control(Opcode.CLOSE, encodeClosePayload(code, reason));
+      this.#out().control(Opcode.CLOSE, encodeClosePayload(code, reason));
     }
   }
 
@@ -447,7 +465,7 @@ export class Connection {
       );
     }
     this.#checkOpen(`send ${name}`);
-    this.#outbox.control(opcode, data);
+    this.#out().control(opcode, data);
   }
 
   #checkOpen(action: string): void {

@@ -443,8 +443,19 @@ export async function acceptResponseHeaders(
 /** Whether a `#element` list header holds `wanted` (case-insensitive); malformed -> false. */
 function hasListToken(value: string | null, wanted: string, element?: RegExp): boolean {
   if (value === null) return false;
+  // The usual value is the token alone ("Upgrade", "websocket"): no list to split.
+  if (value.length === wanted.length && equalsLowercase(value, wanted)) return true;
   const elements = splitHeaderList(value, element);
   return elements !== undefined && elements.some((item) => item.toLowerCase() === wanted);
+}
+
+/** Whether `value` is `lower` (lowercase ASCII, same length) in any ASCII case. */
+function equalsLowercase(value: string, lower: string): boolean {
+  for (let i = 0; i < lower.length; i++) {
+    const code = value.charCodeAt(i);
+    if ((code >= 0x41 && code <= 0x5a ? code | 0x20 : code) !== lower.charCodeAt(i)) return false;
+  }
+  return true;
 }
 
 /** Parses `Sec-WebSocket-Protocol` of a request: distinct tokens (RFC 6455 section 4.1). */

@@ -73,10 +73,10 @@ const UNLISTENED: ServerTransportEvents = {
 
 /** One connection's codec, writer and close timer over a byte socket. */
 export class CodecTransport implements ServerTransport, ByteSocketHandlers, SlowConsumerHandler {
-  readonly canPing = true;
   readonly #codec: Connection;
   readonly #socket: ByteSocket;
-  readonly #writer: Writer;
+  /** Created by the first write (memory per idle connection). */
+  #writer: Writer | undefined;
   readonly #batch: WriteBatch;
   readonly #limits: Limits;
   /** The connection's permessage-deflate, when agreed (a broadcast reuses its compressed frame). */
@@ -112,7 +112,11 @@ export class CodecTransport implements ServerTransport, ByteSocketHandlers, Slow
     this.#batch = batch;
     this.#codec = createCodec(limits, extensions, socket.allocate);
     this.#deflate = extensions === undefined ? undefined : findDeflate(extensions);
-    this.#writer = new Writer(socket, batch, limits.maxBufferedBytes, this);
+  }
+
+  /** Ping frames reach the peer. */
+  get canPing(): boolean {
+    return true;
   }
 
   /** Registers the connection's events and starts listening to the socket. */
@@ -235,7 +239,7 @@ export class CodecTransport implements ServerTransport, ByteSocketHandlers, Slow
 
   /** The socket drained (a socket handler). */
   drain(): void {
-    this.#writer.writable = true;
+    if (this.#writer !== undefined) this.#writer.writable = true;
     if (
       this.#backlogPaused &&
       backlogDrained(this.#socket.bufferedAmount, this.#limits.maxBufferedBytes)
@@ -253,7 +257,7 @@ export class CodecTransport implements ServerTransport, ByteSocketHandlers, Slow
     this.#codec.takeBytes();
     for (const event of this.#codec.takeEvents()) this.#dispatch(event);
     this.#released = true;
-    this.#writer.drop();
+    this.#writer?.drop();
     if (this.#closeTimer !== undefined) clearTimeout(this.#closeTimer);
     this.#closeTimer = undefined;
     this.#events.closed(this.#closeInfo ?? { code: 1006, reason: "", wasClean: false });
@@ -280,12 +284,14 @@ export class CodecTransport implements ServerTransport, ByteSocketHandlers, Slow
     const events = this.#codec.takeEvents();
     for (const event of events) this.#dispatch(event);
     if (this.#released) return;
+    let closedNow = false;
     if (this.#codec.shouldCloseTransport && !this.#ended) {
       this.#ended = true;
-      this.#writer.flush();
-      this.#socket.end();
+      this.#writer?.flush();
+      closedNow = this.#socket.end(this.#closeInfo?.wasClean === true) === true;
     }
-    if (this.#codec.state !== "open" && this.#closeTimer === undefined) {
+    // A socket closed at once needs no close timer (its `closed` follows).
+    if (this.#codec.state !== "open" && this.#closeTimer === undefined && !closedNow) {
       this.#closeTimer = setTimeout(destroySocket, this.#limits.closeTimeout, this.#socket);
     }
   }
@@ -313,7 +319,7 @@ export class CodecTransport implements ServerTransport, ByteSocketHandlers, Slow
 
   #flush(): boolean {
     const bytes = this.#codec.takeBytes();
-    return bytes.length === 0 ? this.#writer.writable : this.#write(bytes);
+    return bytes.length === 0 ? (this.#writer?.writable ?? true) : this.#write(bytes);
   }
 
   /**
@@ -324,7 +330,13 @@ export class CodecTransport implements ServerTransport, ByteSocketHandlers, Slow
    */
   #write(chunks: readonly Uint8Array[]): boolean {
     if (this.#released) return false;
-    return this.#writer.write(chunks);
+    const writer = this.#writer ??= new Writer(
+      this.#socket,
+      this.#batch,
+      this.#limits.maxBufferedBytes,
+      this,
+    );
+    return writer.write(chunks);
   }
 }
 

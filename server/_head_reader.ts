@@ -27,14 +27,11 @@ const READING: unique symbol = Symbol("wirely.head");
 interface Reading {
   readonly reader: HeadReader<unknown>;
   readonly parser: HttpHeadParser<"request">;
-  readonly timer: ReturnType<typeof setTimeout>;
+  /** When the head must have arrived (`performance.now()` milliseconds). */
+  readonly deadline: number;
 }
 
 type ReadingSocket = NetSocket & { [READING]?: Reading };
-
-function destroy(socket: NetSocket): void {
-  socket.destroy();
-}
 
 // Shared listeners (none created per socket): the state hangs on the socket under a symbol.
 function onHeadData(this: ReadingSocket, chunk: Uint8Array): void {
@@ -67,6 +64,13 @@ export class HeadReader<Data> {
   readonly sockets: Set<NetSocket> = new Set();
   readonly #core: ServerCore<Data>;
   readonly #path: string | undefined;
+  /**
+   * One timer for every socket's `handshake.timeout` (not one per socket): it fires at the
+   * deadline of the oldest socket still reading, the first of {@linkcode HeadReader.sockets}
+   * (they all have the same timeout, so the set is in deadline order).
+   */
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  readonly #sweep = (): void => this.#expire();
 
   constructor(core: ServerCore<Data>, path: string | undefined) {
     this.#core = core;
@@ -82,10 +86,11 @@ export class HeadReader<Data> {
         maxHeadSize: maxHeadSize === Infinity ? Number.MAX_SAFE_INTEGER : maxHeadSize,
         maxHeaders: MAX_HEAD_FIELDS,
       }),
-      timer: setTimeout(destroy, handshakeTimeout, socket),
+      deadline: performance.now() + handshakeTimeout,
     };
     (socket as ReadingSocket)[READING] = reading;
     this.sockets.add(socket);
+    this.#timer ??= setTimeout(this.#sweep, handshakeTimeout);
     socket.on("error", noop);
     socket.on("close", onClosedWhileReading);
     socket.on("data", onHeadData);
@@ -96,11 +101,30 @@ export class HeadReader<Data> {
     const reading = socket[READING];
     if (reading === undefined) return;
     socket[READING] = undefined;
-    clearTimeout(reading.timer);
     this.sockets.delete(socket);
+    if (this.sockets.size === 0 && this.#timer !== undefined) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
     socket.off("data", onHeadData);
     socket.off("close", onClosedWhileReading);
     socket.pause();
+  }
+
+  /** Drops the sockets past their deadline; the timer follows the oldest one left. */
+  #expire(): void {
+    this.#timer = undefined;
+    const now = performance.now();
+    for (const socket of this.sockets) {
+      const deadline = (socket as ReadingSocket)[READING]?.deadline ?? 0;
+      if (deadline > now) {
+        this.#timer = setTimeout(this.#sweep, deadline - now);
+        return;
+      }
+      // Released (and removed from the set) by its close.
+      this.release(socket);
+      socket.destroy();
+    }
   }
 
   /** Answers a complete head: 404 off `path`, else the upgrade (or the codec's refusal). */

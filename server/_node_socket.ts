@@ -25,6 +25,9 @@ function onEnd(this: Wired): void {
 function onDrain(this: Wired): void {
   this[HANDLERS]!.drain();
 }
+function destroyThis(this: Wired): void {
+  this.destroy();
+}
 function onClose(this: Wired): void {
   this[HANDLERS]!.closed();
 }
@@ -78,8 +81,23 @@ export class NodeSocket implements ByteSocket {
     return ok;
   }
 
-  end(): void {
-    this.#socket.end();
+  /**
+   * Half-closes; once the closing handshake is over (`handshakeDone`), closes the TCP connection
+   * instead (RFC 6455 7.1.1): with nothing left to write (the close frame went straight to the
+   * kernel, which sends it before the FIN) at once, with no shutdown call and no read of the
+   * peer's end; otherwise (and on TLS, whose layer may still hold bytes) once flushed.
+   */
+  end(handshakeDone?: boolean): boolean {
+    const socket = this.#socket;
+    if (handshakeDone === true) {
+      if (socket.writableLength === 0 && !(socket as { encrypted?: boolean }).encrypted) {
+        socket.destroy();
+        return true;
+      }
+      socket.once("finish", destroyThis);
+    }
+    socket.end();
+    return false;
   }
 
   destroy(): void {
@@ -198,6 +216,9 @@ function isSpace(code: number): boolean {
   return code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d;
 }
 
+/** Characters that end or change a URL's host part. */
+const UNSAFE_HOST = /[/?#@\\]/;
+
 /**
  * The upgrade request as hooks and the connection see it. `headers` and `url` are built on
  * first access and kept (the same object every time).
@@ -207,7 +228,8 @@ export class NodeUpgradeRequest implements UpgradeRequest {
   readonly remoteAddress: string | undefined;
   /** The request's header lookup (no `Headers` object). */
   readonly lookup: RawHeaders;
-  readonly #target: string;
+  /** The request target until `url` is built from it. */
+  #target: string;
   readonly #tls: boolean;
   #url: URL | undefined;
   #headers: Headers | undefined;
@@ -220,7 +242,8 @@ export class NodeUpgradeRequest implements UpgradeRequest {
    * @throws {TypeError} If the request target cannot be a URL (the binding answers 400).
    */
   constructor(method: string, target: string, rawHeaders: readonly string[], socket: NetSocket) {
-    this.method = method;
+    // The one method of a valid upgrade: kept as the shared literal, not a string per request.
+    this.method = method === "GET" ? "GET" : method;
     this.lookup = new RawHeaders(rawHeaders);
     this.#target = target;
     this.#tls = "encrypted" in socket && socket.encrypted === true;
@@ -232,13 +255,20 @@ export class NodeUpgradeRequest implements UpgradeRequest {
   /** The request target resolved against the `Host` header (`localhost` if it has none). */
   get url(): URL {
     if (this.#url !== undefined) return this.#url;
-    const scheme = this.#tls ? "https" : "http";
+    const scheme = this.#tls ? "https:" : "http:";
     const target = this.#target;
+    const host = this.lookup.get("host") ?? "localhost";
     try {
-      this.#url = new URL(target, `${scheme}://${this.lookup.get("host") ?? "localhost"}`);
+      // An origin-form target ("/path", not "//" or "/\\", which would name a host) after a
+      // host without "/?#@\\" resolves to the same URL as one string: one parse, not two.
+      this.#url = target[0] === "/" && target[1] !== "/" && target[1] !== "\\" &&
+          host !== "" && !UNSAFE_HOST.test(host)
+        ? new URL(`${scheme}//${host}${target}`)
+        : new URL(target, `${scheme}//${host}`);
     } catch {
-      this.#url = new URL(target, `${scheme}://localhost`);
+      this.#url = new URL(target, `${scheme}//localhost`);
     }
+    this.#target = "";
     return this.#url;
   }
 

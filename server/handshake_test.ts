@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { makeSelfSigned, skipWithoutOpenssl } from "../testing/tls.ts";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { attach, serve, type ServedWebSocketServer } from "./mod.ts";
+import { attach, type CloseInfo, serve, type ServedWebSocketServer } from "./mod.ts";
 import {
   messages,
   openWs,
@@ -177,6 +177,7 @@ describe("serve() with TLS", () => {
     skip: skipWithoutOpenssl(),
   }, async () => {
     const { cert, key } = makeSelfSigned();
+    const closes: CloseInfo[] = [];
     const server = await serve({
       engine: "codec",
       port: 0,
@@ -184,14 +185,18 @@ describe("serve() with TLS", () => {
       cert,
       key,
       onMessage: (conn, message) => conn.send(message.data),
+      onClose: (_conn, info) => void closes.push(info),
     });
     assert.match(server.url, /^wss:\/\/127\.0\.0\.1:\d+\/$/);
     const ws = await openWs(server.url, undefined, { ca: cert });
     ws.send("secret");
     assert.equal(new TextDecoder().decode((await messages(ws).next()).data), "secret");
-    ws.close();
-    await wsClosed(ws);
+    ws.close(1000, "bye");
+    // The closing handshake completes over TLS: the server's close frame reaches the client
+    // before the server closes the connection.
+    assert.deepEqual(await wsClosed(ws), { code: 1000, reason: "" }); // the code echoed
     await until(() => server.clients.size === 0, 2_000, "client released");
+    assert.deepEqual(closes, [{ code: 1000, reason: "bye", wasClean: true }]);
     await within(server.close(), 5_000, "tls server close");
   });
 });

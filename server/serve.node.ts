@@ -36,9 +36,13 @@ async function serveCodec<Data>(
   const reader = new HeadReader(core, path);
   const tlsServer = cert !== undefined;
   const accept = (socket: net.Socket): void => reader.accept(socket);
+  // Nagle's algorithm off as each socket is accepted (Node sets it on the new handle directly).
   const server: net.Server = tlsServer
-    ? tls.createServer({ cert, key, handshakeTimeout: core.handshake.timeout }, accept)
-    : net.createServer(accept);
+    ? tls.createServer(
+      { cert, key, handshakeTimeout: core.handshake.timeout, noDelay: true },
+      accept,
+    )
+    : net.createServer({ noDelay: true }, accept);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, hostname, () => {

@@ -179,8 +179,16 @@ export interface ByteSocket {
    * @returns `false` when the write buffer is above its high-water mark (wait for `drain`).
    */
   write(chunks: readonly Uint8Array[]): boolean;
-  /** Flushes what is buffered, then closes the sending side (TCP FIN). */
-  end(): void;
+  /**
+   * Flushes what is buffered, then closes the sending side (TCP FIN).
+   *
+   * @param handshakeDone The close frames crossed (a clean close): RFC 6455 7.1.1 has the server
+   * close the TCP connection then, so a socket may close it whole instead of waiting for the
+   * peer's FIN. `false` or absent (a failed connection): only the sending side, and keep reading,
+   * so that a peer still sending gets no reset that could discard our close frame.
+   * @returns `true` when the connection is closed already (its `closed` handler follows).
+   */
+  end(handshakeDone?: boolean): boolean | void;
   /** Closes at once, dropping anything still buffered. */
   destroy(): void;
   /** Stops reading from the peer (read backpressure). */

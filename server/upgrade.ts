@@ -286,14 +286,16 @@ const HEAD_START =
  * into a byte array): the same fields as the codec's `acceptResponseHeaders`, without a
  * `Headers` object. `protocol` was chosen among the offered names (tokens only); the accept
  * value is the codec's synchronous {@linkcode computeAccept}; `extensions` is the agreed
- * `Sec-WebSocket-Extensions` value (`""` for none).
+ * `Sec-WebSocket-Extensions` value (`""` for none); `acceptOf` computes the accept value (a
+ * binding may pass the runtime's native SHA-1, checked to give the same answer).
  */
 export function switchingProtocolsHead(
   key: string,
   protocol: string,
   extensions: string = "",
+  acceptOf: (key: string) => string = computeAccept,
 ): string {
-  const accept = computeAccept(key);
+  const accept = acceptOf(key);
   if (protocol === "" && extensions === "") return HEAD_START + accept + "\r\n\r\n";
   let head = HEAD_START + accept;
   if (protocol !== "") head += `\r\nsec-websocket-protocol: ${protocol}`;

@@ -2,6 +2,7 @@
 // one wirely server, and only the counting is checked (no rates, no timing assertions).
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { type AddressInfo, createServer } from "node:net";
 import { serve } from "../../server/mod.ts";
 import { FrameCounter, maskedFrames } from "./server_frames.ts";
 import { LoadSession, type OpenCommand } from "./server_load.ts";
@@ -94,5 +95,46 @@ describe("server benchmark load generator", () => {
     const result = await load.run(RUN_MS, 200);
     await load.close();
     assert.ok(result.ops > 0 && result.ops <= 200 + 4, `completed ${result.ops} handshakes`);
+    assert.equal(result.failed, 0);
+  });
+
+  it("handshakes: a refusal or a 101 with a wrong accept value is a failure, never counted", async () => {
+    const refusing = await serve({ port: 0, hostname: "127.0.0.1", path: "/elsewhere" });
+    // Answers every request with a 101 whose accept value is not the key's, then behaves like an
+    // echo server: an (empty) echo for each frame, a close frame for the close frame.
+    const wrong = createServer((socket) => {
+      socket.on("error", () => {});
+      let upgraded = false;
+      socket.on("data", (chunk: Uint8Array) => {
+        if (!upgraded) {
+          upgraded = true;
+          socket.write(
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+              "Sec-WebSocket-Accept: AAAAAAAAAAAAAAAAAAAAAAAAAAA=\r\n\r\n",
+          );
+        } else if ((chunk[0]! & 0x0f) === 8) socket.end(new Uint8Array([0x88, 2, 0x03, 0xe8]));
+        else socket.write(new Uint8Array([0x81, 0]));
+      });
+    });
+    await new Promise<void>((resolve) => wrong.listen(0, "127.0.0.1", resolve));
+    try {
+      for (const port of [refusing.addr.port, (wrong.address() as AddressInfo).port]) {
+        const load = await LoadSession.open({
+          kind: "handshake",
+          connections: 0,
+          size: 32,
+          binary: false,
+          window: 2,
+          port,
+        });
+        const result = await load.run(RUN_MS, 200);
+        await load.close();
+        assert.equal(result.ops, 0);
+        assert.ok(result.failed > 0, `failed ${result.failed}`);
+      }
+    } finally {
+      await refusing.close();
+      await new Promise((resolve) => wrong.close(resolve));
+    }
   });
 });

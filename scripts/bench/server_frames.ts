@@ -26,11 +26,14 @@ export const CLOSE_FRAME: Uint8Array = encodeFrame(Opcode.CLOSE, new Uint8Array(
   mask: MASK,
 });
 
-/** The HTTP upgrade request for `path` on `host:port` (a fixed, valid key). */
+/** The `Sec-WebSocket-Key` of every generator request (RFC 6455's example key). */
+export const REQUEST_KEY = "dGhlIHNhbXBsZSBub25jZQ==";
+
+/** The HTTP upgrade request for `path` on `host:port` (the fixed, valid {@linkcode REQUEST_KEY}). */
 export function upgradeRequest(host: string, port: number, path: string): Uint8Array {
   return new TextEncoder().encode(
     `GET ${path} HTTP/1.1\r\nHost: ${host}:${port}\r\nUpgrade: websocket\r\n` +
-      "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" +
+      `Connection: Upgrade\r\nSec-WebSocket-Key: ${REQUEST_KEY}\r\n` +
       "Sec-WebSocket-Version: 13\r\n\r\n",
   );
 }

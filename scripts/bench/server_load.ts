@@ -10,6 +10,7 @@
 import { connect as netConnect, type Socket } from "node:net";
 import process from "node:process";
 import { CLOSE_FRAME, FrameCounter, maskedFrames, upgradeRequest } from "./server_frames.ts";
+import { type HandshakeTally, runHandshakes } from "./server_handshakes.ts";
 
 /** What to open: echo clients, a broadcast sender and receivers, idle clients, or nothing (handshakes). */
 export interface OpenCommand {
@@ -37,6 +38,8 @@ export interface RunResult {
   cpuMs: number;
   /** Whether everything in flight came back after the deadline (the session stays usable). */
   drained: boolean;
+  /** Handshakes refused or lost (handshake scenario; 0 otherwise). */
+  failed: number;
 }
 
 /** An upgraded generator connection. */
@@ -150,7 +153,6 @@ export class LoadSession {
   #frames: Uint8Array = new Uint8Array(0);
   #frameLength = 0;
   #running = false;
-  #maxOps = 0;
   #ops = 0;
   #bytes = 0;
   #sent = 0;
@@ -189,28 +191,30 @@ export class LoadSession {
   async run(ms: number, maxOps: number): Promise<RunResult> {
     const kind = this.#options.kind;
     this.#ops = 0;
-    this.#maxOps = maxOps;
     this.#bytes = 0;
     this.#sent = 0;
     this.#delivered = 0;
     const cpu0 = cpuMs();
     const start = performance.now();
     let result = { ops: 0, bytes: 0, elapsedMs: 0 };
+    const tally: HandshakeTally = { running: true, ops: 0, maxOps, failed: 0 };
     const stopped = new Promise<void>((resolve) => {
       const check = () => {
         const now = performance.now();
-        if (now - start >= ms || this.#ops >= maxOps) {
+        if (now - start >= ms || this.#ops + tally.ops >= maxOps) {
           this.#running = false;
-          result = { ops: this.#ops, bytes: this.#bytes, elapsedMs: now - start };
+          tally.running = false;
+          result = { ops: this.#ops + tally.ops, bytes: this.#bytes, elapsedMs: now - start };
           resolve();
         } else setTimeout(check, Math.min(10, Math.max(1, ms - (now - start))));
       };
       setTimeout(check, Math.min(10, ms));
     });
     this.#running = true;
-    let workers: Promise<void>[] = [];
+    let workers: Promise<void> | undefined;
     if (kind === "handshake") {
-      workers = Array.from({ length: this.#options.window }, () => this.#handshakes());
+      const { port, window, size, binary } = this.#options;
+      workers = runHandshakes(port, window, size, binary, tally);
     } else if (kind === "echo") {
       for (const client of this.#clients) this.#refill(client);
     } else if (kind === "broadcast") {
@@ -218,9 +222,9 @@ export class LoadSession {
     }
     await stopped;
     const cpu = cpuMs() - cpu0;
-    await Promise.all(workers);
+    await workers;
     const drained = await this.#drain();
-    return { ...result, cpuMs: cpu, drained };
+    return { ...result, cpuMs: cpu, drained, failed: tally.failed };
   }
 
   /** Sends a close frame on every connection and waits (bounded) until the server closed them. */
@@ -291,43 +295,6 @@ export class LoadSession {
     } else {
       this.#delivered += done;
       this.#feedSender();
-    }
-  }
-
-  /** One handshake worker: open, one message and its echo, close; until the run stops. */
-  async #handshakes(): Promise<void> {
-    const { port, size, binary } = this.#options;
-    const request = upgradeRequest(HOST, port, "/echo");
-    const frame = maskedFrames(size, binary, 1);
-    while (this.#running && this.#ops < this.#maxOps) {
-      const completed = await new Promise<boolean>((resolve) => {
-        const counter = new FrameCounter();
-        const socket = netConnect({ host: HOST, port });
-        socket.setNoDelay(true);
-        socket.on("error", () => {});
-        let upgraded = false;
-        let closeSent = false;
-        const onFrames = (chunk: Uint8Array): void => {
-          counter.push(chunk);
-          if (counter.frames > 0 && !closeSent) {
-            closeSent = true;
-            socket.write(CLOSE_FRAME);
-          }
-        };
-        const head = readHead((error, rest) => {
-          socket.off("data", head);
-          if (error) return void socket.destroy();
-          upgraded = true;
-          socket.on("data", onFrames);
-          socket.write(frame);
-          if (rest.length > 0) onFrames(rest);
-        });
-        socket.on("data", head);
-        socket.once("connect", () => socket.write(request));
-        socket.once("close", () => resolve(upgraded && counter.frames > 0 && counter.closes > 0));
-      });
-      if (completed && this.#running) this.#ops++;
-      else if (!completed) await sleep(1);
     }
   }
 }
