@@ -194,7 +194,14 @@ export function decodePacket(frame: Frame): Packet {
       return { type: "error", id: first, code, message, ...(event !== undefined && { event }) };
     }
   }
-  throw malformed(`text frame (kind ${kind}, ${length} elements; not an array: 0)`);
+  // `kind` is the peer's: describe it without converting it (an object whose `toString` is not a
+  // function would throw a TypeError here instead of MALFORMED_EVENT).
+  const described = typeof kind === "string" ? JSON.stringify(kind.slice(0, 16)) : typeof kind;
+  throw malformed(
+    Array.isArray(parsed)
+      ? `text frame (kind ${described}, ${length} elements)`
+      : "text frame that is not a JSON array",
+  );
 }
 
 function isName(value: unknown): value is string {

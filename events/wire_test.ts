@@ -120,6 +120,8 @@ describe("malformed frames are MALFORMED_EVENT, never anything else", () => {
     ["a JSON object", '{"type":"wirely:ping"}'],
     ["a JSON string", '"e"'],
     ["an unknown kind", '["z","a",0]'],
+    ["a kind that cannot be turned into a string", '[{"toString":""}]'],
+    ["a kind that is an array", '[[1],"a",0]'],
     ["an event without id", '["e","a"]'],
     ["an event with too many elements", '["e","a",0,1,2]'],
     ["an empty name", '["e","",0]'],
