@@ -6,7 +6,7 @@
  * @module
  */
 
-import { generateKey } from "../codec/handshake.ts";
+import { generateKey } from "../codec/accept_key.ts";
 import { buildUpgradeRequestHeaders } from "../codec/handshake_client.ts";
 import { writeRequestHead } from "../codec/http_write.ts";
 import type { ExtensionOffer } from "../codec/extensions.ts";

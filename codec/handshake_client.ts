@@ -8,7 +8,7 @@
 
 import { HandshakeError, type HandshakeErrorCode } from "./errors.ts";
 import { type ExtensionOffer, formatExtensions, parseExtensions } from "./extensions.ts";
-import { computeAccept } from "./handshake.ts";
+import { computeAccept } from "./accept_key.ts";
 import { isToken, splitHeaderList } from "./header_tokens.ts";
 
 /** Headers the handshake sets itself; extra headers may not replace them. */

@@ -3,10 +3,9 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { HandshakeError } from "./errors.ts";
 import type { ExtensionOffer } from "./extensions.ts";
+import { computeAccept, generateKey } from "./accept_key.ts";
 import {
   acceptResponseHeaders,
-  computeAccept,
-  generateKey,
   handshakeErrorResponse,
   selectSubprotocol,
   validateUpgradeRequest,

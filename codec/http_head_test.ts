@@ -4,9 +4,9 @@ import net from "node:net";
 import fc from "fast-check";
 import WsWebSocket, { WebSocketServer } from "ws";
 import { HandshakeError, InvalidStateError } from "./errors.ts";
+import { generateKey } from "./accept_key.ts";
 import {
   acceptResponseHeaders,
-  generateKey,
   handshakeErrorResponse,
   validateUpgradeRequest,
 } from "./handshake.ts";

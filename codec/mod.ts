@@ -87,10 +87,9 @@ export {
   type PerMessageDeflateOptions,
 } from "./permessage_deflate.ts";
 export { perMessageDeflateServer } from "./permessage_deflate_server.ts";
+export { computeAccept, generateKey } from "./accept_key.ts";
 export {
   acceptResponseHeaders,
-  computeAccept,
-  generateKey,
   handshakeErrorResponse,
   selectSubprotocol,
   type UpgradeRequestInfo,

@@ -10,7 +10,7 @@
 import type { IncomingMessage } from "node:http";
 import type { Socket as NetSocket } from "node:net";
 import type { Duplex } from "node:stream";
-import { computeAccept } from "../codec/handshake.ts";
+import { computeAccept } from "../codec/accept_key.ts";
 import { writeResponseHead } from "../codec/http_write.ts";
 import type { ServerCore } from "./core.ts";
 import { switchingProtocolsHead, type UpgradeDecision, type UpgradeRefusal } from "./upgrade.ts";

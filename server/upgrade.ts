@@ -8,8 +8,8 @@
 import { HandshakeError } from "../codec/errors.ts";
 import type { Extension, ExtensionNegotiator } from "../codec/extension.ts";
 import { type ExtensionOffer, formatExtensions } from "../codec/extensions.ts";
+import { computeAccept } from "../codec/accept_key.ts";
 import {
-  computeAccept,
   handshakeErrorResponse,
   selectSubprotocol,
   validateUpgradeRequest,

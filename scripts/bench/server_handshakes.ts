@@ -12,7 +12,7 @@
  */
 
 import { connect as netConnect, type Socket } from "node:net";
-import { computeAccept } from "../../codec/handshake.ts";
+import { computeAccept } from "../../codec/accept_key.ts";
 import {
   CLOSE_FRAME,
   FrameCounter,
