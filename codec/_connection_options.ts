@@ -90,6 +90,22 @@ export function checkDataFrame(opcode: number, payload: Uint8Array): void {
   checkBytes("send frame", "payload", payload);
 }
 
+/** Returns `maskSource`; throws a TypeError if it is given and not a function (as the encoder). */
+export function checkMaskSource(maskSource: MaskSource | undefined): MaskSource | undefined {
+  if (maskSource !== undefined && typeof maskSource !== "function") {
+    throw new TypeError("Cannot create encoder as 'maskSource' must be a function");
+  }
+  return maskSource;
+}
+
+/** A copy of the negotiated extensions; throws a TypeError if `extensions` is not an array. */
+export function copyExtensions(extensions: readonly Extension[]): Extension[] {
+  if (!Array.isArray(extensions)) {
+    throw new TypeError("Cannot use extensions as 'extensions' must be an array");
+  }
+  return [...extensions];
+}
+
 /** Throws a TypeError unless `code` is a number (fail()). */
 export function checkFailCode(code: number): void {
   if (typeof code !== "number") {

@@ -9,15 +9,16 @@
 
 import { Inbox } from "./_connection_input.ts";
 import {
-  checkBytes,
-  checkDataFrame,
   checkFailCode,
+  checkMaskSource,
+  copyExtensions,
   resolveConnectionOptions,
 } from "./_connection_options.ts";
-import { Outbox, truncateUtf8 } from "./_connection_output.ts";
+import { truncateUtf8 } from "./_connection_output.ts";
+import { Sender } from "./_connection_send.ts";
 import type { ConnectionEvent, ConnectionOptions, ConnectionState } from "./_connection_types.ts";
 import type { Extension, ExtensionEncodeOptions } from "./extension.ts";
-import { encodeClosePayload, parseClosePayload } from "./close.ts";
+import { encodeClosePayload } from "./close.ts";
 import { Opcode } from "./constants.ts";
 import { InvalidStateError, ProtocolError } from "./errors.ts";
 import type { Frame, MaskSource, Role } from "./frame.ts";
@@ -88,15 +89,12 @@ export class Connection {
   readonly #autoPong: boolean;
   readonly #inbox: Inbox<Connection>;
   /** Created by the first frame sent (memory per idle connection: a server's may never send). */
-  #outbox: Outbox | undefined = undefined;
+  #outbox: Sender | undefined = undefined;
   /** What the outbox is created with. */
   readonly #maskSource: MaskSource | undefined;
   #extensions: readonly Extension[] = NO_EXTENSIONS;
   #events: ConnectionEvent[] = [];
-  #closeSent = false;
   #closeReceived: { code: number; reason: string } | undefined = undefined;
-  /** We started a fragmented message with sendFrame() and have not sent its last frame. */
-  #sendingFragments = false;
   /** A close frame or protocol error held back until the events before it are taken. */
   #held: Frame | ProtocolError | undefined = undefined;
 
@@ -115,27 +113,21 @@ export class Connection {
     this.#autoPong = settings.autoPong;
     this.#inbox = new Inbox<Connection>(settings, this, handleControl);
     // Checked now, as the encoder would (the outbox that owns it comes with the first frame).
-    if (settings.maskSource !== undefined && typeof settings.maskSource !== "function") {
-      throw new TypeError("Cannot create encoder as 'maskSource' must be a function");
-    }
-    this.#maskSource = settings.maskSource;
+    this.#maskSource = checkMaskSource(settings.maskSource);
     if (settings.extensions.length > 0) this.#setExtensions(settings.extensions);
   }
 
   #setExtensions(extensions: readonly Extension[]): void {
-    if (!Array.isArray(extensions)) {
-      throw new TypeError("Cannot use extensions as 'extensions' must be an array");
-    }
-    const list = [...extensions];
+    const list = copyExtensions(extensions);
     this.#inbox.setExtensions(list);
     this.#extensions = list;
     this.#outbox?.setExtensions(list);
   }
 
   /** The outbox, created on first use. */
-  #out(): Outbox {
+  #out(): Sender {
     if (this.#outbox !== undefined) return this.#outbox;
-    const outbox = new Outbox(this.role, this.#maskSource);
+    const outbox = new Sender(this.role, this.#maskSource);
     if (this.#extensions.length > 0) outbox.setExtensions(this.#extensions);
     return this.#outbox = outbox;
   }
@@ -233,13 +225,8 @@ export class Connection {
     const received = this.#closeReceived;
     this.#state = "closed";
     this.#shouldCloseTransport = true;
-    if (this.#closeSent && received !== undefined) {
-      this.#events.push({
-        type: "close",
-        code: received.code,
-        reason: received.reason,
-        wasClean: true,
-      });
+    if (this.#outbox?.closeSent === true && received !== undefined) {
+      this.#events.push({ type: "close", ...received, wasClean: true });
     } else {
       this.#events.push({ type: "close", code: 1006, reason: "", wasClean: false });
     }
@@ -254,13 +241,7 @@ export class Connection {
    * @throws {InvalidStateError} If the state is not `open` or a fragmented message is unfinished.
    */
   sendText(text: string, options?: ExtensionEncodeOptions): void {
-    if (typeof text !== "string") {
-      throw new TypeError(
-        `Cannot send text as 'text' must be a string: current type is ${typeof text}`,
-      );
-    }
-    this.#checkMessageStart("send text");
-    this.#out().text(text, options);
+    this.#out().sendText(this.#state, text, options);
   }
 
   /**
@@ -273,9 +254,7 @@ export class Connection {
    * @throws {InvalidStateError} If the state is not `open` or a fragmented message is unfinished.
    */
   sendBinary(data: Uint8Array, options?: ExtensionEncodeOptions): void {
-    checkBytes("send binary", "data", data);
-    this.#checkMessageStart("send binary");
-    this.#out().data(Opcode.BINARY, data, true, false, options);
+    this.#out().sendBinary(this.#state, data, options);
   }
 
   /**
@@ -290,20 +269,7 @@ export class Connection {
    * @throws {InvalidStateError} If the state is not `open`, or the frame breaks the order.
    */
   sendFrame(opcode: number, payload: Uint8Array, options: { fin?: boolean } = {}): void {
-    checkDataFrame(opcode, payload);
-    const fin = options.fin ?? true;
-    if (opcode === Opcode.CONTINUATION) {
-      this.#checkOpen("send frame");
-      if (!this.#sendingFragments) {
-        throw new InvalidStateError(
-          "cannot send a continuation frame: no fragmented message was started",
-        );
-      }
-    } else {
-      this.#checkMessageStart("send frame");
-    }
-    this.#out().data(opcode, payload, fin, false);
-    this.#sendingFragments = !fin;
+    this.#out().sendFrame(this.#state, opcode, payload, options);
   }
 
   /**
@@ -314,7 +280,7 @@ export class Connection {
    * @throws {InvalidStateError} If the state is not `open`.
    */
   ping(data: Uint8Array = EMPTY): void {
-    this.#sendControl(Opcode.PING, "ping", data);
+    this.#out().sendControl(this.#state, Opcode.PING, "ping", data);
   }
 
   /**
@@ -325,7 +291,7 @@ export class Connection {
    * @throws {InvalidStateError} If the state is not `open`.
    */
   pong(data: Uint8Array = EMPTY): void {
-    this.#sendControl(Opcode.PONG, "pong", data);
+    this.#out().sendControl(this.#state, Opcode.PONG, "pong", data);
   }
 
   /**
@@ -339,12 +305,11 @@ export class Connection {
    * @throws {TypeError} If a reason is given without a code.
    */
   close(code?: number, reason?: string): void {
-    const payload = encodeClosePayload(code, reason);
+    encodeClosePayload(code, reason); // checks code and reason before any change
     if (this.#state === "connecting") {
       this.#terminate(1006, "", false);
     } else if (this.#state === "open") {
-      this.#out().control(Opcode.CLOSE, payload);
-      this.#closeSent = true;
+      this.#out().sendClose(code, reason);
       this.#state = "closing";
     }
   }
@@ -403,13 +368,7 @@ export class Connection {
 
   /** The peer's close frame: echo it (unless we sent ours) and, as the server, close. */
   #handleClose(frame: Frame): void {
-    const received = parseClosePayload(frame.payload);
-    this.#closeReceived = received;
-    if (!this.#closeSent) {
-      const echo = received.code === 1005 ? undefined : received.code;
-      this.#out().control(Opcode.CLOSE, encodeClosePayload(echo));
-      this.#closeSent = true;
-    }
+    const received = this.#closeReceived = this.#out().answerClose(frame.payload);
     if (this.#state === "open") this.#state = "closing";
     if (this.role === "server") {
       this.#state = "closed";
@@ -442,10 +401,7 @@ export class Connection {
     this.#state = "closed";
     this.#shouldCloseTransport = true;
     this.#events.push({ type: "close", code, reason, wasClean: false });
-    if (sendClose && !this.#closeSent) {
-      this.#closeSent = true;
-      this.#out().control(Opcode.CLOSE, encodeClosePayload(code, reason));
-    }
+    if (sendClose) this.#out().sendClose(code, reason);
   }
 
   /** A bug in wirely: 1011 with no details; a failure while closing must not hide the bug. */
@@ -454,32 +410,6 @@ export class Connection {
       this.#terminate(1011, "", true);
     } catch {
       // The close event is queued; the frame could not be built. Nothing more to do.
-    }
-  }
-
-  #sendControl(opcode: number, name: string, data: Uint8Array): void {
-    checkBytes(`send ${name}`, "data", data);
-    if (data.length > 125) {
-      throw new RangeError(
-        `Cannot send ${name} as 'data' must be at most 125 bytes: current length is ${data.length}`,
-      );
-    }
-    this.#checkOpen(`send ${name}`);
-    this.#out().control(opcode, data);
-  }
-
-  #checkOpen(action: string): void {
-    if (this.#state !== "open") {
-      throw new InvalidStateError(`cannot ${action}: the connection is ${this.#state}`);
-    }
-  }
-
-  #checkMessageStart(action: string): void {
-    this.#checkOpen(action);
-    if (this.#sendingFragments) {
-      throw new InvalidStateError(
-        `cannot ${action}: a fragmented message is unfinished, send its continuation frames first`,
-      );
     }
   }
 }
