@@ -2,14 +2,14 @@
  * The codec transport: wirely's handshake and framing over `node:net` / `node:tls` (Node, and
  * Deno through its `node:net` compatibility). Unlike the WebSocket API it can send custom
  * request headers and real ping frames, and its `bufferedAmount` is the socket's own count.
- * The only client file that touches `node:*`; import it from `@wirely/wirely/client/tcp`.
+ * With its socket opener (`_tcp_connect.node.ts`, `_proxy_tunnel.node.ts`), the only client code
+ * that touches `node:*`; import it from `@wirely/wirely/client/tcp`.
  *
  * @module
  */
 
 import { Buffer } from "node:buffer";
-import * as net from "node:net";
-import * as tls from "node:tls";
+import type * as net from "node:net";
 import { Connection } from "../codec/connection.ts";
 import { HandshakeError, InvalidStateError } from "../codec/errors.ts";
 import { validateUpgradeResponse } from "../codec/handshake_client.ts";
@@ -28,8 +28,7 @@ import {
   type TcpTransportOptions,
 } from "./_tcp_options.ts";
 import { prepareRequest } from "./_tcp_request.ts";
-import { proxyFor } from "./_proxy.ts";
-import { openTunnel, processEnv } from "./_proxy_tunnel.node.ts";
+import { connectSocket } from "./_tcp_connect.node.ts";
 import type {
   Transport,
   TransportData,
@@ -149,22 +148,11 @@ class TcpTransport implements Transport {
       maxMessageSize: settings.maxMessageSize,
       allocate: allocateUnzeroed,
     });
-    const tlsOptions = {
-      servername: settings.servername ?? (net.isIP(host) === 0 ? host : undefined),
-      ca: settings.ca,
-      rejectUnauthorized: settings.rejectUnauthorized,
-      ALPNProtocols: ["http/1.1"],
-    };
-    const target = { secure, host, port };
-    const proxy = proxyFor(target, settings.proxy, processEnv);
-    const start = (socket: net.Socket): void => this.#start(socket, head);
-    if (proxy === undefined) {
-      start(secure ? tls.connect({ host, port, ...tlsOptions }) : net.connect({ host, port }));
-      return;
-    }
-    this.#tunnel = new AbortController();
-    openTunnel(proxy, target, tlsOptions, settings.maxHeadSize, this.#tunnel.signal).then(
-      (socket) => this.#phase === "closed" ? socket.destroy() : start(socket),
+    // A tunnel may open after the attempt was closed: its socket is dropped then.
+    this.#tunnel = connectSocket(
+      settings,
+      { secure, host, port },
+      (socket) => this.#phase === "closed" ? socket.destroy() : this.#start(socket, head),
       (error) => this.#refuse(error),
     );
   }
