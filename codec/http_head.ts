@@ -16,6 +16,7 @@ import { DEFAULT_MAX_HEAD_SIZE } from "./_limits.ts";
 import { concatBytes } from "./_bytes.ts";
 import { HandshakeError, type HandshakeErrorCode, InvalidStateError } from "./errors.ts";
 import { isFieldValueChar, isToken, trimOws } from "./header_tokens.ts";
+import { RequestHead, ResponseHead } from "./_http_head_objects.ts";
 
 /**
  * A parsed request head: `GET /chat HTTP/1.1` and its header fields.
@@ -334,55 +335,6 @@ function checkLimit(name: string, value: number): void {
     throw new RangeError(
       `Cannot create HttpHeadParser as '${name}' must be a positive integer: current value is ${value}`,
     );
-  }
-}
-
-/** A `Headers` with every field of a raw list (names and values alternating). */
-function headersOf(raw: readonly string[]): Headers {
-  const headers = new Headers();
-  for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
-  return headers;
-}
-
-/** A request head whose `Headers` is built on first access (most servers never ask). */
-class RequestHead implements HttpRequestHead {
-  readonly kind = "request";
-  readonly method: string;
-  readonly target: string;
-  readonly version: string;
-  readonly rawHeaders: readonly string[];
-  #headers: Headers | undefined;
-
-  constructor(method: string, target: string, version: string, raw: readonly string[]) {
-    this.method = method;
-    this.target = target;
-    this.version = version;
-    this.rawHeaders = raw;
-  }
-
-  get headers(): Headers {
-    return this.#headers ??= headersOf(this.rawHeaders);
-  }
-}
-
-/** A response head whose `Headers` is built on first access. */
-class ResponseHead implements HttpResponseHead {
-  readonly kind = "response";
-  readonly status: number;
-  readonly reason: string;
-  readonly version: string;
-  readonly rawHeaders: readonly string[];
-  #headers: Headers | undefined;
-
-  constructor(status: number, reason: string, version: string, raw: readonly string[]) {
-    this.status = status;
-    this.reason = reason;
-    this.version = version;
-    this.rawHeaders = raw;
-  }
-
-  get headers(): Headers {
-    return this.#headers ??= headersOf(this.rawHeaders);
   }
 }
 
