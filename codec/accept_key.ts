@@ -9,7 +9,7 @@
 import { sha1 } from "./_sha1.ts";
 
 /** The GUID of RFC 6455 section 1.3, appended to the key before hashing. */
-const ACCEPT_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+export const ACCEPT_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
 /**
  * Makes a `Sec-WebSocket-Key`: 16 random bytes in base64.

@@ -10,7 +10,7 @@
 import type { IncomingMessage } from "node:http";
 import type { Socket as NetSocket } from "node:net";
 import type { Duplex } from "node:stream";
-import { computeAccept } from "../codec/accept_key.ts";
+import { ACCEPT_GUID, computeAccept } from "../codec/accept_key.ts";
 import { writeResponseHead } from "../codec/http_write.ts";
 import type { ServerCore } from "./core.ts";
 import { switchingProtocolsHead, type UpgradeDecision, type UpgradeRefusal } from "./upgrade.ts";
@@ -18,11 +18,8 @@ import { NodeSocket, type NodeUpgradeRequest } from "./_node_socket.ts";
 import type { RequestLine } from "./upgrade.ts";
 import { headSize } from "./_binding.ts";
 
-/** RFC 6455's sample key and its accept value: a native SHA-1 is used only if it gives this. */
+/** RFC 6455's sample key: a native SHA-1 is used only if it answers it as the codec does. */
 const SAMPLE_KEY = "dGhlIHNhbXBsZSBub25jZQ==";
-const SAMPLE_ACCEPT = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";
-/** The GUID of RFC 6455 section 1.3 (the keys hashed here were checked: 24 ASCII characters). */
-const WEBSOCKET_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
 type HashFunction = (algorithm: string, data: string, encoding: string) => string;
 
@@ -39,9 +36,9 @@ export const acceptOf: (key: string) => string = (() => {
     ?.hash;
   if (typeof hash !== "function") return computeAccept;
   const native = (key: string): string =>
-    (hash as HashFunction)("sha1", key + WEBSOCKET_GUID, "base64");
+    (hash as HashFunction)("sha1", key + ACCEPT_GUID, "base64");
   try {
-    return native(SAMPLE_KEY) === SAMPLE_ACCEPT ? native : computeAccept;
+    return native(SAMPLE_KEY) === computeAccept(SAMPLE_KEY) ? native : computeAccept;
   } catch {
     return computeAccept;
   }
