@@ -52,6 +52,7 @@ export class Inbox<Owner = unknown> {
   readonly #maxMessageSize: number;
   readonly #maxFramesPerMessage: number;
   readonly #allocate: ((size: number) => Uint8Array) | undefined;
+  readonly #copyInput: boolean | undefined;
   readonly #owner: Owner;
   readonly #onControl: ControlHandler<Owner>;
   /** The decoder's limit is below maxMessageSize, for the rest of a fragmented message. */
@@ -67,12 +68,13 @@ export class Inbox<Owner = unknown> {
    * is not a function.
    */
   constructor(settings: ConnectionSettings, owner: Owner, onControl: ControlHandler<Owner>) {
-    const { role, maxMessageSize, maxFramesPerMessage, allowedRsv, allocate } = settings;
+    const { role, maxMessageSize, maxFramesPerMessage, allowedRsv, allocate, copyInput } = settings;
     checkDecoderOptions(role, allowedRsv);
     if (allocate !== undefined && typeof allocate !== "function") {
       throw new TypeError("Cannot create connection as 'allocate' must be a function");
     }
     this.#allocate = allocate;
+    this.#copyInput = copyInput;
     this.#role = role;
     this.#allowedRsv = allowedRsv;
     this.#maxMessageSize = maxMessageSize;
@@ -109,6 +111,7 @@ export class Inbox<Owner = unknown> {
         maxPayloadSize: this.#maxMessageSize,
         allowedRsv: this.#allowedRsv,
         allocate: this.#allocate,
+        copyInput: this.#copyInput,
       });
       decoder.push(data, onFrame, onPayload);
       this.#events = NO_EVENTS; // hold no reference to events the caller takes

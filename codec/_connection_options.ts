@@ -21,6 +21,7 @@ export interface ConnectionSettings {
   autoPong: boolean;
   extensions: readonly Extension[];
   allocate: ((size: number) => Uint8Array) | undefined;
+  copyInput: boolean | undefined;
 }
 
 /**
@@ -41,6 +42,7 @@ export function resolveConnectionOptions(options: ConnectionOptions): Connection
     autoPong = true,
     extensions = [],
     allocate,
+    copyInput,
   } = options;
   if (role !== "client" && role !== "server") {
     throw new TypeError(
@@ -57,6 +59,11 @@ export function resolveConnectionOptions(options: ConnectionOptions): Connection
       `Cannot create connection as 'autoPong' must be a boolean: current value is ${autoPong}`,
     );
   }
+  if (copyInput !== undefined && typeof copyInput !== "boolean") {
+    throw new TypeError(
+      `Cannot create connection as 'copyInput' must be a boolean: current value is ${copyInput}`,
+    );
+  }
   checkLimit("maxMessageSize", maxMessageSize, 0);
   const maxFrames = maxFramesPerMessage ?? defaultMaxFramesPerMessage(maxMessageSize);
   checkLimit("maxFramesPerMessage", maxFrames, 1);
@@ -70,6 +77,7 @@ export function resolveConnectionOptions(options: ConnectionOptions): Connection
     autoPong,
     extensions,
     allocate,
+    copyInput,
   };
 }
 

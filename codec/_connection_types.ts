@@ -91,4 +91,12 @@ export interface ConnectionOptions {
    * @default (size) => new Uint8Array(size)
    */
   allocate?: (size: number) => Uint8Array;
+  /**
+   * Whether the caller reuses the memory of the bytes it passes to `receive` once the call
+   * returns (Node's server reads every socket into one shared buffer): the connection then keeps
+   * nothing of them and copies each payload (see `FrameDecoderOptions.copyInput`). With `false`
+   * it owns them: payloads may be views of them, unmasked in place.
+   * @default {false}
+   */
+  copyInput?: boolean;
 }

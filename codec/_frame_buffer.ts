@@ -9,7 +9,7 @@
 import { maskInto } from "./mask.ts";
 
 /** Outputs up to this size, in bytes, are carved from a shared slab instead of allocated alone. */
-const POOLED_MAX = 4096;
+export const POOLED_MAX = 4096;
 /** Size of one slab, in bytes. */
 const SLAB_SIZE = 65_536;
 let slab: ArrayBuffer | undefined;

@@ -14,7 +14,8 @@ import { applyMask, maskInto } from "./mask.ts";
  * part in this many) has arrived, so a peer that announces a large frame and sends little makes us
  * hold at most this many times what it sent. Until then its pieces are kept as views of the
  * chunks they arrived in when at least {@linkcode MIN_VIEW_PIECE} bytes, or copied into a staging
- * buffer (so a peer that trickles bytes costs no object per byte).
+ * buffer (so a peer that trickles bytes costs no object per byte); when the caller reuses its
+ * chunks (`copyInput`), every piece is copied.
  */
 const FULL_BUFFER_FRACTION = 4;
 /** Smaller pieces of a payload that spans chunks are copied into a staging buffer, in bytes. */
@@ -23,6 +24,20 @@ const MIN_VIEW_PIECE = 8_192;
 const MIN_STAGE_SIZE = 1_024;
 /** A staging buffer for small pieces holds at most this many bytes, in bytes. */
 const STAGE_SIZE = 65_536;
+
+/**
+ * `buffer` (what `allocate` returned for a payload of `length` bytes), cut to `length`.
+ *
+ * @throws {TypeError} If it is not a Uint8Array of at least `length` bytes.
+ */
+export function checkAllocated(buffer: unknown, length: number): Uint8Array {
+  if (!(buffer instanceof Uint8Array) || buffer.length < length) {
+    throw new TypeError(
+      `Cannot gather a payload as 'allocate' must return a Uint8Array of at least ${length} bytes`,
+    );
+  }
+  return buffer.length > length ? buffer.subarray(0, length) : buffer;
+}
 
 /** The payload of one frame at a time, gathered piece by piece (reused for the next frame). */
 export class PayloadGather {
@@ -39,9 +54,16 @@ export class PayloadGather {
   /** Whether the pieces held before the buffer are still masked (see `add`). */
   #rawPieces = false;
 
-  /** @param allocate Makes the payload's buffer (see `FrameDecoderOptions.allocate`). */
-  constructor(allocate: (size: number) => Uint8Array) {
+  /** Pieces are always copied, never kept as views (see `FrameDecoderOptions.copyInput`). */
+  readonly #copy: boolean;
+
+  /**
+   * @param allocate Makes the payload's buffer (see `FrameDecoderOptions.allocate`).
+   * @param copy Whether the caller reuses its chunks (see `FrameDecoderOptions.copyInput`).
+   */
+  constructor(allocate: (size: number) => Uint8Array, copy: boolean) {
     this.#allocate = allocate;
+    this.#copy = copy;
   }
 
   /**
@@ -79,7 +101,7 @@ export class PayloadGather {
       return buffer.subarray(from, gathered);
     }
     let piece: Uint8Array;
-    if (take >= MIN_VIEW_PIECE) {
+    if (take >= MIN_VIEW_PIECE && !this.#copy) {
       this.#sealStage();
       piece = source;
       (this.#pieces ??= []).push(piece);
@@ -118,13 +140,7 @@ export class PayloadGather {
 
   /** A buffer of the payload's full length, with the pieces gathered so far copied in. */
   #openBuffer(length: number, key: Uint8Array | undefined): Uint8Array {
-    let buffer = this.#allocate(length);
-    if (!(buffer instanceof Uint8Array) || buffer.length < length) {
-      throw new TypeError(
-        `Cannot gather a payload as 'allocate' must return a Uint8Array of at least ${length} bytes`,
-      );
-    }
-    if (buffer.length > length) buffer = buffer.subarray(0, length);
+    const buffer = checkAllocated(this.#allocate(length), length);
     this.#sealStage();
     const pieces = this.#pieces;
     this.#pieces = undefined;

@@ -169,7 +169,8 @@ export class Connection {
 
   /**
    * Handles bytes from the peer; the chunk belongs to the connection from now on (it may be
-   * unmasked in place and handed out in events). Peer faults become events, never exceptions.
+   * unmasked in place and handed out in events), unless the connection was made with
+   * `copyInput: true`, which copies what it keeps. Peer faults become events, never exceptions.
    * Ignored once `closed` or after the peer's close frame.
    *
    * A close frame or a protocol error that comes after events not yet taken (messages in the

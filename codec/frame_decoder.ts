@@ -18,8 +18,9 @@ import {
 import { InvalidStateError } from "./errors.ts";
 import { DEFAULT_MAX_MESSAGE_SIZE } from "./_limits.ts";
 import type { Frame, Role } from "./frame.ts";
-import { applyMask } from "./mask.ts";
-import { PayloadGather } from "./_payload_gather.ts";
+import { applyMask, maskInto } from "./mask.ts";
+import { allocate, POOLED_MAX } from "./_frame_buffer.ts";
+import { checkAllocated, PayloadGather } from "./_payload_gather.ts";
 
 /**
  * Options of {@linkcode FrameDecoder}.
@@ -46,6 +47,14 @@ export interface FrameDecoderOptions {
    * `new Uint8Array(size)`.
    */
   allocate?: (size: number) => Uint8Array;
+  /**
+   * Whether the caller reuses a chunk's memory once `push` returns (Node's server reads every
+   * socket into one shared buffer): the decoder then keeps no view of a chunk, and a payload that
+   * lies wholly in one chunk is copied (and unmasked) into a buffer of its own, from a shared slab
+   * when up to 4 KiB, else from `allocate`. With `false` such a payload is a view of the chunk.
+   * @default {false}
+   */
+  copyInput?: boolean;
 }
 
 /** The default {@linkcode FrameDecoderOptions.allocate}. */
@@ -75,7 +84,8 @@ const KEY = new Uint8Array(4);
 /**
  * Decodes frames from a byte stream. The decoder takes ownership of every pushed chunk: it
  * unmasks payloads in place and returns them as views into the chunk when a payload lies wholly
- * in one chunk (zero copy); only a payload that spans chunks is copied.
+ * in one chunk (zero copy); only a payload that spans chunks is copied. With
+ * {@linkcode FrameDecoderOptions.copyInput} it keeps nothing of a chunk and copies every payload.
  *
  * Checks made at the header, each a {@linkcode ProtocolError} with close code 1002 unless noted:
  * `RESERVED_BITS` (an RSV bit not in `allowedRsv`), `RESERVED_OPCODE` (3-7, 0xB-0xF),
@@ -120,6 +130,8 @@ export class FrameDecoder {
   #gather: PayloadGather | undefined = undefined;
   /** Makes the buffer of such a payload (see {@linkcode FrameDecoderOptions.allocate}). */
   #allocate: (size: number) => Uint8Array;
+  /** See {@linkcode FrameDecoderOptions.copyInput}. */
+  #copyInput: boolean;
 
   #error: unknown = undefined;
   #failed = false;
@@ -138,12 +150,19 @@ export class FrameDecoder {
       maxPayloadSize = DEFAULT_MAX_MESSAGE_SIZE,
       allowedRsv = 0,
       allocate = allocateZeroed,
+      copyInput = false,
     } = options;
     checkDecoderOptions(role, allowedRsv);
     if (typeof allocate !== "function") {
       throw new TypeError("Cannot create frame decoder as 'allocate' must be a function");
     }
+    if (typeof copyInput !== "boolean") {
+      throw new TypeError(
+        `Cannot create frame decoder as 'copyInput' must be a boolean: current value is ${copyInput}`,
+      );
+    }
     this.#allocate = allocate;
+    this.#copyInput = copyInput;
     this.#server = role === "server";
     this.#allowedRsv = allowedRsv;
     this.#maxPayloadSize = checkMaxPayloadSize(maxPayloadSize);
@@ -171,7 +190,7 @@ export class FrameDecoder {
   /**
    * Feeds bytes from the peer. Each complete frame is handed to `onFrame` at once, in order,
    * before `push` returns. The chunk is owned by the decoder from now on (payloads may be views
-   * into it, unmasked in place).
+   * into it, unmasked in place), unless `copyInput` is set: then it is only read, during the call.
    *
    * After any error (a {@linkcode ProtocolError}, or an error thrown by `onFrame`) the decoder
    * is unusable: every later call throws the same error.
@@ -254,13 +273,19 @@ export class FrameDecoder {
         let payload: Uint8Array;
         const gather = this.#gather;
         if ((gather === undefined || gather.gathered === 0) && end - pos >= length) {
-          // Zero copy: the whole payload is in this chunk.
-          payload = chunk.subarray(pos, pos + length);
+          if (this.#copyInput && length !== 0) {
+            // The caller reuses the chunk: copy (and unmask) the payload in one pass.
+            payload = this.#copyPayload(chunk, pos, length);
+          } else {
+            // Zero copy: the whole payload is in this chunk.
+            payload = chunk.subarray(pos, pos + length);
+            if (this.#masked && length !== 0) this.#unmask(payload);
+          }
           pos += length;
-          if (this.#masked && length !== 0) this.#unmask(payload);
         } else {
           if (pos === end) return;
-          const into = gather ?? (this.#gather = new PayloadGather(this.#allocate));
+          const into = gather ??
+            (this.#gather = new PayloadGather(this.#allocate, this.#copyInput));
           const take = Math.min(length - into.gathered, end - pos);
           if (this.#masked) this.#setKey();
           // Text pieces are unmasked as they arrive, so onPayload sees the data before the
@@ -360,6 +385,23 @@ export class FrameDecoder {
   }
 
   /** Unmasks `payload` in place with this frame's key; `offset` is its position in the payload. */
+  /** `chunk[pos, pos + length)` unmasked into a buffer of its own (see `copyInput`). */
+  #copyPayload(chunk: Uint8Array, pos: number, length: number): Uint8Array {
+    const payload = length <= POOLED_MAX ? allocate(length) : this.#allocateExactly(length);
+    const source = chunk.subarray(pos, pos + length);
+    if (!this.#masked) payload.set(source);
+    else {
+      this.#setKey();
+      maskInto(source, payload, 0, KEY, 0);
+    }
+    return payload;
+  }
+
+  /** A buffer of `length` bytes from `allocate`, checked. */
+  #allocateExactly(length: number): Uint8Array {
+    return checkAllocated(this.#allocate(length), length);
+  }
+
   #unmask(payload: Uint8Array, offset: number = 0): void {
     this.#setKey();
     applyMask(payload, KEY, offset);

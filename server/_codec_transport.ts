@@ -44,19 +44,21 @@ const destroySocket = (socket: ByteSocket): void => socket.destroy();
 /**
  * The codec of one server connection: the one hook where an extension negotiated in the
  * handshake (permessage-deflate) is handed to the codec, and the socket's allocator of payload
- * buffers (see `ByteSocket.allocate`).
+ * buffers and way of reading (see `ByteSocket.allocate` and `ByteSocket.reusesReadBuffer`).
  */
 export function createCodec(
   limits: Limits,
   extensions?: readonly Extension[],
-  allocate?: (size: number) => Uint8Array,
+  socket?: Pick<ByteSocket, "allocate" | "reusesReadBuffer">,
 ): Connection {
+  const allocate = socket?.allocate;
   return new Connection({
     role: "server",
     maxMessageSize: limits.maxMessageSize,
     maxFramesPerMessage: limits.maxFramesPerMessage,
     ...(extensions !== undefined && extensions.length > 0 ? { extensions } : {}),
     ...(allocate !== undefined ? { allocate } : {}),
+    ...(socket?.reusesReadBuffer === true ? { copyInput: true } : {}),
   });
 }
 
@@ -110,7 +112,7 @@ export class CodecTransport implements ServerTransport, ByteSocketHandlers, Slow
     this.#socket = socket;
     this.#limits = limits;
     this.#batch = batch;
-    this.#codec = createCodec(limits, extensions, socket.allocate);
+    this.#codec = createCodec(limits, extensions, socket);
     this.#deflate = extensions === undefined ? undefined : findDeflate(extensions);
   }
 

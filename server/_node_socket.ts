@@ -9,6 +9,7 @@
 
 import type { Socket as NetSocket } from "node:net";
 import type { ByteSocket, ByteSocketHandlers } from "./transport.ts";
+import { canShareReads, shareReads } from "./_node_shared_read.ts";
 import type { UpgradeRequest } from "./types.ts";
 import type { HeaderLookup } from "./upgrade.ts";
 
@@ -18,6 +19,10 @@ type Wired = NetSocket & { [HANDLERS]?: ByteSocketHandlers };
 
 function onData(this: Wired, chunk: Uint8Array): void {
   this[HANDLERS]!.data(chunk);
+}
+/** A read into the buffer shared by every socket (see `_node_shared_read.ts`). */
+function onSharedRead(this: Wired, length: number, buffer: Uint8Array): void {
+  this[HANDLERS]!.data(new Uint8Array(buffer.buffer, buffer.byteOffset, length));
 }
 function onEnd(this: Wired): void {
   this[HANDLERS]!.end();
@@ -56,10 +61,13 @@ export class NodeSocket implements ByteSocket {
   #head: Uint8Array | undefined;
   /** Whether the transport paused reading (the binding may hand over a paused socket). */
   #paused = false;
+  /** See `ByteSocket.reusesReadBuffer`: the socket will read into the shared buffer. */
+  readonly reusesReadBuffer: boolean;
 
   constructor(socket: NetSocket, head: Uint8Array) {
     this.#socket = socket;
     this.#head = head.length > 0 ? head : undefined;
+    this.reusesReadBuffer = canShareReads(socket);
   }
 
   get bufferedAmount(): number {
@@ -129,7 +137,9 @@ export class NodeSocket implements ByteSocket {
       const head = this.#head;
       this.#head = undefined;
       if (head !== undefined) handlers.data(head);
-      socket.on("data", onData);
+      // The check again: node:http may have read more into the stream since the constructor.
+      if (this.reusesReadBuffer && canShareReads(socket)) shareReads(socket, onSharedRead);
+      else socket.on("data", onData);
       socket.on("end", onEnd);
       // serve() pauses the socket once the head is read; node:http leaves it unpaused.
       if (!this.#paused) socket.resume();

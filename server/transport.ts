@@ -203,4 +203,11 @@ export interface ByteSocket {
    * written before use). Absent: `new Uint8Array(size)`.
    */
   readonly allocate?: (size: number) => Uint8Array;
+  /**
+   * `true` when the chunk given to `ByteSocketHandlers.data` is a view of memory the socket
+   * reuses for its next read once the handler returns (Node's plain TCP sockets, which wirely
+   * reads into one buffer shared by all of them): the codec then copies what it keeps. Absent or
+   * `false`: the chunk belongs to the codec from then on.
+   */
+  readonly reusesReadBuffer?: boolean;
 }

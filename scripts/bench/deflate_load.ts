@@ -96,7 +96,7 @@ export class DeflateSession {
     session.#clients = await inBatches(connections, 100, open);
     if (kind === "broadcast") session.#sender = await open();
     for (const client of session.#clients) {
-      client.socket.on("data", (chunk: Uint8Array) => session.#onData(client, chunk));
+      client.listen((chunk) => session.#onData(client, chunk));
       client.socket.on("close", () => client.closed = true);
       if (client.leftover.length > 0) session.#onData(client, client.leftover);
     }

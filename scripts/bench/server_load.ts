@@ -50,7 +50,18 @@ export interface Client {
   leftover: Uint8Array;
   outstanding: number;
   closed: boolean;
+  /**
+   * Sets what gets the bytes read from now on: a view of the shared read buffer, valid only
+   * during the call (see {@linkcode connect}).
+   */
+  listen(onData: (chunk: Uint8Array) => void): void;
 }
+
+/**
+ * Every generator socket reads into this one buffer (`onread`): no `Buffer` and no stream event
+ * per read, so that the generator, not the server, is less often the limit with large echoes.
+ */
+const READ_BUFFER = new Uint8Array(65_536);
 
 const HOST = "127.0.0.1";
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -74,7 +85,7 @@ function join(a: Uint8Array, b: Uint8Array): Uint8Array {
 
 /**
  * Reads the response head from `socket`'s data; calls `done` once with the bytes after it, or
- * with an error. Returns the data listener to remove afterwards.
+ * with an error. Returns the function to give each piece of the socket's data (owned by it).
  */
 export function readHead(
   done: (error: Error | undefined, rest: Uint8Array) => void,
@@ -94,20 +105,19 @@ export function readHead(
   return listener;
 }
 
-/** Connects and upgrades; the socket's data listener is removed once the head is read. */
+/** Connects and upgrades; reads go to the head parser, then to what `listen` sets. */
 export function connect(port: number, request: Uint8Array): Promise<Client> {
   return new Promise((resolve, reject) => {
-    const socket = netConnect({ host: HOST, port });
-    socket.setNoDelay(true);
+    let onData: ((chunk: Uint8Array) => void) | undefined;
     const fail = (error: Error) => {
       socket.destroy();
       reject(error);
     };
-    socket.once("error", fail);
-    const listener = readHead((error, rest) => {
-      socket.off("data", listener);
+    // The head's pieces are copied: the shared buffer is overwritten by the next read.
+    const head = readHead((error, rest) => {
       socket.off("error", fail);
       if (error) return fail(error);
+      onData = ignoreBytes;
       socket.on("error", () => {});
       resolve({
         socket,
@@ -115,12 +125,29 @@ export function connect(port: number, request: Uint8Array): Promise<Client> {
         leftover: rest,
         outstanding: 0,
         closed: false,
+        listen: (handler) => onData = handler,
       });
     });
-    socket.on("data", listener);
+    const socket = netConnect({
+      host: HOST,
+      port,
+      onread: {
+        buffer: READ_BUFFER,
+        callback: (length: number, buffer: Uint8Array): boolean => {
+          const chunk = buffer.subarray(0, length);
+          if (onData !== undefined) onData(chunk);
+          else head(chunk.slice());
+          return true;
+        },
+      },
+    });
+    socket.setNoDelay(true);
+    socket.once("error", fail);
     socket.once("connect", () => socket.write(request));
   });
 }
+
+const ignoreBytes = (): void => {};
 
 /** Runs `task` for `items` indices with at most `limit` at a time. */
 export async function inBatches<T>(
@@ -175,7 +202,7 @@ export class LoadSession {
     session.#frameLength = session.#frames.length / window;
     if (kind === "broadcast") session.#sender = await connect(port, request);
     for (const client of session.#clients) {
-      client.socket.on("data", (chunk: Uint8Array) => session.#onData(client, chunk));
+      client.listen((chunk) => session.#onData(client, chunk));
       client.socket.on("close", () => client.closed = true);
       if (client.leftover.length > 0) session.#onData(client, client.leftover);
     }
