@@ -50,8 +50,9 @@ export interface FrameDecoderOptions {
   /**
    * Whether the caller reuses a chunk's memory once `push` returns (Node's server reads every
    * socket into one shared buffer): the decoder then keeps no view of a chunk, and a payload that
-   * lies wholly in one chunk is copied (and unmasked) into a buffer of its own, from a shared slab
-   * when up to 4 KiB, else from `allocate`. With `false` such a payload is a view of the chunk.
+   * lies wholly in one chunk is copied (and unmasked) into memory of its own: up to 4 KiB a view
+   * of a 64 KiB slab several payloads share (like Node's `Buffer` pool), else from `allocate`.
+   * With `false` such a payload is a view of the chunk.
    * @default {false}
    */
   copyInput?: boolean;
@@ -384,8 +385,11 @@ export class FrameDecoder {
     }
   }
 
-  /** Unmasks `payload` in place with this frame's key; `offset` is its position in the payload. */
-  /** `chunk[pos, pos + length)` unmasked into a buffer of its own (see `copyInput`). */
+  /**
+   * `chunk[pos, pos + length)` unmasked into a buffer of its own (see `copyInput`): up to 4 KiB a
+   * view of the slab the encoder also carves its small frames from (like Node's `Buffer` pool,
+   * several payloads share one `ArrayBuffer`), else from `allocate`.
+   */
   #copyPayload(chunk: Uint8Array, pos: number, length: number): Uint8Array {
     const payload = length <= POOLED_MAX ? allocate(length) : this.#allocateExactly(length);
     const source = chunk.subarray(pos, pos + length);
@@ -402,6 +406,7 @@ export class FrameDecoder {
     return checkAllocated(this.#allocate(length), length);
   }
 
+  /** Unmasks `payload` in place with this frame's key; `offset` is its position in the payload. */
   #unmask(payload: Uint8Array, offset: number = 0): void {
     this.#setKey();
     applyMask(payload, KEY, offset);
