@@ -8,6 +8,7 @@
  */
 
 import { applyMask, maskInto } from "./mask.ts";
+import { allocate as allocateFromSlab, POOLED_MAX } from "./_frame_buffer.ts";
 
 /**
  * A payload that spans chunks gets a buffer of its full length once this fraction of it (one
@@ -37,6 +38,31 @@ export function checkAllocated(buffer: unknown, length: number): Uint8Array {
     );
   }
   return buffer.length > length ? buffer.subarray(0, length) : buffer;
+}
+
+/**
+ * A payload that lies wholly in a chunk the caller reuses (`FrameDecoderOptions.copyInput`),
+ * copied and unmasked in one pass into memory of its own: up to 4 KiB a view of the slab the
+ * encoder also carves its small frames from (like Node's `Buffer` pool, several payloads share one
+ * `ArrayBuffer`), else a buffer from `allocate`.
+ *
+ * @param source The payload's bytes, still masked when `key` is given.
+ * @param key The frame's masking key, or `undefined` for an unmasked frame.
+ * @param allocate The decoder's allocator (see `FrameDecoderOptions.allocate`).
+ * @throws {TypeError} If `allocate` returned something other than a large enough Uint8Array.
+ */
+export function copyPayload(
+  source: Uint8Array,
+  key: Uint8Array | undefined,
+  allocate: (size: number) => Uint8Array,
+): Uint8Array {
+  const length = source.length;
+  const payload = length <= POOLED_MAX
+    ? allocateFromSlab(length)
+    : checkAllocated(allocate(length), length);
+  if (key === undefined) payload.set(source);
+  else maskInto(source, payload, 0, key, 0);
+  return payload;
 }
 
 /** The payload of one frame at a time, gathered piece by piece (reused for the next frame). */

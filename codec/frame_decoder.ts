@@ -17,46 +17,12 @@ import {
 } from "./_frame_header.ts";
 import { InvalidStateError } from "./errors.ts";
 import { DEFAULT_MAX_MESSAGE_SIZE } from "./_limits.ts";
-import type { Frame, Role } from "./frame.ts";
-import { applyMask, maskInto } from "./mask.ts";
-import { allocate, POOLED_MAX } from "./_frame_buffer.ts";
-import { checkAllocated, PayloadGather } from "./_payload_gather.ts";
+import type { Frame } from "./frame.ts";
+import { applyMask } from "./mask.ts";
+import { copyPayload, PayloadGather } from "./_payload_gather.ts";
+import type { FrameDecoderOptions } from "./_frame_decoder_options.ts";
 
-/**
- * Options of {@linkcode FrameDecoder}.
- *
- * @example
- * ```ts
- * import { FrameDecoder, type FrameDecoderOptions } from "@wirely/wirely/codec";
- * const options: FrameDecoderOptions = { role: "client", maxPayloadSize: 65_536 };
- * const decoder = new FrameDecoder(options);
- * decoder.push(new Uint8Array([0x81, 0x02, 0x48, 0x69]), (frame) => console.log(frame.fin)); // true
- * ```
- */
-export interface FrameDecoderOptions {
-  /** Our role: a "server" requires masked frames from its client, a "client" unmasked ones. */
-  role: Role;
-  /** Largest payload of one data frame, in bytes; `Infinity` turns the limit off. @default {1_048_576} */
-  maxPayloadSize?: number;
-  /** RSV bits negotiated extensions allow, as a bitmask: 4 = RSV1, 2 = RSV2, 1 = RSV3. @default {0} */
-  allowedRsv?: number;
-  /**
-   * Makes the buffer of a payload that spans chunks, of `size` bytes (called once per such frame,
-   * once a quarter of its payload arrived). The decoder writes every byte of it before handing it
-   * out, so it need not be zeroed: Node can pass `Buffer.allocUnsafeSlow`. The default is
-   * `new Uint8Array(size)`.
-   */
-  allocate?: (size: number) => Uint8Array;
-  /**
-   * Whether the caller reuses a chunk's memory once `push` returns (Node's server reads every
-   * socket into one shared buffer): the decoder then keeps no view of a chunk, and a payload that
-   * lies wholly in one chunk is copied (and unmasked) into memory of its own: up to 4 KiB a view
-   * of a 64 KiB slab several payloads share (like Node's `Buffer` pool), else from `allocate`.
-   * With `false` such a payload is a view of the chunk.
-   * @default {false}
-   */
-  copyInput?: boolean;
-}
+export type { FrameDecoderOptions };
 
 /** The default {@linkcode FrameDecoderOptions.allocate}. */
 const allocateZeroed = (size: number): Uint8Array => new Uint8Array(size);
@@ -276,7 +242,12 @@ export class FrameDecoder {
         if ((gather === undefined || gather.gathered === 0) && end - pos >= length) {
           if (this.#copyInput && length !== 0) {
             // The caller reuses the chunk: copy (and unmask) the payload in one pass.
-            payload = this.#copyPayload(chunk, pos, length);
+            if (this.#masked) this.#setKey();
+            payload = copyPayload(
+              chunk.subarray(pos, pos + length),
+              this.#masked ? KEY : undefined,
+              this.#allocate,
+            );
           } else {
             // Zero copy: the whole payload is in this chunk.
             payload = chunk.subarray(pos, pos + length);
@@ -383,27 +354,6 @@ export class FrameDecoder {
         this.#state = GET_DATA;
       }
     }
-  }
-
-  /**
-   * `chunk[pos, pos + length)` unmasked into a buffer of its own (see `copyInput`): up to 4 KiB a
-   * view of the slab the encoder also carves its small frames from (like Node's `Buffer` pool,
-   * several payloads share one `ArrayBuffer`), else from `allocate`.
-   */
-  #copyPayload(chunk: Uint8Array, pos: number, length: number): Uint8Array {
-    const payload = length <= POOLED_MAX ? allocate(length) : this.#allocateExactly(length);
-    const source = chunk.subarray(pos, pos + length);
-    if (!this.#masked) payload.set(source);
-    else {
-      this.#setKey();
-      maskInto(source, payload, 0, KEY, 0);
-    }
-    return payload;
-  }
-
-  /** A buffer of `length` bytes from `allocate`, checked. */
-  #allocateExactly(length: number): Uint8Array {
-    return checkAllocated(this.#allocate(length), length);
   }
 
   /** Unmasks `payload` in place with this frame's key; `offset` is its position in the payload. */
