@@ -1,16 +1,14 @@
 // This module is browser compatible.
 /**
- * The options of {@linkcode FrameDecoder} (exported from `frame_decoder.ts`).
+ * The options of `FrameDecoder` (exported from `frame_decoder.ts`).
  *
  * @module
  */
 
 import type { Role } from "./frame.ts";
-// For the {@linkcode FrameDecoder} links only.
-import type { FrameDecoder } from "./frame_decoder.ts";
 
 /**
- * Options of {@linkcode FrameDecoder}.
+ * Options of `FrameDecoder`.
  *
  * @example
  * ```ts
