@@ -138,8 +138,11 @@ export class NodeSocket implements ByteSocket {
       this.#head = undefined;
       if (head !== undefined) handlers.data(head);
       // The check again: node:http may have read more into the stream since the constructor.
-      if (this.reusesReadBuffer && canShareReads(socket)) shareReads(socket, onSharedRead);
-      else socket.on("data", onData);
+      if (this.reusesReadBuffer && canShareReads(socket)) {
+        shareReads(socket, onSharedRead);
+        // A paused stream may still be reading: stop the handle now that reads bypass the stream.
+        if (this.#paused) socket.pause();
+      } else socket.on("data", onData);
       socket.on("end", onEnd);
       // serve() pauses the socket once the head is read; node:http leaves it unpaused.
       if (!this.#paused) socket.resume();
