@@ -134,7 +134,14 @@ static void start_slot(Slot *s) {
   if (s->fd < 0) return end_slot(s, 0);
   if (connect(s->fd, (struct sockaddr *)&to, sizeof to) < 0 && errno != EINPROGRESS)
     return end_slot(s, 0);
-  struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP, .data.ptr = s};
+  /* On loopback the TCP handshake is usually done when connect returns: send at once, and wait
+   * for writability only when the socket is still connecting (EAGAIN). */
+  ssize_t n = send(s->fd, s->out, s->out_len, MSG_NOSIGNAL);
+  if (n < 0 && errno != EAGAIN) return end_slot(s, 0);
+  if (n > 0) s->out += n, s->out_len -= n;
+  if (s->out_len == 0) s->state = HEAD;
+  uint32_t want = EPOLLIN | EPOLLRDHUP | (s->out_len > 0 ? EPOLLOUT : 0);
+  struct epoll_event ev = {.events = want, .data.ptr = s};
   if (epoll_ctl(epfd, EPOLL_CTL_ADD, s->fd, &ev) < 0) end_slot(s, 0);
 }
 
