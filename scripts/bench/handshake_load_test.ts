@@ -98,8 +98,11 @@ async function fakeServer(answer: (socket: Socket, chunk: Uint8Array) => void): 
 }
 
 /** A 101 answer with `accept`, then echo frames as empty text frames and close frames back. */
-function upgrading(accept: string, closeFirst = false) {
-  return (socket: Socket & { upgraded?: boolean }, chunk: Uint8Array) => {
+function upgrading(
+  accept: string,
+  closeFirst = false,
+): (socket: Socket & { upgraded?: boolean }, chunk: Uint8Array) => void {
+  return (socket, chunk) => {
     if (!socket.upgraded) {
       socket.upgraded = true;
       socket.write(
