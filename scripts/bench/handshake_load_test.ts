@@ -134,7 +134,8 @@ describe("C handshake generator", { skip }, () => {
 
   it("completes handshakes (open, one message, close) against wirely, none failed", async () => {
     const result = await generator.run(server.port, 4, 300);
-    assert.ok(result.ops > 0 && result.ops <= 300, `completed ${result.ops} handshakes`);
+    // At most the in-flight ones past the bound (as the Node generator).
+    assert.ok(result.ops > 0 && result.ops <= 300 + 4, `completed ${result.ops} handshakes`);
     assert.equal(result.failed, 0);
     assert.equal(result.bytes, result.ops * 32);
     assert.ok(result.drained && result.elapsedMs > 0 && result.cpuMs >= 0);
