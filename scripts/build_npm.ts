@@ -216,9 +216,12 @@ async function writeTestTsconfig(): Promise<void> {
   await Deno.writeTextFile(TEST_TSCONFIG, JSON.stringify(config, null, 2) + "\n");
 }
 
-/** Copies the tests' non-TypeScript fixtures (python3-websockets scripts, a `ws` server) beside the built tests. */
+/**
+ * Copies the tests' non-TypeScript fixtures (python3-websockets scripts, a `ws` server, the C
+ * handshake generator's source) beside the built tests.
+ */
 async function copyTestData(): Promise<void> {
-  for (const folder of ["server/testdata/", "client/testdata/"]) {
+  for (const folder of ["server/testdata/", "client/testdata/", "scripts/bench/"]) {
     for await (const entry of Deno.readDir(new URL(folder, ROOT))) {
       if (!entry.isFile || entry.name.endsWith(".ts")) continue;
       await Deno.mkdir(new URL(folder, TEST_DIR), { recursive: true });

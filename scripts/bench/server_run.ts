@@ -202,6 +202,9 @@ export async function measure(
   const run = await load.ask<RunResult>({ cmd: "run", id, ms, maxOps });
   const after = await server.proc.ask<ServerStats>("stats");
   const wall = performance.now() - t0;
+  if (run.failed > 0) {
+    console.error(`${load.name} against ${server.proc.name}: ${run.failed} failed`);
+  }
   return {
     rate: run.ops / (run.elapsedMs / 1000),
     byteRate: run.bytes / (run.elapsedMs / 1000),
