@@ -10,6 +10,7 @@ import { Connection, type ConnectionEvent } from "./connection.ts";
 import { Opcode } from "./constants.ts";
 import type { Frame, Role } from "./frame.ts";
 import { assertBytes, pattern } from "../testing/bytes.ts";
+import { concatBytes } from "./_bytes.ts";
 
 const KEY = new Uint8Array([0x37, 0xfa, 0x21, 0x3d]);
 
@@ -24,13 +25,7 @@ function encodeAll(role: Role, frames: readonly Sent[]): Uint8Array {
   const parts = frames.map((f) =>
     encodeFrame(f.opcode, f.payload, { fin: f.fin, ...(role === "server" ? { mask: KEY } : {}) })
   );
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /**
