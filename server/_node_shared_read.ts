@@ -1,9 +1,10 @@
 /**
  * Reading Node's plain TCP sockets into one buffer shared by every connection, instead of the
  * fresh 64 KiB buffer (an `ArrayBuffer`, a `Buffer` and a stream `push`) Node makes for each
- * read. On Node 22 and later V8 answers the external memory of those buffers with full
- * mark-compact collections (one every ~64 MB read), which made large messages a fifth slower on
- * Node 24 than on Node 20; with one buffer the reads allocate nothing (see BENCHMARKS.md).
+ * read. Node 24's V8 answers the external memory of those buffers with full mark-compact
+ * collections (one every ~64 MB read, where Node 20 and 22 free them in scavenges and Node 26
+ * mostly does), which made large messages a fifth slower on Node 24 than on Node 20; with one
+ * buffer the reads allocate nothing (see BENCHMARKS.md).
  *
  * Node offers this as the `onread` option of `net.connect` only, not for the sockets a server
  * accepts; the mechanism behind that option is the same for both: the handle's
