@@ -26,6 +26,13 @@ export const CLOSE_FRAME: Uint8Array = encodeFrame(Opcode.CLOSE, new Uint8Array(
   mask: MASK,
 });
 
+/**
+ * Where every generator socket reads (`net.connect`'s `onread`): no `Buffer` and no stream event
+ * per read. One for the whole process (echo, broadcast and handshake sockets alike): Node handles
+ * one read before the next one lands, and each read is consumed before its callback returns.
+ */
+export const READ_BUFFER: Uint8Array = new Uint8Array(65_536);
+
 /** The `Sec-WebSocket-Key` of every generator request (RFC 6455's example key). */
 export const REQUEST_KEY = "dGhlIHNhbXBsZSBub25jZQ==";
 

@@ -22,6 +22,7 @@ import {
   CLOSE_FRAME,
   FrameCounter,
   maskedFrames,
+  READ_BUFFER,
   REQUEST_KEY,
   upgradeRequest,
 } from "./server_frames.ts";
@@ -32,9 +33,6 @@ const ACCEPT = new TextEncoder().encode(`: ${computeAccept(REQUEST_KEY)}\r\n`);
 const HEAD_END = new Uint8Array([13, 10, 13, 10]);
 /** The most bytes of a 101 answer kept while it arrives in pieces. */
 const MAX_HEAD = 8192;
-
-/** Where every slot's socket reads (one read is handled before the next one lands). */
-const READ_BUFFER = new Uint8Array(65_536);
 
 /** Counts of one handshake run, shared by its slots. */
 export interface HandshakeTally {

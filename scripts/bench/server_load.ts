@@ -9,7 +9,13 @@
 
 import { connect as netConnect, type Socket } from "node:net";
 import process from "node:process";
-import { CLOSE_FRAME, FrameCounter, maskedFrames, upgradeRequest } from "./server_frames.ts";
+import {
+  CLOSE_FRAME,
+  FrameCounter,
+  maskedFrames,
+  READ_BUFFER,
+  upgradeRequest,
+} from "./server_frames.ts";
 import { type HandshakeTally, runHandshakes } from "./server_handshakes.ts";
 
 /** What to open: echo clients, a broadcast sender and receivers, idle clients, or nothing (handshakes). */
@@ -56,12 +62,6 @@ export interface Client {
    */
   listen(onData: (chunk: Uint8Array) => void): void;
 }
-
-/**
- * Every generator socket reads into this one buffer (`onread`): no `Buffer` and no stream event
- * per read, so that the generator, not the server, is less often the limit with large echoes.
- */
-const READ_BUFFER = new Uint8Array(65_536);
 
 const HOST = "127.0.0.1";
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
